@@ -1,0 +1,91 @@
+//! Command-line types, and nothing else: clap parses, [`crate::config`] decides.
+//!
+//! Every environment variable a flag can come from is named by a constant in
+//! [`crate::config::env`], so `--help` and the README list the same names.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::env;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  complete bundle: every selected artifact was collected in full
+  1  the run failed (bad key or secret, output not writable, ...); no bundle
+     that looks complete is left behind
+  2  usage, configuration or credentials error, found before any request
+  3  partial bundle: the manifest says which artifacts are incomplete and why";
+
+/// Collects compliance evidence from a Fivetran account (read only).
+#[derive(Debug, Parser)]
+#[command(name = "iru-fivetran", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the whole account and write an evidence bundle (GET requests only).
+    #[command(after_help = AFTER_HELP)]
+    Collect(CollectArgs),
+}
+
+/// Flags of `iru-fivetran collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Directory under which the bundle directory is created.
+    #[arg(long, value_name = "DIR", default_value = "evidence")]
+    pub out: PathBuf,
+
+    /// Comma-separated artifacts to collect (default: all). `account` is always collected,
+    /// since the bundle's name and manifest need it.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub resources: Option<Vec<String>>,
+
+    /// Base URL of the Fivetran REST API. `http://` is accepted for loopback hosts only.
+    #[arg(long, value_name = "URL", env = env::API_URL)]
+    pub api_url: Option<String>,
+
+    /// Vault file holding `api_key` and `api_secret` (TOML, or JSON with the same keys).
+    /// Without it, FIVETRAN_API_KEY and FIVETRAN_API_SECRET are read.
+    #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Requests per second allowed by the client-side limiter, retries included
+    /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Logging flags shared by every command.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// More detail on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr (for cron).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Format of the log lines on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}

@@ -1,0 +1,133 @@
+//! What a request can end with, once retries are spent.
+
+use std::fmt::Write as _;
+
+/// The longest piece of server text kept in a message.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A request that did not give a usable answer. `path` is the percent-encoded path under `/v1`,
+/// so it never holds a control character or a secret.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// 401: the key or secret is wrong. Stops the run.
+    #[error(
+        "Fivetran refused the API key and secret (401 on GET /v1{path}): {message}\nhint: check that the key and secret are current (regenerating the secret in the dashboard invalidates the old one) and copied whole"
+    )]
+    Unauthorized {
+        /// Where.
+        path: String,
+        /// Fivetran's message.
+        message: String,
+    },
+    /// 403: this key may not read this.
+    #[error("403 {code} on GET /v1{path}: {message}")]
+    Forbidden {
+        /// Where.
+        path: String,
+        /// Fivetran's `code`.
+        code: String,
+        /// Fivetran's message (often names the permission needed).
+        message: String,
+    },
+    /// 404 with a `NotFound*` code: the item does not exist (any more).
+    #[error("404 {code} on GET /v1{path}: {message}")]
+    NotFound {
+        /// Where.
+        path: String,
+        /// Fivetran's `code`, e.g. `NotFound_Connection`.
+        code: String,
+        /// Fivetran's message.
+        message: String,
+    },
+    /// Any other non-success status, after retries where the status is retryable.
+    #[error("HTTP {status} on GET /v1{path} after {attempts} attempt(s): {message}")]
+    Status {
+        /// Where.
+        path: String,
+        /// The last status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+        /// Fivetran's code and message, or a description of the body.
+        message: String,
+    },
+    /// No usable response (network, timeout, cut-short or undecodable body) after retries.
+    #[error("GET /v1{path} failed after {attempts} attempt(s): {message}")]
+    Transport {
+        /// Where.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// What went wrong last.
+        message: String,
+    },
+    /// The body was larger than the tool accepts.
+    #[error("GET /v1{path} answered more than {limit} bytes, the most one response may hold")]
+    TooLarge {
+        /// Where.
+        path: String,
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// A list whose cursors loop or never end.
+    #[error("GET /v1{path}: {message}")]
+    Pagination {
+        /// Where.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Whether the whole run must stop (the credentials are refused).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, ApiError::Unauthorized { .. })
+    }
+
+    /// Whether the item is gone (deleted between list and detail, or never configured).
+    pub fn not_found_code(&self) -> Option<&str> {
+        match self {
+            ApiError::NotFound { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Fivetran's message for a 403, if this is one.
+    pub fn forbidden_message(&self) -> Option<&str> {
+        match self {
+            ApiError::Forbidden { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+/// Makes server-supplied text safe for messages, logs and the manifest: control characters
+/// escaped, length capped.
+pub fn clean(text: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            let _ = write!(out, "{}", c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_controls_and_caps_length() {
+        assert_eq!(clean("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        let long = "x".repeat(1000);
+        assert_eq!(clean(&long).chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+}

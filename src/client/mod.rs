@@ -1,0 +1,462 @@
+//! The only place a request to Fivetran is made: authentication, the rate limiter, retries,
+//! bounded body reads and the envelope check.
+//!
+//! Every attempt, retries included, first waits on one `governor` limiter. Answers are decoded
+//! into `serde_json::Value` so fields Fivetran adds later survive into the evidence.
+
+pub mod error;
+pub mod retry;
+mod stats;
+
+use std::num::NonZeroU32;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use futures::StreamExt as _;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde_json::Value;
+use tracing::{debug, info, warn};
+use url::Url;
+
+pub use error::{ApiError, clean};
+pub use stats::{EndpointStats, Stats, StatsSnapshot};
+
+use crate::config::Delays;
+use crate::credentials::Credentials;
+use crate::endpoints::{Endpoint, Shape};
+use retry::{Attempt, Class, Policy, WaitReason};
+
+/// Items asked for per page: the API's maximum.
+pub const PAGE_LIMIT: u32 = 1000;
+
+/// Fivetran ends a request at 60 s; wait a little longer so its own timeout answers first.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The most bytes one response may hold (a page of 1,000 users is well under 2 MiB; a schema
+/// config of a very large database may reach tens of MiB).
+pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// API root ending in `/v1`.
+    pub api_url: Url,
+    /// Requests per second.
+    pub rate: f64,
+    /// Real or skipped waits.
+    pub delays: Delays,
+    /// Retry bounds.
+    pub policy: Policy,
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page {
+    /// `data.items`.
+    pub items: Vec<Value>,
+    /// `data.next_cursor`; `None` when missing, null or empty.
+    pub next_cursor: Option<String>,
+}
+
+/// A Fivetran API client for GET requests.
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    auth: HeaderValue,
+    limiter: DefaultDirectRateLimiter,
+    permits: AtomicU64,
+    /// Set by the first 401: every later request fails at once without being sent.
+    halted: OnceLock<ApiError>,
+    policy: Policy,
+    delays: Delays,
+    stats: Stats,
+}
+
+/// What one failed attempt leaves behind.
+struct Failure {
+    attempt: Attempt,
+    retry_after: Option<Duration>,
+    error: ApiError,
+}
+
+impl Client {
+    /// Builds the client. The credentials are turned into a header here, once.
+    pub fn new(options: &Options, credentials: &Credentials) -> Result<Self, reqwest::Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static(concat!("iru-fivetran/", env!("CARGO_PKG_VERSION"))),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            // A redirect could carry the Authorization header elsewhere; Fivetran never redirects.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            http,
+            base: options.api_url.clone(),
+            auth: credentials.authorization_header(),
+            limiter: RateLimiter::direct(quota(options.rate)),
+            permits: AtomicU64::new(0),
+            halted: OnceLock::new(),
+            policy: options.policy,
+            delays: options.delays,
+            stats: Stats::default(),
+        })
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// How many times the rate limiter let an attempt through (equals attempts made).
+    pub fn limiter_permits(&self) -> u64 {
+        self.permits.load(Ordering::Relaxed)
+    }
+
+    /// GETs an object endpoint at `path` (from [`Endpoint::path`]) and returns `data`.
+    pub async fn get_object(&self, endpoint: Endpoint, path: &str) -> Result<Value, ApiError> {
+        debug_assert_eq!(endpoint.shape, Shape::Object);
+        self.get(endpoint, path, None).await
+    }
+
+    /// GETs one page of a list endpoint at `path` (from [`Endpoint::path`]), `limit=1000`.
+    pub async fn get_page(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        cursor: Option<&str>,
+    ) -> Result<Page, ApiError> {
+        debug_assert_eq!(endpoint.shape, Shape::List);
+        let data = self.get(endpoint, path, cursor).await?;
+        let Value::Object(mut data) = data else {
+            unreachable!("get() checks data is an object")
+        };
+        let items = match data.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => unreachable!("get() checks data.items is an array"),
+        };
+        let next_cursor = match data.remove("next_cursor") {
+            Some(Value::String(c)) if !c.is_empty() => Some(c),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn get(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        cursor: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{}", self.base.path(), path));
+        if endpoint.shape == Shape::List {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("limit", &PAGE_LIMIT.to_string());
+            if let Some(c) = cursor {
+                q.append_pair("cursor", c);
+            }
+        }
+        let mut attempts = 0u32;
+        let mut waited = Duration::ZERO;
+        loop {
+            if let Some(refused) = self.halted.get() {
+                return Err(refused.clone());
+            }
+            self.limiter.until_ready().await;
+            self.permits.fetch_add(1, Ordering::Relaxed);
+            attempts += 1;
+            self.stats.record_attempt(endpoint.template);
+            let failure = match self.attempt(&url, endpoint, path, attempts).await {
+                Ok(data) => return Ok(data),
+                Err(f) => f,
+            };
+            let class = retry::classify(failure.attempt);
+            if class == Class::Final {
+                if failure.error.is_fatal() {
+                    let _ = self.halted.set(failure.error.clone());
+                }
+                return Err(failure.error);
+            }
+            let (wait, reason) =
+                self.policy
+                    .wait(attempts, failure.retry_after, rand::random::<f64>());
+            if !self.policy.may_retry(attempts, waited, wait) {
+                return Err(failure.error);
+            }
+            let secs = wait.as_secs_f64();
+            if class == Class::RateLimited {
+                self.stats.record_rate_limited(endpoint.template, wait);
+                let why = match reason {
+                    WaitReason::RetryAfter => "as its Retry-After asks".to_owned(),
+                    WaitReason::RetryAfterCapped => format!(
+                        "its Retry-After asked for more; capped at {} s",
+                        self.policy.retry_after_cap.as_secs()
+                    ),
+                    WaitReason::Backoff => "backing off, no Retry-After given".to_owned(),
+                };
+                info!(
+                    "Fivetran asked to slow down (429 on GET /v1{path}): waiting {secs:.1} s, {why}"
+                );
+            } else {
+                self.stats.record_retry(endpoint.template, wait);
+                warn!(
+                    "retrying GET /v1{path} in {secs:.1} s (attempt {attempts} of {}): {}",
+                    self.policy.max_attempts, failure.error
+                );
+            }
+            self.sleep(wait).await;
+            waited += wait;
+        }
+    }
+
+    async fn sleep(&self, wait: Duration) {
+        match self.delays {
+            Delays::Real => tokio::time::sleep(wait).await,
+            Delays::Skip => tokio::task::yield_now().await,
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &Url,
+        endpoint: Endpoint,
+        path: &str,
+        attempts: u32,
+    ) -> Result<Value, Failure> {
+        let transport = |message: String| Failure {
+            attempt: Attempt::Transport,
+            retry_after: None,
+            error: ApiError::Transport {
+                path: path.to_owned(),
+                attempts,
+                message,
+            },
+        };
+        debug!("GET {url}");
+        let response = self
+            .http
+            .get(url.clone())
+            .header(header::ACCEPT, endpoint.accept.header())
+            .header(header::AUTHORIZATION, self.auth.clone())
+            .send()
+            .await
+            .map_err(|e| transport(describe(&e)))?;
+        let status = response.status().as_u16();
+        self.stats.observe_quota(
+            header_u64(response.headers(), "x-rate-limit"),
+            header_u64(response.headers(), "x-rate-limit-remaining"),
+        );
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+        let body = match read_capped(response, MAX_BODY_BYTES).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Err(Failure {
+                    attempt: Attempt::Status(413),
+                    retry_after: None,
+                    error: ApiError::TooLarge {
+                        path: path.to_owned(),
+                        limit: MAX_BODY_BYTES,
+                    },
+                });
+            }
+            Err(BodyError::Read(e)) => return Err(transport(format!("body: {}", describe(&e)))),
+        };
+        if (200..300).contains(&status) {
+            return decode(&body, endpoint.shape).map_err(|why| Failure {
+                attempt: Attempt::Undecodable,
+                retry_after: None,
+                error: ApiError::Transport {
+                    path: path.to_owned(),
+                    attempts,
+                    message: format!("undecodable answer: {why}"),
+                },
+            });
+        }
+        let (code, message) = error_body(&body);
+        let path = path.to_owned();
+        let error = match status {
+            401 => ApiError::Unauthorized { path, message },
+            403 => ApiError::Forbidden {
+                path,
+                code: code.unwrap_or_else(|| "Forbidden".into()),
+                message,
+            },
+            404 if code.as_deref().is_some_and(|c| c.starts_with("NotFound")) => {
+                ApiError::NotFound {
+                    path,
+                    code: code.unwrap_or_default(),
+                    message,
+                }
+            }
+            _ => ApiError::Status {
+                path,
+                status,
+                attempts,
+                message: match code {
+                    Some(code) => format!("{code}: {message}"),
+                    None => message,
+                },
+            },
+        };
+        Err(Failure {
+            attempt: Attempt::Status(status),
+            retry_after,
+            error,
+        })
+    }
+}
+
+fn quota(rate: f64) -> Quota {
+    let period = Duration::from_secs_f64(1.0 / rate);
+    // Allow a burst of up to one second's worth, so bursts never exceed the configured rate
+    // averaged over any second.
+    let burst = NonZeroU32::new(rate.floor().clamp(1.0, 1000.0) as u32).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// A reqwest error with its causes, without the URL (the caller names the endpoint).
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    clean(&text)
+}
+
+enum BodyError {
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+/// Reads a body, refusing to hold more than `limit` bytes.
+async fn read_capped(response: reqwest::Response, limit: u64) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let capacity = response.content_length().unwrap_or(0).min(1 << 20) as usize;
+    let mut body = Vec::with_capacity(capacity);
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(BodyError::Read)?;
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Checks the success envelope and returns `data`: an object, and for lists one whose `items`
+/// is an array and whose `next_cursor` is a string, null or missing.
+fn decode(body: &[u8], shape: Shape) -> Result<Value, String> {
+    let mut envelope: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let data = envelope
+        .get_mut("data")
+        .map(Value::take)
+        .ok_or("no `data` in the answer")?;
+    if !data.is_object() {
+        return Err("`data` is not an object".into());
+    }
+    if shape == Shape::List {
+        if !data.get("items").is_some_and(Value::is_array) {
+            return Err("`data.items` is not an array".into());
+        }
+        match data.get("next_cursor") {
+            None | Some(Value::Null | Value::String(_)) => {}
+            Some(_) => return Err("`data.next_cursor` is not a string".into()),
+        }
+    }
+    Ok(data)
+}
+
+/// Fivetran's `code` and `message` from an error body, or a description of a body that is not
+/// the error envelope (an HTML page from a proxy, an empty body).
+fn error_body(body: &[u8]) -> (Option<String>, String) {
+    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+        let text = |k: &str| map.get(k).and_then(Value::as_str).map(clean);
+        if let Some(message) = text("message") {
+            return (text("code"), message);
+        }
+        return (text("code"), "no message".into());
+    }
+    if body.is_empty() {
+        (None, "empty body".into())
+    } else {
+        (None, format!("non-JSON body of {} bytes", body.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_checks_the_envelope() {
+        let ok = br#"{"code":"Success","data":{"items":[{"id":"a"}],"next_cursor":null}}"#;
+        assert!(decode(ok, Shape::List).is_ok());
+        assert!(decode(br#"{"code":"Success","data":{"id":"a"}}"#, Shape::Object).is_ok());
+        for (bad, shape) in [
+            (&br#"{"code":"Success"}"#[..], Shape::Object),
+            (br#"{"data":[1]}"#, Shape::Object),
+            (br#"{"data":{"items":{}}}"#, Shape::List),
+            (br#"{"data":{"items":[],"next_cursor":5}}"#, Shape::List),
+            (br#"{"data":{"items":[]"#, Shape::List),
+            (b"<html>502</html>", Shape::List),
+            (b"", Shape::Object),
+        ] {
+            assert!(
+                decode(bad, shape).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn error_bodies_are_described_without_trusting_them() {
+        assert_eq!(
+            error_body(br#"{"code":"Forbidden","message":"Access denied"}"#),
+            (Some("Forbidden".into()), "Access denied".into())
+        );
+        assert_eq!(error_body(b""), (None, "empty body".into()));
+        assert_eq!(
+            error_body(b"<html>bad gateway</html>"),
+            (None, "non-JSON body of 24 bytes".into())
+        );
+        assert_eq!(error_body(br#"{"code":"X","message":"a\nb"}"#).1, "a\\nb");
+    }
+
+    #[test]
+    fn quota_handles_fractional_rates() {
+        // 0.1 rps (a trial account) and 1000 rps both build a limiter.
+        for rate in [0.1, 1.0, 4.0, 1000.0] {
+            let q = quota(rate);
+            assert!(q.burst_size().get() >= 1, "{rate}");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! `iru-fivetran collect`: read the account, write the bundle.
+//!
+//! Order: create the temporary bundle directory (so an unwritable `--out` fails before any
+//! request), read `/account/info` (its id names the bundle), collect each selected artifact in
+//! turn, then write the manifest and `SHA256SUMS` and rename the directory into place.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use tracing::{info, warn};
+
+use crate::client::{self, ApiError, Client, StatsSnapshot};
+use crate::config::Config;
+use crate::evidence::bundle::{Bundle, WriteError};
+use crate::evidence::manifest::{
+    self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, Tool,
+};
+use crate::evidence::{envelope, redact, render};
+use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, FAN_OUT, Status};
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The bundle directory.
+    pub bundle: PathBuf,
+    /// Complete or partial.
+    pub status: RunStatus,
+}
+
+/// A run that could not produce a bundle (exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The output could not be written; the temporary directory was removed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// Fivetran refused the key. What was collected before, if anything, is kept.
+    #[error("{error}{}", kept_note(kept))]
+    Refused {
+        /// The 401.
+        error: ApiError,
+        /// Where the collected part is kept.
+        kept: Option<PathBuf>,
+    },
+    /// Not one artifact could be read.
+    #[error("no artifact could be collected; first failure: {first}{}", kept_note(&Some(kept.clone())))]
+    NothingCollected {
+        /// The first artifact's reason.
+        first: String,
+        /// Where the manifest of the attempt is kept.
+        kept: PathBuf,
+    },
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(reqwest::Error),
+}
+
+fn kept_note(kept: &Option<PathBuf>) -> String {
+    kept.as_ref()
+        .map(|p| {
+            format!(
+                "\nnote: what was collected before the failure is kept, marked failed, in {}",
+                p.display()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// RFC 3339 UTC to the second: the form of every time in the bundle.
+fn rfc3339(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Runs a collection.
+pub async fn run(config: &Config) -> Result<Outcome, RunError> {
+    let started = Timestamp::now();
+    let stamp = started.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
+    let options = client::Options {
+        api_url: config.api_url.clone(),
+        rate: config.rate,
+        delays: config.delays,
+        policy: client::retry::Policy::default(),
+    };
+    let client = match Client::new(&options, &config.credentials) {
+        Ok(c) => c,
+        Err(e) => {
+            bundle.discard();
+            return Err(RunError::Client(e));
+        }
+    };
+    info!(
+        "collecting from {} with {}, at most {} requests/s",
+        config.api_url,
+        config.credentials.source(),
+        config.rate
+    );
+    let ctx = Ctx {
+        client: &client,
+        fan_out: FAN_OUT,
+    };
+    let mut run = Run {
+        config,
+        started,
+        account: AccountInfo::default(),
+        entries: Vec::new(),
+    };
+    let account = match resources::collect_account(&ctx).await {
+        Ok((collected, info)) => {
+            run.account = info;
+            collected
+        }
+        Err(error) => {
+            bundle.discard();
+            return Err(RunError::Refused { error, kept: None });
+        }
+    };
+    let base_name = format!(
+        "fivetran-{}-{stamp}",
+        file_name_safe(run.account.account_id.as_deref())
+    );
+    if let Err(e) = run.write(&mut bundle, Artifact::Account, account) {
+        bundle.discard();
+        return Err(e.into());
+    }
+    for &artifact in config.artifacts.iter().filter(|a| **a != Artifact::Account) {
+        let collected = match resources::collect(&ctx, artifact).await {
+            Ok(c) => c,
+            Err(error) => {
+                let manifest = run.manifest(
+                    &base_name,
+                    &client.stats().snapshot(),
+                    RunStatus::Failed,
+                    Some(error.to_string()),
+                );
+                let kept =
+                    bundle.keep_failed(&base_name, manifest::FILE_NAME, render_json(&manifest));
+                return Err(RunError::Refused {
+                    error,
+                    kept: Some(kept),
+                });
+            }
+        };
+        if let Err(e) = run.write(&mut bundle, artifact, collected) {
+            bundle.discard();
+            return Err(e.into());
+        }
+    }
+    let status = run.status();
+    if status == RunStatus::Failed {
+        let first = run
+            .entries
+            .iter()
+            .find_map(|e| e.reason.clone())
+            .unwrap_or_default();
+        let manifest = run.manifest(
+            &base_name,
+            &client.stats().snapshot(),
+            status,
+            Some("no artifact could be collected".into()),
+        );
+        let kept = bundle.keep_failed(&base_name, manifest::FILE_NAME, render_json(&manifest));
+        return Err(RunError::NothingCollected { first, kept });
+    }
+    let stats = client.stats().snapshot();
+    info!(
+        "{} requests ({} retries, {} rate-limited), lowest remaining quota {}",
+        stats.requests,
+        stats.retries,
+        stats.rate_limited,
+        stats
+            .lowest_remaining
+            .map_or_else(|| "not reported".to_owned(), |r| r.to_string())
+    );
+    let path = bundle.finish(&base_name, manifest::FILE_NAME, |bundle_id| {
+        render_json(&run.manifest(bundle_id, &stats, status, None))
+    })?;
+    Ok(Outcome {
+        bundle: path,
+        status,
+    })
+}
+
+/// State of one run, for the manifest.
+struct Run<'a> {
+    config: &'a Config,
+    started: Timestamp,
+    account: AccountInfo,
+    entries: Vec<ArtifactEntry>,
+}
+
+impl Run<'_> {
+    /// Redacts, renders and writes one artifact, and logs how it went.
+    fn write(
+        &mut self,
+        bundle: &mut Bundle,
+        artifact: Artifact,
+        mut collected: Collected,
+    ) -> Result<(), WriteError> {
+        let redactions = redact::redact_items(artifact, &mut collected.items);
+        let (status, reason, count) = (
+            collected.status,
+            collected.reason.clone(),
+            collected.items.len(),
+        );
+        match (&reason, status) {
+            (None, Status::Complete) => info!("{}: {count} item(s)", artifact.name()),
+            (reason, _) => warn!(
+                "{}: {} with {count} item(s): {}",
+                artifact.name(),
+                status_word(status),
+                reason.as_deref().unwrap_or("no reason given")
+            ),
+        }
+        let value = envelope(
+            artifact,
+            self.account.account_id.as_deref(),
+            &rfc3339(Timestamp::now()),
+            collected,
+        );
+        let written = bundle.write(artifact.file_name(), &render(&value))?;
+        self.entries.push(ArtifactEntry {
+            resource: artifact.name(),
+            path: artifact.file_name(),
+            sha256: written.sha256,
+            bytes: written.bytes,
+            count,
+            status,
+            reason,
+            redactions,
+        });
+        Ok(())
+    }
+
+    /// Complete when every artifact is; failed when none could be read at all.
+    fn status(&self) -> RunStatus {
+        if self.entries.iter().all(|e| e.status == Status::Complete) {
+            RunStatus::Complete
+        } else if self.entries.iter().all(|e| e.status == Status::Failed) {
+            RunStatus::Failed
+        } else {
+            RunStatus::Partial
+        }
+    }
+
+    fn manifest(
+        &self,
+        bundle_id: &str,
+        stats: &StatsSnapshot,
+        status: RunStatus,
+        error: Option<String>,
+    ) -> Manifest {
+        Manifest {
+            schema: manifest::SCHEMA,
+            tool: Tool::current(),
+            bundle_id: bundle_id.to_owned(),
+            account: self.account.clone(),
+            started_at: rfc3339(self.started),
+            finished_at: rfc3339(Timestamp::now()),
+            options: manifest::Options {
+                resources: self.config.artifacts.iter().map(|a| a.name()).collect(),
+                api_url: self.config.api_url.to_string(),
+                rate: self.config.rate,
+            },
+            status,
+            error,
+            requests: Requests::from(stats),
+            artifacts: self.entries.clone(),
+            endpoints: EndpointEntry::from_stats(stats),
+            not_available_from_api: manifest::limitations(),
+        }
+    }
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Complete => "complete",
+        Status::Partial => "partial",
+        Status::Forbidden => "forbidden",
+        Status::Failed => "failed",
+    }
+}
+
+fn render_json(manifest: &Manifest) -> Vec<u8> {
+    render(&serde_json::to_value(manifest).expect("the manifest always serializes"))
+}
+
+/// An account id as a file-name part: `[A-Za-z0-9_-]` kept, anything else `_`, at most 64
+/// characters; `unknown` when there is none.
+pub fn file_name_safe(id: Option<&str>) -> String {
+    let safe: String = id
+        .unwrap_or_default()
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "unknown".into()
+    } else {
+        safe
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_become_safe_file_name_parts() {
+        assert_eq!(file_name_safe(Some("acc_example-01")), "acc_example-01");
+        assert_eq!(file_name_safe(Some("../../etc")), "______etc");
+        assert_eq!(file_name_safe(Some("a b/c\n")), "a_b_c_");
+        assert_eq!(file_name_safe(Some("")), "unknown");
+        assert_eq!(file_name_safe(None), "unknown");
+        assert_eq!(file_name_safe(Some(&"x".repeat(500))).len(), 64);
+        assert_eq!(file_name_safe(Some("é")), "_");
+    }
+}

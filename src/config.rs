@@ -1,0 +1,256 @@
+//! Turns parsed flags and the environment into one checked [`Config`], once.
+//!
+//! Nothing below this module reads the environment or clap: the client, the resources and the
+//! bundle writer get their settings from [`Config`]. Every problem found here is a usage or
+//! configuration error (exit 2), reported before any request is made.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use url::{Host, Url};
+
+use crate::cli::CollectArgs;
+use crate::credentials::{self, Credentials, CredentialsError};
+use crate::resources::Artifact;
+
+/// Names of every environment variable the tool reads.
+pub mod env {
+    /// Base URL of the API (same as `--api-url`).
+    pub const API_URL: &str = "FIVETRAN_API_URL";
+    /// Vault file path (same as `--credentials-file`).
+    pub const CREDENTIALS_FILE: &str = "IRU_FIVETRAN_CREDENTIALS_FILE";
+    /// API key, used when no vault file is named.
+    pub const API_KEY: &str = "FIVETRAN_API_KEY";
+    /// API secret, used when no vault file is named.
+    pub const API_SECRET: &str = "FIVETRAN_API_SECRET";
+    /// Log filter in `tracing` syntax, overriding `-v`/`-q` (falls back to `RUST_LOG`).
+    pub const LOG: &str = "IRU_FIVETRAN_LOG";
+    /// The standard log filter variable, read when [`LOG`] is unset.
+    pub const RUST_LOG: &str = "RUST_LOG";
+    /// Test only: `1` makes every retry wait and rate-limit pause return at once (the wait is
+    /// still computed, logged and counted), so the test suite never sleeps for real.
+    pub const TEST_NO_DELAY: &str = "IRU_FIVETRAN_TEST_NO_DELAY";
+}
+
+/// Fivetran's public API root.
+pub const DEFAULT_API_URL: &str = "https://api.fivetran.com/v1";
+
+/// Default client-side rate: 4 requests per second is 14,400 an hour, 72% of the 20,000 a paid
+/// account gets per rolling hour, so other tools sharing the quota keep 5,600.
+pub const DEFAULT_RATE: f64 = 4.0;
+
+/// The highest `--rate` accepted; far above anything Fivetran allows, low enough to stay sane.
+const MAX_RATE: f64 = 1000.0;
+
+/// Whether the tool really sleeps when it has to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delays {
+    /// Waits happen (normal use).
+    Real,
+    /// Waits are computed and reported but skipped (the test suite).
+    Skip,
+}
+
+/// Everything `collect` needs, checked.
+#[derive(Debug)]
+pub struct Config {
+    /// API root, always ending in `/v1`, https unless the host is loopback.
+    pub api_url: Url,
+    /// Directory under which the bundle is created.
+    pub out_dir: PathBuf,
+    /// Artifacts to collect; always holds [`Artifact::Account`].
+    pub artifacts: BTreeSet<Artifact>,
+    /// Requests per second for the client-side limiter.
+    pub rate: f64,
+    /// API key and secret.
+    pub credentials: Credentials,
+    /// Real or skipped waits.
+    pub delays: Delays,
+}
+
+/// A problem with flags, environment or credentials (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--api-url` is not acceptable.
+    #[error("invalid API URL: {reason}\nhint: {hint}")]
+    ApiUrl {
+        /// What is wrong.
+        reason: String,
+        /// How to fix it.
+        hint: &'static str,
+    },
+    /// `--resources` names something unknown.
+    #[error("unknown resource `{name}` in --resources\nhint: valid names are: {valid}")]
+    UnknownResource {
+        /// The offending name, as given.
+        name: String,
+        /// Every valid name, comma-separated.
+        valid: String,
+    },
+    /// `--rate` is out of range.
+    #[error(
+        "--rate must be a number of requests per second above 0 and at most {MAX_RATE}, got {0}\nhint: the default is {DEFAULT_RATE}; a trial account (500 requests an hour) needs 0.1"
+    )]
+    Rate(f64),
+    /// Credentials could not be resolved.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+}
+
+impl Config {
+    /// Builds the configuration of `collect` from its flags and an environment lookup.
+    ///
+    /// `env` is injected so tests can drive precedence without touching the process environment.
+    pub fn from_args(
+        args: &CollectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let api_url = parse_api_url(args.api_url.as_deref().unwrap_or(DEFAULT_API_URL))?;
+        let artifacts = parse_resources(args.resources.as_deref())?;
+        let rate = args.rate.unwrap_or(DEFAULT_RATE);
+        if !(rate > 0.0 && rate <= MAX_RATE) {
+            return Err(ConfigError::Rate(rate));
+        }
+        let credentials = credentials::resolve(args.credentials_file.as_deref(), env)?;
+        let delays = match env(env::TEST_NO_DELAY).as_deref() {
+            Some("1") => Delays::Skip,
+            _ => Delays::Real,
+        };
+        Ok(Self {
+            api_url,
+            out_dir: args.out.clone(),
+            artifacts,
+            rate,
+            credentials,
+            delays,
+        })
+    }
+}
+
+/// Parses the comma list of `--resources`; `None` means all. `account` is always included.
+pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, ConfigError> {
+    let mut set = BTreeSet::from([Artifact::Account]);
+    let Some(names) = names else {
+        set.extend(Artifact::ALL);
+        return Ok(set);
+    };
+    for raw in names {
+        let name = raw.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let artifact = Artifact::from_name(name).ok_or_else(|| ConfigError::UnknownResource {
+            name: name.escape_debug().to_string(),
+            valid: Artifact::ALL.map(Artifact::name).join(", "),
+        })?;
+        set.insert(artifact);
+    }
+    Ok(set)
+}
+
+/// Checks an API root: https (or http to a loopback host), no credentials, no query, path `/v1`.
+pub fn parse_api_url(raw: &str) -> Result<Url, ConfigError> {
+    const HINT: &str = "use https://api.fivetran.com/v1 (the default), or http://127.0.0.1:PORT/v1 for a local test server";
+    let bad = |reason: String| ConfigError::ApiUrl { reason, hint: HINT };
+    // The raw text is never echoed: a mistyped URL may carry a key or secret.
+    let mut url = Url::parse(raw.trim()).map_err(|e| bad(format!("not a valid URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "it contains a user name or password; credentials belong in the vault file or environment".into(),
+        ));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(bad(
+                "plain http is allowed only for loopback hosts (127.0.0.1, ::1, localhost)".into(),
+            ));
+        }
+        other => return Err(bad(format!("scheme `{other}` is not http or https"))),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it has a query or fragment".into()));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    if !path.ends_with("/v1") {
+        return Err(bad(format!(
+            "its path `{path}` does not end in /v1, the API version this tool speaks"
+        )));
+    }
+    url.set_path(&path);
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_url_accepts_https_and_loopback_http() {
+        assert_eq!(
+            parse_api_url("https://api.fivetran.com/v1/")
+                .expect("ok")
+                .as_str(),
+            "https://api.fivetran.com/v1"
+        );
+        for ok in [
+            "http://127.0.0.1:8080/v1",
+            "http://localhost/v1",
+            "http://[::1]:9/v1",
+        ] {
+            assert!(parse_api_url(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn api_url_refusals_never_echo_credentials() {
+        for (bad, needle) in [
+            ("http://api.fivetran.com/v1", "loopback"),
+            ("http://10.0.0.1/v1", "loopback"),
+            (
+                "https://key:hunter2@api.fivetran.com/v1",
+                "user name or password",
+            ),
+            ("https://api.fivetran.com/v2", "does not end in /v1"),
+            ("https://api.fivetran.com/v1?x=1", "query"),
+            ("ftp://api.fivetran.com/v1", "scheme"),
+            ("https://hunter2@:bad:port/v1", "not a valid URL"),
+        ] {
+            let err = parse_api_url(bad).expect_err(bad).to_string();
+            assert!(err.contains(needle), "{bad}: {err}");
+            assert!(!err.contains("hunter2"), "{bad} echoed: {err}");
+            assert!(err.contains("hint:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn resources_default_to_all_and_always_hold_account() {
+        let all = parse_resources(None).expect("ok");
+        assert_eq!(all.len(), Artifact::ALL.len());
+        let some = parse_resources(Some(&["users".into(), " teams ".into()])).expect("ok");
+        assert_eq!(
+            some.into_iter().collect::<Vec<_>>(),
+            [Artifact::Account, Artifact::Users, Artifact::Teams]
+        );
+    }
+
+    #[test]
+    fn unknown_resource_lists_valid_names() {
+        let err = parse_resources(Some(&["userz".into()]))
+            .expect_err("unknown")
+            .to_string();
+        assert!(err.contains("`userz`"), "{err}");
+        assert!(err.contains("users, roles, teams"), "{err}");
+    }
+}

@@ -1,0 +1,226 @@
+//! Every Fivetran endpoint this tool reads, in one table. All are `GET`; nothing else is sent.
+//!
+//! A path is built from a template and ids; each id becomes one percent-encoded path segment, so
+//! an id holding `/`, `..`, `%` or `?` can never change which endpoint is called.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Which `Accept` header an endpoint wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// `application/json`
+    V1,
+    /// `application/json;version=2`: connection and destination endpoints.
+    V2,
+}
+
+impl Accept {
+    /// The header value.
+    pub fn header(self) -> &'static str {
+        match self {
+            Accept::V1 => "application/json",
+            Accept::V2 => "application/json;version=2",
+        }
+    }
+}
+
+/// Whether the endpoint answers one object or a paginated list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `data` is the object.
+    Object,
+    /// `data.items` plus `data.next_cursor`.
+    List,
+}
+
+/// One endpoint: a path template relative to the API root (`/v1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The template, e.g. `/users/{id}/groups`; also the key of per-endpoint statistics.
+    pub template: &'static str,
+    /// The `Accept` header to send.
+    pub accept: Accept,
+    /// Object or list.
+    pub shape: Shape,
+}
+
+const fn list(template: &'static str, accept: Accept) -> Endpoint {
+    Endpoint {
+        template,
+        accept,
+        shape: Shape::List,
+    }
+}
+
+const fn object(template: &'static str, accept: Accept) -> Endpoint {
+    Endpoint {
+        template,
+        accept,
+        shape: Shape::Object,
+    }
+}
+
+/// `GET /v1/account/info`: account id and name, and which key is calling.
+pub const ACCOUNT_INFO: Endpoint = object("/account/info", Accept::V1);
+/// `GET /v1/users`
+pub const USERS: Endpoint = list("/users", Accept::V1);
+/// `GET /v1/users/{id}/groups`: a user's group (destination) memberships.
+pub const USER_GROUPS: Endpoint = list("/users/{id}/groups", Accept::V1);
+/// `GET /v1/users/{id}/connections`: a user's connection memberships.
+pub const USER_CONNECTIONS: Endpoint = list("/users/{id}/connections", Accept::V1);
+/// `GET /v1/roles`
+pub const ROLES: Endpoint = list("/roles", Accept::V1);
+/// `GET /v1/teams`
+pub const TEAMS: Endpoint = list("/teams", Accept::V1);
+/// `GET /v1/teams/{id}/users`
+pub const TEAM_USERS: Endpoint = list("/teams/{id}/users", Accept::V1);
+/// `GET /v1/teams/{id}/groups`
+pub const TEAM_GROUPS: Endpoint = list("/teams/{id}/groups", Accept::V1);
+/// `GET /v1/teams/{id}/connections`
+pub const TEAM_CONNECTIONS: Endpoint = list("/teams/{id}/connections", Accept::V1);
+/// `GET /v1/groups`
+pub const GROUPS: Endpoint = list("/groups", Accept::V1);
+/// `GET /v1/destinations`
+pub const DESTINATIONS: Endpoint = list("/destinations", Accept::V2);
+/// `GET /v1/destinations/{id}`: adds `config` and `setup_tests` to the list item.
+pub const DESTINATION: Endpoint = object("/destinations/{id}", Accept::V2);
+/// `GET /v1/connections`
+pub const CONNECTIONS: Endpoint = list("/connections", Accept::V2);
+/// `GET /v1/connections/{id}`: the full, typed (v2) record.
+pub const CONNECTION: Endpoint = object("/connections/{id}", Accept::V2);
+/// `GET /v1/connections/{id}/schemas`: schema config (tables, columns, hashing). A local read;
+/// the source-touching `/schemas/{schema}/tables/{table}/columns` is never called.
+pub const CONNECTION_SCHEMAS: Endpoint = object("/connections/{id}/schemas", Accept::V1);
+/// `GET /v1/webhooks`
+pub const WEBHOOKS: Endpoint = list("/webhooks", Accept::V1);
+/// `GET /v1/external-logging`: per-destination log services.
+pub const LOG_SERVICES: Endpoint = list("/external-logging", Accept::V1);
+/// `GET /v1/external-logging/account`: the account-level log service, where there is one.
+pub const ACCOUNT_LOG_SERVICE: Endpoint = object("/external-logging/account", Accept::V1);
+/// `GET /v1/system-keys`
+pub const SYSTEM_KEYS: Endpoint = list("/system-keys", Accept::V1);
+/// `GET /v1/private-links`
+pub const PRIVATE_LINKS: Endpoint = list("/private-links", Accept::V1);
+/// `GET /v1/proxy`
+pub const PROXY_AGENTS: Endpoint = list("/proxy", Accept::V1);
+/// `GET /v1/hybrid-deployment-agents`
+pub const HYBRID_DEPLOYMENT_AGENTS: Endpoint = list("/hybrid-deployment-agents", Accept::V1);
+
+/// Every endpoint above (the fake server and the tests check against this list).
+pub const ALL: [Endpoint; 22] = [
+    ACCOUNT_INFO,
+    USERS,
+    USER_GROUPS,
+    USER_CONNECTIONS,
+    ROLES,
+    TEAMS,
+    TEAM_USERS,
+    TEAM_GROUPS,
+    TEAM_CONNECTIONS,
+    GROUPS,
+    DESTINATIONS,
+    DESTINATION,
+    CONNECTIONS,
+    CONNECTION,
+    CONNECTION_SCHEMAS,
+    WEBHOOKS,
+    LOG_SERVICES,
+    ACCOUNT_LOG_SERVICE,
+    SYSTEM_KEYS,
+    PRIVATE_LINKS,
+    PROXY_AGENTS,
+    HYBRID_DEPLOYMENT_AGENTS,
+];
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved; all else is encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// An id that cannot be a path segment: empty, or `.` / `..`, which URL parsers resolve as
+/// directory steps even when percent-encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("id {0:?} cannot be used in a request path")]
+pub struct UnusableId(pub String);
+
+impl Endpoint {
+    /// The path under the API root with `{...}` placeholders replaced, in order, by the given
+    /// ids, each percent-encoded as one segment.
+    ///
+    /// # Panics
+    /// If the number of ids differs from the number of placeholders: a programming error.
+    pub fn path(&self, ids: &[&str]) -> Result<String, UnusableId> {
+        let mut out = String::with_capacity(self.template.len() + 32);
+        let mut ids = ids.iter();
+        let mut rest = self.template;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').map(|c| open + c).expect("closed");
+            out.push_str(&rest[..open]);
+            let id = *ids.next().expect("an id for every placeholder");
+            if id.is_empty() || id == "." || id == ".." {
+                return Err(UnusableId(crate::client::clean(id)));
+            }
+            out.extend(utf8_percent_encode(id, SEGMENT));
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        assert!(ids.next().is_none(), "more ids than placeholders");
+        Ok(out)
+    }
+
+    /// The template as the API documents it, with the `/v1` prefix.
+    pub fn display(&self) -> String {
+        format!("/v1{}", self.template)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_single_encoded_segments() {
+        let ok = |e: Endpoint, id: &str| e.path(&[id]).expect("usable id");
+        assert_eq!(ok(USER_GROUPS, "nozzle_eat"), "/users/nozzle_eat/groups");
+        assert_eq!(
+            ok(USER_GROUPS, "../../account/info?x=1#f"),
+            "/users/..%2F..%2Faccount%2Finfo%3Fx%3D1%23f/groups"
+        );
+        assert_eq!(ok(CONNECTION, "a b%c"), "/connections/a%20b%25c");
+        assert_eq!(ok(CONNECTION, "é\n"), "/connections/%C3%A9%0A");
+        assert_eq!(ok(CONNECTION, "..."), "/connections/...");
+        assert_eq!(USERS.path(&[]).expect("no ids"), "/users");
+    }
+
+    #[test]
+    fn dot_and_empty_ids_are_refused() {
+        for id in ["", ".", ".."] {
+            assert!(CONNECTION.path(&[id]).is_err(), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn encoded_paths_survive_url_parsing_unchanged() {
+        let mut url = url::Url::parse("https://api.fivetran.com/v1").expect("url");
+        let path = USER_GROUPS.path(&["../x/%2e%2e?#"]).expect("usable id");
+        url.set_path(&format!("/v1{path}"));
+        assert_eq!(url.path(), "/v1/users/..%2Fx%2F%252e%252e%3F%23/groups");
+    }
+
+    #[test]
+    fn connection_and_destination_endpoints_ask_for_version_2() {
+        for e in ALL {
+            let v2 = e.template == "/connections"
+                || e.template == "/connections/{id}"
+                || e.template.starts_with("/destinations");
+            assert_eq!(e.accept == Accept::V2, v2, "{}", e.template);
+        }
+    }
+
+    #[test]
+    fn the_source_touching_column_endpoint_is_not_in_the_table() {
+        assert!(ALL.iter().all(|e| !e.template.contains("/columns")));
+    }
+}

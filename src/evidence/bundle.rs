@@ -1,0 +1,244 @@
+//! Where files are written. A run writes into `.iru-fivetran-<stamp>-<pid>.incomplete/` under
+//! `--out`; each file is written to a `.partial` name, synced and renamed; `SHA256SUMS` comes
+//! last and the directory is renamed to its final name only then. An interrupted run therefore
+//! never leaves a directory that looks like a finished bundle.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+/// The name of the checksum file, in the format `sha256sum -c` reads.
+pub const SHA256SUMS: &str = "SHA256SUMS";
+
+/// A file written into the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// A write that failed, naming the path.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot write {path}: {source}\nhint: check that the --out directory exists or can be created, is writable and has free space"
+)]
+pub struct WriteError {
+    /// The path that could not be written.
+    pub path: PathBuf,
+    /// The I/O error.
+    pub source: io::Error,
+}
+
+/// A bundle being written.
+#[derive(Debug)]
+pub struct Bundle {
+    out_dir: PathBuf,
+    tmp: PathBuf,
+    files: BTreeMap<&'static str, Written>,
+}
+
+fn failed(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Bundle {
+    /// Creates `out_dir` if needed and the temporary bundle directory inside it.
+    pub fn create(out_dir: &Path, stamp: &str) -> Result<Self, WriteError> {
+        fs::create_dir_all(out_dir).map_err(failed(out_dir))?;
+        let tmp = out_dir.join(format!(
+            ".iru-fivetran-{stamp}-{}.incomplete",
+            std::process::id()
+        ));
+        fs::create_dir(&tmp).map_err(failed(&tmp))?;
+        Ok(Self {
+            out_dir: out_dir.to_owned(),
+            tmp,
+            files: BTreeMap::new(),
+        })
+    }
+
+    /// The temporary directory (for messages).
+    pub fn tmp_dir(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Writes one file atomically. `name` is one of the tool's fixed file names.
+    pub fn write(&mut self, name: &'static str, bytes: &[u8]) -> Result<Written, WriteError> {
+        write_atomic(&self.tmp, name, bytes)?;
+        let written = Written {
+            sha256: hex::encode(Sha256::digest(bytes)),
+            bytes: bytes.len() as u64,
+        };
+        self.files.insert(name, written.clone());
+        Ok(written)
+    }
+
+    /// Writes the manifest (made by `manifest` for the bundle's final name) and `SHA256SUMS`,
+    /// then renames the directory to `<base_name>` (or `<base_name>-2`, ... if taken).
+    pub fn finish(
+        mut self,
+        base_name: &str,
+        manifest_name: &'static str,
+        manifest: impl Fn(&str) -> Vec<u8>,
+    ) -> Result<PathBuf, WriteError> {
+        for n in 1..=100u32 {
+            let name = match n {
+                1 => base_name.to_owned(),
+                n => format!("{base_name}-{n}"),
+            };
+            let target = self.out_dir.join(&name);
+            if target.exists() {
+                continue;
+            }
+            self.write(manifest_name, &manifest(&name))?;
+            self.write_sums()?;
+            sync_dir(&self.tmp);
+            match fs::rename(&self.tmp, &target) {
+                Ok(()) => {
+                    sync_dir(&self.out_dir);
+                    return Ok(target);
+                }
+                // Another run took the name between the check and the rename.
+                Err(e)
+                    if target.exists()
+                        || e.kind() == io::ErrorKind::AlreadyExists
+                        || e.kind() == io::ErrorKind::DirectoryNotEmpty => {}
+                Err(e) => return Err(failed(&target)(e)),
+            }
+        }
+        Err(WriteError {
+            path: self.out_dir.join(base_name),
+            source: io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "100 bundles of this name already exist",
+            ),
+        })
+    }
+
+    /// Keeps what was collected under `<base_name>.failed` (its manifest says why), for a run
+    /// that cannot complete. Returns where it is, or the temporary directory if renaming failed.
+    pub fn keep_failed(
+        mut self,
+        base_name: &str,
+        manifest_name: &'static str,
+        manifest: Vec<u8>,
+    ) -> PathBuf {
+        let _ = self.write(manifest_name, &manifest);
+        let _ = self.write_sums();
+        let target = self.out_dir.join(format!("{base_name}.failed"));
+        if !target.exists() && fs::rename(&self.tmp, &target).is_ok() {
+            return target;
+        }
+        self.tmp.clone()
+    }
+
+    /// Removes the temporary directory (nothing worth keeping was collected).
+    pub fn discard(self) {
+        let _ = fs::remove_dir_all(&self.tmp);
+    }
+
+    fn write_sums(&mut self) -> Result<(), WriteError> {
+        let mut sums = String::new();
+        for (name, w) in &self.files {
+            sums.push_str(&format!("{}  {name}\n", w.sha256));
+        }
+        write_atomic(&self.tmp, SHA256SUMS, sums.as_bytes())
+    }
+}
+
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+    let partial = dir.join(format!("{name}.partial"));
+    let path = dir.join(name);
+    let mut file = fs::File::create(&partial).map_err(failed(&partial))?;
+    file.write_all(bytes).map_err(failed(&partial))?;
+    file.sync_all().map_err(failed(&partial))?;
+    drop(file);
+    fs::rename(&partial, &path).map_err(failed(&path))
+}
+
+/// Makes renames durable where the platform allows it; best effort.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_appears_only_when_finished() {
+        let out = tempfile::tempdir().expect("tmp");
+        let mut b = Bundle::create(out.path(), "20260101T000000Z").expect("create");
+        b.write("users.json", b"{}\n").expect("write");
+        let names = |p: &Path| -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(p)
+                .expect("read")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let before = names(out.path());
+        assert_eq!(before.len(), 1);
+        assert!(before[0].starts_with(".iru-fivetran-") && before[0].ends_with(".incomplete"));
+        let dir = b
+            .finish("fivetran-acc-x", "manifest.json", |id| {
+                format!("{{\"bundle_id\":\"{id}\"}}\n").into_bytes()
+            })
+            .expect("finish");
+        assert_eq!(names(out.path()), ["fivetran-acc-x"]);
+        assert_eq!(names(&dir), ["SHA256SUMS", "manifest.json", "users.json"]);
+        let sums = fs::read_to_string(dir.join("SHA256SUMS")).expect("sums");
+        assert_eq!(sums.lines().count(), 2);
+        assert!(sums.contains(&format!(
+            "{}  users.json",
+            hex::encode(Sha256::digest(b"{}\n"))
+        )));
+    }
+
+    #[test]
+    fn a_taken_name_gets_a_suffix_and_the_manifest_knows_it() {
+        let out = tempfile::tempdir().expect("tmp");
+        fs::create_dir(out.path().join("fivetran-acc-x")).expect("mkdir");
+        let b = Bundle::create(out.path(), "s").expect("create");
+        let dir = b
+            .finish("fivetran-acc-x", "manifest.json", |id| {
+                id.as_bytes().to_vec()
+            })
+            .expect("finish");
+        assert!(dir.ends_with("fivetran-acc-x-2"));
+        assert_eq!(
+            fs::read(dir.join("manifest.json")).expect("m"),
+            b"fivetran-acc-x-2"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unwritable_output_names_the_path() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let out = tempfile::tempdir().expect("tmp");
+        let locked = out.path().join("locked");
+        fs::create_dir(&locked).expect("mkdir");
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).expect("chmod");
+        // root ignores permission bits; only check when they apply.
+        if fs::File::create(locked.join("probe")).is_err() {
+            let err = Bundle::create(&locked.join("sub"), "s").expect_err("unwritable");
+            assert!(err.to_string().contains("locked/sub"), "{err}");
+        }
+        let file = out.path().join("file");
+        fs::write(&file, b"x").expect("write");
+        let err = Bundle::create(&file, "s").expect_err("a file, not a directory");
+        assert!(err.to_string().contains("hint:"), "{err}");
+    }
+}

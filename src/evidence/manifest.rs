@@ -1,0 +1,227 @@
+//! `manifest.json`: what was collected, from where, by which key identity, how completely, with
+//! every file's hash, and what the API cannot show.
+
+use serde::Serialize;
+
+use crate::client::StatsSnapshot;
+use crate::evidence::redact::Redaction;
+use crate::resources::{AccountInfo, Status};
+
+/// The manifest's file name.
+pub const FILE_NAME: &str = "manifest.json";
+/// The manifest's schema id.
+pub const SCHEMA: &str = "iru-fivetran/manifest/v1";
+
+/// How the run as a whole ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every artifact complete (exit 0).
+    Complete,
+    /// At least one artifact partial, forbidden or failed (exit 3).
+    Partial,
+    /// The run could not finish (exit 1); the bundle directory is named `*.failed`.
+    Failed,
+}
+
+/// The manifest.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// Tool name and version.
+    pub tool: Tool,
+    /// The bundle directory's name.
+    pub bundle_id: String,
+    /// Account and key identity (ids only, never the key or secret).
+    pub account: AccountInfo,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    /// Options that shaped the run.
+    pub options: Options,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Why the run failed, for a failed run.
+    pub error: Option<String>,
+    /// Requests, retries, 429s and quota.
+    pub requests: Requests,
+    /// One entry per artifact file.
+    pub artifacts: Vec<ArtifactEntry>,
+    /// One entry per endpoint template.
+    pub endpoints: Vec<EndpointEntry>,
+    /// What Fivetran's API cannot show, and where that evidence lives instead.
+    pub not_available_from_api: Vec<Limitation>,
+}
+
+/// Tool identity.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    /// `iru-fivetran`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Tool {
+    /// This build.
+    pub fn current() -> Self {
+        Self {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// Options recorded in the manifest.
+#[derive(Debug, Serialize)]
+pub struct Options {
+    /// Artifact names selected.
+    pub resources: Vec<&'static str>,
+    /// API root used.
+    pub api_url: String,
+    /// Requests per second allowed.
+    pub rate: f64,
+}
+
+/// Request counters.
+#[derive(Debug, Serialize)]
+pub struct Requests {
+    /// Attempts sent, retries included.
+    pub total: u64,
+    /// Retries after 5xx, timeouts or bad bodies.
+    pub retries: u64,
+    /// 429 answers waited out.
+    pub rate_limited: u64,
+    /// Time spent waiting on retries and 429s, in milliseconds.
+    pub waited_ms: u64,
+    /// `X-Rate-Limit` as reported.
+    pub quota: Option<u64>,
+    /// Lowest `X-Rate-Limit-Remaining` seen.
+    pub lowest_remaining: Option<u64>,
+}
+
+impl From<&StatsSnapshot> for Requests {
+    fn from(s: &StatsSnapshot) -> Self {
+        Self {
+            total: s.requests,
+            retries: s.retries,
+            rate_limited: s.rate_limited,
+            waited_ms: s.waited_ms,
+            quota: s.quota,
+            lowest_remaining: s.lowest_remaining,
+        }
+    }
+}
+
+/// One artifact file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactEntry {
+    /// Artifact name.
+    pub resource: &'static str,
+    /// File name inside the bundle.
+    pub path: &'static str,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// File size.
+    pub bytes: u64,
+    /// Items in the file.
+    pub count: usize,
+    /// Completeness.
+    pub status: Status,
+    /// Why it is not complete.
+    pub reason: Option<String>,
+    /// What was redacted (paths and counts, never values).
+    pub redactions: Vec<Redaction>,
+}
+
+/// One endpoint template.
+#[derive(Debug, Serialize)]
+pub struct EndpointEntry {
+    /// `GET /v1/...` template.
+    pub endpoint: String,
+    /// Attempts sent.
+    pub requests: u64,
+    /// Retries.
+    pub retries: u64,
+    /// 429s waited out.
+    pub rate_limited: u64,
+    /// Pages read (lists only).
+    pub pages: u64,
+    /// Items read (lists only, before de-duplication).
+    pub items: u64,
+    /// Lists started (one per parent item).
+    pub lists: u64,
+    /// Whether every list on this endpoint was read to its last page (`null` for objects).
+    pub cursor_drained: Option<bool>,
+}
+
+impl EndpointEntry {
+    /// Builds the per-endpoint entries from the counters.
+    pub fn from_stats(stats: &StatsSnapshot) -> Vec<Self> {
+        stats
+            .endpoints
+            .iter()
+            .map(|(template, e)| Self {
+                endpoint: format!("GET /v1{template}"),
+                requests: e.requests,
+                retries: e.retries,
+                rate_limited: e.rate_limited,
+                pages: e.pages,
+                items: e.items,
+                lists: e.lists,
+                cursor_drained: (e.lists > 0).then_some(e.lists_drained == e.lists),
+            })
+            .collect()
+    }
+}
+
+/// Something the API does not expose.
+#[derive(Debug, Serialize)]
+pub struct Limitation {
+    /// Short name.
+    pub topic: &'static str,
+    /// What cannot be seen.
+    pub statement: &'static str,
+    /// Where the evidence lives instead, and what the operator can do.
+    pub instead: &'static str,
+}
+
+/// The fixed list of what Fivetran's REST API cannot show.
+pub fn limitations() -> Vec<Limitation> {
+    vec![
+        Limitation {
+            topic: "audit_log",
+            statement: "Fivetran's REST API has no audit-log endpoint: who changed what and when \
+                        (user actions) cannot be read through it.",
+            instead: "The user-action audit trail leaves Fivetran through the Fivetran Platform \
+                      Connector (the LOG table in your destination, schema fivetran_metadata by \
+                      default) or an external log service. connections.json shows whether a \
+                      Platform Connector (service fivetran_log) exists and is running; \
+                      log_services.json shows external logging.",
+        },
+        Limitation {
+            topic: "sso_mfa",
+            statement: "SSO/SAML enforcement, SCIM provisioning, two-factor and password policy \
+                        settings are not exposed by the API.",
+            instead: "Capture them from the Fivetran dashboard (Account Settings) or from your \
+                      identity provider.",
+        },
+        Limitation {
+            topic: "personal_api_keys",
+            statement: "Users' personal (scoped) API keys cannot be listed: their existence, \
+                        creation and last use are not in the API. Only system keys are \
+                        (system_keys.json).",
+            instead: "Review them per user in the dashboard, or use system keys with expiry for \
+                      automation so they appear in this bundle.",
+        },
+        Limitation {
+            topic: "permission_filtered_lists",
+            statement: "Lists show only what the collecting key may see; a key with a narrow \
+                        role yields fewer items without any error.",
+            instead: "Collect with an Account Reviewer (or Administrator) key, or a system key \
+                      with READ on every resource type; account.json names the key identity.",
+        },
+    ]
+}

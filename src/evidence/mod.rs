@@ -1,0 +1,102 @@
+//! The bundle: normalized, redacted JSON files, a manifest and `SHA256SUMS`.
+//!
+//! [`redact`] cleans items, [`render`] turns an artifact into its canonical bytes (sorted keys,
+//! items sorted by id, two-space indent, trailing newline), [`bundle`] writes files atomically
+//! under a temporary directory and renames it into place, [`manifest`] describes the run.
+
+pub mod bundle;
+pub mod manifest;
+pub mod redact;
+
+use serde_json::{Map, Value, json};
+
+use crate::resources::{Artifact, Collected, sort_items};
+
+/// The schema id of an artifact file, versioned.
+pub fn schema_id(artifact: Artifact) -> String {
+    format!("iru-fivetran/{}/v1", artifact.name())
+}
+
+/// Builds an artifact's envelope, its items sorted by the artifact's key.
+pub fn envelope(
+    artifact: Artifact,
+    account_id: Option<&str>,
+    collected_at: &str,
+    collected: Collected,
+) -> Value {
+    let Collected {
+        mut items,
+        status,
+        reason,
+    } = collected;
+    sort_items(&mut items, artifact.key());
+    json!({
+        "schema": schema_id(artifact),
+        "resource": artifact.name(),
+        "account_id": account_id,
+        "collected_at": collected_at,
+        "status": status,
+        "reason": reason,
+        "count": items.len(),
+        "items": items,
+    })
+}
+
+/// The canonical bytes of a JSON value: keys sorted at every level, pretty-printed, newline at
+/// the end. Sorting is done here, not left to `serde_json`'s map type, so that a dependency
+/// turning on `preserve_order` cannot change the output.
+pub fn render(value: &Value) -> Vec<u8> {
+    let mut bytes =
+        serde_json::to_vec_pretty(&sorted(value)).expect("a JSON value always serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut out = Map::with_capacity(map.len());
+            for k in keys {
+                out.insert(k.clone(), sorted(&map[k]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::Status;
+
+    #[test]
+    fn render_sorts_keys_and_items() {
+        let collected = Collected {
+            items: vec![
+                json!({"id": "b", "z": 1, "a": {"y": 1, "x": 2}}),
+                json!({"id": "a"}),
+            ],
+            status: Status::Complete,
+            reason: None,
+        };
+        let v = envelope(
+            Artifact::Groups,
+            Some("acc"),
+            "2026-01-01T00:00:00Z",
+            collected,
+        );
+        let text = String::from_utf8(render(&v)).expect("utf8");
+        let a = text.find("\"id\": \"a\"").expect("a");
+        let b = text.find("\"id\": \"b\"").expect("b");
+        assert!(a < b, "{text}");
+        assert!(text.find("\"x\"").expect("x") < text.find("\"y\"").expect("y"));
+        assert!(text.ends_with("}\n"));
+        assert_eq!(v["schema"], "iru-fivetran/groups/v1");
+        assert_eq!(v["count"], 2);
+        assert_eq!(v["status"], "complete");
+    }
+}

@@ -1,0 +1,247 @@
+//! Redaction, applied to every item before anything reaches disk.
+//!
+//! - A string under a key that names a secret becomes [`MARKER`], at any depth, however the key
+//!   is cased or spelled (`api_key`, `apiKey`, `API-KEY`); so does every string anywhere beneath
+//!   such a key (`"credentials": {"json": "..."}`). Numbers, booleans and nulls are kept: they
+//!   carry evidence (`is_private_key_set: true`) and no secret.
+//! - `connect_card` (a short-lived token and URL) is dropped from every item; `picture` is
+//!   dropped from users (personal data, often a large base64 image).
+//!
+//! What was redacted is recorded as generalized JSON paths with counts, never the values.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::resources::Artifact;
+
+/// What a redacted string becomes.
+pub const MARKER: &str = "<redacted>";
+
+/// Fragments that make a key name a secret, matched against the key lower-cased with every
+/// character but letters and digits removed (`client_secret` → `clientsecret`).
+const SECRET_WORDS: [&str; 9] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "passphrase",
+    "credential",
+    "privatekey",
+    "apikey",
+    "accesskey",
+];
+
+/// Whether a key names a secret. Besides [`SECRET_WORDS`], any key ending in `key` or `keys`
+/// (`key`, `primary_key`, `signingKey`) counts, except public keys, which are evidence.
+pub fn is_secret_key(key: &str) -> bool {
+    let norm: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if SECRET_WORDS.iter().any(|w| norm.contains(w)) {
+        return true;
+    }
+    let stem = norm.strip_suffix('s').unwrap_or(&norm);
+    stem.ends_with("key") && !stem.ends_with("publickey")
+}
+
+/// What happened at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The string was replaced by [`MARKER`].
+    Masked,
+    /// The field was removed.
+    Dropped,
+}
+
+/// One generalized path and how often it was redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redaction {
+    /// JSONPath-like, array indices as `[*]`, e.g. `$.items[*].config.password`.
+    pub path: String,
+    /// Masked or dropped.
+    pub action: Action,
+    /// How many values.
+    pub count: u64,
+}
+
+/// Redacts every item of an artifact in place and returns what was redacted, sorted by path.
+pub fn redact_items(artifact: Artifact, items: &mut [Value]) -> Vec<Redaction> {
+    let mut counts: BTreeMap<(String, Action), u64> = BTreeMap::new();
+    for item in items.iter_mut() {
+        if let Some(obj) = item.as_object_mut() {
+            let mut drop = |key: &str| {
+                if obj.remove(key).is_some() {
+                    *counts
+                        .entry((format!("$.items[*]{}", segment(key)), Action::Dropped))
+                        .or_default() += 1;
+                }
+            };
+            drop("connect_card");
+            if artifact == Artifact::Users {
+                drop("picture");
+            }
+        }
+        let mut path = String::from("$.items[*]");
+        walk(item, &mut path, false, &mut counts);
+    }
+    counts
+        .into_iter()
+        .map(|((path, action), count)| Redaction {
+            path,
+            action,
+            count,
+        })
+        .collect()
+}
+
+fn walk(
+    value: &mut Value,
+    path: &mut String,
+    secret: bool,
+    counts: &mut BTreeMap<(String, Action), u64>,
+) {
+    match value {
+        Value::String(s) if secret => {
+            *s = MARKER.to_owned();
+            *counts.entry((path.clone(), Action::Masked)).or_default() += 1;
+        }
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let len = path.len();
+                path.push_str(&segment(key));
+                walk(child, path, secret || is_secret_key(key), counts);
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            let len = path.len();
+            path.push_str("[*]");
+            for child in items {
+                walk(child, path, secret, counts);
+            }
+            path.truncate(len);
+        }
+        _ => {}
+    }
+}
+
+/// `.key` for plain keys, `["key"]` (JSON-escaped) for anything else.
+fn segment(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        format!(".{key}")
+    } else {
+        format!("[{}]", Value::String(key.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_key_names() {
+        for key in [
+            "password",
+            "PassWord",
+            "db_password",
+            "client_secret",
+            "clientSecret",
+            "api_key",
+            "apiKey",
+            "API-KEY",
+            "token",
+            "access_token",
+            "refreshToken",
+            "private_key",
+            "privateKey",
+            "passphrase",
+            "credentials",
+            "credentials_json",
+            "key",
+            "primary_key",
+            "signing_keys",
+            "aws_secret_access_key",
+            "access_key_id",
+        ] {
+            assert!(is_secret_key(key), "{key} should be secret");
+        }
+        for key in [
+            "public_key",
+            "host",
+            "user",
+            "auth",
+            "port",
+            "email",
+            "hashed",
+            "monkey_business",
+            "name",
+            "keystone",
+        ] {
+            assert!(!is_secret_key(key), "{key} should not be secret");
+        }
+    }
+
+    #[test]
+    fn masks_strings_at_any_depth_and_records_paths() {
+        let mut items = vec![
+            json!({
+                "id": "a",
+                "config": {"host": "h", "password": "PLANTED", "port": 5432,
+                           "credentials": {"json": "PLANTED", "kind": "sa", "ttl": 30},
+                           "is_private_key_set": true, "tokens": ["PLANTED", "PLANTED"]},
+                "connect_card": {"token": "PLANTED", "uri": "https://x"},
+            }),
+            json!({"id": "b", "config": {"password": "******"}, "Weird Key!": {"Secret": "PLANTED"}}),
+        ];
+        let record = redact_items(Artifact::Connections, &mut items);
+        let text = serde_json::to_string(&items).expect("json");
+        assert!(!text.contains("PLANTED"), "{text}");
+        assert_eq!(items[0]["config"]["host"], "h");
+        assert_eq!(items[0]["config"]["port"], 5432);
+        assert_eq!(items[0]["config"]["credentials"]["ttl"], 30);
+        assert_eq!(items[0]["config"]["is_private_key_set"], true);
+        assert_eq!(items[0]["config"]["password"], MARKER);
+        assert!(items[0].get("connect_card").is_none());
+        assert_eq!(record.len(), 6, "{record:?}");
+        assert!(record.contains(&Redaction {
+            path: "$.items[*].config.password".into(),
+            action: Action::Masked,
+            count: 2
+        }));
+        assert!(record.contains(&Redaction {
+            path: "$.items[*].config.tokens[*]".into(),
+            action: Action::Masked,
+            count: 2
+        }));
+        assert!(record.contains(&Redaction {
+            path: "$.items[*].connect_card".into(),
+            action: Action::Dropped,
+            count: 1
+        }));
+        assert!(record.contains(&Redaction {
+            path: "$.items[*][\"Weird Key!\"].Secret".into(),
+            action: Action::Masked,
+            count: 1
+        }));
+    }
+
+    #[test]
+    fn picture_is_dropped_from_users_only() {
+        let mut users = vec![json!({"id": "u", "picture": "data:image/png;base64,AAAA"})];
+        redact_items(Artifact::Users, &mut users);
+        assert!(users[0].get("picture").is_none());
+        let mut teams = vec![json!({"id": "t", "picture": "p"})];
+        redact_items(Artifact::Teams, &mut teams);
+        assert_eq!(teams[0]["picture"], "p");
+    }
+}

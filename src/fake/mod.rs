@@ -1,0 +1,378 @@
+//! An in-process fake of Fivetran's REST API, serving a fake account from a fixture file.
+//!
+//! It answers the GET endpoints in [`crate::endpoints`] the way the OpenAPI definition and the
+//! documented behaviour say Fivetran does: the success and error envelopes, cursor pagination
+//! (opaque base64 cursors, `next_cursor` left out on the last page), `NotFound_*` codes, 403
+//! bodies, rate-limit headers, HTTP Basic auth. Tests inject faults (429, 5xx, odd bodies) for
+//! a number of requests to a path and read back every request received.
+//!
+//! It listens on 127.0.0.1 only, on a port the OS picks.
+
+mod routes;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A fake account: the items and objects each endpoint serves (see `fixtures/accounts/`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeAccount {
+    /// `data` of `/account/info`.
+    pub account_info: Value,
+    /// `/users` items.
+    pub users: Vec<Value>,
+    /// `/users/{id}/groups` items per user id.
+    #[serde(default)]
+    pub user_groups: BTreeMap<String, Vec<Value>>,
+    /// `/users/{id}/connections` items per user id.
+    #[serde(default)]
+    pub user_connections: BTreeMap<String, Vec<Value>>,
+    /// `/roles` items.
+    pub roles: Vec<Value>,
+    /// `/teams` items.
+    pub teams: Vec<Value>,
+    /// `/teams/{id}/users` items per team id.
+    #[serde(default)]
+    pub team_users: BTreeMap<String, Vec<Value>>,
+    /// `/teams/{id}/groups` items per team id.
+    #[serde(default)]
+    pub team_groups: BTreeMap<String, Vec<Value>>,
+    /// `/teams/{id}/connections` items per team id.
+    #[serde(default)]
+    pub team_connections: BTreeMap<String, Vec<Value>>,
+    /// `/groups` items.
+    pub groups: Vec<Value>,
+    /// `/destinations` items.
+    pub destinations: Vec<Value>,
+    /// `/destinations/{id}` per id; a missing id answers 404 `NotFound_Destination`.
+    #[serde(default)]
+    pub destination_details: BTreeMap<String, Value>,
+    /// `/connections` items.
+    pub connections: Vec<Value>,
+    /// `/connections/{id}` per id; a missing id answers 404 `NotFound_Connection`.
+    #[serde(default)]
+    pub connection_details: BTreeMap<String, Value>,
+    /// `/connections/{id}/schemas` per id; a missing id answers 404 `NotFound_SchemaConfig`.
+    #[serde(default)]
+    pub connection_schemas: BTreeMap<String, Value>,
+    /// `/webhooks` items.
+    pub webhooks: Vec<Value>,
+    /// `/external-logging` items.
+    pub log_services: Vec<Value>,
+    /// `/external-logging/account`; `None` answers 404 `NotFound_LogService`.
+    #[serde(default)]
+    pub account_log_service: Option<Value>,
+    /// `/system-keys` items.
+    pub system_keys: Vec<Value>,
+    /// `/private-links` items.
+    pub private_links: Vec<Value>,
+    /// `/proxy` items.
+    pub proxy_agents: Vec<Value>,
+    /// `/hybrid-deployment-agents` items.
+    pub hybrid_deployment_agents: Vec<Value>,
+    /// Paths (as `/v1/...`) that answer 403, with Fivetran's message.
+    #[serde(default)]
+    pub forbidden: BTreeMap<String, String>,
+}
+
+impl FakeAccount {
+    /// Loads a fixture file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// How the last page of a list says it is the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LastPage {
+    /// `next_cursor` left out (what the documentation describes).
+    #[default]
+    Missing,
+    /// `"next_cursor": null` (seen in Fivetran's SDK mocks).
+    Null,
+    /// `"next_cursor": ""`.
+    Empty,
+}
+
+/// Settings of a fake server.
+#[derive(Debug, Clone)]
+pub struct FakeOptions {
+    /// The API key the server accepts.
+    pub api_key: String,
+    /// The API secret the server accepts.
+    pub api_secret: String,
+    /// Items per page at most, whatever `limit` asks (small, so fixtures span several pages).
+    pub page_size: usize,
+    /// How the last page ends.
+    pub last_page: LastPage,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        Self {
+            api_key: "fake-key".into(),
+            api_secret: "fake-secret".into(),
+            page_size: 2,
+            last_page: LastPage::Missing,
+        }
+    }
+}
+
+/// A canned answer for requests to one path, served `times` times before the normal answer.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// The request path, `/v1/...`, without the query.
+    pub path: String,
+    /// Only the request with this `cursor` query value (`None`: any).
+    pub cursor: Option<String>,
+    /// The status.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+    /// How many requests get it.
+    pub times: u32,
+}
+
+impl Fault {
+    /// A fault with Fivetran's error envelope as its body.
+    pub fn status(path: &str, status: u16, code: &str, message: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            cursor: None,
+            status,
+            headers: Vec::new(),
+            body: serde_json::json!({"code": code, "message": message}).to_string(),
+            times: 1,
+        }
+    }
+
+    /// Serves the fault `n` times.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Replaces the body.
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = body.to_owned();
+        self
+    }
+
+    /// Applies only to the page requested with this cursor.
+    pub fn on_cursor(mut self, cursor: &str) -> Self {
+        self.cursor = Some(cursor.to_owned());
+        self
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// HTTP method.
+    pub method: String,
+    /// Raw (percent-encoded) path.
+    pub path: String,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// `Accept` header.
+    pub accept: Option<String>,
+    /// `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// Whether the Authorization header matched the expected key and secret.
+    pub authorized: bool,
+    /// The status answered.
+    pub status: u16,
+}
+
+pub(crate) struct State {
+    account: FakeAccount,
+    options: FakeOptions,
+    expected_auth: String,
+    faults: Vec<Fault>,
+    requests: Vec<Recorded>,
+    remaining: u64,
+}
+
+/// A running fake server; stops when dropped.
+pub struct FakeServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Starts the server on its own thread and runtime, on 127.0.0.1 and a free port.
+    pub fn start(account: FakeAccount, options: FakeOptions) -> std::io::Result<Self> {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let expected_auth = format!(
+            "Basic {}",
+            BASE64.encode(format!("{}:{}", options.api_key, options.api_secret))
+        );
+        let state = Arc::new(Mutex::new(State {
+            account,
+            options,
+            expected_auth,
+            faults: Vec::new(),
+            requests: Vec::new(),
+            remaining: 20_000,
+        }));
+        let (tx, rx) = oneshot::channel();
+        let thread_state = Arc::clone(&state);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name("fake-fivetran".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match TcpListener::from_std(std_listener) {
+                        Ok(listener) => serve(listener, thread_state, rx).await,
+                        Err(e) => eprintln!("fake server: {e}"),
+                    }
+                });
+            })?;
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The API root to pass as `--api-url`: `http://127.0.0.1:PORT/v1`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Adds a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().requests.clone()
+    }
+
+    /// Changes the account while the server runs.
+    pub fn edit(&self, f: impl FnOnce(&mut FakeAccount)) {
+        f(&mut self.lock().account);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Accepts connections until `shutdown` fires.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: Arc<Mutex<State>>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let state = Arc::clone(&state);
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let response = handle(&state, &req);
+                        async move { Ok::<_, Infallible>(response) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    }
+}
+
+fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut state = lock(state);
+    let authorized = header("authorization").as_deref() == Some(state.expected_auth.as_str());
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let answer = if !authorized {
+        routes::error(401, "AuthFailed", "Invalid API key or secret")
+    } else if req.method() != hyper::Method::GET {
+        routes::error(405, "MethodNotAllowed", "This tool must only send GET")
+    } else {
+        routes::answer(&mut state, &path, query.as_deref())
+    };
+    state.remaining = state.remaining.saturating_sub(1);
+    state.requests.push(Recorded {
+        method: req.method().to_string(),
+        path,
+        query,
+        accept: header("accept"),
+        user_agent: header("user-agent"),
+        authorized,
+        status: answer.status,
+    });
+    let mut response = Response::builder()
+        .status(answer.status)
+        .header("content-type", "application/json")
+        .header("x-rate-limit", "20000")
+        .header("x-rate-limit-remaining", state.remaining.to_string());
+    for (name, value) in &answer.headers {
+        response = response.header(name.as_str(), value.as_str());
+    }
+    response
+        .body(Full::new(Bytes::from(answer.body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::from_static(b"bad fault header"))))
+}

@@ -1,0 +1,86 @@
+//! iru-fivetran: collects compliance evidence from a Fivetran account into a verifiable bundle.
+//!
+//! The flow, one module each: [`cli`] (clap types) → [`config`] and [`credentials`] (flags,
+//! environment and vault file, resolved once) → [`client`] (the only place requests are made:
+//! auth, rate limit, retries) → [`paginate`] → [`resources`] (what each artifact is made of) →
+//! [`evidence`] (redaction, canonical JSON, the only place files are written, manifest) →
+//! [`output`] (what the user sees). [`collect`] runs the whole thing.
+//!
+//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
+
+pub mod cli;
+pub mod client;
+pub mod collect;
+pub mod config;
+pub mod credentials;
+pub mod endpoints;
+pub mod evidence;
+pub mod fake;
+pub mod output;
+pub mod paginate;
+pub mod resources;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, CollectArgs, Command};
+use crate::config::Config;
+use crate::evidence::manifest::RunStatus;
+
+/// Exit code: a complete bundle.
+pub const EXIT_COMPLETE: u8 = 0;
+/// Exit code: the run failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: usage, configuration or credentials error, before any request.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a partial bundle.
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// Parses the command line, runs the command and maps its outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env_lookup = |name: &str| std::env::var(name).ok();
+    match cli.command {
+        Command::Collect(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(collect_command(&args, &env_lookup))
+        }
+    }
+}
+
+fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
+    let format = args.log.log_format;
+    let config = match Config::from_args(args, env_lookup) {
+        Ok(config) => config,
+        Err(e) => {
+            output::report_error(format, &e);
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            output::report_error(format, &format_args!("cannot start the async runtime: {e}"));
+            return EXIT_FAILED;
+        }
+    };
+    match runtime.block_on(collect::run(&config)) {
+        Ok(outcome) => {
+            output::print_bundle_path(&outcome.bundle);
+            match outcome.status {
+                RunStatus::Complete => EXIT_COMPLETE,
+                RunStatus::Partial => EXIT_PARTIAL,
+                RunStatus::Failed => EXIT_FAILED,
+            }
+        }
+        Err(e) => {
+            output::report_error(format, &e);
+            EXIT_FAILED
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! What the user sees: log lines on stderr, errors once on stderr, the bundle path on stdout.
+
+use std::fmt::Display;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{LogArgs, LogFormat};
+use crate::config::env;
+
+/// Starts logging to stderr. `IRU_FIVETRAN_LOG` (or `RUST_LOG`) overrides `-v`/`-q`.
+pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>) {
+    let directive = env_lookup(env::LOG)
+        .or_else(|| env_lookup(env::RUST_LOG))
+        .filter(|d| !d.trim().is_empty());
+    let default = match (args.quiet, args.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn,iru_fivetran=info",
+        (false, 1) => "info,iru_fivetran=debug",
+        (false, _) => "debug,iru_fivetran=trace",
+    };
+    let filter = directive
+        .and_then(|d| EnvFilter::try_new(d).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    // A second initialisation (tests calling `run` twice) keeps the first subscriber.
+    let _ = match args.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// Prints an error once, on stderr: plain text, or a log event in JSON mode.
+pub fn report_error(format: LogFormat, error: &dyn Display) {
+    match format {
+        LogFormat::Text => eprintln!("error: {error}"),
+        LogFormat::Json => tracing::error!("{error}"),
+    }
+}
+
+/// Writes the bundle path, the only line the tool ever prints on stdout.
+#[allow(clippy::print_stdout)]
+pub fn print_bundle_path(path: &std::path::Path) {
+    println!("{}", path.display());
+}

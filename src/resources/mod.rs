@@ -1,0 +1,432 @@
+//! What each artifact of the bundle is made of, and how its items are gathered.
+//!
+//! One file per Fivetran resource that needs more than one list: [`users`], [`teams`],
+//! [`destinations`], [`connections`], [`log_services`]; the plain lists are in [`lists`].
+//! A failure of one artifact never stops the others: it becomes that artifact's status and
+//! reason. Only a refused key ([`ApiError::is_fatal`]) ends the run.
+//!
+//! Items keep every field Fivetran returned. The collector adds only the fields it documents:
+//! embedded memberships (`group_memberships`, ...), `schema_config`, and `_iru`, an object of
+//! notes about the item (deleted during the run, follow-up requests that failed, ...).
+
+mod account;
+mod connections;
+mod destinations;
+mod lists;
+mod log_services;
+mod teams;
+mod users;
+
+use std::future::Future;
+
+use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{ApiError, Client};
+use crate::endpoints::Endpoint;
+use crate::paginate::{self, Listed};
+
+pub use account::AccountInfo;
+
+/// The key under which the collector puts its notes on an item.
+pub const NOTES_KEY: &str = "_iru";
+
+/// Follow-up requests run at once per artifact (per-user memberships, per-connection details).
+/// Four keep a 4 requests/s limiter busy at up to one second of latency per request.
+pub const FAN_OUT: usize = 4;
+
+/// One evidence file of the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Artifact {
+    /// `account.json`: account id and name, and the identity of the key used.
+    Account,
+    /// `users.json`: users with their group and connection memberships.
+    Users,
+    /// `roles.json`: standard and custom roles.
+    Roles,
+    /// `teams.json`: teams with their user, group and connection memberships.
+    Teams,
+    /// `groups.json`: groups (one per destination).
+    Groups,
+    /// `destinations.json`: destinations with config and setup tests.
+    Destinations,
+    /// `connections.json`: connections with config, status, setup tests and schema config.
+    Connections,
+    /// `webhooks.json`
+    Webhooks,
+    /// `log_services.json`: external logging, per destination and account-wide.
+    LogServices,
+    /// `system_keys.json`: the API keys not tied to a user.
+    SystemKeys,
+    /// `private_links.json`
+    PrivateLinks,
+    /// `proxy_agents.json`
+    ProxyAgents,
+    /// `hybrid_deployment_agents.json`
+    HybridDeploymentAgents,
+}
+
+impl Artifact {
+    /// Every artifact, in bundle order.
+    pub const ALL: [Artifact; 13] = [
+        Artifact::Account,
+        Artifact::Users,
+        Artifact::Roles,
+        Artifact::Teams,
+        Artifact::Groups,
+        Artifact::Destinations,
+        Artifact::Connections,
+        Artifact::Webhooks,
+        Artifact::LogServices,
+        Artifact::SystemKeys,
+        Artifact::PrivateLinks,
+        Artifact::ProxyAgents,
+        Artifact::HybridDeploymentAgents,
+    ];
+
+    /// The name used by `--resources`, the manifest and the schema id.
+    pub fn name(self) -> &'static str {
+        match self {
+            Artifact::Account => "account",
+            Artifact::Users => "users",
+            Artifact::Roles => "roles",
+            Artifact::Teams => "teams",
+            Artifact::Groups => "groups",
+            Artifact::Destinations => "destinations",
+            Artifact::Connections => "connections",
+            Artifact::Webhooks => "webhooks",
+            Artifact::LogServices => "log_services",
+            Artifact::SystemKeys => "system_keys",
+            Artifact::PrivateLinks => "private_links",
+            Artifact::ProxyAgents => "proxy_agents",
+            Artifact::HybridDeploymentAgents => "hybrid_deployment_agents",
+        }
+    }
+
+    /// The artifact of a `--resources` name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The file it is written to: a fixed name, never derived from API data.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Artifact::Account => "account.json",
+            Artifact::Users => "users.json",
+            Artifact::Roles => "roles.json",
+            Artifact::Teams => "teams.json",
+            Artifact::Groups => "groups.json",
+            Artifact::Destinations => "destinations.json",
+            Artifact::Connections => "connections.json",
+            Artifact::Webhooks => "webhooks.json",
+            Artifact::LogServices => "log_services.json",
+            Artifact::SystemKeys => "system_keys.json",
+            Artifact::PrivateLinks => "private_links.json",
+            Artifact::ProxyAgents => "proxy_agents.json",
+            Artifact::HybridDeploymentAgents => "hybrid_deployment_agents.json",
+        }
+    }
+
+    /// The field items are identified and sorted by.
+    pub fn key(self) -> &'static str {
+        match self {
+            Artifact::Roles => "name",
+            Artifact::Account => "account_id",
+            _ => "id",
+        }
+    }
+}
+
+/// How complete an artifact is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Everything the key can see was read.
+    Complete,
+    /// Some of it was read; `reason` says what is missing.
+    Partial,
+    /// Fivetran answered 403 for the list: the key may not read it.
+    Forbidden,
+    /// Nothing could be read.
+    Failed,
+}
+
+/// One artifact's items and how complete they are.
+#[derive(Debug)]
+pub struct Collected {
+    /// The items, as Fivetran returned them plus the documented additions.
+    pub items: Vec<Value>,
+    /// Completeness.
+    pub status: Status,
+    /// Why it is not complete.
+    pub reason: Option<String>,
+}
+
+/// What the resource functions share.
+pub struct Ctx<'a> {
+    /// The API client.
+    pub client: &'a Client,
+    /// Follow-up requests in flight at once.
+    pub fan_out: usize,
+}
+
+/// Collects one artifact. `Err` only for a fatal error (the key was refused).
+pub async fn collect(ctx: &Ctx<'_>, artifact: Artifact) -> Result<Collected, ApiError> {
+    use crate::endpoints as ep;
+    match artifact {
+        Artifact::Account => account::collect(ctx).await.map(|(c, _)| c),
+        Artifact::Users => users::collect(ctx).await,
+        Artifact::Roles => lists::collect(ctx, ep::ROLES, "name").await,
+        Artifact::Teams => teams::collect(ctx).await,
+        Artifact::Groups => lists::collect(ctx, ep::GROUPS, "id").await,
+        Artifact::Destinations => destinations::collect(ctx).await,
+        Artifact::Connections => connections::collect(ctx).await,
+        Artifact::Webhooks => lists::collect(ctx, ep::WEBHOOKS, "id").await,
+        Artifact::LogServices => log_services::collect(ctx).await,
+        Artifact::SystemKeys => lists::collect(ctx, ep::SYSTEM_KEYS, "id").await,
+        Artifact::PrivateLinks => lists::collect(ctx, ep::PRIVATE_LINKS, "id").await,
+        Artifact::ProxyAgents => lists::collect(ctx, ep::PROXY_AGENTS, "id").await,
+        Artifact::HybridDeploymentAgents => {
+            lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id").await
+        }
+    }
+}
+
+pub use account::collect as collect_account;
+
+/// Notes gathered while enriching one item; written to its `_iru` field.
+#[derive(Debug, Default)]
+struct Notes {
+    fields: Map<String, Value>,
+    incomplete: Vec<String>,
+}
+
+impl Notes {
+    /// A follow-up request failed; the artifact becomes partial.
+    fn incomplete(&mut self, problem: String) {
+        self.incomplete.push(problem);
+    }
+
+    /// The item disappeared between the list and a follow-up request: what the list said is
+    /// kept, and this is not a failure.
+    fn deleted(&mut self, error: &ApiError) {
+        self.fields
+            .insert("deleted_during_run".into(), describe(error));
+    }
+
+    fn set(&mut self, key: &str, value: Value) {
+        self.fields.insert(key.into(), value);
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.fields.contains_key("deleted_during_run")
+    }
+
+    /// Writes the notes into the item and returns the problems for the artifact's reason.
+    fn apply(mut self, item: &mut Value) -> Vec<String> {
+        if !self.incomplete.is_empty() {
+            self.fields
+                .insert("incomplete".into(), json!(self.incomplete));
+        }
+        if !self.fields.is_empty()
+            && let Some(obj) = item.as_object_mut()
+        {
+            obj.insert(NOTES_KEY.into(), Value::Object(self.fields));
+        }
+        self.incomplete
+    }
+}
+
+/// A machine-readable description of an API error, for `_iru` notes.
+fn describe(error: &ApiError) -> Value {
+    match error {
+        ApiError::NotFound {
+            path,
+            code,
+            message,
+        }
+        | ApiError::Forbidden {
+            path,
+            code,
+            message,
+        } => json!({"request": format!("GET /v1{path}"), "code": code, "message": message}),
+        other => json!({"error": other.to_string()}),
+    }
+}
+
+/// The string id of an item, if it has one.
+fn id_of(item: &Value, key: &str) -> Option<String> {
+    item.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Sorts items by `key` (string), then by their JSON text, so order never depends on the API.
+pub fn sort_items(items: &mut [Value], key: &str) {
+    items.sort_by_cached_key(|v| (id_of(v, key), v.to_string()));
+}
+
+/// Turns the outcome of a top-level list and its follow-ups into an artifact.
+fn assemble(
+    listed_error: Option<ApiError>,
+    pages: u32,
+    items: Vec<Value>,
+    problems: Vec<String>,
+) -> Collected {
+    let mut reasons = Vec::new();
+    let mut status = Status::Complete;
+    if let Some(error) = listed_error {
+        if pages == 0 {
+            status = match error.forbidden_message() {
+                Some(_) => Status::Forbidden,
+                None => Status::Failed,
+            };
+            reasons.push(error.to_string());
+        } else {
+            status = Status::Partial;
+            reasons.push(format!("the list stopped after {pages} page(s): {error}"));
+        }
+    }
+    if !problems.is_empty() {
+        if status == Status::Complete {
+            status = Status::Partial;
+        }
+        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+        let more = problems.len().saturating_sub(shown.len());
+        let mut text = format!(
+            "{} follow-up request(s) failed (see `_iru.incomplete` on the items): {}",
+            problems.len(),
+            shown.join("; ")
+        );
+        if more > 0 {
+            text.push_str(&format!("; and {more} more"));
+        }
+        reasons.push(text);
+    }
+    Collected {
+        items,
+        status,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+    }
+}
+
+/// Returns a fatal error, or hands back any other.
+fn fatal(error: Option<ApiError>) -> Result<Option<ApiError>, ApiError> {
+    match error {
+        Some(e) if e.is_fatal() => Err(e),
+        other => Ok(other),
+    }
+}
+
+/// Lists `endpoint`, then runs `enrich` on every item, [`FAN_OUT`] at a time, in id order.
+async fn list_then<F, Fut>(
+    ctx: &Ctx<'_>,
+    endpoint: Endpoint,
+    key: &str,
+    enrich: F,
+) -> Result<Collected, ApiError>
+where
+    F: Fn(Value) -> Fut,
+    Fut: Future<Output = Result<(Value, Vec<String>), ApiError>>,
+{
+    let path = endpoint.path(&[]).expect("top-level lists have no ids");
+    let Listed {
+        mut items,
+        pages,
+        error,
+        ..
+    } = paginate::list_all(ctx.client, endpoint, &path, key).await;
+    let error = fatal(error)?;
+    sort_items(&mut items, key);
+    let results: Vec<_> = futures::stream::iter(items)
+        .map(enrich)
+        .buffered(ctx.fan_out.max(1))
+        .collect()
+        .await;
+    let mut enriched = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for result in results {
+        let (item, item_problems) = result?;
+        enriched.push(item);
+        problems.extend(item_problems);
+    }
+    Ok(assemble(error, pages, enriched, problems))
+}
+
+/// Reads the list at `endpoint` for `id` and puts it, sorted, under `field` of `item`.
+/// A `NotFound` answer means the parent item was deleted during the run.
+async fn embed_list(
+    ctx: &Ctx<'_>,
+    item: &mut Value,
+    notes: &mut Notes,
+    (field, endpoint, key): (&str, Endpoint, &str),
+    id: &str,
+) -> Result<(), ApiError> {
+    if notes.is_deleted() {
+        set_field(item, field, Value::Null);
+        return Ok(());
+    }
+    let path = match endpoint.path(&[id]) {
+        Ok(path) => path,
+        Err(e) => {
+            notes.incomplete(format!("{}: {e}", endpoint.display()));
+            set_field(item, field, Value::Null);
+            return Ok(());
+        }
+    };
+    let mut listed = paginate::list_all(ctx.client, endpoint, &path, key).await;
+    let error = fatal(listed.error.take())?;
+    sort_items(&mut listed.items, key);
+    match error {
+        None => set_field(item, field, Value::Array(listed.items)),
+        Some(e) if e.not_found_code().is_some() => {
+            notes.deleted(&e);
+            set_field(item, field, Value::Null);
+        }
+        Some(e) => {
+            notes.incomplete(e.to_string());
+            let partial = if listed.pages > 0 {
+                Value::Array(listed.items)
+            } else {
+                Value::Null
+            };
+            set_field(item, field, partial);
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the detail object at `endpoint` for `id` and lays its fields over the list item
+/// (the detail wins; fields only the list has are kept).
+async fn merge_detail(
+    ctx: &Ctx<'_>,
+    item: &mut Value,
+    notes: &mut Notes,
+    endpoint: Endpoint,
+    id: &str,
+) -> Result<(), ApiError> {
+    let path = match endpoint.path(&[id]) {
+        Ok(path) => path,
+        Err(e) => {
+            notes.incomplete(format!("{}: {e}", endpoint.display()));
+            return Ok(());
+        }
+    };
+    match ctx.client.get_object(endpoint, &path).await {
+        Ok(Value::Object(detail)) => {
+            if let Some(obj) = item.as_object_mut() {
+                obj.extend(detail);
+            }
+        }
+        Ok(_) => unreachable!("the client checks that data is an object"),
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) if e.not_found_code().is_some() => notes.deleted(&e),
+        Err(e) => notes.incomplete(e.to_string()),
+    }
+    Ok(())
+}
+
+fn set_field(item: &mut Value, field: &str, value: Value) {
+    if let Some(obj) = item.as_object_mut() {
+        obj.insert(field.into(), value);
+    }
+}
