@@ -28,6 +28,8 @@ pub mod env {
     pub const LOG: &str = "IRU_FIVETRAN_LOG";
     /// The standard log filter variable, read when [`LOG`] is unset.
     pub const RUST_LOG: &str = "RUST_LOG";
+    /// Set to anything non-empty to turn colour off (<https://no-color.org>).
+    pub const NO_COLOR: &str = "NO_COLOR";
     /// Test only: `1` makes every retry wait and rate-limit pause return at once (the wait is
     /// still computed, logged and counted), so the test suite never sleeps for real.
     pub const TEST_NO_DELAY: &str = "IRU_FIVETRAN_TEST_NO_DELAY";

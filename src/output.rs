@@ -1,6 +1,7 @@
 //! What the user sees: log lines on stderr, errors once on stderr, the bundle path on stdout.
 
 use std::fmt::Display;
+use std::io::IsTerminal as _;
 
 use tracing_subscriber::EnvFilter;
 
@@ -21,9 +22,13 @@ pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>)
     let filter = directive
         .and_then(|d| EnvFilter::try_new(d).ok())
         .unwrap_or_else(|| EnvFilter::new(default));
+    // Colour only for a person at a terminal: never in pipes, cron mail or CI logs.
+    let colour =
+        std::io::stderr().is_terminal() && env_lookup(env::NO_COLOR).is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(false);
     // A second initialisation (tests calling `run` twice) keeps the first subscriber.
     let _ = match args.log_format {

@@ -35,6 +35,17 @@ impl Listed {
 /// Reads every page of `endpoint` at `path`. `key` names the field that identifies an item
 /// (`id` for most, `user_id` for team users, `name` for roles).
 pub async fn list_all(client: &Client, endpoint: Endpoint, path: &str, key: &str) -> Listed {
+    list_all_capped(client, endpoint, path, key, MAX_PAGES).await
+}
+
+/// [`list_all`] with a page cap other than [`MAX_PAGES`].
+pub async fn list_all_capped(
+    client: &Client,
+    endpoint: Endpoint,
+    path: &str,
+    key: &str,
+    max_pages: u32,
+) -> Listed {
     let stats = client.stats();
     stats.record_list(endpoint.template);
     let mut listed = Listed::default();
@@ -62,16 +73,20 @@ pub async fn list_all(client: &Client, endpoint: Endpoint, path: &str, key: &str
             return listed;
         };
         let problem = if !seen_cursors.insert(next.clone()) {
-            Some("the API returned a cursor it had already returned; stopped to avoid a loop")
-        } else if listed.pages >= MAX_PAGES {
-            Some("more than 10,000 pages; stopped, the cursor does not seem to end")
+            Some(
+                "the API returned a cursor it had already returned; stopped to avoid a loop".into(),
+            )
+        } else if listed.pages >= max_pages {
+            Some(format!(
+                "more than {max_pages} pages; stopped, the cursor does not seem to end"
+            ))
         } else {
             None
         };
         if let Some(message) = problem {
             listed.error = Some(ApiError::Pagination {
                 path: path.to_owned(),
-                message: message.to_owned(),
+                message,
             });
             return listed;
         }

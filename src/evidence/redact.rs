@@ -6,6 +6,10 @@
 //!   carry evidence (`is_private_key_set: true`) and no secret.
 //! - `connect_card` (a short-lived token and URL) is dropped from every item; `picture` is
 //!   dropped from users (personal data, often a large base64 image).
+//! - A connection's `schema_config` is left alone: its keys are the names of the customer's
+//!   schemas, tables and columns (data, not settings), and its values are flags such as
+//!   `enabled`, `hashed` and `sync_mode`. A table called `api_tokens` is evidence to keep, and
+//!   the endpoint returns no credentials.
 //!
 //! What was redacted is recorded as generalized JSON paths with counts, never the values.
 
@@ -15,6 +19,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::resources::Artifact;
+
+/// The connection field whose keys are names of schemas, tables and columns.
+const SCHEMA_CONFIG: &str = "schema_config";
 
 /// What a redacted string becomes.
 pub const MARKER: &str = "<redacted>";
@@ -87,7 +94,16 @@ pub fn redact_items(artifact: Artifact, items: &mut [Value]) -> Vec<Redaction> {
             }
         }
         let mut path = String::from("$.items[*]");
-        walk(item, &mut path, false, &mut counts);
+        match item.as_object_mut() {
+            Some(obj) => {
+                for (key, child) in obj.iter_mut().filter(|(k, _)| *k != SCHEMA_CONFIG) {
+                    path.push_str(&segment(key));
+                    walk(child, &mut path, is_secret_key(key), &mut counts);
+                    path.truncate("$.items[*]".len());
+                }
+            }
+            None => walk(item, &mut path, false, &mut counts),
+        }
     }
     counts
         .into_iter()
@@ -233,6 +249,19 @@ mod tests {
             action: Action::Masked,
             count: 1
         }));
+    }
+
+    #[test]
+    fn schema_config_names_are_data_not_secrets() {
+        let config = json!({"schemas": {"billing": {"tables": {"card_tokens": {
+            "enabled": true, "sync_mode": "SOFT_DELETE", "name_in_destination": "card_tokens",
+            "columns": {"password_hash": {"enabled": false, "hashed": true}}}}}}});
+        let mut items = vec![json!({"id": "c", "config": {"password": "PLANTED"},
+                                    "schema_config": config.clone()})];
+        let record = redact_items(Artifact::Connections, &mut items);
+        assert_eq!(items[0]["schema_config"], config);
+        assert_eq!(items[0]["config"]["password"], MARKER);
+        assert_eq!(record.len(), 1, "{record:?}");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 
 mod routes;
 
+pub use routes::encode_cursor;
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;

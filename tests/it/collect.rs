@@ -1,0 +1,450 @@
+//! A full collection of the acme fixture account, end to end through the binary.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::support::{self, KEY, SECRET, acme, collect, expected_requests, server};
+
+const ARTIFACTS: [&str; 13] = [
+    "account",
+    "users",
+    "roles",
+    "teams",
+    "groups",
+    "destinations",
+    "connections",
+    "webhooks",
+    "log_services",
+    "system_keys",
+    "private_links",
+    "proxy_agents",
+    "hybrid_deployment_agents",
+];
+
+fn ids(envelope: &Value, key: &str) -> Vec<String> {
+    envelope["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i[key].as_str().expect("key").to_owned())
+        .collect()
+}
+
+#[test]
+fn complete_bundle_with_every_artifact_verified() {
+    let account = acme();
+    let fake = server(account.clone());
+    let run = collect(&fake, &[]);
+    run.assert_code(0);
+    let bundle = run.bundle();
+    let name = bundle
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("fivetran-sterling_paddock-") && name.ends_with('Z'),
+        "{name}"
+    );
+    assert_eq!(
+        bundle.parent(),
+        Some(run.out.path().join("evidence").as_path())
+    );
+    assert_eq!(
+        run.out_entries(),
+        std::slice::from_ref(&name),
+        "nothing else under --out"
+    );
+
+    let mut expected_files: BTreeSet<String> =
+        ARTIFACTS.iter().map(|a| format!("{a}.json")).collect();
+    expected_files.extend(["manifest.json".into(), "SHA256SUMS".into()]);
+    let files: BTreeSet<String> = std::fs::read_dir(&bundle)
+        .expect("bundle")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, expected_files);
+
+    let manifest = run.manifest();
+    assert_eq!(manifest["schema"], "iru-fivetran/manifest/v1");
+    assert_eq!(manifest["status"], "complete");
+    assert_eq!(manifest["bundle_id"], name.as_str());
+    assert_eq!(manifest["account"]["account_id"], "sterling_paddock");
+    assert_eq!(manifest["account"]["key_kind"], "user");
+    assert_eq!(
+        manifest["account"]["key_id"],
+        account.account_info["user_id"]
+    );
+    assert_eq!(manifest["options"]["api_url"], fake.api_url().as_str());
+    let limitations: Vec<&str> = manifest["not_available_from_api"]
+        .as_array()
+        .expect("limitations")
+        .iter()
+        .map(|l| l["topic"].as_str().expect("topic"))
+        .collect();
+    assert!(limitations.contains(&"audit_log") && limitations.contains(&"sso_mfa"));
+    assert!(limitations.contains(&"personal_api_keys"));
+
+    // Every artifact: hash and size match the file, envelope is right, complete.
+    let entries = manifest["artifacts"].as_array().expect("artifacts");
+    assert_eq!(entries.len(), ARTIFACTS.len());
+    for entry in entries {
+        let path = bundle.join(entry["path"].as_str().expect("path"));
+        let bytes = std::fs::read(&path).expect("artifact file");
+        assert_eq!(
+            entry["sha256"],
+            hex::encode(Sha256::digest(&bytes)).as_str()
+        );
+        assert_eq!(entry["bytes"], bytes.len());
+        let envelope: Value = serde_json::from_slice(&bytes).expect("json");
+        let resource = entry["resource"].as_str().expect("resource");
+        assert_eq!(
+            envelope["schema"],
+            format!("iru-fivetran/{resource}/v1").as_str()
+        );
+        assert_eq!(envelope["resource"], resource);
+        assert_eq!(envelope["account_id"], "sterling_paddock");
+        assert_eq!(
+            envelope["status"], "complete",
+            "{resource}: {}",
+            envelope["reason"]
+        );
+        assert_eq!(entry["status"], "complete");
+        assert_eq!(
+            envelope["count"],
+            envelope["items"].as_array().expect("items").len()
+        );
+        assert_eq!(entry["count"], envelope["count"]);
+        assert!(
+            envelope["collected_at"]
+                .as_str()
+                .expect("time")
+                .ends_with('Z'),
+            "RFC 3339 UTC"
+        );
+    }
+
+    // `sha256sum -c` accepts SHA256SUMS, which covers every file but itself.
+    let check = Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(&bundle)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout).lines().count(),
+        expected_files.len() - 1
+    );
+
+    // Counts equal the fixture; items sorted by id (roles by name).
+    let count = |name: &str| {
+        run.json(&format!("{name}.json"))["count"]
+            .as_u64()
+            .expect("n")
+    };
+    assert_eq!(count("users") as usize, account.users.len());
+    assert_eq!(count("roles") as usize, account.roles.len());
+    assert_eq!(count("teams") as usize, account.teams.len());
+    assert_eq!(count("connections") as usize, account.connections.len());
+    assert_eq!(count("destinations") as usize, account.destinations.len());
+    assert_eq!(count("system_keys") as usize, account.system_keys.len());
+    let users = run.json("users.json");
+    let user_ids = ids(&users, "id");
+    let mut sorted = user_ids.clone();
+    sorted.sort();
+    assert_eq!(user_ids, sorted);
+    let roles = ids(&run.json("roles.json"), "name");
+    let mut sorted_roles = roles.clone();
+    sorted_roles.sort();
+    assert_eq!(roles, sorted_roles);
+}
+
+#[test]
+fn memberships_details_and_schema_configs_are_embedded() {
+    let account = acme();
+    let fake = server(account.clone());
+    let run = collect(&fake, &[]);
+    run.assert_code(0);
+
+    let users = run.json("users.json");
+    for user in users["items"].as_array().expect("items") {
+        let id = user["id"].as_str().expect("id");
+        let groups = ids(
+            &serde_json::json!({"items": user["group_memberships"]}),
+            "id",
+        );
+        let mut want: Vec<String> = account
+            .user_groups
+            .get(id)
+            .map(|m| {
+                m.iter()
+                    .map(|g| g["id"].as_str().expect("id").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        want.sort();
+        assert_eq!(groups, want, "group memberships of {id}");
+        let conns = user["connection_memberships"].as_array().expect("array");
+        assert_eq!(
+            conns.len(),
+            account.user_connections.get(id).map_or(0, Vec::len),
+            "connection memberships of {id}"
+        );
+        assert!(user.get("picture").is_none(), "picture dropped");
+        assert!(user.get("_iru").is_none(), "no notes on a clean run");
+    }
+
+    let teams = run.json("teams.json");
+    for team in teams["items"].as_array().expect("items") {
+        let id = team["id"].as_str().expect("id");
+        let n = |m: &std::collections::BTreeMap<String, Vec<Value>>| m.get(id).map_or(0, Vec::len);
+        assert_eq!(
+            team["user_memberships"].as_array().expect("u").len(),
+            n(&account.team_users)
+        );
+        assert_eq!(
+            team["group_memberships"].as_array().expect("g").len(),
+            n(&account.team_groups)
+        );
+        assert_eq!(
+            team["connection_memberships"].as_array().expect("c").len(),
+            n(&account.team_connections)
+        );
+    }
+
+    let destinations = run.json("destinations.json");
+    for d in destinations["items"].as_array().expect("items") {
+        assert!(d["config"].is_object(), "destination detail merged: {d}");
+    }
+
+    let connections = run.json("connections.json");
+    for c in connections["items"].as_array().expect("items") {
+        let id = c["id"].as_str().expect("id");
+        assert!(c.get("connect_card").is_none(), "connect_card dropped");
+        assert!(
+            c["status"].is_object() && c["setup_tests"].is_array(),
+            "{id}"
+        );
+        if account.connection_schemas.contains_key(id) {
+            assert!(c["schema_config"].is_object(), "{id}");
+        } else {
+            assert!(c["schema_config"].is_null(), "{id}");
+            assert_eq!(
+                c["_iru"]["schema_config"]["code"], "NotFound_SchemaConfig",
+                "{id}"
+            );
+        }
+    }
+
+    // The account-level log service is there and marked.
+    let logs = run.json("log_services.json");
+    let account_level: Vec<&Value> = logs["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["_iru"]["account_level"] == true)
+        .collect();
+    assert_eq!(account_level.len(), 1);
+
+    // Planted secrets were redacted (the leak check proves absence; this proves the marker).
+    let manifest = run.manifest();
+    let redacted: Vec<String> = manifest["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .flat_map(|a| {
+            let resource = a["resource"].as_str().expect("r").to_owned();
+            a["redactions"]
+                .as_array()
+                .expect("redactions")
+                .iter()
+                .map(move |r| format!("{resource}:{}", r["path"].as_str().expect("path")))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for want in [
+        "users:$.items[*].picture",
+        "system_keys:$.items[*].key",
+        "webhooks:$.items[*].secret",
+    ] {
+        assert!(
+            redacted.iter().any(|r| r == want),
+            "{want} in {redacted:#?}"
+        );
+    }
+    assert!(
+        redacted
+            .iter()
+            .any(|r| r.starts_with("connections:$.items[*].config."))
+    );
+    assert_eq!(
+        run.json("system_keys.json")["items"][0]["key"],
+        "<redacted>",
+        "system key value masked"
+    );
+}
+
+#[test]
+fn requests_are_gets_with_the_right_headers_and_counted_exactly() {
+    let account = acme();
+    let fake = server(account.clone());
+    let run = collect(&fake, &[]);
+    run.assert_code(0);
+    let requests = fake.requests();
+    assert_eq!(
+        requests.len(),
+        expected_requests(&account, support::options().page_size)
+    );
+    let manifest = run.manifest();
+    assert_eq!(manifest["requests"]["total"], requests.len());
+    assert_eq!(manifest["requests"]["retries"], 0);
+    assert_eq!(
+        manifest["requests"]["lowest_remaining"],
+        20_000 - requests.len()
+    );
+    assert_eq!(manifest["requests"]["quota"], 20_000);
+    let ua = format!("iru-fivetran/{}", env!("CARGO_PKG_VERSION"));
+    for r in &requests {
+        assert_eq!(r.method, "GET", "{r:?}");
+        assert!(r.authorized, "{r:?}");
+        assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()));
+        let v2 = r.path == "/v1/connections"
+            || r.path.starts_with("/v1/destinations")
+            || (r.path.starts_with("/v1/connections/") && !r.path.ends_with("/schemas"));
+        let want = if v2 {
+            "application/json;version=2"
+        } else {
+            "application/json"
+        };
+        assert_eq!(r.accept.as_deref(), Some(want), "{}", r.path);
+        assert!(
+            !r.path.contains("/columns"),
+            "never the source-touching endpoint"
+        );
+        if let Some(q) = &r.query {
+            assert!(q.starts_with("limit=1000"), "{q}");
+        }
+    }
+    // Several pages were read, and every cursor was drained.
+    let endpoints = manifest["endpoints"].as_array().expect("endpoints");
+    let users = endpoints
+        .iter()
+        .find(|e| e["endpoint"] == "GET /v1/users")
+        .expect("users endpoint");
+    assert_eq!(users["pages"], account.users.len().div_ceil(2));
+    assert_eq!(users["items"], account.users.len());
+    for e in endpoints {
+        assert_ne!(e["cursor_drained"], false, "{e}");
+    }
+}
+
+#[test]
+fn two_runs_over_the_same_data_give_identical_files_but_for_times() {
+    let fake = server(acme());
+    let first = collect(&fake, &[]);
+    let second = collect(&fake, &[]);
+    first.assert_code(0);
+    second.assert_code(0);
+    for artifact in ARTIFACTS {
+        let file = format!("{artifact}.json");
+        let strip = |run: &support::Run| {
+            let mut v = run.json(&file);
+            v["collected_at"] = Value::Null;
+            serde_json::to_string_pretty(&v).expect("json")
+        };
+        assert_eq!(strip(&first), strip(&second), "{file} differs between runs");
+    }
+}
+
+#[test]
+fn resources_flag_selects_artifacts_and_account_always_comes() {
+    let fake = server(acme());
+    let run = collect(&fake, &["--resources", "users,roles"]);
+    run.assert_code(0);
+    let manifest = run.manifest();
+    let resources: Vec<&str> = manifest["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .map(|a| a["resource"].as_str().expect("r"))
+        .collect();
+    assert_eq!(resources, ["account", "users", "roles"]);
+    assert!(fake.requests().iter().all(|r| {
+        r.path == "/v1/account/info" || r.path.starts_with("/v1/users") || r.path == "/v1/roles"
+    }));
+}
+
+#[test]
+fn every_list_end_style_is_understood() {
+    use iru_fivetran::fake::{FakeServer, LastPage};
+    for last_page in [LastPage::Missing, LastPage::Null, LastPage::Empty] {
+        let options = iru_fivetran::fake::FakeOptions {
+            last_page,
+            ..support::options()
+        };
+        let fake = FakeServer::start(acme(), options).expect("server");
+        let run = collect(&fake, &["--resources", "users"]);
+        run.assert_code(0);
+        assert_eq!(run.json("users.json")["count"], 8, "{last_page:?}");
+    }
+}
+
+#[test]
+fn verbose_and_trace_logs_never_show_the_secret() {
+    let fake = server(acme());
+    let run = collect(&fake, &["-vv", "--resources", "users"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("GET http://127.0.0.1"),
+        "debug logs are on"
+    );
+    let url = fake.api_url();
+    let traced = support::run(
+        &[
+            "collect",
+            "--api-url",
+            &url,
+            "--rate",
+            "1000",
+            "--resources",
+            "users",
+        ],
+        &[
+            ("FIVETRAN_API_KEY", KEY),
+            ("FIVETRAN_API_SECRET", SECRET),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    traced.assert_code(0);
+    assert!(traced.stderr.contains("TRACE"), "trace logs are on");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let fake = server(acme());
+    let run = collect(&fake, &["--log-format", "json", "--resources", "roles"]);
+    run.assert_code(0);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(v["level"].is_string() && v["message"].is_string(), "{line}");
+    }
+}
+
+#[test]
+fn quiet_runs_print_only_the_bundle_path() {
+    let fake = server(acme());
+    let run = collect(&fake, &["-q"]);
+    run.assert_code(0);
+    assert_eq!(run.stderr, "");
+    assert!(run.bundle().is_dir());
+}

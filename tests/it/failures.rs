@@ -1,0 +1,363 @@
+//! What the API can do wrong, and what the bundle and exit code say about it.
+
+use iru_fivetran::fake::{Fault, encode_cursor};
+use serde_json::Value;
+
+use crate::support::{KEY, acme, collect, run, server};
+
+fn artifact<'a>(manifest: &'a Value, name: &str) -> &'a Value {
+    manifest["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|a| a["resource"] == name)
+        .unwrap_or_else(|| panic!("{name} in manifest"))
+}
+
+#[test]
+fn rate_limited_requests_wait_for_retry_after_then_succeed() {
+    let fake = server(acme());
+    fake.inject(
+        Fault::status(
+            "/v1/users",
+            429,
+            "TooManyRequests",
+            "Max 20000 api calls allowed",
+        )
+        .header("Retry-After", "42")
+        .times(2),
+    );
+    fake.inject(
+        Fault::status("/v1/roles", 429, "TooManyRequests", "slow down")
+            .header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+    );
+    let run = collect(&fake, &["--resources", "users,roles"]);
+    run.assert_code(0);
+    assert_eq!(
+        run.stderr
+            .matches("waiting 42.0 s, as its Retry-After asks")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("429 on GET /v1/roles"),
+        "{}",
+        run.stderr
+    );
+    let manifest = run.manifest();
+    assert_eq!(manifest["requests"]["rate_limited"], 3);
+    assert!(manifest["requests"]["waited_ms"].as_u64().expect("ms") >= 84_000);
+    assert_eq!(artifact(&manifest, "users")["status"], "complete");
+}
+
+#[test]
+fn huge_retry_after_is_capped_and_announced() {
+    let fake = server(acme());
+    fake.inject(
+        Fault::status("/v1/roles", 429, "TooManyRequests", "hour limit")
+            .header("Retry-After", "3600"),
+    );
+    let run = collect(&fake, &["--resources", "roles"]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("waiting 900.0 s"), "{}", run.stderr);
+    assert!(run.stderr.contains("capped at 900 s"), "{}", run.stderr);
+}
+
+#[test]
+fn server_errors_are_retried_then_succeed() {
+    let fake = server(acme());
+    fake.inject(Fault::status("/v1/groups", 503, "ServiceUnavailable", "busy").times(2));
+    fake.inject(Fault::status("/v1/webhooks", 502, "x", "y").body("<html>Bad gateway</html>"));
+    fake.inject(
+        Fault::status("/v1/proxy", 200, "x", "y")
+            .body("{\"code\":\"Success\",\"data\":{\"items\":["),
+    );
+    fake.inject(Fault::status("/v1/private-links", 200, "x", "y").body("{\"code\":\"Success\"}"));
+    let run = collect(
+        &fake,
+        &["--resources", "groups,webhooks,proxy_agents,private_links"],
+    );
+    run.assert_code(0);
+    let manifest = run.manifest();
+    assert_eq!(manifest["requests"]["retries"], 5);
+    assert!(
+        run.stderr.contains("retrying GET /v1/groups"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("non-JSON body of 24 bytes"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no `data` in the answer"),
+        "{}",
+        run.stderr
+    );
+    for name in ["groups", "webhooks", "proxy_agents", "private_links"] {
+        assert_eq!(artifact(&manifest, name)["status"], "complete", "{name}");
+    }
+}
+
+#[test]
+fn a_list_that_keeps_failing_makes_a_partial_bundle() {
+    let fake = server(acme());
+    fake.inject(Fault::status("/v1/webhooks", 500, "InternalError", "boom").times(100));
+    let run = collect(&fake, &[]);
+    run.assert_code(3);
+    let manifest = run.manifest();
+    assert_eq!(manifest["status"], "partial");
+    let webhooks = artifact(&manifest, "webhooks");
+    assert_eq!(webhooks["status"], "failed");
+    let reason = webhooks["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("HTTP 500") && reason.contains("after 6 attempt(s)"),
+        "{reason}"
+    );
+    assert_eq!(run.json("webhooks.json")["status"], "failed");
+    assert_eq!(artifact(&manifest, "users")["status"], "complete");
+    let attempts = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/webhooks")
+        .count();
+    assert_eq!(attempts, 6, "bounded attempts");
+}
+
+#[test]
+fn a_list_failing_after_its_first_page_keeps_what_was_read() {
+    let fake = server(acme());
+    fake.inject(
+        Fault::status("/v1/users", 500, "InternalError", "boom")
+            .on_cursor(&encode_cursor(4))
+            .times(100),
+    );
+    let run = collect(&fake, &["--resources", "users"]);
+    run.assert_code(3);
+    let users = run.json("users.json");
+    assert_eq!(users["status"], "partial");
+    assert_eq!(users["count"], 4, "the two pages read are kept");
+    assert!(
+        users["reason"]
+            .as_str()
+            .expect("r")
+            .contains("stopped after 2 page(s)")
+    );
+}
+
+#[test]
+fn forbidden_list_is_recorded_and_the_run_goes_on() {
+    let mut account = acme();
+    let message = "Access denied. Required permission: TEAM_READ";
+    account.forbidden.insert("/v1/teams".into(), message.into());
+    let fake = server(account);
+    let run = collect(&fake, &[]);
+    run.assert_code(3);
+    let teams = run.json("teams.json");
+    assert_eq!(teams["status"], "forbidden");
+    assert_eq!(teams["count"], 0);
+    assert!(teams["reason"].as_str().expect("reason").contains(message));
+    let manifest = run.manifest();
+    assert_eq!(manifest["status"], "partial");
+    assert_eq!(artifact(&manifest, "teams")["status"], "forbidden");
+    assert_eq!(artifact(&manifest, "connections")["status"], "complete");
+    assert!(run.stderr.contains("teams: forbidden"), "{}", run.stderr);
+}
+
+#[test]
+fn forbidden_membership_list_makes_the_artifact_partial() {
+    let mut account = acme();
+    let user = account.users[1]["id"].as_str().expect("id").to_owned();
+    account.forbidden.insert(
+        format!("/v1/users/{user}/connections"),
+        "Access denied".into(),
+    );
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "users"]);
+    run.assert_code(3);
+    let users = run.json("users.json");
+    assert_eq!(users["status"], "partial");
+    let item = users["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["id"] == user.as_str())
+        .expect("user");
+    assert!(item["connection_memberships"].is_null());
+    assert!(item["group_memberships"].is_array());
+    let notes = item["_iru"]["incomplete"].as_array().expect("notes");
+    assert!(notes[0].as_str().expect("n").contains("403"), "{notes:?}");
+}
+
+#[test]
+fn a_connection_deleted_between_list_and_detail_is_kept_and_marked() {
+    let mut account = acme();
+    let gone = account.connections[2]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    account.connection_details.remove(&gone);
+    account.connection_schemas.remove(&gone);
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "connections"]);
+    run.assert_code(0);
+    let connections = run.json("connections.json");
+    assert_eq!(connections["status"], "complete");
+    let item = connections["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == gone.as_str())
+        .expect("kept from the list");
+    assert_eq!(
+        item["_iru"]["deleted_during_run"]["code"],
+        "NotFound_Connection"
+    );
+    assert!(item["schema_config"].is_null());
+    assert!(item["service"].is_string(), "the list's fields are kept");
+    assert!(
+        !fake
+            .requests()
+            .iter()
+            .any(|r| r.path == format!("/v1/connections/{gone}/schemas")),
+        "no schema request for a deleted connection"
+    );
+}
+
+#[test]
+fn wrong_secret_stops_at_once_with_a_hint_and_leaves_nothing() {
+    let fake = server(acme());
+    let url = fake.api_url();
+    let run = run(
+        &["collect", "--api-url", &url, "--rate", "1000"],
+        &[
+            ("FIVETRAN_API_KEY", KEY),
+            ("FIVETRAN_API_SECRET", "wrong-secret"),
+        ],
+    );
+    run.assert_code(1);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: check that the key and secret"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("wrong-secret"));
+    assert!(run.out_entries().is_empty(), "{:?}", run.out_entries());
+    assert_eq!(fake.requests().len(), 1, "one request, then stop");
+}
+
+#[test]
+fn a_key_revoked_mid_run_keeps_what_was_collected_marked_failed() {
+    let fake = server(acme());
+    fake.inject(Fault::status("/v1/teams", 401, "AuthFailed", "key revoked").times(100));
+    let run = collect(&fake, &[]);
+    run.assert_code(1);
+    assert!(run.stdout.is_empty(), "no bundle path on stdout");
+    let entries = run.out_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].ends_with(".failed"), "{entries:?}");
+    let kept = run.out.path().join("evidence").join(&entries[0]);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(kept.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["status"], "failed");
+    assert!(manifest["error"].as_str().expect("error").contains("401"));
+    assert!(kept.join("users.json").is_file(), "earlier artifacts kept");
+    assert!(run.stderr.contains(".failed"), "{}", run.stderr);
+    let after: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .skip_while(|r| r.path != "/v1/teams")
+        .collect();
+    assert_eq!(after.len(), 1, "no request after the 401");
+}
+
+#[test]
+fn cursor_loops_and_repeated_items_are_handled() {
+    let fake = server(acme());
+    // The second page of roles points back at itself.
+    let second = encode_cursor(2);
+    let looping = format!(
+        "{{\"code\":\"Success\",\"data\":{{\"items\":[{{\"name\":\"Loop Role\"}}],\"next_cursor\":\"{second}\"}}}}"
+    );
+    fake.inject(
+        Fault::status("/v1/roles", 200, "", "")
+            .body(&looping)
+            .on_cursor(&second)
+            .times(10),
+    );
+    // The second page of users repeats an item of the first.
+    let users = acme().users;
+    let repeated = serde_json::json!({"code": "Success", "data": {
+        "items": [users[1], users[2]], "next_cursor": encode_cursor(4)}});
+    fake.inject(
+        Fault::status("/v1/users", 200, "", "")
+            .body(&repeated.to_string())
+            .on_cursor(&encode_cursor(2)),
+    );
+    let run = collect(&fake, &["--resources", "roles,users"]);
+    run.assert_code(3);
+    let roles = run.json("roles.json");
+    assert_eq!(roles["status"], "partial");
+    assert!(
+        roles["reason"]
+            .as_str()
+            .expect("r")
+            .contains("cursor it had already returned")
+    );
+    let users_out = run.json("users.json");
+    assert_eq!(users_out["status"], "complete");
+    assert_eq!(
+        users_out["count"], 7,
+        "8 users, one page replaced by a repeat: 7 distinct"
+    );
+    let mut ids: Vec<&str> = users_out["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id"))
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 7, "each once");
+}
+
+#[test]
+fn unusable_ids_are_never_requested() {
+    let mut account = acme();
+    account
+        .users
+        .push(serde_json::json!({"id": "..", "email": "dots@example.com"}));
+    account
+        .connections
+        .push(serde_json::json!({"id": "../../account/info", "service": "x"}));
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "users,connections"]);
+    run.assert_code(3);
+    for r in fake.requests() {
+        assert!(!r.path.contains("/../"), "{}", r.path);
+    }
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.path == "/v1/connections/..%2F..%2Faccount%2Finfo"),
+        "slashes encoded inside one segment"
+    );
+    let users = run.json("users.json");
+    let dots = users["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["id"] == "..")
+        .expect("kept");
+    assert!(
+        dots["_iru"]["incomplete"][0]
+            .as_str()
+            .expect("n")
+            .contains("cannot be used")
+    );
+}

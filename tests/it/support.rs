@@ -1,0 +1,206 @@
+//! Shared test helpers: the fake account, running the binary, and the leak check every
+//! binary-running test goes through.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use iru_fivetran::fake::{FakeAccount, FakeOptions, FakeServer};
+use serde_json::Value;
+
+pub const KEY: &str = "it-key-9f3b";
+pub const SECRET: &str = "it-secret-Q7vX2-never-printed";
+/// Every planted secret in the fixtures contains this.
+pub const PLANTED: &str = "PLANTED";
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+pub fn acme() -> FakeAccount {
+    FakeAccount::load(&fixture("accounts/acme.json")).expect("acme fixture loads")
+}
+
+pub fn options() -> FakeOptions {
+    FakeOptions {
+        api_key: KEY.into(),
+        api_secret: SECRET.into(),
+        ..FakeOptions::default()
+    }
+}
+
+pub fn server(account: FakeAccount) -> FakeServer {
+    FakeServer::start(account, options()).expect("fake server starts")
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub out: tempfile::TempDir,
+}
+
+/// Runs `iru-fivetran collect` against `server` with the test credentials from the environment.
+pub fn collect(server: &FakeServer, extra: &[&str]) -> Run {
+    let url = server.api_url();
+    let mut args = vec!["collect", "--api-url", &url, "--rate", "1000"];
+    args.extend_from_slice(extra);
+    run(
+        &args,
+        &[("FIVETRAN_API_KEY", KEY), ("FIVETRAN_API_SECRET", SECRET)],
+    )
+}
+
+/// Runs the binary with a cleared environment plus `env`, `--out` set to a fresh directory,
+/// then checks that no secret leaked anywhere.
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = tempfile::tempdir().expect("temp dir");
+    let out_dir = out.path().join("evidence");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_iru-fivetran"));
+    cmd.env_clear()
+        .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
+        .args(args);
+    if !args.contains(&"--out") {
+        cmd.arg("--out").arg(&out_dir);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("binary runs");
+    let run = Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).expect("utf8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("utf8 stderr"),
+        out,
+    };
+    run.assert_no_leaks();
+    run
+}
+
+impl Run {
+    /// The bundle directory printed on stdout (its only line).
+    pub fn bundle(&self) -> PathBuf {
+        let lines: Vec<&str> = self.stdout.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "stdout: {:?}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        PathBuf::from(lines[0])
+    }
+
+    pub fn json(&self, name: &str) -> Value {
+        let path = self.bundle().join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        serde_json::from_str(&text).expect("valid JSON")
+    }
+
+    pub fn manifest(&self) -> Value {
+        self.json("manifest.json")
+    }
+
+    /// Names directly under `--out`.
+    pub fn out_entries(&self) -> Vec<String> {
+        let dir = self.out.path().join("evidence");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub fn assert_code(&self, code: i32) {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+    }
+
+    /// The secret, its Basic-auth form and every planted fixture secret appear nowhere: not in
+    /// stdout, not in stderr, not in any file under `--out` (bundle, temporary or failed dirs).
+    pub fn assert_no_leaks(&self) {
+        let basic = BASE64.encode(format!("{KEY}:{SECRET}"));
+        let needles = [SECRET, basic.as_str(), PLANTED];
+        for needle in needles {
+            assert!(!self.stdout.contains(needle), "{needle} in stdout");
+            assert!(
+                !self.stderr.contains(needle),
+                "{needle} in stderr:\n{}",
+                self.stderr
+            );
+        }
+        for file in files_under(self.out.path()) {
+            let bytes = std::fs::read(&file).expect("read");
+            let text = String::from_utf8_lossy(&bytes);
+            for needle in needles {
+                assert!(!text.contains(needle), "{needle} in {}", file.display());
+            }
+        }
+    }
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Requests a full collection of `account` needs when the server pages `page_size` at a time:
+/// one page per `page_size` items (at least one per list), plus one per detail object.
+pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
+    let pages = |n: usize| n.div_ceil(page_size).max(1);
+    let per_parent = |parents: &[Value], map: &std::collections::BTreeMap<String, Vec<Value>>| {
+        parents
+            .iter()
+            .map(|p| {
+                let id = p["id"].as_str().expect("id");
+                pages(map.get(id).map_or(0, Vec::len))
+            })
+            .sum::<usize>()
+    };
+    1 // account/info
+        + pages(a.users.len())
+        + per_parent(&a.users, &a.user_groups)
+        + per_parent(&a.users, &a.user_connections)
+        + pages(a.roles.len())
+        + pages(a.teams.len())
+        + per_parent(&a.teams, &a.team_users)
+        + per_parent(&a.teams, &a.team_groups)
+        + per_parent(&a.teams, &a.team_connections)
+        + pages(a.groups.len())
+        + pages(a.destinations.len())
+        + a.destinations.len()
+        + pages(a.connections.len())
+        + 2 * a.connections.len()
+        + pages(a.webhooks.len())
+        + pages(a.log_services.len())
+        + 1 // external-logging/account
+        + pages(a.system_keys.len())
+        + pages(a.private_links.len())
+        + pages(a.proxy_agents.len())
+        + pages(a.hybrid_deployment_agents.len())
+}
