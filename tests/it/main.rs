@@ -2,6 +2,7 @@
 
 mod client;
 mod collect;
+mod contract;
 mod failures;
 mod inputs;
 mod support;
