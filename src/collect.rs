@@ -80,6 +80,7 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         rate: config.rate,
         delays: config.delays,
         policy: client::retry::Policy::default(),
+        timeout: client::REQUEST_TIMEOUT,
     };
     let client = match Client::new(&options, &config.credentials) {
         Ok(c) => c,

@@ -32,7 +32,7 @@ use retry::{Attempt, Class, Policy, WaitReason};
 pub const PAGE_LIMIT: u32 = 1000;
 
 /// Fivetran ends a request at 60 s; wait a little longer so its own timeout answers first.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The most bytes one response may hold (a page of 1,000 users is well under 2 MiB; a schema
@@ -50,6 +50,8 @@ pub struct Options {
     pub delays: Delays,
     /// Retry bounds.
     pub policy: Policy,
+    /// Time allowed for one attempt, body included ([`REQUEST_TIMEOUT`] in normal use).
+    pub timeout: Duration,
 }
 
 /// One page of a list.
@@ -92,8 +94,8 @@ impl Client {
         );
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(options.timeout)
+            .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
             // A redirect could carry the Authorization header elsewhere; Fivetran never redirects.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;

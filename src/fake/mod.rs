@@ -13,16 +13,17 @@ mod routes;
 pub use routes::encode_cursor;
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -138,6 +139,21 @@ impl Default for FakeOptions {
     }
 }
 
+/// How a fault misbehaves at the transport level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// The canned status and body are sent normally.
+    #[default]
+    Normal,
+    /// The connection is closed before any response is sent.
+    Reset,
+    /// The headers announce the whole body, but only half of it is sent before the connection
+    /// is cut.
+    Truncate,
+    /// The answer is sent only after this long (to trip the client's timeout).
+    Stall(Duration),
+}
+
 /// A canned answer for requests to one path, served `times` times before the normal answer.
 #[derive(Debug, Clone)]
 pub struct Fault {
@@ -153,6 +169,8 @@ pub struct Fault {
     pub body: String,
     /// How many requests get it.
     pub times: u32,
+    /// Transport-level misbehaviour.
+    pub transport: Transport,
 }
 
 impl Fault {
@@ -165,6 +183,15 @@ impl Fault {
             headers: Vec::new(),
             body: serde_json::json!({"code": code, "message": message}).to_string(),
             times: 1,
+            transport: Transport::Normal,
+        }
+    }
+
+    /// A fault at the transport level on an otherwise normal 200 answer of `body`.
+    pub fn transport(path: &str, transport: Transport, body: &str) -> Self {
+        Self {
+            transport,
+            ..Self::status(path, 200, "", "").body(body)
         }
     }
 
@@ -326,8 +353,8 @@ pub(crate) async fn serve(
                 let state = Arc::clone(&state);
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<Incoming>| {
-                        let response = handle(&state, &req);
-                        async move { Ok::<_, Infallible>(response) }
+                        let answer = handle(&state, &req);
+                        respond(answer)
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -338,7 +365,39 @@ pub(crate) async fn serve(
     }
 }
 
-fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Sends an answer, misbehaving as its fault asks. An `Err` makes hyper drop the connection.
+async fn respond(answer: routes::Answer) -> Result<Response<Body>, std::io::Error> {
+    let cut = || std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: connection cut");
+    let body = Bytes::from(answer.body);
+    let full_length = body.len();
+    let body: Body = match answer.transport {
+        Transport::Reset => return Err(cut()),
+        Transport::Stall(wait) => {
+            tokio::time::sleep(wait).await;
+            Full::new(body).map_err(|never| match never {}).boxed()
+        }
+        Transport::Truncate => {
+            let half = body.slice(..full_length / 2);
+            let frames = vec![Ok(Frame::data(half)), Err(cut())];
+            StreamBody::new(futures::stream::iter(frames)).boxed()
+        }
+        Transport::Normal => Full::new(body).map_err(|never| match never {}).boxed(),
+    };
+    let mut response = Response::builder()
+        .status(answer.status)
+        .header("content-type", "application/json")
+        .header("content-length", full_length.to_string());
+    for (name, value) in &answer.headers {
+        response = response.header(name.as_str(), value.as_str());
+    }
+    response
+        .body(body)
+        .map_err(|e| std::io::Error::other(format!("fault: bad header: {e}")))
+}
+
+fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -349,7 +408,7 @@ fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> Response<Full<Bytes>
     let authorized = header("authorization").as_deref() == Some(state.expected_auth.as_str());
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
-    let answer = if !authorized {
+    let mut answer = if !authorized {
         routes::error(401, "AuthFailed", "Invalid API key or secret")
     } else if req.method() != hyper::Method::GET {
         routes::error(405, "MethodNotAllowed", "This tool must only send GET")
@@ -366,15 +425,12 @@ fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> Response<Full<Bytes>
         authorized,
         status: answer.status,
     });
-    let mut response = Response::builder()
-        .status(answer.status)
-        .header("content-type", "application/json")
-        .header("x-rate-limit", "20000")
-        .header("x-rate-limit-remaining", state.remaining.to_string());
-    for (name, value) in &answer.headers {
-        response = response.header(name.as_str(), value.as_str());
-    }
-    response
-        .body(Full::new(Bytes::from(answer.body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::from_static(b"bad fault header"))))
+    answer.headers.extend([
+        ("x-rate-limit".to_owned(), "20000".to_owned()),
+        (
+            "x-rate-limit-remaining".to_owned(),
+            state.remaining.to_string(),
+        ),
+    ]);
+    answer
 }

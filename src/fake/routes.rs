@@ -5,13 +5,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::{LastPage, State};
+use super::{LastPage, State, Transport};
 
 /// A response to send.
 pub(crate) struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    pub transport: Transport,
 }
 
 pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
@@ -19,6 +20,7 @@ pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
         status,
         headers: Vec::new(),
         body: json!({"code": code, "message": message}).to_string(),
+        transport: Transport::Normal,
     }
 }
 
@@ -27,6 +29,7 @@ fn object(data: &Value) -> Answer {
         status: 200,
         headers: Vec::new(),
         body: json!({"code": "Success", "data": data}).to_string(),
+        transport: Transport::Normal,
     }
 }
 
@@ -98,6 +101,7 @@ pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answ
             status: fault.status,
             headers: fault.headers.clone(),
             body: fault.body.clone(),
+            transport: fault.transport,
         };
     }
     if let Some(message) = state.account.forbidden.get(path) {

@@ -361,3 +361,74 @@ fn unusable_ids_are_never_requested() {
             .contains("cannot be used")
     );
 }
+
+#[test]
+fn account_level_log_service_absent_or_forbidden() {
+    let mut account = acme();
+    account.account_log_service = None;
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "log_services"]);
+    run.assert_code(0);
+    let logs = run.json("log_services.json");
+    assert_eq!(logs["status"], "complete", "404 means none configured");
+    assert_eq!(logs["count"], 2);
+
+    let mut account = acme();
+    account.forbidden.insert(
+        "/v1/external-logging/account".into(),
+        "Account-level logging requires an Enterprise plan".into(),
+    );
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "log_services"]);
+    run.assert_code(3);
+    let logs = run.json("log_services.json");
+    assert_eq!(logs["status"], "partial", "403 means we cannot tell");
+    assert!(
+        logs["reason"]
+            .as_str()
+            .expect("r")
+            .contains("Enterprise plan")
+    );
+    assert_eq!(logs["count"], 2, "the per-destination services are kept");
+}
+
+#[test]
+fn an_account_that_cannot_be_read_still_gives_a_bundle() {
+    let mut account = acme();
+    account.forbidden.insert(
+        "/v1/account/info".into(),
+        "Access denied. Required permission: ACCOUNT_READ".into(),
+    );
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "users"]);
+    run.assert_code(3);
+    let name = run
+        .bundle()
+        .file_name()
+        .expect("n")
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with("fivetran-unknown-"), "{name}");
+    assert_eq!(run.json("account.json")["status"], "forbidden");
+    assert_eq!(run.json("users.json")["status"], "complete");
+    assert_eq!(run.manifest()["account"]["key_kind"], "unknown");
+}
+
+#[test]
+fn nothing_readable_is_a_failed_run() {
+    let fake = server(acme());
+    for path in ["/v1/account/info", "/v1/roles"] {
+        fake.inject(Fault::status(path, 503, "Unavailable", "down").times(100));
+    }
+    let run = collect(&fake, &["--resources", "roles"]);
+    run.assert_code(1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("no artifact could be collected"),
+        "{}",
+        run.stderr
+    );
+    let entries = run.out_entries();
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].starts_with("fivetran-unknown-") && entries[0].ends_with(".failed"));
+}
