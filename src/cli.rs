@@ -32,6 +32,42 @@ pub enum Command {
     /// Read the whole account and write an evidence bundle (GET requests only).
     #[command(after_help = AFTER_HELP)]
     Collect(CollectArgs),
+    /// Print what changed between two bundles of the same account (offline).
+    #[command(after_help = DIFF_AFTER_HELP)]
+    Diff(DiffArgs),
+}
+
+const DIFF_AFTER_HELP: &str = "\
+Both bundles are verified (SHA256SUMS and manifest hashes) before they are compared.
+
+Exit codes:
+  0  the change log was printed (whether or not anything changed)
+  1  a bundle does not verify, or the two are not comparable (different accounts or
+     different resource selections)
+  2  usage error";
+
+/// Flags of `iru-fivetran diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier bundle directory.
+    pub old: PathBuf,
+    /// The later bundle directory.
+    pub new: PathBuf,
+    /// `text`: a readable summary, access changes first; `json`: the items of `changes.json`.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Output of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Grouped, counted summary.
+    Text,
+    /// The same JSON as `changes.json`.
+    Json,
 }
 
 /// Flags of `iru-fivetran collect`.
@@ -54,6 +90,16 @@ pub struct CollectArgs {
     /// Without it, FIVETRAN_API_KEY and FIVETRAN_API_SECRET are read.
     #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
     pub credentials_file: Option<PathBuf>,
+
+    /// Start of the sync-history window: a duration back from now (`90m`, `24h`, `7d`, `2w`) or
+    /// an RFC 3339 time. At most 92 days back.
+    #[arg(long, value_name = "WHEN", default_value = "24h")]
+    pub since: String,
+
+    /// The bundle `changes.json` compares against (default: the newest earlier bundle of the
+    /// same account, with the same resources, under --out).
+    #[arg(long, value_name = "BUNDLE")]
+    pub baseline: Option<PathBuf>,
 
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).

@@ -9,14 +9,16 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use tracing::{info, warn};
 
+use crate::changes;
 use crate::client::{self, ApiError, Client, StatsSnapshot};
 use crate::config::Config;
+use crate::derive::{self, Sources};
 use crate::evidence::bundle::{Bundle, WriteError};
 use crate::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, Tool,
 };
 use crate::evidence::{envelope, redact, render};
-use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, FAN_OUT, Status};
+use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, FAN_OUT, Kind, Status};
 
 /// A finished run.
 #[derive(Debug)]
@@ -98,6 +100,7 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
     let ctx = Ctx {
         client: &client,
         fan_out: FAN_OUT,
+        window: config.window,
     };
     let mut run = Run {
         config,
@@ -124,17 +127,40 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         return Err(e.into());
     }
     for &artifact in config.artifacts.iter().filter(|a| **a != Artifact::Account) {
-        let collected = match resources::collect(&ctx, artifact).await {
+        let produced = match artifact {
+            Artifact::SyncHistory => {
+                let sources = Sources::load(&bundle, artifact.sources());
+                let connections = sources.items(Artifact::Connections);
+                resources::sync_history::collect(&ctx, connections)
+                    .await
+                    .map(|c| derive::mark_incomplete_sources(c, &sources, artifact.sources()))
+            }
+            Artifact::Changes => Ok(changes::for_collection(&changes::CollectionInput {
+                out_dir: &config.out_dir,
+                baseline: config.baseline.as_deref(),
+                account_id: run.account.account_id.as_deref(),
+                resources: &run.resource_names(),
+                started_at: &rfc3339(run.started),
+                current: &bundle,
+            })),
+            a if a.kind() == Kind::Derived => {
+                Ok(derive::derive(a, &Sources::load(&bundle, a.sources())))
+            }
+            a => resources::collect(&ctx, a).await,
+        };
+        let collected = match produced {
             Ok(c) => c,
             Err(error) => {
-                let manifest = run.manifest(
-                    &base_name,
-                    &client.stats().snapshot(),
-                    RunStatus::Failed,
-                    Some(error.to_string()),
-                );
-                let kept =
-                    bundle.keep_failed(&base_name, manifest::FILE_NAME, render_json(&manifest));
+                let stats = client.stats().snapshot();
+                let kept = bundle.keep_failed(&base_name, manifest::FILE_NAME, |bundle_id| {
+                    let manifest = run.manifest(
+                        bundle_id,
+                        &stats,
+                        RunStatus::Failed,
+                        Some(error.to_string()),
+                    );
+                    render_json(&manifest)
+                });
                 return Err(RunError::Refused {
                     error,
                     kept: Some(kept),
@@ -153,13 +179,11 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
             .iter()
             .find_map(|e| e.reason.clone())
             .unwrap_or_default();
-        let manifest = run.manifest(
-            &base_name,
-            &client.stats().snapshot(),
-            status,
-            Some("no artifact could be collected".into()),
-        );
-        let kept = bundle.keep_failed(&base_name, manifest::FILE_NAME, render_json(&manifest));
+        let stats = client.stats().snapshot();
+        let kept = bundle.keep_failed(&base_name, manifest::FILE_NAME, |bundle_id| {
+            let error = Some("no artifact could be collected".to_owned());
+            render_json(&run.manifest(bundle_id, &stats, status, error))
+        });
         return Err(RunError::NothingCollected { first, kept });
     }
     let stats = client.stats().snapshot();
@@ -205,6 +229,9 @@ impl Run<'_> {
         );
         match (&reason, status) {
             (None, Status::Complete) => info!("{}: {count} item(s)", artifact.name()),
+            (Some(reason), Status::Unavailable) => {
+                info!("{}: unavailable: {reason}", artifact.name());
+            }
             (reason, _) => warn!(
                 "{}: {} with {count} item(s): {}",
                 artifact.name(),
@@ -221,6 +248,7 @@ impl Run<'_> {
         let written = bundle.write(artifact.file_name(), &render(&value))?;
         self.entries.push(ArtifactEntry {
             resource: artifact.name(),
+            kind: artifact.kind(),
             path: artifact.file_name(),
             sha256: written.sha256,
             bytes: written.bytes,
@@ -232,11 +260,24 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Complete when every artifact is; failed when none could be read at all.
+    /// The names of the selected artifacts, in bundle order.
+    fn resource_names(&self) -> Vec<&'static str> {
+        self.config.artifacts.iter().map(|a| a.name()).collect()
+    }
+
+    /// Complete when every artifact is whole; failed when no collected artifact could be read
+    /// at all (each failed or forbidden); partial otherwise.
     fn status(&self) -> RunStatus {
-        if self.entries.iter().all(|e| e.status == Status::Complete) {
+        let unreadable =
+            |e: &&ArtifactEntry| matches!(e.status, Status::Failed | Status::Forbidden);
+        let collected: Vec<&ArtifactEntry> = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == Kind::Collected)
+            .collect();
+        if self.entries.iter().all(|e| e.status.is_whole()) {
             RunStatus::Complete
-        } else if self.entries.iter().all(|e| e.status == Status::Failed) {
+        } else if collected.iter().all(unreadable) {
             RunStatus::Failed
         } else {
             RunStatus::Partial
@@ -258,7 +299,8 @@ impl Run<'_> {
             started_at: rfc3339(self.started),
             finished_at: rfc3339(Timestamp::now()),
             options: manifest::Options {
-                resources: self.config.artifacts.iter().map(|a| a.name()).collect(),
+                resources: self.resource_names(),
+                since: rfc3339(self.config.window.start),
                 api_url: self.config.api_url.to_string(),
                 rate: self.config.rate,
             },
@@ -278,6 +320,7 @@ fn status_word(status: Status) -> &'static str {
         Status::Partial => "partial",
         Status::Forbidden => "forbidden",
         Status::Failed => "failed",
+        Status::Unavailable => "unavailable",
     }
 }
 

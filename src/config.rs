@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
 
 use crate::cli::CollectArgs;
 use crate::credentials::{self, Credentials, CredentialsError};
-use crate::resources::Artifact;
+use crate::resources::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
 pub mod env {
@@ -45,6 +46,10 @@ pub const DEFAULT_RATE: f64 = 4.0;
 /// The highest `--rate` accepted; far above anything Fivetran allows, low enough to stay sane.
 const MAX_RATE: f64 = 1000.0;
 
+/// The furthest back `--since` may reach: each connection costs one request per 7 days of
+/// window, so a quarter keeps a 3,000-connection account at 42,000 requests.
+const MAX_SINCE_DAYS: i64 = 92;
+
 /// Whether the tool really sleeps when it has to wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delays {
@@ -69,6 +74,10 @@ pub struct Config {
     pub credentials: Credentials,
     /// Real or skipped waits.
     pub delays: Delays,
+    /// The sync-history window: from `--since` to the start of the run.
+    pub window: Window,
+    /// `--baseline`, if given.
+    pub baseline: Option<PathBuf>,
 }
 
 /// A problem with flags, environment or credentials (exit code 2).
@@ -95,6 +104,16 @@ pub enum ConfigError {
         "--rate must be a number of requests per second above 0 and at most {MAX_RATE}, got {0}\nhint: the default is {DEFAULT_RATE}; a trial account (500 requests an hour) needs 0.1"
     )]
     Rate(f64),
+    /// `--since` is not a duration or time, or reaches too far back.
+    #[error(
+        "--since {given:?}: {problem}\nhint: use a duration back from now such as 24h, 7d or 2w, or an RFC 3339 time such as 2026-11-01T00:00:00Z"
+    )]
+    Since {
+        /// The value given (a duration or time, never a secret).
+        given: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// Credentials could not be resolved.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
@@ -110,6 +129,11 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let api_url = parse_api_url(args.api_url.as_deref().unwrap_or(DEFAULT_API_URL))?;
         let artifacts = parse_resources(args.resources.as_deref())?;
+        let now = Timestamp::now();
+        let window = Window {
+            start: parse_since(&args.since, now)?,
+            end: now,
+        };
         let rate = args.rate.unwrap_or(DEFAULT_RATE);
         if !(rate > 0.0 && rate <= MAX_RATE) {
             return Err(ConfigError::Rate(rate));
@@ -126,11 +150,56 @@ impl Config {
             rate,
             credentials,
             delays,
+            window,
+            baseline: args.baseline.clone(),
         })
     }
 }
 
-/// Parses the comma list of `--resources`; `None` means all. `account` is always included.
+/// Parses `--since`: `<n>m`, `<n>h`, `<n>d` or `<n>w` back from `now`, or an RFC 3339 time;
+/// never in the future, never more than [`MAX_SINCE_DAYS`] back.
+pub fn parse_since(raw: &str, now: Timestamp) -> Result<Timestamp, ConfigError> {
+    let bad = |problem: &str| ConfigError::Since {
+        given: raw.escape_debug().to_string(),
+        problem: problem.to_owned(),
+    };
+    let text = raw.trim();
+    let start = if let Ok(t) = text.parse::<Timestamp>() {
+        t
+    } else {
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (digits, unit) = text.split_at(split);
+        let n: i64 = digits
+            .parse()
+            .map_err(|_| bad("is neither a duration nor an RFC 3339 time"))?;
+        let unit_secs = match unit {
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ => return Err(bad("has an unknown unit (use m, h, d or w)")),
+        };
+        let secs = n
+            .checked_mul(unit_secs)
+            .ok_or_else(|| bad("is too large"))?;
+        now.checked_sub(SignedDuration::from_secs(secs))
+            .map_err(|_| bad("is too large"))?
+    };
+    if start >= now {
+        return Err(bad("is not in the past"));
+    }
+    if now.duration_since(start) > SignedDuration::from_hours(24 * MAX_SINCE_DAYS) {
+        return Err(bad(&format!(
+            "reaches more than {MAX_SINCE_DAYS} days back"
+        )));
+    }
+    Ok(start)
+}
+
+/// Parses the comma list of `--resources`; `None` means all. `account` is always included,
+/// and so are the sources of every selected artifact (`audit_coverage` needs `connections`...).
 pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, ConfigError> {
     let mut set = BTreeSet::from([Artifact::Account]);
     let Some(names) = names else {
@@ -147,6 +216,7 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
             valid: Artifact::ALL.map(Artifact::name).join(", "),
         })?;
         set.insert(artifact);
+        set.extend(artifact.sources());
     }
     Ok(set)
 }
@@ -245,6 +315,44 @@ mod tests {
             some.into_iter().collect::<Vec<_>>(),
             [Artifact::Account, Artifact::Users, Artifact::Teams]
         );
+    }
+
+    #[test]
+    fn derived_artifacts_pull_in_their_sources() {
+        let set = parse_resources(Some(&["audit_coverage".into()])).expect("ok");
+        for a in [
+            Artifact::Connections,
+            Artifact::LogServices,
+            Artifact::Webhooks,
+        ] {
+            assert!(set.contains(&a), "{a:?}");
+        }
+        assert!(!set.contains(&Artifact::Users));
+    }
+
+    #[test]
+    fn since_accepts_durations_and_times() {
+        let now: Timestamp = "2026-11-27T12:00:00Z".parse().expect("time");
+        let at = |s: &str| parse_since(s, now).expect(s).to_string();
+        assert_eq!(at("24h"), "2026-11-26T12:00:00Z");
+        assert_eq!(at("7d"), "2026-11-20T12:00:00Z");
+        assert_eq!(at("2w"), "2026-11-13T12:00:00Z");
+        assert_eq!(at("90m"), "2026-11-27T10:30:00Z");
+        assert_eq!(at("2026-11-01T00:00:00Z"), "2026-11-01T00:00:00Z");
+        for (bad, needle) in [
+            ("yesterday", "neither"),
+            ("5y", "unknown unit"),
+            ("0h", "not in the past"),
+            ("2027-01-01T00:00:00Z", "not in the past"),
+            ("93d", "more than 92 days"),
+            ("99999999999999999d", "too large"),
+        ] {
+            let err = parse_since(bad, now).expect_err(bad).to_string();
+            assert!(
+                err.contains(needle) && err.contains("hint:"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -91,6 +91,10 @@ pub const CONNECTION: Endpoint = object("/connections/{id}", Accept::V2);
 /// `GET /v1/connections/{id}/schemas`: schema config (tables, columns, hashing). A local read;
 /// the source-touching `/schemas/{schema}/tables/{table}/columns` is never called.
 pub const CONNECTION_SCHEMAS: Endpoint = object("/connections/{id}/schemas", Accept::V1);
+/// `GET /v1/connections/{id}/sync-history`: the connection's syncs between `start_time` and
+/// `end_time` (at most 7 days apart). Documented, but absent from the public OpenAPI file; some
+/// accounts may not be offered it (see [`crate::resources::sync_history`]).
+pub const SYNC_HISTORY: Endpoint = list("/connections/{id}/sync-history", Accept::V2);
 /// `GET /v1/webhooks`
 pub const WEBHOOKS: Endpoint = list("/webhooks", Accept::V1);
 /// `GET /v1/external-logging`: per-destination log services.
@@ -107,7 +111,7 @@ pub const PROXY_AGENTS: Endpoint = list("/proxy", Accept::V1);
 pub const HYBRID_DEPLOYMENT_AGENTS: Endpoint = list("/hybrid-deployment-agents", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 22] = [
+pub const ALL: [Endpoint; 23] = [
     ACCOUNT_INFO,
     USERS,
     USER_GROUPS,
@@ -123,6 +127,7 @@ pub const ALL: [Endpoint; 22] = [
     CONNECTIONS,
     CONNECTION,
     CONNECTION_SCHEMAS,
+    SYNC_HISTORY,
     WEBHOOKS,
     LOG_SERVICES,
     ACCOUNT_LOG_SERVICE,
@@ -214,9 +219,30 @@ mod tests {
         for e in ALL {
             let v2 = e.template == "/connections"
                 || e.template == "/connections/{id}"
+                || e.template == "/connections/{id}/sync-history"
                 || e.template.starts_with("/destinations");
             assert_eq!(e.accept == Accept::V2, v2, "{}", e.template);
         }
+    }
+
+    #[test]
+    fn sync_history_is_a_version_2_list_under_one_connection() {
+        assert!(ALL.contains(&SYNC_HISTORY));
+        assert_eq!(SYNC_HISTORY.shape, Shape::List);
+        assert_eq!(SYNC_HISTORY.accept, Accept::V2);
+        assert_eq!(
+            SYNC_HISTORY.path(&["a/b"]).expect("usable id"),
+            "/connections/a%2Fb/sync-history"
+        );
+        assert_eq!(SYNC_HISTORY.display(), "/v1/connections/{id}/sync-history");
+    }
+
+    #[test]
+    fn every_template_is_listed_once() {
+        let mut templates: Vec<&str> = ALL.iter().map(|e| e.template).collect();
+        templates.sort_unstable();
+        templates.dedup();
+        assert_eq!(templates.len(), ALL.len());
     }
 
     #[test]

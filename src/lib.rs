@@ -8,17 +8,20 @@
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
 
+pub mod changes;
 pub mod cli;
 pub mod client;
 pub mod collect;
 pub mod config;
 pub mod credentials;
+pub mod derive;
 pub mod endpoints;
 pub mod evidence;
 pub mod fake;
 pub mod output;
 pub mod paginate;
 pub mod resources;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -45,6 +48,10 @@ pub fn main() -> ExitCode {
         Command::Collect(args) => {
             output::init_logging(&args.log, &env_lookup);
             ExitCode::from(collect_command(&args, &env_lookup))
+        }
+        Command::Diff(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(changes::diff_command(&args))
         }
     }
 }

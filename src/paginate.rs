@@ -35,14 +35,26 @@ impl Listed {
 /// Reads every page of `endpoint` at `path`. `key` names the field that identifies an item
 /// (`id` for most, `user_id` for team users, `name` for roles).
 pub async fn list_all(client: &Client, endpoint: Endpoint, path: &str, key: &str) -> Listed {
-    list_all_capped(client, endpoint, path, key, MAX_PAGES).await
+    list_all_capped(client, endpoint, path, &[], key, MAX_PAGES).await
 }
 
-/// [`list_all`] with a page cap other than [`MAX_PAGES`].
+/// [`list_all`] with extra query parameters (sent on every page, before `cursor`).
+pub async fn list_all_with(
+    client: &Client,
+    endpoint: Endpoint,
+    path: &str,
+    query: &[(&str, String)],
+    key: &str,
+) -> Listed {
+    list_all_capped(client, endpoint, path, query, key, MAX_PAGES).await
+}
+
+/// [`list_all_with`] with a page cap other than [`MAX_PAGES`].
 pub async fn list_all_capped(
     client: &Client,
     endpoint: Endpoint,
     path: &str,
+    query: &[(&str, String)],
     key: &str,
     max_pages: u32,
 ) -> Listed {
@@ -53,7 +65,10 @@ pub async fn list_all_capped(
     let mut seen_cursors = HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = match client.get_page(endpoint, path, cursor.as_deref()).await {
+        let page = match client
+            .get_page(endpoint, path, query, cursor.as_deref())
+            .await
+        {
             Ok(page) => page,
             Err(e) => {
                 listed.error = Some(e);

@@ -125,18 +125,20 @@ impl Client {
     /// GETs an object endpoint at `path` (from [`Endpoint::path`]) and returns `data`.
     pub async fn get_object(&self, endpoint: Endpoint, path: &str) -> Result<Value, ApiError> {
         debug_assert_eq!(endpoint.shape, Shape::Object);
-        self.get(endpoint, path, None).await
+        self.get(endpoint, path, &[], None).await
     }
 
-    /// GETs one page of a list endpoint at `path` (from [`Endpoint::path`]), `limit=1000`.
+    /// GETs one page of a list endpoint at `path` (from [`Endpoint::path`]), `limit=1000`,
+    /// with `query` parameters added.
     pub async fn get_page(
         &self,
         endpoint: Endpoint,
         path: &str,
+        query: &[(&str, String)],
         cursor: Option<&str>,
     ) -> Result<Page, ApiError> {
         debug_assert_eq!(endpoint.shape, Shape::List);
-        let data = self.get(endpoint, path, cursor).await?;
+        let data = self.get(endpoint, path, query, cursor).await?;
         let Value::Object(mut data) = data else {
             unreachable!("get() checks data is an object")
         };
@@ -155,6 +157,7 @@ impl Client {
         &self,
         endpoint: Endpoint,
         path: &str,
+        query: &[(&str, String)],
         cursor: Option<&str>,
     ) -> Result<Value, ApiError> {
         let mut url = self.base.clone();
@@ -162,6 +165,9 @@ impl Client {
         if endpoint.shape == Shape::List {
             let mut q = url.query_pairs_mut();
             q.append_pair("limit", &PAGE_LIMIT.to_string());
+            for (name, value) in query {
+                q.append_pair(name, value);
+            }
             if let Some(c) = cursor {
                 q.append_pair("cursor", c);
             }

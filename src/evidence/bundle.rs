@@ -2,6 +2,9 @@
 //! `--out`; each file is written to a `.partial` name, synced and renamed; `SHA256SUMS` comes
 //! last and the directory is renamed to its final name only then. An interrupted run therefore
 //! never leaves a directory that looks like a finished bundle.
+//!
+//! A bundle holds personal data (names, e-mail addresses): on Unix its directory is created
+//! `0700` and its files `0600`, whatever the umask. Share it deliberately (`chmod`, an archive).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -57,7 +60,10 @@ impl Bundle {
             ".iru-fivetran-{stamp}-{}.incomplete",
             std::process::id()
         ));
-        fs::create_dir(&tmp).map_err(failed(&tmp))?;
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&tmp).map_err(failed(&tmp))?;
         Ok(Self {
             out_dir: out_dir.to_owned(),
             tmp,
@@ -68,6 +74,16 @@ impl Bundle {
     /// The temporary directory (for messages).
     pub fn tmp_dir(&self) -> &Path {
         &self.tmp
+    }
+
+    /// Reads back a JSON file this bundle has written (derived artifacts are computed from the
+    /// collected files, so memory holds one artifact at a time).
+    pub fn read_json(&self, name: &str) -> Option<serde_json::Value> {
+        if !self.files.contains_key(name) {
+            return None;
+        }
+        let bytes = fs::read(self.tmp.join(name)).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// Writes one file atomically. `name` is one of the tool's fixed file names.
@@ -82,17 +98,47 @@ impl Bundle {
     }
 
     /// Writes the manifest (made by `manifest` for the bundle's final name) and `SHA256SUMS`,
-    /// then renames the directory to `<base_name>` (or `<base_name>-2`, ... if taken).
+    /// then renames the directory to `<base_name>` (or `<base_name>-2`, ... if taken). On
+    /// failure the temporary directory is removed: nothing half-written is left behind.
     pub fn finish(
         mut self,
         base_name: &str,
         manifest_name: &'static str,
         manifest: impl Fn(&str) -> Vec<u8>,
     ) -> Result<PathBuf, WriteError> {
+        let result = self.seal(base_name, "", manifest_name, &manifest);
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+        result
+    }
+
+    /// Keeps what was collected under `<base_name>.failed` (or `<base_name>-2.failed`, ...),
+    /// its manifest saying why, for a run that cannot complete. Returns where it is; if even
+    /// that cannot be written, the temporary directory, still marked `.incomplete`.
+    pub fn keep_failed(
+        mut self,
+        base_name: &str,
+        manifest_name: &'static str,
+        manifest: impl Fn(&str) -> Vec<u8>,
+    ) -> PathBuf {
+        self.seal(base_name, ".failed", manifest_name, &manifest)
+            .unwrap_or_else(|_| self.tmp.clone())
+    }
+
+    /// Writes manifest and sums for the first free name `<base>[-N]<suffix>` and renames the
+    /// temporary directory to it.
+    fn seal(
+        &mut self,
+        base_name: &str,
+        suffix: &str,
+        manifest_name: &'static str,
+        manifest: &dyn Fn(&str) -> Vec<u8>,
+    ) -> Result<PathBuf, WriteError> {
         for n in 1..=100u32 {
             let name = match n {
-                1 => base_name.to_owned(),
-                n => format!("{base_name}-{n}"),
+                1 => format!("{base_name}{suffix}"),
+                n => format!("{base_name}-{n}{suffix}"),
             };
             let target = self.out_dir.join(&name);
             if target.exists() {
@@ -123,23 +169,6 @@ impl Bundle {
         })
     }
 
-    /// Keeps what was collected under `<base_name>.failed` (its manifest says why), for a run
-    /// that cannot complete. Returns where it is, or the temporary directory if renaming failed.
-    pub fn keep_failed(
-        mut self,
-        base_name: &str,
-        manifest_name: &'static str,
-        manifest: Vec<u8>,
-    ) -> PathBuf {
-        let _ = self.write(manifest_name, &manifest);
-        let _ = self.write_sums();
-        let target = self.out_dir.join(format!("{base_name}.failed"));
-        if !target.exists() && fs::rename(&self.tmp, &target).is_ok() {
-            return target;
-        }
-        self.tmp.clone()
-    }
-
     /// Removes the temporary directory (nothing worth keeping was collected).
     pub fn discard(self) {
         let _ = fs::remove_dir_all(&self.tmp);
@@ -157,7 +186,11 @@ impl Bundle {
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
     let partial = dir.join(format!("{name}.partial"));
     let path = dir.join(name);
-    let mut file = fs::File::create(&partial).map_err(failed(&partial))?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&partial).map_err(failed(&partial))?;
     file.write_all(bytes).map_err(failed(&partial))?;
     file.sync_all().map_err(failed(&partial))?;
     drop(file);

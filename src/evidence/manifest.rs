@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::client::StatsSnapshot;
 use crate::evidence::redact::Redaction;
-use crate::resources::{AccountInfo, Status};
+use crate::resources::{AccountInfo, Kind, Status};
 
 /// The manifest's file name.
 pub const FILE_NAME: &str = "manifest.json";
@@ -77,8 +77,10 @@ impl Tool {
 /// Options recorded in the manifest.
 #[derive(Debug, Serialize)]
 pub struct Options {
-    /// Artifact names selected.
+    /// Artifact names selected (with the sources of derived ones).
     pub resources: Vec<&'static str>,
+    /// Start of the sync-history window (`--since`), RFC 3339 UTC.
+    pub since: String,
     /// API root used.
     pub api_url: String,
     /// Requests per second allowed.
@@ -120,6 +122,8 @@ impl From<&StatsSnapshot> for Requests {
 pub struct ArtifactEntry {
     /// Artifact name.
     pub resource: &'static str,
+    /// Collected from the API, or derived from the other artifacts.
+    pub kind: Kind,
     /// File name inside the bundle.
     pub path: &'static str,
     /// SHA-256 of the file, lower-case hex.

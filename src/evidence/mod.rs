@@ -28,18 +28,27 @@ pub fn envelope(
         mut items,
         status,
         reason,
+        extra,
     } = collected;
     sort_items(&mut items, artifact.key());
-    json!({
+    let mut envelope = json!({
         "schema": schema_id(artifact),
         "resource": artifact.name(),
+        "kind": artifact.kind(),
         "account_id": account_id,
         "collected_at": collected_at,
         "status": status,
         "reason": reason,
         "count": items.len(),
         "items": items,
-    })
+    });
+    if let Value::Object(map) = &mut envelope {
+        for (key, value) in extra {
+            // The common fields win: an artifact cannot redefine them.
+            map.entry(key).or_insert(value);
+        }
+    }
+    envelope
 }
 
 /// The canonical bytes of a JSON value: keys sorted at every level, pretty-printed, newline at
@@ -71,7 +80,6 @@ fn sorted(value: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::Status;
 
     #[test]
     fn render_sorts_keys_and_items() {
@@ -80,8 +88,7 @@ mod tests {
                 json!({"id": "b", "z": 1, "a": {"y": 1, "x": 2}}),
                 json!({"id": "a"}),
             ],
-            status: Status::Complete,
-            reason: None,
+            ..Collected::default()
         };
         let v = envelope(
             Artifact::Groups,

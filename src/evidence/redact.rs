@@ -1,12 +1,13 @@
 //! Redaction, applied to every item before anything reaches disk.
 //!
-//! - A string under a key that names a secret becomes [`MARKER`], at any depth, however the key
-//!   is cased or spelled (`api_key`, `apiKey`, `API-KEY`); so does every string anywhere beneath
-//!   such a key (`"credentials": {"json": "..."}`). Numbers, booleans and nulls are kept: they
-//!   carry evidence (`is_private_key_set: true`) and no secret.
+//! - A string or number under a key that names a secret becomes [`MARKER`], at any depth,
+//!   however the key is cased or spelled (`api_key`, `apiKey`, `API-KEY`); so does every string
+//!   or number anywhere beneath such a key (`"credentials": {"json": "..."}`). Booleans, nulls
+//!   and empty strings are kept: they hold no secret and are evidence (`is_private_key_set:
+//!   true`, an empty password).
 //! - `connect_card` (a short-lived token and URL) is dropped from every item; `picture` is
 //!   dropped from users (personal data, often a large base64 image).
-//! - A connection's `schema_config` is left alone: its keys are the names of the customer's
+//! - A connection's `schema_config` (connections only) is left alone: its keys are the names of the customer's
 //!   schemas, tables and columns (data, not settings), and its values are flags such as
 //!   `enabled`, `hashed` and `sync_mode`. A table called `api_tokens` is evidence to keep, and
 //!   the endpoint returns no credentials.
@@ -96,9 +97,13 @@ pub fn redact_items(artifact: Artifact, items: &mut [Value]) -> Vec<Redaction> {
         let mut path = String::from("$.items[*]");
         match item.as_object_mut() {
             Some(obj) => {
-                for (key, child) in obj.iter_mut().filter(|(k, _)| *k != SCHEMA_CONFIG) {
+                let skip = (artifact == Artifact::Connections).then_some(SCHEMA_CONFIG);
+                for (key, child) in obj.iter_mut().filter(|(k, _)| Some(k.as_str()) != skip) {
                     path.push_str(&segment(key));
-                    walk(child, &mut path, is_secret_key(key), &mut counts);
+                    // An item's identifying field (`id`, `name`, the change log's `sort_key`)
+                    // is never a secret, whatever its name looks like.
+                    let secret = key != artifact.key() && is_secret_key(key);
+                    walk(child, &mut path, secret, &mut counts);
                     path.truncate("$.items[*]".len());
                 }
             }
@@ -122,8 +127,9 @@ fn walk(
     counts: &mut BTreeMap<(String, Action), u64>,
 ) {
     match value {
-        Value::String(s) if secret => {
-            *s = MARKER.to_owned();
+        Value::String(s) if secret && s.is_empty() => {}
+        Value::String(_) | Value::Number(_) if secret => {
+            *value = Value::String(MARKER.to_owned());
             *counts.entry((path.clone(), Action::Masked)).or_default() += 1;
         }
         Value::Object(map) => {
@@ -212,7 +218,8 @@ mod tests {
         let mut items = vec![
             json!({
                 "id": "a",
-                "config": {"host": "h", "password": "PLANTED", "port": 5432,
+                "config": {"host": "h", "password": "PLANTED", "port": 5432, "pin_code": "",
+                           "passcode": 1234, "secret_set": true, "token_hint": null,
                            "credentials": {"json": "PLANTED", "kind": "sa", "ttl": 30},
                            "is_private_key_set": true, "tokens": ["PLANTED", "PLANTED"]},
                 "connect_card": {"token": "PLANTED", "uri": "https://x"},
@@ -224,11 +231,20 @@ mod tests {
         assert!(!text.contains("PLANTED"), "{text}");
         assert_eq!(items[0]["config"]["host"], "h");
         assert_eq!(items[0]["config"]["port"], 5432);
-        assert_eq!(items[0]["config"]["credentials"]["ttl"], 30);
+        assert_eq!(
+            items[0]["config"]["credentials"]["ttl"], MARKER,
+            "numbers too"
+        );
+        assert_eq!(
+            items[0]["config"]["passcode"], 1234,
+            "not a secret-named key"
+        );
+        assert_eq!(items[0]["config"]["secret_set"], true, "booleans kept");
+        assert!(items[0]["config"]["token_hint"].is_null(), "nulls kept");
         assert_eq!(items[0]["config"]["is_private_key_set"], true);
         assert_eq!(items[0]["config"]["password"], MARKER);
         assert!(items[0].get("connect_card").is_none());
-        assert_eq!(record.len(), 6, "{record:?}");
+        assert_eq!(record.len(), 7, "{record:?}");
         assert!(record.contains(&Redaction {
             path: "$.items[*].config.password".into(),
             action: Action::Masked,
@@ -262,6 +278,33 @@ mod tests {
         assert_eq!(items[0]["schema_config"], config);
         assert_eq!(items[0]["config"]["password"], MARKER);
         assert_eq!(record.len(), 1, "{record:?}");
+    }
+
+    #[test]
+    fn an_items_own_key_field_is_never_masked() {
+        let mut items = vec![json!({"sort_key": "0/users/u1", "field": "x", "api_key": "s"})];
+        let record = redact_items(Artifact::Changes, &mut items);
+        assert_eq!(items[0]["sort_key"], "0/users/u1");
+        assert_eq!(items[0]["api_key"], MARKER);
+        assert_eq!(record.len(), 1);
+    }
+
+    #[test]
+    fn empty_secrets_stay_visible() {
+        let mut items = vec![json!({"id": "a", "config": {"password": ""}})];
+        let record = redact_items(Artifact::Destinations, &mut items);
+        assert_eq!(
+            items[0]["config"]["password"], "",
+            "an empty password is evidence"
+        );
+        assert!(record.is_empty());
+    }
+
+    #[test]
+    fn schema_config_is_skipped_for_connections_only() {
+        let mut items = vec![json!({"id": "x", "schema_config": {"token": "PLANTED"}})];
+        redact_items(Artifact::Webhooks, &mut items);
+        assert_eq!(items[0]["schema_config"]["token"], MARKER);
     }
 
     #[test]

@@ -6,10 +6,15 @@
 //! bodies, rate-limit headers, HTTP Basic auth. Tests inject faults (429, 5xx, odd bodies) for
 //! a number of requests to a path and read back every request received.
 //!
+//! `/connections/{id}/sync-history` checks its `start_time`/`end_time` window as the
+//! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
+//! account that is not offered it.
+//!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
 mod routes;
 
+pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
 
 use std::collections::BTreeMap;
@@ -75,6 +80,11 @@ pub struct FakeAccount {
     /// `/connections/{id}/schemas` per id; a missing id answers 404 `NotFound_SchemaConfig`.
     #[serde(default)]
     pub connection_schemas: BTreeMap<String, Value>,
+    /// `/connections/{id}/sync-history` items per connection id; a missing id has no syncs.
+    /// An item is served for a window when its `start_time` lies in `[start_time, end_time)`
+    /// of the request (tests place times relative to now through [`FakeServer::edit`]).
+    #[serde(default)]
+    pub sync_history: BTreeMap<String, Vec<Value>>,
     /// `/webhooks` items.
     pub webhooks: Vec<Value>,
     /// `/external-logging` items.
@@ -115,6 +125,21 @@ pub enum LastPage {
     Empty,
 }
 
+/// Whether the fake offers `/connections/{id}/sync-history` (documented by Fivetran, but absent
+/// from its OpenAPI file, so possibly not offered to every account or API version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncHistoryMode {
+    /// Served from [`FakeAccount::sync_history`].
+    #[default]
+    Available,
+    /// Every request answers 404 `{"code":"NotFound",...}`: an endpoint this account is not
+    /// offered.
+    NotFound,
+    /// Every request answers 400 `BadRequest`: an API version that does not know the endpoint's
+    /// parameters.
+    BadRequest,
+}
+
 /// Settings of a fake server.
 #[derive(Debug, Clone)]
 pub struct FakeOptions {
@@ -126,6 +151,8 @@ pub struct FakeOptions {
     pub page_size: usize,
     /// How the last page ends.
     pub last_page: LastPage,
+    /// Whether `/connections/{id}/sync-history` is offered.
+    pub sync_history: SyncHistoryMode,
 }
 
 impl Default for FakeOptions {
@@ -135,6 +162,7 @@ impl Default for FakeOptions {
             api_secret: "fake-secret".into(),
             page_size: 2,
             last_page: LastPage::Missing,
+            sync_history: SyncHistoryMode::Available,
         }
     }
 }

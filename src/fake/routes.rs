@@ -2,10 +2,17 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
+use jiff::{SignedDuration, Timestamp};
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::{LastPage, State, Transport};
+use super::{LastPage, State, SyncHistoryMode, Transport};
+
+/// The widest `start_time`..`end_time` range `/sync-history` accepts, as documented.
+const SYNC_HISTORY_MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// The message of the fake's 404 when sync history is not offered ([`SyncHistoryMode::NotFound`]).
+pub const SYNC_HISTORY_UNAVAILABLE: &str = "The requested resource could not be found";
 
 /// A response to send.
 pub(crate) struct Answer {
@@ -193,6 +200,7 @@ pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answ
                 ),
             }
         }
+        ["v1", "connections", id, "sync-history"] => sync_history(state, id, query),
         ["v1", "webhooks"] => page(state, &a.webhooks, query),
         ["v1", "external-logging"] => page(state, &a.log_services, query),
         ["v1", "external-logging", "account"] => match &a.account_log_service {
@@ -208,5 +216,103 @@ pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answ
         ["v1", "proxy"] => page(state, &a.proxy_agents, query),
         ["v1", "hybrid-deployment-agents"] => page(state, &a.hybrid_deployment_agents, query),
         _ => error(404, "NotFound_Endpoint", "No such endpoint in the fake"),
+    }
+}
+
+/// `/connections/{id}/sync-history`: the connection's syncs that started in the requested
+/// window, paged like any list.
+fn sync_history(state: &State, id: &str, query: Option<&str>) -> Answer {
+    match state.options.sync_history {
+        SyncHistoryMode::Available => {}
+        SyncHistoryMode::NotFound => return error(404, "NotFound", SYNC_HISTORY_UNAVAILABLE),
+        SyncHistoryMode::BadRequest => {
+            return error(
+                400,
+                "BadRequest",
+                "Unrecognized query parameters: start_time, end_time",
+            );
+        }
+    }
+    let a = &state.account;
+    if !a.connection_details.contains_key(id) {
+        return error(
+            404,
+            "NotFound_Connection",
+            &format!("Connection with id '{id}' doesn't exist"),
+        );
+    }
+    let (start, end) = match sync_window(query) {
+        Ok(window) => window,
+        Err(message) => return error(400, "BadRequest", &message),
+    };
+    let started = |item: &Value| {
+        item.get("start_time")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<Timestamp>().ok())
+    };
+    let items: Vec<Value> = a
+        .sync_history
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter(|item| started(item).is_some_and(|t| start <= t && t < end))
+        .cloned()
+        .collect();
+    page(state, &items, query)
+}
+
+/// The `start_time` and `end_time` of a sync-history request. Both are required here (Fivetran
+/// defaults a missing one to an hour from the other; the collector always sends both).
+fn sync_window(query: Option<&str>) -> Result<(Timestamp, Timestamp), String> {
+    let time = |name: &str| {
+        let raw = query_param(query, name).ok_or_else(|| format!("{name} is required"))?;
+        raw.parse::<Timestamp>()
+            .map_err(|_| format!("{name} '{raw}' is not an ISO 8601 time"))
+    };
+    let (start, end) = (time("start_time")?, time("end_time")?);
+    if end <= start {
+        return Err("end_time must be after start_time".into());
+    }
+    if end.duration_since(start) > SYNC_HISTORY_MAX_WINDOW {
+        return Err("The maximum allowed range between start_time and end_time is 7 days".into());
+    }
+    Ok((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_history_windows_are_checked_as_documented() {
+        let q = |start: &str, end: &str| format!("limit=1000&start_time={start}&end_time={end}");
+        let ok = sync_window(Some(&q("2026-11-20T03:00:00Z", "2026-11-27T03:00:00Z")))
+            .expect("exactly 7 days");
+        assert_eq!(ok.1.duration_since(ok.0), SYNC_HISTORY_MAX_WINDOW);
+        assert!(
+            sync_window(Some(&q(
+                "2026-11-20T03%3A00%3A00Z",
+                "2026-11-21T03%3A00%3A00Z"
+            )))
+            .is_ok()
+        );
+        for (query, why) in [
+            (q("2026-11-20T02:59:59Z", "2026-11-27T03:00:00Z"), "7 days"),
+            (q("2026-11-27T03:00:00Z", "2026-11-27T03:00:00Z"), "after"),
+            (q("2026-11-27T03:00:00Z", "2026-11-26T03:00:00Z"), "after"),
+            (q("yesterday", "2026-11-26T03:00:00Z"), "ISO 8601"),
+            (
+                "limit=1000&end_time=2026-11-26T03:00:00Z".into(),
+                "start_time is required",
+            ),
+            (
+                "start_time=2026-11-26T03:00:00Z".into(),
+                "end_time is required",
+            ),
+        ] {
+            let err = sync_window(Some(&query)).expect_err(&query);
+            assert!(err.contains(why), "{query}: {err}");
+        }
+        assert!(sync_window(None).is_err());
     }
 }

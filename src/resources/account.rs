@@ -49,7 +49,7 @@ pub async fn collect(ctx: &Ctx<'_>) -> Result<(Collected, AccountInfo), ApiError
             let collected = Collected {
                 items: vec![data],
                 status: Status::Complete,
-                reason: None,
+                ..Collected::default()
             };
             Ok((collected, info))
         }
@@ -61,9 +61,9 @@ pub async fn collect(ctx: &Ctx<'_>) -> Result<(Collected, AccountInfo), ApiError
                 Status::Failed
             };
             let collected = Collected {
-                items: Vec::new(),
                 status,
                 reason: Some(e.to_string()),
+                ..Collected::default()
             };
             Ok((
                 collected,

@@ -14,6 +14,7 @@ mod connections;
 mod destinations;
 mod lists;
 mod log_services;
+pub mod sync_history;
 mod teams;
 mod users;
 
@@ -26,6 +27,7 @@ use serde_json::{Map, Value, json};
 use crate::client::{ApiError, Client};
 use crate::endpoints::Endpoint;
 use crate::paginate::{self, Listed};
+use jiff::Timestamp;
 
 pub use account::AccountInfo;
 
@@ -65,11 +67,29 @@ pub enum Artifact {
     ProxyAgents,
     /// `hybrid_deployment_agents.json`
     HybridDeploymentAgents,
+    /// `sync_history.json`: each connection's syncs over the `--since` window.
+    SyncHistory,
+    /// `audit_coverage.json` (derived): where each destination's audit trail is exported.
+    AuditCoverage,
+    /// `activity.json` (derived): the activity facts of the other artifacts, sorted by time.
+    Activity,
+    /// `changes.json` (derived): what changed since the baseline bundle.
+    Changes,
+}
+
+/// Whether an artifact is read from the API or computed from other artifacts of the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Read from Fivetran.
+    Collected,
+    /// Computed from the bundle's collected artifacts; never alters them.
+    Derived,
 }
 
 impl Artifact {
-    /// Every artifact, in bundle order.
-    pub const ALL: [Artifact; 13] = [
+    /// Every artifact, in the order they are produced (sources before what depends on them).
+    pub const ALL: [Artifact; 17] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -83,6 +103,10 @@ impl Artifact {
         Artifact::PrivateLinks,
         Artifact::ProxyAgents,
         Artifact::HybridDeploymentAgents,
+        Artifact::SyncHistory,
+        Artifact::AuditCoverage,
+        Artifact::Activity,
+        Artifact::Changes,
     ];
 
     /// The name used by `--resources`, the manifest and the schema id.
@@ -101,6 +125,43 @@ impl Artifact {
             Artifact::PrivateLinks => "private_links",
             Artifact::ProxyAgents => "proxy_agents",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents",
+            Artifact::SyncHistory => "sync_history",
+            Artifact::AuditCoverage => "audit_coverage",
+            Artifact::Activity => "activity",
+            Artifact::Changes => "changes",
+        }
+    }
+
+    /// Collected or derived.
+    pub fn kind(self) -> Kind {
+        match self {
+            Artifact::AuditCoverage | Artifact::Activity | Artifact::Changes => Kind::Derived,
+            _ => Kind::Collected,
+        }
+    }
+
+    /// The artifacts this one is made from; selecting it selects them too.
+    pub fn sources(self) -> &'static [Artifact] {
+        match self {
+            Artifact::SyncHistory => &[Artifact::Connections],
+            Artifact::AuditCoverage => &[
+                Artifact::Groups,
+                Artifact::Destinations,
+                Artifact::Connections,
+                Artifact::LogServices,
+                Artifact::Webhooks,
+            ],
+            Artifact::Activity => &[
+                Artifact::Users,
+                Artifact::Teams,
+                Artifact::Connections,
+                Artifact::SystemKeys,
+                Artifact::Webhooks,
+                Artifact::PrivateLinks,
+                Artifact::ProxyAgents,
+                Artifact::HybridDeploymentAgents,
+            ],
+            _ => &[],
         }
     }
 
@@ -125,6 +186,10 @@ impl Artifact {
             Artifact::PrivateLinks => "private_links.json",
             Artifact::ProxyAgents => "proxy_agents.json",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents.json",
+            Artifact::SyncHistory => "sync_history.json",
+            Artifact::AuditCoverage => "audit_coverage.json",
+            Artifact::Activity => "activity.json",
+            Artifact::Changes => "changes.json",
         }
     }
 
@@ -133,16 +198,19 @@ impl Artifact {
         match self {
             Artifact::Roles => "name",
             Artifact::Account => "account_id",
+            Artifact::Activity => "time",
+            Artifact::Changes => "sort_key",
             _ => "id",
         }
     }
 }
 
 /// How complete an artifact is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Everything the key can see was read.
+    #[default]
     Complete,
     /// Some of it was read; `reason` says what is missing.
     Partial,
@@ -150,10 +218,21 @@ pub enum Status {
     Forbidden,
     /// Nothing could be read.
     Failed,
+    /// The evidence does not exist here, which is not a failure: Fivetran does not offer the
+    /// endpoint to this account, or there is no earlier bundle to compare with. `reason` says
+    /// which.
+    Unavailable,
+}
+
+impl Status {
+    /// Whether the artifact holds all there is to hold (complete, or nothing exists).
+    pub fn is_whole(self) -> bool {
+        matches!(self, Status::Complete | Status::Unavailable)
+    }
 }
 
 /// One artifact's items and how complete they are.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Collected {
     /// The items, as Fivetran returned them plus the documented additions.
     pub items: Vec<Value>,
@@ -161,6 +240,18 @@ pub struct Collected {
     pub status: Status,
     /// Why it is not complete.
     pub reason: Option<String>,
+    /// Fields of this artifact's envelope beyond the common ones (e.g. `window` of
+    /// `sync_history`, `baseline` of `changes`).
+    pub extra: Map<String, Value>,
+}
+
+/// A time window, start inclusive, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Start.
+    pub start: Timestamp,
+    /// End.
+    pub end: Timestamp,
 }
 
 /// What the resource functions share.
@@ -169,6 +260,8 @@ pub struct Ctx<'a> {
     pub client: &'a Client,
     /// Follow-up requests in flight at once.
     pub fan_out: usize,
+    /// The window of `sync_history`.
+    pub window: Window,
 }
 
 /// Collects one artifact. `Err` only for a fatal error (the key was refused).
@@ -189,6 +282,12 @@ pub async fn collect(ctx: &Ctx<'_>, artifact: Artifact) -> Result<Collected, Api
         Artifact::ProxyAgents => lists::collect(ctx, ep::PROXY_AGENTS, "id").await,
         Artifact::HybridDeploymentAgents => {
             lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id").await
+        }
+        Artifact::SyncHistory
+        | Artifact::AuditCoverage
+        | Artifact::Activity
+        | Artifact::Changes => {
+            unreachable!("{} is not a plain collected artifact", artifact.name())
         }
     }
 }
@@ -275,12 +374,17 @@ fn assemble(
     let mut reasons = Vec::new();
     let mut status = Status::Complete;
     if let Some(error) = listed_error {
-        if pages == 0 {
+        // Nothing read (items may still come from elsewhere, e.g. the account-level log
+        // service, and then the artifact is partial rather than empty-handed).
+        if pages == 0 && items.is_empty() {
             status = match error.forbidden_message() {
                 Some(_) => Status::Forbidden,
                 None => Status::Failed,
             };
             reasons.push(error.to_string());
+        } else if pages == 0 {
+            status = Status::Partial;
+            reasons.push(format!("the list could not be read: {error}"));
         } else {
             status = Status::Partial;
             reasons.push(format!("the list stopped after {pages} page(s): {error}"));
@@ -306,6 +410,7 @@ fn assemble(
         items,
         status,
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        extra: Map::new(),
     }
 }
 

@@ -60,7 +60,7 @@ fn the_rate_binds() {
     let rt = runtime();
     let start = Instant::now();
     for _ in 0..40 {
-        let page = rt.block_on(client.get_page(ROLES, "/roles", None));
+        let page = rt.block_on(client.get_page(ROLES, "/roles", &[], None));
         assert!(page.is_ok());
     }
     assert!(
@@ -77,7 +77,12 @@ fn a_cursor_that_never_ends_is_cut_at_the_page_cap() {
     // Every page of roles has a fresh cursor: the server pages two items at a time and the
     // list has 17 items (9 pages), so a cap of 5 pages stops it.
     let listed = runtime().block_on(paginate::list_all_capped(
-        &client, ROLES, "/roles", "name", 5,
+        &client,
+        ROLES,
+        "/roles",
+        &[],
+        "name",
+        5,
     ));
     assert_eq!(listed.pages, 5);
     assert_eq!(listed.items.len(), 10);

@@ -432,3 +432,54 @@ fn nothing_readable_is_a_failed_run() {
     assert_eq!(entries.len(), 1);
     assert!(entries[0].starts_with("fivetran-unknown-") && entries[0].ends_with(".failed"));
 }
+
+#[test]
+fn a_forbidden_log_service_list_keeps_the_account_level_service() {
+    let mut account = acme();
+    account
+        .forbidden
+        .insert("/v1/external-logging".into(), "Access denied".into());
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "log_services"]);
+    run.assert_code(3);
+    let logs = run.json("log_services.json");
+    assert_eq!(logs["status"], "partial", "one item was read after all");
+    assert_eq!(logs["count"], 1);
+    assert_eq!(logs["items"][0]["_iru"]["account_level"], true);
+    assert!(
+        logs["reason"]
+            .as_str()
+            .expect("r")
+            .contains("could not be read")
+    );
+}
+
+#[test]
+fn a_key_forbidden_everything_is_a_failed_run() {
+    let mut account = acme();
+    for path in ["/v1/account/info", "/v1/users", "/v1/roles"] {
+        account
+            .forbidden
+            .insert(path.into(), "Access denied".into());
+    }
+    let fake = server(account);
+    let run = collect(&fake, &["--resources", "users,roles"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("no artifact could be collected"),
+        "{}",
+        run.stderr
+    );
+    let entries = run.out_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].ends_with(".failed"));
+    let kept = run.out.path().join("evidence").join(&entries[0]);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(kept.join("manifest.json")).expect("m"))
+            .expect("json");
+    assert_eq!(
+        manifest["bundle_id"],
+        entries[0].as_str(),
+        "the manifest names the .failed dir"
+    );
+}

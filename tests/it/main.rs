@@ -1,8 +1,11 @@
 //! The integration tests, one binary (faster to link than one per file).
 
+mod audit;
+mod changes;
 mod client;
 mod collect;
 mod contract;
 mod failures;
 mod inputs;
 mod support;
+mod sync_history;

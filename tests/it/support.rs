@@ -42,6 +42,8 @@ pub struct Run {
     pub stdout: String,
     pub stderr: String,
     pub out: tempfile::TempDir,
+    /// `--out` when the test gave one (it is scanned for leaks too).
+    pub explicit_out: Option<PathBuf>,
 }
 
 /// Runs `iru-fivetran collect` against `server` with the test credentials from the environment.
@@ -64,18 +66,24 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.env_clear()
         .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
         .args(args);
-    if !args.contains(&"--out") {
+    if args.first() == Some(&"collect") && !args.contains(&"--out") {
         cmd.arg("--out").arg(&out_dir);
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
+    let explicit_out = args
+        .iter()
+        .position(|a| *a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let output = cmd.output().expect("binary runs");
     let run = Run {
         code: output.status.code().expect("exit code"),
         stdout: String::from_utf8(output.stdout).expect("utf8 stdout"),
         stderr: String::from_utf8(output.stderr).expect("utf8 stderr"),
         out,
+        explicit_out,
     };
     run.assert_no_leaks();
     run
@@ -139,7 +147,11 @@ impl Run {
                 self.stderr
             );
         }
-        for file in files_under(self.out.path()) {
+        let mut files = files_under(self.out.path());
+        if let Some(dir) = &self.explicit_out {
+            files.extend(files_under(dir));
+        }
+        for file in files {
             let bytes = std::fs::read(&file).expect("read");
             let text = String::from_utf8_lossy(&bytes);
             for needle in needles {
@@ -170,7 +182,10 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Requests a full collection of `account` needs when the server pages `page_size` at a time:
-/// one page per `page_size` items (at least one per list), plus one per detail object.
+/// one page per `page_size` items (at least one per list), plus one per detail object. Sync
+/// history is read over the default 24-hour window: one window, so one request per connection
+/// (each with details; one without is deleted and not asked again) plus one per extra page of
+/// the syncs that started in the last 24 hours.
 pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
     let pages = |n: usize| n.div_ceil(page_size).max(1);
     let per_parent = |parents: &[Value], map: &std::collections::BTreeMap<String, Vec<Value>>| {
@@ -182,6 +197,23 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
             })
             .sum::<usize>()
     };
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    let sync_history: usize = a
+        .connections
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .filter(|id| a.connection_details.contains_key(*id))
+        .map(|id| {
+            let recent = a.sync_history.get(id).map_or(0, |syncs| {
+                syncs
+                    .iter()
+                    .filter_map(|s| s["start_time"].as_str()?.parse::<jiff::Timestamp>().ok())
+                    .filter(|t| *t >= since)
+                    .count()
+            });
+            pages(recent)
+        })
+        .sum();
     1 // account/info
         + pages(a.users.len())
         + per_parent(&a.users, &a.user_groups)
@@ -196,6 +228,7 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + a.destinations.len()
         + pages(a.connections.len())
         + 2 * a.connections.len()
+        + sync_history
         + pages(a.webhooks.len())
         + pages(a.log_services.len())
         + 1 // external-logging/account

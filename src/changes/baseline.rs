@@ -1,0 +1,197 @@
+//! Choosing the bundle `changes.json` compares against: `--baseline` if given, else the newest
+//! earlier bundle of the same account with the same collected resources under `--out`.
+//!
+//! Candidates are directories named `fivetran-<account id as a file-name part>-<stamp>` or
+//! `...-<stamp>-<N>` (never `*.failed`, never the temporary `.iru-fivetran-*` ones, never
+//! symlinks). At most [`MAX_SCANNED`] directory entries are looked at and [`MAX_CANDIDATES`]
+//! names, newest first; their manifests are read (bounded) to keep those of this account and
+//! selection started no later than this run; they are then verified newest first, by
+//! manifest `started_at` and the `-N` suffix, until one verifies. Each skipped candidate gets
+//! a `debug!` line saying why.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tracing::debug;
+
+use crate::collect::file_name_safe;
+use crate::evidence::manifest;
+use crate::verify::{self, MAX_MANIFEST_BYTES, VerifyError, printable};
+
+use super::Snapshot;
+use super::compare::check;
+
+/// Directory entries of `--out` looked at, at most.
+pub const MAX_SCANNED: usize = 100_000;
+/// Candidate bundle names examined, newest first, at most.
+pub const MAX_CANDIDATES: usize = 1_000;
+/// Candidates fully verified, at most (each verification hashes a whole bundle).
+pub const MAX_VERIFIED: usize = 50;
+
+/// The baseline named by `--baseline`, or why it cannot be used (one line).
+pub(super) fn explicit(dir: &Path, new: &Snapshot) -> Result<Snapshot, String> {
+    let shown = printable(&dir.display().to_string());
+    let old = load(dir).map_err(|e| {
+        format!(
+            "the --baseline bundle {shown} does not verify: {}",
+            problems(&e)
+        )
+    })?;
+    check(&old, new).map_err(|e| {
+        format!(
+            "the --baseline bundle {shown} cannot be compared: {}",
+            e.reason()
+        )
+    })?;
+    Ok(old)
+}
+
+/// The newest earlier bundle under `out_dir` that verifies and is comparable with `new`.
+pub(super) fn newest(out_dir: &Path, new: &Snapshot) -> Option<Snapshot> {
+    let account = new.account_id.as_deref()?;
+    let prefix = format!("fivetran-{}-", file_name_safe(Some(account)));
+    let mut names = candidate_names(out_dir, &prefix);
+    names.sort_by(|a, b| b.0.cmp(&a.0));
+    names.truncate(MAX_CANDIDATES);
+    let mut candidates: Vec<(String, u32, PathBuf)> = names
+        .into_iter()
+        .filter_map(|((_, n), name)| {
+            let dir = out_dir.join(&name);
+            let started_at = screen(&dir, new)?;
+            Some((started_at, n, dir))
+        })
+        .collect();
+    candidates.sort_by(|a, b| (&b.0, b.1).cmp(&(&a.0, a.1)));
+    for (_, _, dir) in candidates.into_iter().take(MAX_VERIFIED) {
+        match load(&dir) {
+            Ok(old) if check(&old, new).is_ok() => return Some(old),
+            Ok(_) => debug!("baseline candidate {} is not comparable", dir.display()),
+            Err(e) => debug!(
+                "baseline candidate {} skipped: does not verify: {}",
+                dir.display(),
+                problems(&e)
+            ),
+        }
+    }
+    None
+}
+
+fn load(dir: &Path) -> Result<Snapshot, VerifyError> {
+    Snapshot::from_verified(&verify::verify(dir)?)
+}
+
+fn problems(e: &VerifyError) -> String {
+    let all: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
+    all.join("; ")
+}
+
+/// Names under `out_dir` that look like bundles of the account, with their `(stamp, N)`.
+fn candidate_names(out_dir: &Path, prefix: &str) -> Vec<((String, u32), String)> {
+    let Ok(listing) = fs::read_dir(out_dir) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for (seen, entry) in listing.enumerate() {
+        if seen == MAX_SCANNED {
+            debug!(
+                "more than {MAX_SCANNED} entries under {}; the rest are not considered as baselines",
+                out_dir.display()
+            );
+            break;
+        }
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if let Some(order) = name.strip_prefix(prefix).and_then(parse_suffix) {
+            names.push((order, name));
+        }
+    }
+    names
+}
+
+/// `<yyyymmddThhmmssZ>` or `<yyyymmddThhmmssZ>-<N>` → `(stamp, N)`, the plain name being 1.
+fn parse_suffix(rest: &str) -> Option<(String, u32)> {
+    let (stamp, n) = match rest.split_once('-') {
+        Some((stamp, n)) if n.bytes().all(|b| b.is_ascii_digit()) => (stamp, n.parse().ok()?),
+        Some(_) => return None,
+        None => (rest, 1),
+    };
+    let shape = stamp.len() == 16
+        && stamp.bytes().enumerate().all(|(i, b)| match i {
+            8 => b == b'T',
+            15 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    shape.then(|| (stamp.to_owned(), n))
+}
+
+/// Reads a candidate's manifest (unverified, bounded) and returns its `started_at` if it is
+/// of this account and selection and started no later than this run.
+fn screen(dir: &Path, new: &Snapshot) -> Option<String> {
+    let skip = |why: &str| {
+        debug!("baseline candidate {} skipped: {why}", dir.display());
+        None
+    };
+    let Ok(bytes) = verify::read_bounded(&dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) else {
+        return skip("no readable manifest");
+    };
+    let Ok(m) = serde_json::from_slice::<Value>(&bytes) else {
+        return skip("manifest is not JSON");
+    };
+    let text = |p: &str| m.pointer(p).and_then(Value::as_str).map(str::to_owned);
+    if text("/schema").as_deref() != Some(manifest::SCHEMA) {
+        return skip("not a manifest of this tool");
+    }
+    let peek = Snapshot {
+        account_id: text("/account/account_id"),
+        started_at: text("/started_at"),
+        resources: m
+            .pointer("/options/resources")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Snapshot::default()
+    };
+    if let Err(e) = check(&peek, new) {
+        return skip(&e.reason());
+    }
+    let started_at = peek.started_at?;
+    if new.started_at.as_ref().is_some_and(|now| &started_at > now) {
+        return skip("started after this run");
+    }
+    Some(started_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_names_give_stamp_and_suffix() {
+        let p = |s: &str| parse_suffix(s);
+        assert_eq!(p("20261127T030140Z"), Some(("20261127T030140Z".into(), 1)));
+        assert_eq!(
+            p("20261127T030140Z-2"),
+            Some(("20261127T030140Z".into(), 2))
+        );
+        assert_eq!(
+            p("20261127T030140Z-12"),
+            Some(("20261127T030140Z".into(), 12))
+        );
+        assert_eq!(p("20261127T030140Z.failed"), None);
+        assert_eq!(p("x-20261127T030140Z"), None, "another account's prefix");
+        assert_eq!(p("20261127T030140Z-"), None);
+        assert_eq!(p("20261127X030140Z"), None);
+        assert_eq!(p("20261127T030140Z-99999999999"), None);
+    }
+}

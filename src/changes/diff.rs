@@ -1,0 +1,78 @@
+//! `iru-fivetran diff OLD NEW`: verify both bundles, compare them, print the change log.
+//!
+//! Exit 0 with the log on stdout (text, or the JSON array `changes.json` would hold for this
+//! pair); exit 1 with the verification problems or the reason the two cannot be compared, on
+//! stderr. Nothing is written to disk.
+
+use std::fmt;
+use std::io::Write as _;
+
+use crate::cli::{DiffArgs, DiffFormat};
+use crate::evidence::render;
+use crate::output::report_error;
+use crate::verify::{self, VerifyError};
+use crate::{EXIT_COMPLETE, EXIT_FAILED};
+
+use super::{NotComparable, Snapshot, compare, items, text, uncompared};
+
+/// Why `diff` could not print a change log.
+#[derive(Debug)]
+enum DiffError {
+    /// One or both bundles do not verify.
+    Verify(Vec<VerifyError>),
+    /// The bundles are of different accounts or selections.
+    NotComparable(NotComparable),
+    /// Writing to stdout failed.
+    Stdout(std::io::Error),
+}
+
+impl fmt::Display for DiffError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiffError::Verify(errors) => {
+                let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                f.write_str(&all.join("\n"))
+            }
+            DiffError::NotComparable(e) => write!(f, "cannot compare the bundles: {e}"),
+            DiffError::Stdout(e) => write!(f, "cannot write the change log to stdout: {e}"),
+        }
+    }
+}
+
+/// Runs `iru-fivetran diff`, returning the exit code.
+pub fn diff_command(args: &DiffArgs) -> u8 {
+    let result = change_log(args).and_then(|bytes| {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(DiffError::Stdout)
+    });
+    match result {
+        Ok(()) => EXIT_COMPLETE,
+        Err(e) => {
+            report_error(args.log.log_format, &e);
+            EXIT_FAILED
+        }
+    }
+}
+
+/// The bytes to print.
+fn change_log(args: &DiffArgs) -> Result<Vec<u8>, DiffError> {
+    let load =
+        |dir: &std::path::Path| verify::verify(dir).and_then(|v| Snapshot::from_verified(&v));
+    let (old, new) = match (load(&args.old), load(&args.new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (old, new) => {
+            let errors = [old.err(), new.err()].into_iter().flatten().collect();
+            return Err(DiffError::Verify(errors));
+        }
+    };
+    let changes = compare(&old, &new).map_err(DiffError::NotComparable)?;
+    Ok(match args.format {
+        DiffFormat::Json => render(&serde_json::Value::Array(items(&changes))),
+        DiffFormat::Text => {
+            text::render(&changes, &old, &new, &uncompared(&old, &new)).into_bytes()
+        }
+    })
+}

@@ -1,0 +1,269 @@
+//! The text form of `iru-fivetran diff`: counts per kind, a headline of the access changes a
+//! reviewer looks for first, then one line per change grouped by category and artifact.
+//! Every string from a bundle goes through [`printable`], so no control character or
+//! bidirectional override reaches the terminal.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::verify::{needs_escape, printable};
+
+use crate::resources::Artifact;
+
+use super::{Category, Change, Snapshot};
+
+/// Entries shown per headline line before "and N more".
+const HEADLINE_MAX: usize = 10;
+/// Characters of a value shown before it is cut.
+const VALUE_MAX: usize = 160;
+
+/// Renders the change log; `changes` must be sorted by sort key.
+pub(super) fn render(
+    changes: &[Change],
+    old: &Snapshot,
+    new: &Snapshot,
+    skipped: &[String],
+) -> String {
+    let mut out = String::new();
+    let bundle = |s: &Snapshot| {
+        format!(
+            "{} ({})",
+            printable(s.bundle_id.as_deref().unwrap_or("?")),
+            printable(s.started_at.as_deref().unwrap_or("?"))
+        )
+    };
+    let _ = writeln!(
+        out,
+        "account {}: {} -> {}",
+        printable(new.account_id.as_deref().unwrap_or("?")),
+        bundle(old),
+        bundle(new)
+    );
+    let _ = writeln!(out, "{} change(s)", changes.len());
+    for (kind, count) in counts(changes) {
+        let _ = writeln!(out, "  {count:>5}  {kind}");
+    }
+    headline(&mut out, "new administrators", new_admins(changes));
+    headline(&mut out, "removed users", removed_users(changes));
+    headline(&mut out, "granted roles", granted(changes));
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "not compared: {}", skipped.join(", "));
+    }
+    let mut group = None;
+    for c in changes {
+        let this = (c.category(), c.artifact);
+        if group != Some(this) {
+            let n = changes
+                .iter()
+                .filter(|o| (o.category(), o.artifact) == this)
+                .count();
+            let _ = writeln!(out, "\n{}: {} ({n})", this.0.name(), this.1.name());
+            group = Some(this);
+        }
+        let _ = write!(
+            out,
+            "  {}  {}  {}: {} -> {}",
+            c.kind,
+            who(c),
+            printable(&c.field),
+            value(&c.before),
+            value(&c.after)
+        );
+        if let Some(note) = c.note {
+            let _ = write!(out, "  ({note})");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Kinds with their counts, access first, then by artifact in bundle order and kind.
+fn counts(changes: &[Change]) -> Vec<(&'static str, usize)> {
+    let mut counts: BTreeMap<(Category, Artifact, &'static str), usize> = BTreeMap::new();
+    for c in changes {
+        *counts
+            .entry((c.category(), c.artifact, c.kind))
+            .or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((_, _, kind), n)| (kind, n))
+        .collect()
+}
+
+fn headline(out: &mut String, title: &str, entries: Vec<String>) {
+    let shown = if entries.is_empty() {
+        "none".to_owned()
+    } else {
+        let mut text = entries
+            .iter()
+            .take(HEADLINE_MAX)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if entries.len() > HEADLINE_MAX {
+            let _ = write!(text, ", and {} more", entries.len() - HEADLINE_MAX);
+        }
+        text
+    };
+    let _ = writeln!(out, "{title}: {shown}");
+}
+
+/// Users and teams whose account role became an administrator role.
+fn new_admins(changes: &[Change]) -> Vec<String> {
+    let is_admin = |v: &Value| {
+        v.as_str()
+            .is_some_and(|r| r.to_ascii_lowercase().contains("administrator"))
+    };
+    changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                "user_added" | "user_role_changed" | "team_created" | "team_role_changed"
+            ) && is_admin(&c.after)
+                && c.before != c.after
+        })
+        .map(|c| match c.artifact {
+            Artifact::Teams => format!("team {}", who(c)),
+            _ => who(c),
+        })
+        .collect()
+}
+
+fn removed_users(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| c.kind == "user_removed")
+        .map(who)
+        .collect()
+}
+
+/// Every role given: account roles, memberships granted, membership roles changed.
+fn granted(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| {
+            c.kind.ends_with("_granted")
+                || c.kind.ends_with("membership_role_changed")
+                || matches!(
+                    c.kind,
+                    "team_member_added"
+                        | "team_member_role_changed"
+                        | "user_role_changed"
+                        | "team_role_changed"
+                )
+        })
+        .filter(|c| !c.after.is_null())
+        .map(|c| {
+            let role = c.after.as_str().map_or_else(|| value(&c.after), printable);
+            let (target, on) = object(c);
+            format!("{target}: {role} on {on}")
+        })
+        .collect()
+}
+
+/// Who got the role and on what, from the change's field.
+fn object(c: &Change) -> (String, String) {
+    let mut parts = c.field.splitn(2, '.');
+    let list = parts.next().unwrap_or_default();
+    let id = parts.next().unwrap_or_default();
+    let id = printable(id.strip_suffix(".role").unwrap_or(id));
+    let holder = match c.artifact {
+        Artifact::Teams => format!("team {}", who(c)),
+        _ => who(c),
+    };
+    match list {
+        "user_memberships" => (format!("user {id}"), holder),
+        "group_memberships" => (holder, format!("group {id}")),
+        "connection_memberships" => (holder, format!("connection {id}")),
+        _ => (holder, "the account".into()),
+    }
+}
+
+/// `label (id)`, or the id alone (no label, or the label is the id, as for roles).
+fn who(c: &Change) -> String {
+    match &c.label {
+        Some(label) if *label != c.id => format!("{} ({})", printable(label), printable(&c.id)),
+        _ => printable(&c.id),
+    }
+}
+
+/// A value as compact JSON, cut to [`VALUE_MAX`] characters, with what JSON leaves unescaped
+/// (DEL, C1 controls, bidirectional overrides) escaped.
+fn value(v: &Value) -> String {
+    let mut out = String::new();
+    for (i, c) in v.to_string().chars().enumerate() {
+        if i == VALUE_MAX {
+            out.push_str("...");
+            break;
+        }
+        if needs_escape(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(kind: &'static str, label: &str, field: &str, before: Value, after: Value) -> Change {
+        Change {
+            kind,
+            artifact: Artifact::Users,
+            id: "u1".into(),
+            label: Some(label.into()),
+            field: field.into(),
+            before,
+            after,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn untrusted_strings_are_escaped_and_headlines_filled() {
+        let evil = "eve\u{1b}[31m@x\u{202e}\n";
+        let changes = vec![
+            change(
+                "user_added",
+                evil,
+                "role",
+                Value::Null,
+                "Account Administrator".into(),
+            ),
+            change(
+                "group_membership_granted",
+                "bob@x",
+                "group_memberships.g1",
+                Value::Null,
+                "Destination Reviewer\u{9b}".into(),
+            ),
+        ];
+        let text = render(&changes, &Snapshot::default(), &Snapshot::default(), &[]);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert!(
+            text.contains("new administrators: eve\\u{1b}[31m@x\\u{202e}\\u{a} (u1)"),
+            "{text}"
+        );
+        assert!(text.contains("granted roles: "), "{text}");
+        assert!(text.contains("on group g1"), "{text}");
+        assert!(text.contains("removed users: none"), "{text}");
+        assert!(text.contains("      1  user_added"), "{text}");
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        let long = Value::String("x".repeat(500));
+        assert_eq!(value(&long).chars().count(), VALUE_MAX + 3);
+    }
+}

@@ -1,0 +1,294 @@
+//! `activity.json`: the activity facts the API does give, in one place, sorted by time.
+//!
+//! Each event is `{time, event, subject_type, subject_id, subject_label, actor, object, source,
+//! field}`: `time` is the timestamp re-written with six fractional digits (so that text order
+//! is time order), `actor` the user id Fivetran names as having done it (`connected_by`,
+//! `created_by`) or null, `object` what a membership points to (`{type, id, role}`), `source`
+//! and `field` where the fact comes from. These are single facts, not a history: Fivetran
+//! keeps only the latest `logged_in_at` or `succeeded_at`, for example, so the event names say
+//! `last_...`.
+//!
+//! | event | from |
+//! |---|---|
+//! | `user_created`, `user_last_login` | users `created_at`, `logged_in_at` |
+//! | `group_membership_created`, `connection_membership_created` | users' embedded memberships |
+//! | `team_membership_created`, `team_group_membership_created`, `team_connection_membership_created` | teams' embedded memberships |
+//! | `connection_created` (actor `connected_by`), `connection_last_succeeded`, `connection_last_failed` | connections |
+//! | `system_key_created`, `system_key_last_used`, `system_key_expiry` | system keys |
+//! | `webhook_created` (actor `created_by`) | webhooks |
+//! | `private_link_created`, `proxy_agent_registered`, `hybrid_deployment_agent_registered` (actor `created_by`), `hybrid_deployment_agent_last_used` | agents and links |
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::resources::{Artifact, Collected, Status};
+
+use super::Sources;
+
+/// Rewrites an API timestamp with a fixed six-digit fraction; `None` if it does not parse.
+fn normalize(raw: &str) -> Option<String> {
+    let t: Timestamp = raw.parse().ok()?;
+    Some(t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+}
+
+/// What one event is about.
+struct Subject<'a> {
+    kind: &'static str,
+    item: &'a Value,
+    label_field: &'static str,
+    source: Artifact,
+}
+
+#[derive(Default)]
+struct Timeline {
+    events: Vec<Value>,
+    unparsed: Vec<String>,
+}
+
+impl Timeline {
+    /// Adds `event` for `field` of the subject itself, if the field holds a time.
+    fn add(&mut self, subject: &Subject<'_>, event: &str, field: &str, actor_field: Option<&str>) {
+        self.add_from(subject, subject.item, event, field, actor_field, None);
+    }
+
+    /// Adds `event` timed by `field` of `holder` (the subject, or one of its memberships).
+    fn add_from(
+        &mut self,
+        subject: &Subject<'_>,
+        holder: &Value,
+        event: &str,
+        field: &str,
+        actor_field: Option<&str>,
+        object: Option<Value>,
+    ) {
+        let Some(raw) = holder.get(field).and_then(Value::as_str) else {
+            return;
+        };
+        let id = subject.item.get("id").and_then(Value::as_str);
+        let Some(time) = normalize(raw) else {
+            self.unparsed.push(format!(
+                "{}.{field} of {}",
+                subject.source.name(),
+                id.unwrap_or("?").escape_debug()
+            ));
+            return;
+        };
+        let actor = actor_field
+            .and_then(|f| subject.item.get(f))
+            .cloned()
+            .unwrap_or(Value::Null);
+        self.events.push(json!({
+            "time": time,
+            "event": event,
+            "subject_type": subject.kind,
+            "subject_id": id,
+            "subject_label": subject.item.get(subject.label_field),
+            "actor": actor,
+            "object": object,
+            "source": subject.source.name(),
+            "field": field,
+        }));
+    }
+
+    /// Adds one event per membership in `subject.item[list]`, timed by its `created_at`.
+    fn memberships(
+        &mut self,
+        subject: &Subject<'_>,
+        list: &str,
+        event: &str,
+        kind: &str,
+        key: &str,
+    ) {
+        let Some(members) = subject.item.get(list).and_then(Value::as_array) else {
+            return;
+        };
+        for m in members {
+            let object = json!({"type": kind, "id": m.get(key), "role": m.get("role")});
+            self.add_from(subject, m, event, "created_at", None, Some(object));
+        }
+    }
+}
+
+/// Builds the artifact.
+pub fn derive(sources: &Sources) -> Collected {
+    let mut t = Timeline::default();
+    let subject = |kind, item, label_field, source| Subject {
+        kind,
+        item,
+        label_field,
+        source,
+    };
+    for user in sources.items(Artifact::Users) {
+        let s = subject("user", user, "email", Artifact::Users);
+        t.add(&s, "user_created", "created_at", None);
+        t.add(&s, "user_last_login", "logged_in_at", None);
+        t.memberships(
+            &s,
+            "group_memberships",
+            "group_membership_created",
+            "group",
+            "id",
+        );
+        t.memberships(
+            &s,
+            "connection_memberships",
+            "connection_membership_created",
+            "connection",
+            "id",
+        );
+    }
+    for team in sources.items(Artifact::Teams) {
+        let s = subject("team", team, "name", Artifact::Teams);
+        t.memberships(
+            &s,
+            "user_memberships",
+            "team_membership_created",
+            "user",
+            "user_id",
+        );
+        t.memberships(
+            &s,
+            "group_memberships",
+            "team_group_membership_created",
+            "group",
+            "id",
+        );
+        t.memberships(
+            &s,
+            "connection_memberships",
+            "team_connection_membership_created",
+            "connection",
+            "id",
+        );
+    }
+    for c in sources.items(Artifact::Connections) {
+        let s = subject("connection", c, "schema", Artifact::Connections);
+        t.add(&s, "connection_created", "created_at", Some("connected_by"));
+        t.add(&s, "connection_last_succeeded", "succeeded_at", None);
+        t.add(&s, "connection_last_failed", "failed_at", None);
+    }
+    for k in sources.items(Artifact::SystemKeys) {
+        let s = subject("system_key", k, "name", Artifact::SystemKeys);
+        t.add(&s, "system_key_created", "created_at", None);
+        t.add(&s, "system_key_last_used", "last_used_at", None);
+        t.add(&s, "system_key_expiry", "expired_at", None);
+    }
+    for w in sources.items(Artifact::Webhooks) {
+        let s = subject("webhook", w, "url", Artifact::Webhooks);
+        t.add(&s, "webhook_created", "created_at", Some("created_by"));
+    }
+    for p in sources.items(Artifact::PrivateLinks) {
+        let s = subject("private_link", p, "name", Artifact::PrivateLinks);
+        t.add(&s, "private_link_created", "created_at", Some("created_by"));
+    }
+    for p in sources.items(Artifact::ProxyAgents) {
+        let s = subject("proxy_agent", p, "display_name", Artifact::ProxyAgents);
+        t.add(
+            &s,
+            "proxy_agent_registered",
+            "registered_at",
+            Some("created_by"),
+        );
+    }
+    for h in sources.items(Artifact::HybridDeploymentAgents) {
+        let s = subject(
+            "hybrid_deployment_agent",
+            h,
+            "display_name",
+            Artifact::HybridDeploymentAgents,
+        );
+        t.add(
+            &s,
+            "hybrid_deployment_agent_registered",
+            "registered_at",
+            Some("created_by"),
+        );
+        t.add(
+            &s,
+            "hybrid_deployment_agent_last_used",
+            "last_used_at",
+            None,
+        );
+    }
+    let (status, reason) = if t.unparsed.is_empty() {
+        (Status::Complete, None)
+    } else {
+        (
+            Status::Partial,
+            Some(format!(
+                "{} timestamp(s) could not be read and are left out: {}",
+                t.unparsed.len(),
+                t.unparsed.join(", ")
+            )),
+        )
+    };
+    Collected {
+        items: t.events,
+        status,
+        reason,
+        ..Collected::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_fixed_width_so_text_order_is_time_order() {
+        let a = normalize("2023-01-09T15:25:41Z").expect("a");
+        let b = normalize("2023-01-09T15:25:41.734Z").expect("b");
+        assert_eq!(a, "2023-01-09T15:25:41.000000Z");
+        assert_eq!(b, "2023-01-09T15:25:41.734000Z");
+        assert!(a < b);
+        assert_eq!(normalize("yesterday"), None);
+    }
+
+    #[test]
+    fn events_carry_subject_actor_and_object() {
+        let sources = Sources::from_envelopes([
+            (
+                Artifact::Users,
+                json!({"status": "complete", "items": [{
+                    "id": "u1", "email": "a@x", "created_at": "2024-01-01T00:00:00Z",
+                    "logged_in_at": null,
+                    "group_memberships": [{"id": "g1", "role": "Destination Reviewer",
+                                           "created_at": "2024-02-01T00:00:00.5Z"}],
+                    "connection_memberships": []}]}),
+            ),
+            (
+                Artifact::Connections,
+                json!({"status": "complete", "items": [{
+                    "id": "c1", "schema": "pg", "created_at": "2024-03-01T00:00:00Z",
+                    "connected_by": "u1", "succeeded_at": "not a time", "failed_at": null}]}),
+            ),
+        ]);
+        let c = derive(&sources);
+        let events: Vec<&str> = c
+            .items
+            .iter()
+            .map(|e| e["event"].as_str().expect("e"))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "user_created",
+                "group_membership_created",
+                "connection_created"
+            ]
+        );
+        assert_eq!(
+            c.items[1]["object"],
+            json!({"type": "group", "id": "g1", "role": "Destination Reviewer"})
+        );
+        assert_eq!(c.items[1]["time"], "2024-02-01T00:00:00.500000Z");
+        assert_eq!(c.items[2]["actor"], "u1");
+        assert_eq!(c.items[2]["subject_label"], "pg");
+        assert_eq!(c.status, Status::Partial);
+        assert!(
+            c.reason
+                .expect("reason")
+                .contains("connections.succeeded_at of c1")
+        );
+    }
+}

@@ -1,0 +1,464 @@
+//! `audit_coverage.json`: for every destination, whether its audit trail leaves Fivetran, and
+//! how. Fivetran's REST API has no audit-log endpoint; the trail is exported only by
+//! - a **Fivetran Platform Connector** (a connection with service `fivetran_log`): one in a
+//!   destination's group writes that destination's logs (a `LOG` table) into its warehouse;
+//!   one with `config.is_account_level_connector: true` writes the whole account's logs;
+//! - an **external log service** (`/v1/external-logging`): per destination (its id is the
+//!   group id) or account-wide (`/v1/external-logging/account`).
+//!
+//! A route *counts* when it is switched on and working: a Platform Connector not paused, with
+//! `setup_state` connected and a successful sync on record; a log service enabled with
+//! `setup_state` connected. Verdicts per destination:
+//! - `exported`: at least one route counts;
+//! - `unknown`: none counts, and a source it depends on (connections, log services) is not
+//!   complete, so a working route may exist unseen;
+//! - `not_exported`: none counts, and the sources are complete.
+//!
+//! Webhooks are listed with their events: they push sync and status events, not the
+//! user-action audit trail, so they never make a destination `exported`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+
+use crate::resources::{Artifact, Collected, NOTES_KEY, Status};
+
+use super::Sources;
+
+/// Where the audit trail itself lives, stated in the artifact.
+pub const AUDIT_TRAIL: &str = "Fivetran's REST API has no audit-log endpoint, so this bundle \
+    cannot contain the user-action audit trail itself (events such as create_user, \
+    edit_connection, generate_api_secret). Fivetran exports it only through the Fivetran \
+    Platform Connector, which writes a LOG table (schema fivetran_metadata by default) into the \
+    destination it belongs to, and through external log services where they are configured. \
+    This artifact shows, per destination, whether such an export is switched on and working; \
+    the log must be read in the warehouse or log service it is exported to.";
+
+const PLATFORM_CONNECTOR: &str = "fivetran_log";
+
+fn text<'a>(item: &'a Value, pointer: &str) -> Option<&'a str> {
+    item.pointer(pointer).and_then(Value::as_str)
+}
+
+fn is_connected(state: Option<&str>) -> bool {
+    state.is_some_and(|s| s.eq_ignore_ascii_case("connected"))
+}
+
+fn is_account_level_connector(c: &Value) -> bool {
+    c.pointer("/config/is_account_level_connector")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn is_account_level_service(s: &Value) -> bool {
+    s.pointer(&format!("/{NOTES_KEY}/account_level")) == Some(&Value::Bool(true))
+}
+
+/// One way the audit trail may leave Fivetran.
+struct Route {
+    /// What the artifact shows of it.
+    view: Value,
+    /// Whether it is switched on and working.
+    counts: bool,
+    /// One sentence on its state, for the verdict's reason.
+    note: String,
+}
+
+fn platform_connector(c: &Value) -> Route {
+    let id = text(c, "/id").unwrap_or("?");
+    let paused = c.get("paused").and_then(Value::as_bool);
+    let setup_state = text(c, "/status/setup_state");
+    let succeeded_at = c.get("succeeded_at").cloned().unwrap_or(Value::Null);
+    let account_level = is_account_level_connector(c);
+    let deleted = c
+        .pointer(&format!("/{NOTES_KEY}/deleted_during_run"))
+        .is_some();
+    let why_not = if deleted {
+        Some("was deleted during the run".to_owned())
+    } else if paused == Some(true) {
+        Some("is paused".to_owned())
+    } else if paused.is_none() {
+        Some("has no `paused` state".to_owned())
+    } else if !is_connected(setup_state) {
+        Some(format!(
+            "has setup state {}",
+            setup_state.unwrap_or("unknown")
+        ))
+    } else if succeeded_at.is_null() {
+        Some("has never synced successfully".to_owned())
+    } else {
+        None
+    };
+    let scope = if account_level { "account-level " } else { "" };
+    let note = format!(
+        "{scope}Platform Connector {id} {}",
+        why_not.as_deref().unwrap_or("is running")
+    );
+    Route {
+        view: json!({
+            "id": id,
+            "group_id": c.get("group_id"),
+            "schema": c.get("schema"),
+            "account_level": account_level,
+            "paused": paused,
+            "setup_state": setup_state,
+            "sync_state": text(c, "/status/sync_state"),
+            "succeeded_at": succeeded_at,
+            "failed_at": c.get("failed_at"),
+            "counts": why_not.is_none(),
+        }),
+        counts: why_not.is_none(),
+        note,
+    }
+}
+
+fn log_service(s: &Value) -> Route {
+    let id = text(s, "/id").unwrap_or("?");
+    let enabled = s.get("enabled").and_then(Value::as_bool);
+    let setup_state = text(s, "/status/setup_state");
+    let service = text(s, "/service").unwrap_or("unknown service");
+    let why_not = if enabled != Some(true) {
+        Some("is disabled".to_owned())
+    } else if !is_connected(setup_state) {
+        Some(format!(
+            "has setup state {}",
+            setup_state.unwrap_or("unknown")
+        ))
+    } else {
+        None
+    };
+    let scope = if is_account_level_service(s) {
+        "account-level "
+    } else {
+        ""
+    };
+    let note = format!(
+        "{scope}log service {id} ({service}) {}",
+        why_not.as_deref().unwrap_or("is enabled and connected")
+    );
+    Route {
+        view: json!({
+            "id": id,
+            "service": service,
+            "enabled": enabled,
+            "setup_state": setup_state,
+            "counts": why_not.is_none(),
+        }),
+        counts: why_not.is_none(),
+        note,
+    }
+}
+
+fn webhook(w: &Value) -> Value {
+    json!({
+        "id": w.get("id"),
+        "type": w.get("type"),
+        "group_id": w.get("group_id"),
+        "active": w.get("active"),
+        "url": w.get("url"),
+        "events": w.get("events"),
+    })
+}
+
+/// The verdict on one destination and why.
+fn judge(routes: &[&Route], sources_whole: bool) -> (&'static str, String) {
+    let notes = || {
+        routes
+            .iter()
+            .map(|r| r.note.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let working: Vec<&str> = routes
+        .iter()
+        .filter(|r| r.counts)
+        .map(|r| r.note.as_str())
+        .collect();
+    if !working.is_empty() {
+        ("exported", working.join("; "))
+    } else if !sources_whole {
+        let seen = if routes.is_empty() {
+            String::new()
+        } else {
+            format!("; seen: {}", notes())
+        };
+        (
+            "unknown",
+            format!(
+                "no working export seen, but connections or log services were not read in \
+                 full, so one may exist{seen}"
+            ),
+        )
+    } else if routes.is_empty() {
+        (
+            "not_exported",
+            "no Platform Connector and no log service covers this destination".to_owned(),
+        )
+    } else {
+        ("not_exported", notes())
+    }
+}
+
+/// Builds the artifact.
+pub fn derive(sources: &Sources) -> Collected {
+    let connections = sources.items(Artifact::Connections);
+    let log_services = sources.items(Artifact::LogServices);
+    let webhooks = sources.items(Artifact::Webhooks);
+    let platform: Vec<&Value> = connections
+        .iter()
+        .filter(|c| text(c, "/service") == Some(PLATFORM_CONNECTOR))
+        .collect();
+
+    // Account-wide routes cover every destination.
+    let account_connectors: Vec<Route> = platform
+        .iter()
+        .filter(|c| is_account_level_connector(c))
+        .map(|c| platform_connector(c))
+        .collect();
+    let account_service: Option<Route> = log_services
+        .iter()
+        .find(|s| is_account_level_service(s))
+        .map(log_service);
+    let sources_whole = [Artifact::Connections, Artifact::LogServices]
+        .iter()
+        .all(|&a| sources.status(a).is_whole());
+
+    let mut ids = BTreeSet::new();
+    for artifact in [Artifact::Groups, Artifact::Destinations] {
+        ids.extend(
+            sources
+                .items(artifact)
+                .iter()
+                .filter_map(|i| text(i, "/id").map(str::to_owned)),
+        );
+    }
+    let find = |artifact: Artifact, id: &str| {
+        sources
+            .items(artifact)
+            .iter()
+            .find(|i| text(i, "/id") == Some(id))
+    };
+
+    let mut items = Vec::with_capacity(ids.len());
+    let mut verdicts: BTreeMap<&str, u64> = BTreeMap::new();
+    for id in &ids {
+        let own_connectors: Vec<Route> = platform
+            .iter()
+            .filter(|c| text(c, "/group_id") == Some(id.as_str()) && !is_account_level_connector(c))
+            .map(|c| platform_connector(c))
+            .collect();
+        let own_service: Option<Route> = log_services
+            .iter()
+            .filter(|s| !is_account_level_service(s))
+            .find(|s| text(s, "/id") == Some(id.as_str()))
+            .map(log_service);
+        let routes: Vec<&Route> = own_connectors
+            .iter()
+            .chain(own_service.iter())
+            .chain(account_connectors.iter())
+            .chain(account_service.iter())
+            .collect();
+        let (verdict, reason) = judge(&routes, sources_whole);
+        *verdicts.entry(verdict).or_default() += 1;
+        let group_webhooks: Vec<Value> = webhooks
+            .iter()
+            .filter(|w| text(w, "/group_id") == Some(id.as_str()))
+            .map(webhook)
+            .collect();
+        items.push(json!({
+            "id": id,
+            "name": find(Artifact::Groups, id).and_then(|g| g.get("name")),
+            "destination_service": find(Artifact::Destinations, id).and_then(|d| d.get("service")),
+            "verdict": verdict,
+            "reason": reason,
+            "platform_connectors": own_connectors.iter().map(|r| r.view.clone()).collect::<Vec<_>>(),
+            "log_service": own_service.as_ref().map(|r| r.view.clone()),
+            "webhooks": group_webhooks,
+        }));
+    }
+
+    let mut extra = Map::new();
+    extra.insert("audit_trail".into(), Value::from(AUDIT_TRAIL));
+    extra.insert(
+        "account_level".into(),
+        json!({
+            "platform_connectors": account_connectors.iter().map(|r| r.view.clone()).collect::<Vec<_>>(),
+            "log_service": account_service.as_ref().map(|r| r.view.clone()),
+            "webhooks": webhooks
+                .iter()
+                .filter(|w| text(w, "/type") == Some("account"))
+                .map(webhook)
+                .collect::<Vec<_>>(),
+        }),
+    );
+    extra.insert("verdicts".into(), json!(verdicts));
+    Collected {
+        items,
+        status: Status::Complete,
+        reason: None,
+        extra,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(status: &str, items: Value) -> Value {
+        json!({"status": status, "items": items})
+    }
+
+    fn connector(
+        id: &str,
+        group: &str,
+        paused: bool,
+        state: &str,
+        ok: bool,
+        account: bool,
+    ) -> Value {
+        json!({"id": id, "group_id": group, "service": "fivetran_log", "paused": paused,
+               "status": {"setup_state": state, "sync_state": "scheduled"},
+               "succeeded_at": if ok { json!("2026-11-01T00:00:00Z") } else { Value::Null },
+               "failed_at": null, "config": {"is_account_level_connector": account}})
+    }
+
+    fn sources(connections: Value, logs: Value, conn_status: &str) -> Sources {
+        Sources::from_envelopes([
+            (
+                Artifact::Groups,
+                envelope(
+                    "complete",
+                    json!([{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "c", "name": "C"}]),
+                ),
+            ),
+            (
+                Artifact::Destinations,
+                envelope("complete", json!([{"id": "a", "service": "snowflake"}])),
+            ),
+            (Artifact::Connections, envelope(conn_status, connections)),
+            (Artifact::LogServices, envelope("complete", logs)),
+            (
+                Artifact::Webhooks,
+                envelope(
+                    "complete",
+                    json!([{"id": "w", "type": "group", "group_id": "b", "events": ["sync_end"], "active": true}]),
+                ),
+            ),
+        ])
+    }
+
+    fn verdicts(c: &Collected) -> Vec<(String, String, String)> {
+        c.items
+            .iter()
+            .map(|i| {
+                (
+                    i["id"].as_str().expect("id").to_owned(),
+                    i["verdict"].as_str().expect("v").to_owned(),
+                    i["reason"].as_str().expect("r").to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_destination_gets_a_verdict_with_its_reason() {
+        let connections = json!([
+            connector("pc_a", "a", true, "connected", true, false),
+            connector("pc_c", "c", false, "connected", false, false),
+            {"id": "pg", "group_id": "a", "service": "postgres"},
+        ]);
+        let logs = json!([{"id": "b", "service": "datadog_log", "enabled": true,
+                           "status": {"setup_state": "CONNECTED"}}]);
+        let c = derive(&sources(connections, logs, "complete"));
+        let v = verdicts(&c);
+        assert_eq!(v[0].1, "not_exported");
+        assert!(
+            v[0].2.contains("Platform Connector pc_a is paused"),
+            "{}",
+            v[0].2
+        );
+        assert_eq!(v[1].1, "exported");
+        assert!(
+            v[1].2.contains("log service b (datadog_log) is enabled"),
+            "{}",
+            v[1].2
+        );
+        assert_eq!(v[2].1, "not_exported");
+        assert!(v[2].2.contains("never synced successfully"), "{}", v[2].2);
+        assert_eq!(c.items[1]["webhooks"][0]["events"][0], "sync_end");
+        assert_eq!(c.items[0]["name"], "A");
+        assert_eq!(c.items[0]["destination_service"], "snowflake");
+        assert_eq!(
+            c.extra["verdicts"],
+            json!({"exported": 1, "not_exported": 2})
+        );
+        assert!(
+            c.extra["audit_trail"]
+                .as_str()
+                .expect("t")
+                .contains("LOG table")
+        );
+    }
+
+    #[test]
+    fn a_destination_with_nothing_is_not_exported() {
+        let c = derive(&sources(json!([]), json!([]), "complete"));
+        for (_, verdict, reason) in verdicts(&c) {
+            assert_eq!(verdict, "not_exported");
+            assert_eq!(
+                reason,
+                "no Platform Connector and no log service covers this destination"
+            );
+        }
+    }
+
+    #[test]
+    fn an_account_level_route_covers_every_destination() {
+        let connections = json!([connector("pc", "a", false, "connected", true, true)]);
+        let c = derive(&sources(connections.clone(), json!([]), "complete"));
+        assert!(verdicts(&c).iter().all(|(_, v, _)| v == "exported"));
+        assert_eq!(
+            c.extra["account_level"]["platform_connectors"][0]["id"],
+            "pc"
+        );
+        assert_eq!(
+            c.items[0]["platform_connectors"],
+            json!([]),
+            "listed once, at account level"
+        );
+
+        let logs = json!([{"id": "acct", "service": "splunkLog", "enabled": true,
+                           "status": {"setup_state": "connected"}, "_iru": {"account_level": true}}]);
+        let c = derive(&sources(json!([]), logs, "complete"));
+        assert!(
+            verdicts(&c)
+                .iter()
+                .all(|(_, v, r)| v == "exported" && r.contains("account-level log service"))
+        );
+    }
+
+    #[test]
+    fn incomplete_sources_give_unknown_not_a_false_negative() {
+        let connections = json!([connector("pc_a", "a", true, "connected", true, false)]);
+        let c = derive(&sources(connections, json!([]), "partial"));
+        for (id, verdict, reason) in verdicts(&c) {
+            assert_eq!(verdict, "unknown", "{id}");
+            assert!(reason.contains("not read in full"), "{reason}");
+        }
+        assert!(verdicts(&c)[0].2.contains("pc_a is paused"));
+    }
+
+    #[test]
+    fn a_broken_or_disabled_route_does_not_count() {
+        let connections = json!([connector("pc_a", "a", false, "broken", true, false)]);
+        let logs = json!([{"id": "a", "service": "cloudwatch", "enabled": false,
+                           "status": {"setup_state": "connected"}}]);
+        let c = derive(&sources(connections, logs, "complete"));
+        let (_, verdict, reason) = &verdicts(&c)[0];
+        assert_eq!(verdict, "not_exported");
+        assert!(
+            reason.contains("setup state broken") && reason.contains("is disabled"),
+            "{reason}"
+        );
+    }
+}

@@ -1,0 +1,543 @@
+//! `sync_history.json`: each connection's syncs over the `--since` window, from
+//! `GET /v1/connections/{id}/sync-history`.
+//!
+//! What Fivetran documents ("Retrieve Connection Sync History", fivetran.com REST API
+//! reference): the endpoint returns a list of sync history records for one connection, in the
+//! usual paginated envelope (`data.items`, `data.next_cursor`; `cursor`, `limit` 1..1000),
+//! with `Accept: application/json;version=2`. `start_time` and `end_time` are ISO 8601 times;
+//! the range between them is at most 7 days, `end_time` must be after `start_time`, and a
+//! missing one defaults to one hour from the other. `duration` is deprecated. Each record
+//! carries the UTC time the sync started (ISO 8601, null if it has not started) and its status.
+//!
+//! What is inferred, not documented: the field names of a record beyond that description
+//! (the fixtures use `sync_id`, `start_time`, `end_time`, `status`, after the `sync_id` of
+//! Fivetran's log events); whether a sync that spans two windows is returned in both (it is
+//! kept once either way); and how an account that is not offered the endpoint answers. The
+//! endpoint is absent from the public OpenAPI file, so a 400, or a 404 that does not name a
+//! missing connection, is taken to mean "not offered here".
+//!
+//! How it is read:
+//!
+//! - The window is cut to whole seconds (both ends truncated, so a `7d` window stays exactly
+//!   7 days) and split into consecutive windows of at most 7 days ([`split`]); each is read to
+//!   its last page with `start_time`/`end_time` in RFC 3339 UTC.
+//! - The first connection (in id order) is read alone first. If its first request answers 400,
+//!   or 404 other than `NotFound_Connection`/`NotFound_Connector`, the artifact is
+//!   [`Status::Unavailable`] with that answer as its reason, and no other sync-history request
+//!   is made; a 403 makes it [`Status::Forbidden`] the same way. Otherwise the other
+//!   connections are read [`Ctx::fan_out`] at a time.
+//! - A connection whose sync history answers `NotFound_Connection` was deleted during the run:
+//!   it is kept with `syncs: null` and `_iru.deleted_during_run`, which is not a failure. Any
+//!   other failure stops that connection's reading: what was read is kept, `_iru.incomplete`
+//!   says what is missing, and the artifact is partial. A refused key (401) ends the run.
+//!
+//! Requests: one per window per connection, plus one per extra page of 1,000 syncs; exactly
+//! one when the endpoint is not offered; none without connections.
+//!
+//! Each item is `{id, service, schema, group_id, syncs}`, the first four copied from
+//! `connections.json`; `syncs` holds each sync once (by `sync_id`, else `id`, else the whole
+//! record) sorted by start time, then by JSON text. The envelope adds `window: {start, end}`.
+
+use std::collections::HashSet;
+
+use futures::StreamExt as _;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value, json};
+
+use crate::client::ApiError;
+use crate::endpoints::SYNC_HISTORY;
+use crate::paginate;
+
+use super::{Collected, Ctx, NOTES_KEY, Notes, Status, Window, assemble, id_of};
+
+/// The widest window one request may ask for, as documented.
+pub const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// The field that identifies a sync, as far as the paginator is concerned (repeats across the
+/// pages of one window are dropped there; [`sync_key`] catches the rest).
+const SYNC_ID: &str = "sync_id";
+
+/// The connection fields copied into each item.
+const CONNECTION_FIELDS: [&str; 4] = ["id", "service", "schema", "group_id"];
+
+/// The `NotFound` codes that mean the connection itself is gone.
+const CONNECTION_GONE: [&str; 2] = ["NotFound_Connection", "NotFound_Connector"];
+
+/// Why an unavailable endpoint is not a failure.
+const NOT_OFFERED: &str =
+    "Fivetran does not offer sync history to this account or at this API version";
+
+/// Reads the sync history of every connection in `connections` (items of connections.json).
+/// `Err` only for a fatal error (the key was refused).
+pub async fn collect(ctx: &Ctx<'_>, connections: &[Value]) -> Result<Collected, ApiError> {
+    let window = whole_seconds(ctx.window);
+    let windows = split(window);
+    let windows = windows.as_slice();
+    let mut targets: Vec<Target> = connections.iter().map(Target::new).collect();
+    targets.sort_by_cached_key(|t| (id_of(&t.item, "id"), t.item.to_string()));
+
+    let mut done = Vec::with_capacity(targets.len());
+    let mut pending = targets.into_iter();
+    // The probe: every target up to and including the first that can be requested.
+    for target in pending.by_ref() {
+        let Some(path) = target.path.clone() else {
+            done.push(target);
+            continue;
+        };
+        let read = read(ctx, &path, windows).await;
+        if let Some(failure) = &read.failure {
+            if failure.error.is_fatal() {
+                return Err(failure.error.clone());
+            }
+            if failure.first_request
+                && let Some(whole) = refusal(&failure.error)
+            {
+                return Ok(with_window(whole, window));
+            }
+        }
+        done.push(target.finish(read));
+        break;
+    }
+    let rest: Vec<(Target, Option<Read>)> = futures::stream::iter(pending)
+        .map(|target| async move {
+            let read = match &target.path {
+                Some(path) => Some(read(ctx, path, windows).await),
+                None => None,
+            };
+            (target, read)
+        })
+        .buffered(ctx.fan_out.max(1))
+        .collect()
+        .await;
+    for (target, read) in rest {
+        match read {
+            Some(read) => {
+                if let Some(failure) = &read.failure
+                    && failure.error.is_fatal()
+                {
+                    return Err(failure.error.clone());
+                }
+                done.push(target.finish(read));
+            }
+            None => done.push(target),
+        }
+    }
+
+    let mut items = Vec::with_capacity(done.len());
+    let mut problems = Vec::new();
+    for target in done {
+        let (item, item_problems) = target.apply();
+        items.push(item);
+        problems.extend(item_problems);
+    }
+    Ok(with_window(assemble(None, 0, items, problems), window))
+}
+
+/// Splits `window` into consecutive windows of at most [`MAX_WINDOW`], in order, the last one
+/// shorter; none when the window is empty.
+pub fn split(window: Window) -> Vec<Window> {
+    let mut windows = Vec::new();
+    let mut start = window.start;
+    while start < window.end {
+        let end = start
+            .checked_add(MAX_WINDOW)
+            .map_or(window.end, |end| end.min(window.end));
+        windows.push(Window { start, end });
+        start = end;
+    }
+    windows
+}
+
+/// RFC 3339 UTC to the second, the form of every time in the bundle and of the query.
+fn rfc3339(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Both ends truncated to the second (the length of a window given as a duration is kept).
+fn whole_seconds(window: Window) -> Window {
+    let truncate = |t: Timestamp| Timestamp::from_second(t.as_second()).unwrap_or(t);
+    Window {
+        start: truncate(window.start),
+        end: truncate(window.end),
+    }
+}
+
+fn with_window(mut collected: Collected, window: Window) -> Collected {
+    collected.extra.insert(
+        "window".into(),
+        json!({"start": rfc3339(window.start), "end": rfc3339(window.end)}),
+    );
+    collected
+}
+
+/// The whole artifact when the probe's first request says the endpoint cannot be read here:
+/// unavailable for a 400 or a 404 that does not name the connection, forbidden for a 403.
+fn refusal(error: &ApiError) -> Option<Collected> {
+    let unavailable = |answer: String| Collected {
+        status: Status::Unavailable,
+        reason: Some(format!("{answer}: {NOT_OFFERED}")),
+        ..Collected::default()
+    };
+    match error {
+        ApiError::Status {
+            path,
+            status: status @ (400 | 404),
+            message,
+            ..
+        } => Some(unavailable(format!(
+            "GET /v1{path} answered {status} {message}"
+        ))),
+        ApiError::NotFound {
+            path,
+            code,
+            message,
+        } if !CONNECTION_GONE.contains(&code.as_str()) => Some(unavailable(format!(
+            "GET /v1{path} answered 404 {code}: {message}"
+        ))),
+        ApiError::Forbidden { .. } => Some(Collected {
+            status: Status::Forbidden,
+            reason: Some(error.to_string()),
+            ..Collected::default()
+        }),
+        _ => None,
+    }
+}
+
+/// One connection being read: its output item, the request path if it can be requested, and
+/// the notes so far.
+struct Target {
+    item: Value,
+    path: Option<String>,
+    notes: Notes,
+}
+
+impl Target {
+    /// The output item for one connections.json item. No path when the id cannot be used or
+    /// the connection was already found deleted while connections were read.
+    fn new(connection: &Value) -> Self {
+        let mut item = Map::new();
+        for field in CONNECTION_FIELDS {
+            let value = connection.get(field).cloned().unwrap_or(Value::Null);
+            item.insert(field.into(), value);
+        }
+        item.insert("syncs".into(), Value::Null);
+        let mut notes = Notes::default();
+        let deleted = connection
+            .get(NOTES_KEY)
+            .and_then(|n| n.get("deleted_during_run"));
+        let path = match (id_of(connection, "id"), deleted) {
+            (_, Some(deleted)) => {
+                notes.set("deleted_during_run", deleted.clone());
+                None
+            }
+            (None, None) => {
+                notes.incomplete("a connection without an `id`: sync history not read".into());
+                None
+            }
+            (Some(id), None) => match SYNC_HISTORY.path(&[&id]) {
+                Ok(path) => Some(path),
+                Err(e) => {
+                    notes.incomplete(format!("{}: {e}", SYNC_HISTORY.display()));
+                    None
+                }
+            },
+        };
+        Self {
+            item: Value::Object(item),
+            path,
+            notes,
+        }
+    }
+
+    /// Records what reading gave.
+    fn finish(mut self, read: Read) -> Self {
+        let syncs = match read.failure {
+            None => Some(read.syncs),
+            Some(Failure { error, .. })
+                if error
+                    .not_found_code()
+                    .is_some_and(|c| CONNECTION_GONE.contains(&c)) =>
+            {
+                self.notes.deleted(&error);
+                None
+            }
+            Some(Failure { error, window, .. }) => {
+                self.notes.incomplete(format!(
+                    "{error} (window {} to {}); later windows not read",
+                    rfc3339(window.start),
+                    rfc3339(window.end)
+                ));
+                read.any_page.then_some(read.syncs)
+            }
+        };
+        if let Some(syncs) = syncs
+            && let Some(obj) = self.item.as_object_mut()
+        {
+            obj.insert("syncs".into(), Value::Array(syncs));
+        }
+        self
+    }
+
+    /// The finished item and the problems for the artifact's reason.
+    fn apply(mut self) -> (Value, Vec<String>) {
+        let problems = self.notes.apply(&mut self.item);
+        (self.item, problems)
+    }
+}
+
+/// What reading one connection's windows gave.
+struct Read {
+    /// Each sync once, sorted.
+    syncs: Vec<Value>,
+    /// Whether any page was read.
+    any_page: bool,
+    /// The failure that stopped the reading.
+    failure: Option<Failure>,
+}
+
+struct Failure {
+    error: ApiError,
+    /// The window being read.
+    window: Window,
+    /// Whether it was the connection's very first request.
+    first_request: bool,
+}
+
+/// Reads every window of one connection in order, each to its last page; stops at the first
+/// failure.
+async fn read(ctx: &Ctx<'_>, path: &str, windows: &[Window]) -> Read {
+    let mut syncs = Vec::new();
+    let mut seen = HashSet::new();
+    let mut any_page = false;
+    for &window in windows {
+        let query = [
+            ("start_time", rfc3339(window.start)),
+            ("end_time", rfc3339(window.end)),
+        ];
+        let listed = paginate::list_all_with(ctx.client, SYNC_HISTORY, path, &query, SYNC_ID).await;
+        let first_request = !any_page && listed.pages == 0;
+        any_page |= listed.pages > 0;
+        for sync in listed.items {
+            if seen.insert(sync_key(&sync)) {
+                syncs.push(sync);
+            }
+        }
+        if let Some(error) = listed.error {
+            sort_syncs(&mut syncs);
+            return Read {
+                syncs,
+                any_page,
+                failure: Some(Failure {
+                    error,
+                    window,
+                    first_request,
+                }),
+            };
+        }
+    }
+    sort_syncs(&mut syncs);
+    Read {
+        syncs,
+        any_page,
+        failure: None,
+    }
+}
+
+/// What identifies a sync: its `sync_id`, else its `id`, else the whole record.
+fn sync_key(sync: &Value) -> String {
+    for field in [SYNC_ID, "id"] {
+        match sync.get(field) {
+            Some(Value::String(s)) => return format!("{field}:{s}"),
+            Some(n @ Value::Number(_)) => return format!("{field}:{n}"),
+            _ => {}
+        }
+    }
+    format!("record:{sync}")
+}
+
+/// By start time (a sync not started yet last), then by JSON text.
+fn sort_syncs(syncs: &mut [Value]) {
+    syncs.sort_by_cached_key(|s| {
+        let started = s
+            .get("start_time")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<Timestamp>().ok());
+        (started.is_none(), started, s.to_string())
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(text: &str) -> Timestamp {
+        text.parse().expect("a timestamp")
+    }
+
+    fn window(start: &str, end: &str) -> Window {
+        Window {
+            start: t(start),
+            end: t(end),
+        }
+    }
+
+    fn spans(windows: &[Window]) -> Vec<(String, String)> {
+        windows
+            .iter()
+            .map(|w| (rfc3339(w.start), rfc3339(w.end)))
+            .collect()
+    }
+
+    #[test]
+    fn a_day_is_one_window() {
+        let w = window("2026-11-26T03:00:00Z", "2026-11-27T03:00:00Z");
+        assert_eq!(split(w), vec![w]);
+    }
+
+    #[test]
+    fn seven_days_exactly_is_one_window() {
+        let w = window("2026-11-20T03:00:00Z", "2026-11-27T03:00:00Z");
+        assert_eq!(split(w), vec![w]);
+    }
+
+    #[test]
+    fn one_second_over_seven_days_is_two_windows() {
+        let w = window("2026-11-20T02:59:59Z", "2026-11-27T03:00:00Z");
+        assert_eq!(
+            spans(&split(w)),
+            [
+                ("2026-11-20T02:59:59Z".into(), "2026-11-27T02:59:59Z".into()),
+                ("2026-11-27T02:59:59Z".into(), "2026-11-27T03:00:00Z".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn twenty_days_are_three_consecutive_windows_the_last_shorter() {
+        let w = window("2026-11-07T03:00:00Z", "2026-11-27T03:00:00Z");
+        assert_eq!(
+            spans(&split(w)),
+            [
+                ("2026-11-07T03:00:00Z".into(), "2026-11-14T03:00:00Z".into()),
+                ("2026-11-14T03:00:00Z".into(), "2026-11-21T03:00:00Z".into()),
+                ("2026-11-21T03:00:00Z".into(), "2026-11-27T03:00:00Z".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_window_has_no_windows() {
+        let w = window("2026-11-27T03:00:00Z", "2026-11-27T03:00:00Z");
+        assert!(split(w).is_empty());
+    }
+
+    #[test]
+    fn windows_are_cut_to_whole_seconds_keeping_their_length() {
+        let w = whole_seconds(window(
+            "2026-11-20T03:00:00.750Z",
+            "2026-11-27T03:00:00.750Z",
+        ));
+        assert_eq!(rfc3339(w.start), "2026-11-20T03:00:00Z");
+        assert_eq!(w.end.duration_since(w.start), MAX_WINDOW);
+        assert_eq!(split(w).len(), 1);
+    }
+
+    #[test]
+    fn syncs_are_identified_by_sync_id_then_id_then_the_record() {
+        assert_eq!(sync_key(&json!({"sync_id": "a", "id": "b"})), "sync_id:a");
+        assert_eq!(sync_key(&json!({"id": 7})), "id:7");
+        assert_eq!(
+            sync_key(&json!({"status": "x"})),
+            r#"record:{"status":"x"}"#
+        );
+    }
+
+    #[test]
+    fn syncs_sort_by_start_time_not_text() {
+        let mut syncs = vec![
+            json!({"sync_id": "not-started", "start_time": null}),
+            json!({"sync_id": "b", "start_time": "2026-11-01T00:00:44Z"}),
+            json!({"sync_id": "a", "start_time": "2026-11-01T00:00:44.118Z"}),
+            json!({"sync_id": "c", "start_time": "2026-10-31T23:00:00Z"}),
+        ];
+        sort_syncs(&mut syncs);
+        let order: Vec<&str> = syncs
+            .iter()
+            .map(|s| s["sync_id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(order, ["c", "b", "a", "not-started"]);
+    }
+
+    #[test]
+    fn only_refusals_of_the_endpoint_make_it_unavailable() {
+        let path = "/connections/c/sync-history".to_owned();
+        let status = |status: u16| ApiError::Status {
+            path: path.clone(),
+            status,
+            attempts: 1,
+            message: "non-JSON body of 9 bytes".into(),
+        };
+        let not_found = |code: &str| ApiError::NotFound {
+            path: path.clone(),
+            code: code.into(),
+            message: "gone".into(),
+        };
+        for error in [status(400), status(404), not_found("NotFound")] {
+            let whole = refusal(&error).expect("a refusal");
+            assert_eq!(whole.status, Status::Unavailable);
+            let reason = whole.reason.expect("reason");
+            assert!(
+                reason.starts_with("GET /v1/connections/c/sync-history answered 40"),
+                "{reason}"
+            );
+            assert!(reason.ends_with(NOT_OFFERED), "{reason}");
+        }
+        let forbidden = ApiError::Forbidden {
+            path: path.clone(),
+            code: "Forbidden".into(),
+            message: "no".into(),
+        };
+        assert_eq!(
+            refusal(&forbidden).map(|c| c.status),
+            Some(Status::Forbidden)
+        );
+        for error in [
+            status(500),
+            not_found("NotFound_Connection"),
+            not_found("NotFound_Connector"),
+        ] {
+            assert!(refusal(&error).is_none(), "{error}");
+        }
+    }
+
+    #[test]
+    fn items_copy_the_connection_fields_and_skip_what_cannot_be_requested() {
+        let target = Target::new(&json!({
+            "id": "a/b", "service": "s3", "schema": "x", "group_id": "g", "paused": false
+        }));
+        assert_eq!(
+            target.path.as_deref(),
+            Some("/connections/a%2Fb/sync-history")
+        );
+        let (item, problems) = target.apply();
+        assert_eq!(
+            item,
+            json!({"id": "a/b", "service": "s3", "schema": "x", "group_id": "g", "syncs": null})
+        );
+        assert!(problems.is_empty());
+
+        let unusable = Target::new(&json!({"id": ".."}));
+        assert!(unusable.path.is_none());
+        let (item, problems) = unusable.apply();
+        assert_eq!(problems.len(), 1);
+        assert!(item["_iru"]["incomplete"][0].is_string());
+
+        let gone = json!({"code": "NotFound_Connection"});
+        let deleted = Target::new(&json!({"id": "c", "_iru": {"deleted_during_run": gone}}));
+        assert!(deleted.path.is_none());
+        let (item, problems) = deleted.apply();
+        assert!(problems.is_empty());
+        assert_eq!(item["_iru"]["deleted_during_run"], gone);
+        assert!(item["syncs"].is_null());
+    }
+}

@@ -1,0 +1,968 @@
+//! Checking a finished bundle directory: every hash, every size, every envelope, no file
+//! missing and none added.
+//!
+//! [`verify`] reads `manifest.json` and `SHA256SUMS`, hashes each file they name (streamed,
+//! never more than [`MAX_FILE_BYTES`]), checks each artifact's envelope `schema` and
+//! `resource` against its manifest entry, and lists the files that neither names. It reports
+//! every problem it finds, not only the first. File names read from the bundle are untrusted:
+//! a name that is not a plain file name is reported and never opened.
+//!
+//! The result, [`Verified`], keeps the manifest and each file's digest so callers (`diff`,
+//! `changes.json`, a future `verify` command) can read artifacts back with
+//! [`Verified::read_json`], which re-checks the bytes it reads against the verified digest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::evidence::bundle::SHA256SUMS;
+use crate::evidence::manifest;
+
+/// Largest file hashed or read; a larger one is a problem, not an allocation.
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest `manifest.json` parsed.
+pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest `SHA256SUMS` read.
+pub const MAX_SUMS_BYTES: u64 = 1024 * 1024;
+/// Directory entries examined when looking for extra files.
+pub const MAX_DIR_ENTRIES: usize = 10_000;
+
+/// The digest of one verified file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// One artifact entry of a verified manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactRef {
+    /// Artifact name (`users`).
+    pub resource: String,
+    /// File name inside the bundle (checked to be a plain file name).
+    pub path: String,
+    /// `collected` or `derived` (empty if the manifest does not say).
+    pub kind: String,
+}
+
+/// A bundle that verified.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The bundle directory.
+    pub dir: PathBuf,
+    /// The parsed `manifest.json`.
+    pub manifest: Value,
+    /// Every file named by `SHA256SUMS` or the manifest, with its digest.
+    pub files: BTreeMap<String, FileDigest>,
+    /// The manifest's artifact entries, in manifest order.
+    pub artifacts: Vec<ArtifactRef>,
+}
+
+impl Verified {
+    fn text(&self, pointer: &str) -> Option<&str> {
+        self.manifest.pointer(pointer).and_then(Value::as_str)
+    }
+
+    /// `account.account_id` of the manifest.
+    pub fn account_id(&self) -> Option<&str> {
+        self.text("/account/account_id")
+    }
+
+    /// `bundle_id` of the manifest (the directory's name when it was written).
+    pub fn bundle_id(&self) -> Option<&str> {
+        self.text("/bundle_id")
+    }
+
+    /// `started_at` of the manifest (RFC 3339 UTC).
+    pub fn started_at(&self) -> Option<&str> {
+        self.text("/started_at")
+    }
+
+    /// `options.resources` of the manifest: the selected artifact names.
+    pub fn resources(&self) -> Vec<&str> {
+        self.manifest
+            .pointer("/options/resources")
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Reads a verified file and parses it, checking that its bytes still match the digest
+    /// found by [`verify`] (the file could have changed since).
+    pub fn read_json(&self, name: &str) -> Result<Value, VerifyError> {
+        let fail = |problem| VerifyError {
+            dir: self.dir.clone(),
+            problems: vec![problem],
+        };
+        let Some(digest) = self.files.get(name) else {
+            return Err(fail(Problem::Missing { name: name.into() }));
+        };
+        let bytes = read_bounded(&self.dir.join(name), MAX_FILE_BYTES)
+            .map_err(|e| fail(e.into_problem(name)))?;
+        if bytes.len() as u64 != digest.bytes || sha256_hex(&bytes) != digest.sha256 {
+            return Err(fail(Problem::ChangedSinceVerified { name: name.into() }));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            fail(Problem::Envelope {
+                name: name.into(),
+                detail: format!("not valid JSON: {e}"),
+            })
+        })
+    }
+}
+
+/// One thing wrong with a bundle. Names from the bundle are shown escaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The path is not a directory.
+    NotADirectory,
+    /// A file named by `SHA256SUMS` or the manifest does not exist.
+    Missing {
+        /// The file name.
+        name: String,
+    },
+    /// A named path is a directory, symlink or other non-regular file.
+    NotAFile {
+        /// The file name.
+        name: String,
+    },
+    /// A file is larger than the limit.
+    TooLarge {
+        /// The file name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A file could not be read.
+    Unreadable {
+        /// The file name.
+        name: String,
+        /// The I/O error.
+        error: String,
+    },
+    /// A name that is not a plain file name; it was not opened.
+    UnsafeName {
+        /// Where it was read (`SHA256SUMS` or `manifest.json`).
+        source: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A line of `SHA256SUMS` is not `<64 hex>  <name>`.
+    BadSumsLine {
+        /// 1-based line number.
+        line: usize,
+    },
+    /// The same file is listed twice.
+    Duplicate {
+        /// Where.
+        source: &'static str,
+        /// The file name.
+        name: String,
+    },
+    /// A file's SHA-256 differs from the one listed.
+    HashMismatch {
+        /// The file name.
+        name: String,
+        /// Where the expected hash is (`SHA256SUMS` or `manifest.json`).
+        against: &'static str,
+    },
+    /// A file's size differs from the manifest's `bytes`.
+    SizeMismatch {
+        /// The file name.
+        name: String,
+        /// The manifest's size.
+        expected: u64,
+        /// The file's size.
+        actual: u64,
+    },
+    /// A file is in the directory but named neither by `SHA256SUMS` nor by the manifest.
+    Extra {
+        /// The file name (lossy if not UTF-8).
+        name: String,
+    },
+    /// A file the manifest names (or the manifest itself) is not listed in `SHA256SUMS`.
+    NotInSums {
+        /// The file name.
+        name: String,
+    },
+    /// `manifest.json` is not what this tool writes.
+    Manifest {
+        /// What is wrong.
+        detail: String,
+    },
+    /// An artifact file's envelope disagrees with its manifest entry.
+    Envelope {
+        /// The file name.
+        name: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A file changed between verification and reading it back.
+    ChangedSinceVerified {
+        /// The file name.
+        name: String,
+    },
+    /// The directory holds more entries than are examined.
+    TooManyEntries {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = |s: &str| printable(s);
+        match self {
+            Problem::NotADirectory => write!(f, "not a bundle directory"),
+            Problem::Missing { name } => write!(f, "{}: listed but missing", p(name)),
+            Problem::NotAFile { name } => write!(f, "{}: not a regular file", p(name)),
+            Problem::TooLarge { name, limit } => {
+                write!(f, "{}: larger than {limit} bytes, not read", p(name))
+            }
+            Problem::Unreadable { name, error } => write!(f, "{}: cannot read: {error}", p(name)),
+            Problem::UnsafeName { source, name } => write!(
+                f,
+                "{source} names {:?}, which is not a plain file name; not opened",
+                p(name)
+            ),
+            Problem::BadSumsLine { line } => {
+                write!(
+                    f,
+                    "{SHA256SUMS} line {line} is not `<64 hex digits>  <name>`"
+                )
+            }
+            Problem::Duplicate { source, name } => {
+                write!(f, "{source} lists {} more than once", p(name))
+            }
+            Problem::HashMismatch { name, against } => {
+                write!(f, "{}: sha256 differs from {against} (changed)", p(name))
+            }
+            Problem::SizeMismatch {
+                name,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{}: {actual} bytes, the manifest says {expected}",
+                p(name)
+            ),
+            Problem::Extra { name } => write!(
+                f,
+                "{}: not listed in {SHA256SUMS} or the manifest (added)",
+                p(name)
+            ),
+            Problem::NotInSums { name } => write!(f, "{}: not listed in {SHA256SUMS}", p(name)),
+            Problem::Manifest { detail } => write!(f, "{}: {detail}", manifest::FILE_NAME),
+            Problem::Envelope { name, detail } => write!(f, "{}: {detail}", p(name)),
+            Problem::ChangedSinceVerified { name } => {
+                write!(f, "{}: changed since it was verified", p(name))
+            }
+            Problem::TooManyEntries { limit } => write!(
+                f,
+                "more than {limit} directory entries; the rest were not checked"
+            ),
+        }
+    }
+}
+
+/// A bundle that does not verify: every problem found, with the bundle's path.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "bundle {} does not verify ({} problem(s)):{}\nhint: a bundle must stay exactly as it was written; restore it from an untouched copy or collect a new one",
+    dir.display(),
+    problems.len(),
+    list(problems)
+)]
+pub struct VerifyError {
+    /// The bundle directory.
+    pub dir: PathBuf,
+    /// Everything wrong, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("\n  - {p}")).collect()
+}
+
+/// Verifies a finished bundle directory.
+pub fn verify(dir: &Path) -> Result<Verified, VerifyError> {
+    let mut v = Verifier {
+        dir,
+        problems: Vec::new(),
+    };
+    if !fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        v.problems.push(Problem::NotADirectory);
+        return Err(v.into_error());
+    }
+    let sums = v.read_sums();
+    let (manifest, manifest_digest) = v.read_manifest();
+    let artifacts = manifest.as_ref().map(|m| v.entries(m)).unwrap_or_default();
+    let mut files = BTreeMap::new();
+    if let Some(digest) = manifest_digest {
+        files.insert(manifest::FILE_NAME.to_owned(), digest);
+    }
+    let mut names: BTreeSet<&str> = sums.keys().map(String::as_str).collect();
+    names.extend(artifacts.iter().map(|e| e.path.as_str()));
+    names.remove(manifest::FILE_NAME);
+    for name in names {
+        let entry = artifacts.iter().find(|e| e.path == name);
+        if let Some(digest) = v.inspect(name, entry) {
+            files.insert(name.to_owned(), digest);
+        }
+    }
+    v.compare(&sums, &artifacts, &files);
+    v.extras(&sums, &artifacts);
+    if !v.problems.is_empty() {
+        return Err(v.into_error());
+    }
+    Ok(Verified {
+        dir: dir.to_owned(),
+        manifest: manifest.unwrap_or(Value::Null),
+        files,
+        artifacts: artifacts.into_iter().map(|e| e.artifact).collect(),
+    })
+}
+
+/// A manifest artifact entry with what it claims about its file.
+struct Entry {
+    artifact: ArtifactRef,
+    path: String,
+    sha256: String,
+    bytes: u64,
+}
+
+/// The parts of an envelope that are checked; `items` is skipped without being held.
+#[derive(Deserialize)]
+struct Head {
+    schema: Option<Value>,
+    resource: Option<Value>,
+}
+
+struct Verifier<'a> {
+    dir: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl Verifier<'_> {
+    fn into_error(self) -> VerifyError {
+        VerifyError {
+            dir: self.dir.to_owned(),
+            problems: self.problems,
+        }
+    }
+
+    /// `SHA256SUMS` as name → lower-case hex; bad lines and unsafe names are problems.
+    fn read_sums(&mut self) -> BTreeMap<String, String> {
+        let mut sums = BTreeMap::new();
+        let bytes = match read_bounded(&self.dir.join(SHA256SUMS), MAX_SUMS_BYTES) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.problems.push(e.into_problem(SHA256SUMS));
+                return sums;
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for (index, line) in text.lines().enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let Some((hash, name)) = parse_sums_line(line) else {
+                self.problems.push(Problem::BadSumsLine { line: index + 1 });
+                continue;
+            };
+            if !self.safe(SHA256SUMS, name) {
+                continue;
+            }
+            if sums.insert(name.to_owned(), hash).is_some() {
+                self.problems.push(Problem::Duplicate {
+                    source: SHA256SUMS,
+                    name: name.to_owned(),
+                });
+            }
+        }
+        sums
+    }
+
+    /// The parsed manifest and the digest of its bytes.
+    fn read_manifest(&mut self) -> (Option<Value>, Option<FileDigest>) {
+        let bytes = match read_bounded(&self.dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.problems.push(e.into_problem(manifest::FILE_NAME));
+                return (None, None);
+            }
+        };
+        let digest = FileDigest {
+            sha256: sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+        };
+        let bad = |detail: String| Problem::Manifest { detail };
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) if value.get("schema").and_then(Value::as_str) == Some(manifest::SCHEMA) => {
+                (Some(value), Some(digest))
+            }
+            Ok(value) => {
+                let found = value
+                    .get("schema")
+                    .map_or("nothing".into(), Value::to_string);
+                self.problems.push(bad(format!(
+                    "schema is {}, expected {}",
+                    printable(&found),
+                    manifest::SCHEMA
+                )));
+                (None, Some(digest))
+            }
+            Err(e) => {
+                self.problems.push(bad(format!("not valid JSON: {e}")));
+                (None, Some(digest))
+            }
+        }
+    }
+
+    /// The manifest's artifact entries; malformed ones are problems.
+    fn entries(&mut self, manifest: &Value) -> Vec<Entry> {
+        let Some(list) = manifest.get("artifacts").and_then(Value::as_array) else {
+            self.problems.push(Problem::Manifest {
+                detail: "`artifacts` is not a list".into(),
+            });
+            return Vec::new();
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        for (i, e) in list.iter().enumerate() {
+            let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+            let (Some(resource), Some(path), Some(sha256), Some(bytes)) = (
+                text("resource"),
+                text("path"),
+                text("sha256"),
+                e.get("bytes").and_then(Value::as_u64),
+            ) else {
+                self.problems.push(Problem::Manifest {
+                    detail: format!("artifacts[{i}] lacks `resource`, `path`, `sha256` or `bytes`"),
+                });
+                continue;
+            };
+            if !self.safe(manifest::FILE_NAME, &path) {
+                continue;
+            }
+            if entries.iter().any(|other| other.path == path) {
+                self.problems.push(Problem::Duplicate {
+                    source: manifest::FILE_NAME,
+                    name: path,
+                });
+                continue;
+            }
+            let kind = text("kind").unwrap_or_default();
+            entries.push(Entry {
+                artifact: ArtifactRef {
+                    resource,
+                    path: path.clone(),
+                    kind,
+                },
+                path,
+                sha256: sha256.to_ascii_lowercase(),
+                bytes,
+            });
+        }
+        entries
+    }
+
+    /// Whether `name` is a plain file name; records a problem if not.
+    fn safe(&mut self, source: &'static str, name: &str) -> bool {
+        let ok = is_plain_file_name(name);
+        if !ok {
+            self.problems.push(Problem::UnsafeName {
+                source,
+                name: name.to_owned(),
+            });
+        }
+        ok
+    }
+
+    /// Hashes a file (and checks its envelope if it is an artifact).
+    fn inspect(&mut self, name: &str, entry: Option<&Entry>) -> Option<FileDigest> {
+        let path = self.dir.join(name);
+        let result = match entry {
+            Some(entry) => hash_file(&path, Some(&entry.artifact.resource)),
+            None => hash_file(&path, None),
+        };
+        match result {
+            Ok((digest, envelope_problem)) => {
+                if let Some(detail) = envelope_problem {
+                    self.problems.push(Problem::Envelope {
+                        name: name.to_owned(),
+                        detail,
+                    });
+                }
+                Some(digest)
+            }
+            Err(e) => {
+                self.problems.push(e.into_problem(name));
+                None
+            }
+        }
+    }
+
+    fn compare(
+        &mut self,
+        sums: &BTreeMap<String, String>,
+        entries: &[Entry],
+        files: &BTreeMap<String, FileDigest>,
+    ) {
+        for (name, hash) in sums {
+            if files.get(name).is_some_and(|d| &d.sha256 != hash) {
+                self.problems.push(Problem::HashMismatch {
+                    name: name.clone(),
+                    against: SHA256SUMS,
+                });
+            }
+        }
+        if !sums.contains_key(manifest::FILE_NAME) && files.contains_key(manifest::FILE_NAME) {
+            self.problems.push(Problem::NotInSums {
+                name: manifest::FILE_NAME.into(),
+            });
+        }
+        for entry in entries {
+            if !sums.contains_key(&entry.path) && files.contains_key(&entry.path) {
+                self.problems.push(Problem::NotInSums {
+                    name: entry.path.clone(),
+                });
+            }
+            let Some(digest) = files.get(&entry.path) else {
+                continue;
+            };
+            if digest.sha256 != entry.sha256 {
+                self.problems.push(Problem::HashMismatch {
+                    name: entry.path.clone(),
+                    against: manifest::FILE_NAME,
+                });
+            }
+            if digest.bytes != entry.bytes {
+                self.problems.push(Problem::SizeMismatch {
+                    name: entry.path.clone(),
+                    expected: entry.bytes,
+                    actual: digest.bytes,
+                });
+            }
+        }
+    }
+
+    /// Files in the directory that neither list names.
+    fn extras(&mut self, sums: &BTreeMap<String, String>, entries: &[Entry]) {
+        let listing = match fs::read_dir(self.dir) {
+            Ok(listing) => listing,
+            Err(e) => {
+                self.problems.push(Problem::Unreadable {
+                    name: ".".into(),
+                    error: e.to_string(),
+                });
+                return;
+            }
+        };
+        let mut extra = Vec::new();
+        for (seen, item) in listing.enumerate() {
+            if seen == MAX_DIR_ENTRIES {
+                self.problems.push(Problem::TooManyEntries {
+                    limit: MAX_DIR_ENTRIES,
+                });
+                break;
+            }
+            let Ok(item) = item else { continue };
+            let name = item.file_name().to_string_lossy().into_owned();
+            let known = name == SHA256SUMS
+                || name == manifest::FILE_NAME
+                || sums.contains_key(&name)
+                || entries.iter().any(|e| e.path == name);
+            if !known {
+                extra.push(name);
+            }
+        }
+        extra.sort();
+        self.problems
+            .extend(extra.into_iter().map(|name| Problem::Extra { name }));
+    }
+}
+
+/// `<64 hex>  <name>` (or ` *<name>`, binary mode) → lower-case hash and name.
+fn parse_sums_line(line: &str) -> Option<(String, &str)> {
+    let hash = line.get(..64)?;
+    let name = line.get(64..)?;
+    let name = name
+        .strip_prefix("  ")
+        .or_else(|| name.strip_prefix(" *"))?;
+    hash.bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then(|| (hash.to_ascii_lowercase(), name))
+}
+
+/// Whether a name from the bundle may be opened: not empty, at most 255 bytes, no path
+/// separator, no leading dot (so no `.` or `..`), no control characters, no `:`.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c == ':' || c.is_control())
+}
+
+/// A string from a bundle made safe for a terminal: control characters, bidirectional
+/// overrides and backslashes are written as escapes, everything else is kept.
+pub fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if needs_escape(c) => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Control characters and the invisible characters that reorder or hide text.
+pub(crate) fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadFailure {
+    /// It does not exist.
+    Missing,
+    /// It is a directory, symlink or other non-regular file.
+    NotAFile,
+    /// It is larger than the limit.
+    TooLarge(u64),
+    /// Reading failed.
+    Io(io::Error),
+}
+
+impl ReadFailure {
+    /// The problem of a bundle file that failed this way.
+    pub(crate) fn into_problem(self, name: &str) -> Problem {
+        let name = name.to_owned();
+        match self {
+            ReadFailure::Missing => Problem::Missing { name },
+            ReadFailure::NotAFile => Problem::NotAFile { name },
+            ReadFailure::TooLarge(limit) => Problem::TooLarge { name, limit },
+            ReadFailure::Io(e) => Problem::Unreadable {
+                name,
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+/// Opens a regular file (never following a symlink), refusing one larger than `limit`.
+fn open_bounded(path: &Path, limit: u64) -> Result<io::Take<fs::File>, ReadFailure> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadFailure::Missing),
+        Err(e) => return Err(ReadFailure::Io(e)),
+    };
+    if !meta.file_type().is_file() {
+        return Err(ReadFailure::NotAFile);
+    }
+    if meta.len() > limit {
+        return Err(ReadFailure::TooLarge(limit));
+    }
+    let file = fs::File::open(path).map_err(ReadFailure::Io)?;
+    // One byte more than allowed, so that a file grown since the check is noticed.
+    Ok(file.take(limit + 1))
+}
+
+/// Reads a whole regular file of at most `limit` bytes.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadFailure> {
+    let mut bytes = Vec::new();
+    open_bounded(path, limit)?
+        .read_to_end(&mut bytes)
+        .map_err(ReadFailure::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadFailure::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
+/// Streams a file through SHA-256; with `resource`, also checks its envelope head.
+fn hash_file(
+    path: &Path,
+    resource: Option<&str>,
+) -> Result<(FileDigest, Option<String>), ReadFailure> {
+    let reader = open_bounded(path, MAX_FILE_BYTES)?;
+    let mut hashing = Hashing {
+        inner: reader,
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let mut buffered = BufReader::new(&mut hashing);
+    let problem = resource.map(|r| check_head(serde_json::from_reader(&mut buffered), r));
+    io::copy(&mut buffered, &mut io::sink()).map_err(ReadFailure::Io)?;
+    drop(buffered);
+    if hashing.bytes > MAX_FILE_BYTES {
+        return Err(ReadFailure::TooLarge(MAX_FILE_BYTES));
+    }
+    let digest = FileDigest {
+        sha256: hex::encode(hashing.hasher.finalize()),
+        bytes: hashing.bytes,
+    };
+    Ok((digest, problem.flatten()))
+}
+
+fn check_head(head: Result<Head, serde_json::Error>, resource: &str) -> Option<String> {
+    let head = match head {
+        Ok(head) => head,
+        Err(e) => return Some(format!("not a JSON envelope: {e}")),
+    };
+    let expected = format!("iru-fivetran/{resource}/v1");
+    let show =
+        |v: &Option<Value>| printable(&v.as_ref().map_or("nothing".into(), Value::to_string));
+    if head.schema.as_ref().and_then(Value::as_str) != Some(expected.as_str()) {
+        return Some(format!(
+            "envelope schema is {}, expected {}",
+            show(&head.schema),
+            printable(&expected)
+        ));
+    }
+    if head.resource.as_ref().and_then(Value::as_str) != Some(resource) {
+        return Some(format!(
+            "envelope resource is {}, the manifest says {}",
+            show(&head.resource),
+            printable(resource)
+        ));
+    }
+    None
+}
+
+/// A reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::evidence::bundle::Bundle;
+    use crate::evidence::render;
+
+    fn users(schema: &str) -> Value {
+        json!({"schema": schema, "resource": "users", "kind": "collected", "items": [{"id": "u"}]})
+    }
+
+    /// A finished bundle with one artifact whose envelope is `envelope`.
+    fn make(envelope: &Value) -> (tempfile::TempDir, PathBuf) {
+        let out = tempfile::tempdir().expect("tmp");
+        let mut b = Bundle::create(out.path(), "20260101T000000Z").expect("create");
+        let w = b.write("users.json", &render(envelope)).expect("write");
+        let dir = b
+            .finish("fivetran-acc-20260101T000000Z", manifest::FILE_NAME, |id| {
+                render(&json!({
+                    "schema": manifest::SCHEMA,
+                    "bundle_id": id,
+                    "account": {"account_id": "acc"},
+                    "started_at": "2026-01-01T00:00:00Z",
+                    "options": {"resources": ["account", "users"]},
+                    "artifacts": [{"resource": "users", "kind": "collected", "path": "users.json",
+                                   "sha256": w.sha256, "bytes": w.bytes}],
+                }))
+            })
+            .expect("finish");
+        (out, dir)
+    }
+
+    fn problems(dir: &Path) -> Vec<Problem> {
+        verify(dir).expect_err("does not verify").problems
+    }
+
+    #[test]
+    fn a_bundle_as_written_verifies_and_reads_back() {
+        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+        let v = verify(&dir).expect("verifies");
+        assert_eq!(v.account_id(), Some("acc"));
+        assert_eq!(v.bundle_id(), Some("fivetran-acc-20260101T000000Z"));
+        assert_eq!(v.started_at(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(v.resources(), ["account", "users"]);
+        assert_eq!(v.artifacts[0].kind, "collected");
+        let names: Vec<&str> = v.files.keys().map(String::as_str).collect();
+        assert_eq!(names, ["manifest.json", "users.json"]);
+        assert_eq!(
+            v.read_json("users.json").expect("read")["items"][0]["id"],
+            "u"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_the_path_and_a_hint() {
+        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+        let mut bytes = fs::read(dir.join("users.json")).expect("read");
+        bytes[10] ^= 1;
+        fs::write(dir.join("users.json"), &bytes).expect("write");
+        fs::write(dir.join("notes.txt"), b"added").expect("write");
+        let err = verify(&dir).expect_err("tampered");
+        let name = |n: &str| n.to_owned();
+        assert!(err.problems.contains(&Problem::HashMismatch {
+            name: name("users.json"),
+            against: SHA256SUMS
+        }));
+        assert!(err.problems.contains(&Problem::HashMismatch {
+            name: name("users.json"),
+            against: "manifest.json"
+        }));
+        assert!(err.problems.contains(&Problem::Extra {
+            name: name("notes.txt")
+        }));
+        let text = err.to_string();
+        assert!(text.contains(&dir.display().to_string()), "{text}");
+        assert!(text.contains("users.json: sha256 differs"), "{text}");
+        assert!(
+            text.lines().last().is_some_and(|l| l.starts_with("hint: ")),
+            "{text}"
+        );
+
+        fs::remove_file(dir.join("users.json")).expect("rm");
+        assert!(problems(&dir).contains(&Problem::Missing {
+            name: name("users.json")
+        }));
+    }
+
+    #[test]
+    fn unsafe_names_are_reported_and_never_opened() {
+        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+        let mut sums = fs::read_to_string(dir.join(SHA256SUMS)).expect("sums");
+        let hash = "0".repeat(64);
+        for evil in [
+            "../manifest.json",
+            ".hidden",
+            "a/b",
+            "c\\d",
+            "x\u{1b}y",
+            "not a sums line",
+        ] {
+            sums.push_str(&format!("{hash}  {evil}\n"));
+        }
+        sums.push_str("not a sums line\n");
+        fs::write(dir.join(SHA256SUMS), sums).expect("write");
+        let found = problems(&dir);
+        let unsafe_names: Vec<&str> = found
+            .iter()
+            .filter_map(|p| match p {
+                Problem::UnsafeName { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            unsafe_names,
+            ["../manifest.json", ".hidden", "a/b", "c\\d", "x\u{1b}y"]
+        );
+        assert!(
+            found.contains(&Problem::BadSumsLine { line: 9 }),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&Problem::Missing {
+                name: "not a sums line".into()
+            }),
+            "{found:?}"
+        );
+        let text = verify(&dir).expect_err("bad").to_string();
+        assert!(!text.contains('\u{1b}'), "escaped: {text}");
+    }
+
+    #[test]
+    fn an_envelope_must_match_its_manifest_entry() {
+        let (_out, dir) = make(&users("iru-fivetran/teams/v1"));
+        let found = problems(&dir);
+        assert!(
+            matches!(&found[..], [Problem::Envelope { name, detail }]
+                if name == "users.json" && detail.contains("iru-fivetran/users/v1")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_changed_after_verification_is_not_read() {
+        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+        let v = verify(&dir).expect("verifies");
+        fs::write(dir.join("users.json"), b"{}").expect("write");
+        let err = v.read_json("users.json").expect_err("changed");
+        assert_eq!(
+            err.problems,
+            [Problem::ChangedSinceVerified {
+                name: "users.json".into()
+            }]
+        );
+        assert!(v.read_json("../etc/passwd").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_and_directories_are_not_followed() {
+        let (out, dir) = make(&users("iru-fivetran/users/v1"));
+        let target = out.path().join("elsewhere.json");
+        fs::rename(dir.join("users.json"), &target).expect("mv");
+        std::os::unix::fs::symlink(&target, dir.join("users.json")).expect("ln");
+        assert!(problems(&dir).contains(&Problem::NotAFile {
+            name: "users.json".into()
+        }));
+        assert_eq!(problems(&out.path().join("nope")), [Problem::NotADirectory]);
+    }
+
+    #[test]
+    fn names_lines_and_escapes() {
+        assert!(is_plain_file_name("users.json"));
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".x",
+            "a/b",
+            "a\\b",
+            "c:",
+            "a\nb",
+            &"x".repeat(256),
+        ] {
+            assert!(!is_plain_file_name(bad), "{bad:?}");
+        }
+        let hash = "A".repeat(64);
+        assert_eq!(
+            parse_sums_line(&format!("{hash}  f")),
+            Some(("a".repeat(64), "f"))
+        );
+        assert_eq!(
+            parse_sums_line(&format!("{hash} *f")),
+            Some(("a".repeat(64), "f"))
+        );
+        assert_eq!(parse_sums_line(&format!("{hash} f")), None);
+        assert_eq!(parse_sums_line(&format!("{}  f", "g".repeat(64))), None);
+        assert_eq!(printable("a\u{7}b\\c\u{202e}"), "a\\u{7}b\\\\c\\u{202e}");
+    }
+}
