@@ -82,6 +82,17 @@ fn edit_connection(a: &mut FakeAccount, id: &str, f: impl Fn(&mut Value)) {
     f(a.connection_details.get_mut(id).expect("detail"));
 }
 
+/// `diff OLD NEW --format json` prints exactly the items of NEW's changes.json.
+fn assert_diff_agrees(old: &Run, new: &Run, changes: &Value) {
+    let run = diff(&[path(&old.bundle()), path(&new.bundle()), "--format", "json"]);
+    run.assert_code(0);
+    let printed: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        &printed, &changes["items"],
+        "diff and changes.json disagree"
+    );
+}
+
 fn flip_a_byte(file: &Path) {
     let mut bytes = std::fs::read(file).expect("read");
     let i = bytes.len() / 2;
@@ -384,11 +395,13 @@ fn configuration_changes_of_connections_and_their_schema_config() {
     let fake = server(acme());
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "connections,changes"];
-    collect_to(&fake, out.path(), &sel).assert_code(0);
+    let old = collect_to(&fake, out.path(), &sel);
+    old.assert_code(0);
     fake.edit(edit_connections);
     let new = collect_to(&fake, out.path(), &sel);
     new.assert_code(0);
     let c = new.json("changes.json");
+    assert_diff_agrees(&old, &new, &c);
     assert_eq!(c["status"], "complete", "{}", c["reason"]);
     // Not there: operational state (succeeded_at, status, setup_tests) and the changed
     // value of a redacted key (brittle_canyon's api_token).
@@ -521,11 +534,13 @@ fn configuration_changes_of_destinations_groups_webhooks_logs_roles_and_agents()
     let out = tempfile::tempdir().expect("tmp");
     let resources = "destinations,groups,webhooks,log_services,roles,private_links,proxy_agents,hybrid_deployment_agents,changes";
     let sel = ["--resources", resources];
-    collect_to(&fake, out.path(), &sel).assert_code(0);
+    let old = collect_to(&fake, out.path(), &sel);
+    old.assert_code(0);
     fake.edit(edit_the_rest);
     let new = collect_to(&fake, out.path(), &sel);
     new.assert_code(0);
     let c = new.json("changes.json");
+    assert_diff_agrees(&old, &new, &c);
     assert_eq!(c["status"], "complete", "{}", c["reason"]);
     // Not there: setup_status, the changed value of the redacted Splunk token.
     assert_changes(
@@ -589,7 +604,8 @@ fn system_key_changes_and_keys_about_to_expire() {
     let fake = server(account);
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "system_keys,changes"];
-    collect_to(&fake, out.path(), &sel).assert_code(0);
+    let old = collect_to(&fake, out.path(), &sel);
+    old.assert_code(0);
     let (soon, later) = (in_days(10), in_days(100));
     fake.edit(|a| {
         a.system_keys.retain(|k| k["id"] != "lucid_otter");
@@ -610,6 +626,7 @@ fn system_key_changes_and_keys_about_to_expire() {
     let new = collect_to(&fake, out.path(), &sel);
     new.assert_code(0);
     let c = new.json("changes.json");
+    assert_diff_agrees(&old, &new, &c);
     let terraform = "f2a91c7d03e84b6c9d51e7a8b0c4f6e2";
     let (lucid, evidence) = (permissions("lucid_otter"), permissions("ample_kestrel"));
     // Not there: last_used_at (activity), keys expiring later than 30 days or expired.
