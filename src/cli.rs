@@ -101,6 +101,17 @@ pub struct CollectArgs {
     #[arg(long, value_name = "BUNDLE")]
     pub baseline: Option<PathBuf>,
 
+    /// The most the run may spend waiting on retries and Fivetran's Retry-After, in all
+    /// (`90s`, `15m`, `2h`). A wait that would pass it is not made: that artifact stops with
+    /// the reason instead of hanging.
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub max_wait: String,
+
+    /// A PEM file of certificates to trust besides the system's, for a company proxy that
+    /// re-signs TLS. `HTTPS_PROXY` and `NO_PROXY` are honoured as usual.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).
     #[arg(long, value_name = "N")]

@@ -81,8 +81,13 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         api_url: config.api_url.clone(),
         rate: config.rate,
         delays: config.delays,
-        policy: client::retry::Policy::default(),
+        policy: client::retry::Policy {
+            max_wait: config.max_wait,
+            ..client::retry::Policy::default()
+        },
         timeout: client::REQUEST_TIMEOUT,
+        max_body: client::MAX_BODY_BYTES,
+        extra_roots: config.extra_roots.clone(),
     };
     let client = match Client::new(&options, &config.credentials) {
         Ok(c) => c,
@@ -303,6 +308,7 @@ impl Run<'_> {
                 since: rfc3339(self.config.window.start),
                 api_url: self.config.api_url.to_string(),
                 rate: self.config.rate,
+                max_wait_secs: self.config.max_wait.as_secs(),
             },
             status,
             error,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
@@ -78,6 +78,10 @@ pub struct Config {
     pub window: Window,
     /// `--baseline`, if given.
     pub baseline: Option<PathBuf>,
+    /// `--max-wait`: the run's waiting budget.
+    pub max_wait: std::time::Duration,
+    /// Certificates from `--ca-cert`.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// A problem with flags, environment or credentials (exit code 2).
@@ -114,6 +118,19 @@ pub enum ConfigError {
         /// What is wrong.
         problem: String,
     },
+    /// `--max-wait` is not a duration.
+    #[error(
+        "--max-wait {0:?} is not a duration\nhint: use seconds, minutes or hours, such as 90s, 15m or 2h (at most 24h)"
+    )]
+    MaxWait(String),
+    /// `--ca-cert` cannot be read or holds no certificate.
+    #[error("--ca-cert {path}: {problem}\nhint: give a PEM file with one or more `-----BEGIN CERTIFICATE-----` blocks", path = path.display())]
+    CaCert {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// Credentials could not be resolved.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
@@ -138,6 +155,11 @@ impl Config {
         if !(rate > 0.0 && rate <= MAX_RATE) {
             return Err(ConfigError::Rate(rate));
         }
+        let max_wait = parse_max_wait(&args.max_wait)?;
+        let extra_roots = match &args.ca_cert {
+            Some(path) => read_ca_cert(path)?,
+            None => Vec::new(),
+        };
         let credentials = credentials::resolve(args.credentials_file.as_deref(), env)?;
         let delays = match env(env::TEST_NO_DELAY).as_deref() {
             Some("1") => Delays::Skip,
@@ -152,8 +174,50 @@ impl Config {
             delays,
             window,
             baseline: args.baseline.clone(),
+            max_wait,
+            extra_roots,
         })
     }
+}
+
+/// Parses `--max-wait`: `<n>s`, `<n>m` or `<n>h`, at most a day.
+pub fn parse_max_wait(raw: &str) -> Result<std::time::Duration, ConfigError> {
+    let bad = || ConfigError::MaxWait(raw.escape_debug().to_string());
+    let text = raw.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60).ok_or_else(bad)?,
+        "h" => n.checked_mul(3600).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if secs > 24 * 3600 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+/// Reads the certificates of `--ca-cert`; the file must hold at least one.
+fn read_ca_cert(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+    let problem = |problem: String| ConfigError::CaCert {
+        path: path.to_owned(),
+        problem,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| problem(e.to_string()))?;
+    if meta.len() > 4 * 1024 * 1024 {
+        return Err(problem("larger than a certificate bundle can be".into()));
+    }
+    let pem = std::fs::read(path).map_err(|e| problem(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| problem(format!("not a PEM certificate bundle ({e})")))?;
+    if certs.is_empty() {
+        return Err(problem("holds no certificate".into()));
+    }
+    Ok(certs)
 }
 
 /// Parses `--since`: `<n>m`, `<n>h`, `<n>d` or `<n>w` back from `now`, or an RFC 3339 time;
@@ -353,6 +417,38 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn max_wait_takes_seconds_minutes_hours() {
+        let secs = |s: &str| parse_max_wait(s).expect(s).as_secs();
+        assert_eq!(secs("90s"), 90);
+        assert_eq!(secs("15m"), 900);
+        assert_eq!(secs("2h"), 7200);
+        assert_eq!(secs("0s"), 0);
+        for bad in ["", "15", "15x", "25h", "-1m", "99999999999999999999h"] {
+            let err = parse_max_wait(bad).expect_err(bad).to_string();
+            assert!(err.contains("hint:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn ca_cert_must_hold_a_certificate() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, b"not a certificate\n").expect("write");
+        let err = read_ca_cert(&empty).expect_err("no cert").to_string();
+        assert!(
+            err.contains("holds no certificate") || err.contains("not a PEM"),
+            "{err}"
+        );
+        let err = read_ca_cert(&dir.path().join("missing.pem"))
+            .expect_err("missing")
+            .to_string();
+        assert!(
+            err.contains("missing.pem") && err.contains("hint:"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -201,9 +201,27 @@ fn check_permissions(_: &Path, _: &std::fs::Metadata) -> Result<(), CredentialsE
 }
 
 /// Reads `api_key` and `api_secret` from TOML or JSON text. Errors name the problem and at most a
-/// line and column, never text from the file.
-fn parse_vault(text: &str) -> Result<(String, String), String> {
+/// line and column, never text from the file. Public for the property tests and the fuzz target.
+pub fn parse_vault(text: &str) -> Result<(String, String), String> {
     if text.trim_start().starts_with('{') {
+        // serde_json keeps the last of two equal keys without a word; a derived struct refuses
+        // them ("duplicate field"), and `IgnoredAny` keeps values out of any message.
+        #[derive(serde::Deserialize)]
+        struct Keys {
+            #[serde(rename = "api_key")]
+            _key: Option<serde::de::IgnoredAny>,
+            #[serde(rename = "api_secret")]
+            _secret: Option<serde::de::IgnoredAny>,
+        }
+        if let Err(e) = serde_json::from_str::<Keys>(text)
+            && e.to_string().starts_with("duplicate field")
+        {
+            return Err(format!(
+                "names a key twice (line {}, column {})",
+                e.line(),
+                e.column()
+            ));
+        }
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             format!(
                 "is not valid JSON (line {}, column {})",
@@ -485,6 +503,16 @@ mod tests {
                 "contains `:`",
             ),
             ("".to_owned(), "no `api_key`"),
+            (
+                format!(
+                    "{{\"api_key\": \"k\", \"api_secret\": \"x\", \"api_secret\": \"{SECRET}\"}}"
+                ),
+                "names a key twice",
+            ),
+            (
+                format!("api_key = \"k\"\napi_secret = \"x\"\napi_secret = \"{SECRET}\"\n"),
+                "not valid TOML at line 3",
+            ),
         ];
         for (text, needle) in cases {
             let f = vault(&text, 0o600);

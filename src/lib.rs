@@ -21,6 +21,7 @@ pub mod fake;
 pub mod output;
 pub mod paginate;
 pub mod resources;
+pub mod signals;
 pub mod verify;
 
 use std::process::ExitCode;
@@ -76,7 +77,30 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
             return EXIT_FAILED;
         }
     };
-    match runtime.block_on(collect::run(&config)) {
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            result = collect::run(&config) => Ok(result),
+            signal = signals::first() => {
+                signals::exit_on_second();
+                Err(signal)
+            }
+        }
+    });
+    // The run future was dropped on a signal, and with it the temporary bundle directory.
+    let result = match finished {
+        Ok(result) => result,
+        Err(signal) => {
+            output::report_error(
+                format,
+                &format_args!(
+                    "interrupted by {}: stopped; no bundle was written and the temporary directory was removed",
+                    signal.name()
+                ),
+            );
+            return signal.exit_code();
+        }
+    };
+    match result {
         Ok(outcome) => {
             output::print_bundle_path(&outcome.bundle);
             match outcome.status {

@@ -69,6 +69,22 @@ pub enum ApiError {
         /// The cap in bytes.
         limit: u64,
     },
+    /// Retrying would take the run past `--max-wait`: stopped instead of hanging.
+    #[error(
+        "GET /v1{path}: {asker} asks for a wait of {asked} s, which would take the run past --max-wait ({limit} s); stopped instead of waiting (raise --max-wait to wait longer); last answer: {last}"
+    )]
+    WaitLimit {
+        /// Where.
+        path: String,
+        /// The wait asked for, in seconds.
+        asked: u64,
+        /// What asked for it.
+        asker: &'static str,
+        /// `--max-wait` in seconds.
+        limit: u64,
+        /// The answer that would have been retried.
+        last: Box<ApiError>,
+    },
     /// A list whose cursors loop or never end.
     #[error("GET /v1{path}: {message}")]
     Pagination {

@@ -26,7 +26,7 @@ pub use stats::{EndpointStats, Stats, StatsSnapshot};
 use crate::config::Delays;
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
-use retry::{Attempt, Class, Policy, WaitReason};
+use retry::{Attempt, Class, Next, Policy, WaitReason};
 
 /// Items asked for per page: the API's maximum.
 pub const PAGE_LIMIT: u32 = 1000;
@@ -52,6 +52,10 @@ pub struct Options {
     pub policy: Policy,
     /// Time allowed for one attempt, body included ([`REQUEST_TIMEOUT`] in normal use).
     pub timeout: Duration,
+    /// The most bytes one response may hold ([`MAX_BODY_BYTES`] in normal use).
+    pub max_body: u64,
+    /// Certificates trusted besides the system's (`--ca-cert`), for proxies that re-sign TLS.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// One page of a list.
@@ -70,6 +74,10 @@ pub struct Client {
     auth: HeaderValue,
     limiter: DefaultDirectRateLimiter,
     permits: AtomicU64,
+    /// Milliseconds the run has spent waiting on retries and 429s (counted even when waits
+    /// are skipped in tests), against [`Policy::max_wait`].
+    waited_ms: AtomicU64,
+    max_body: u64,
     /// Set by the first 401: every later request fails at once without being sent.
     halted: OnceLock<ApiError>,
     policy: Policy,
@@ -92,7 +100,11 @@ impl Client {
             header::USER_AGENT,
             HeaderValue::from_static(concat!("iru-fivetran/", env!("CARGO_PKG_VERSION"))),
         );
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !options.extra_roots.is_empty() {
+            builder = builder.tls_certs_merge(options.extra_roots.iter().cloned());
+        }
+        let http = builder
             .default_headers(headers)
             .timeout(options.timeout)
             .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
@@ -105,6 +117,8 @@ impl Client {
             auth: credentials.authorization_header(),
             limiter: RateLimiter::direct(quota(options.rate)),
             permits: AtomicU64::new(0),
+            waited_ms: AtomicU64::new(0),
+            max_body: options.max_body,
             halted: OnceLock::new(),
             policy: options.policy,
             delays: options.delays,
@@ -173,7 +187,6 @@ impl Client {
             }
         }
         let mut attempts = 0u32;
-        let mut waited = Duration::ZERO;
         loop {
             if let Some(refused) = self.halted.get() {
                 return Err(refused.clone());
@@ -193,22 +206,38 @@ impl Client {
                 }
                 return Err(failure.error);
             }
+            let run_waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
+            let jitter = rand::random::<f64>();
             let (wait, reason) =
-                self.policy
-                    .wait(attempts, failure.retry_after, rand::random::<f64>());
-            if !self.policy.may_retry(attempts, waited, wait) {
-                return Err(failure.error);
-            }
+                match self
+                    .policy
+                    .next(attempts, run_waited, failure.retry_after, jitter)
+                {
+                    Next::Wait(wait, reason) => (wait, reason),
+                    Next::OutOfAttempts => return Err(failure.error),
+                    Next::OverBudget(wait, reason) => {
+                        let error = ApiError::WaitLimit {
+                            path: path.to_owned(),
+                            asked: wait.as_secs(),
+                            asker: match reason {
+                                WaitReason::RetryAfter => "Fivetran's Retry-After",
+                                WaitReason::Backoff => "the retry backoff",
+                            },
+                            limit: self.policy.max_wait.as_secs(),
+                            last: Box::new(failure.error),
+                        };
+                        warn!("{error}");
+                        return Err(error);
+                    }
+                };
+            self.waited_ms
+                .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
             let secs = wait.as_secs_f64();
             if class == Class::RateLimited {
                 self.stats.record_rate_limited(endpoint.template, wait);
                 let why = match reason {
-                    WaitReason::RetryAfter => "as its Retry-After asks".to_owned(),
-                    WaitReason::RetryAfterCapped => format!(
-                        "its Retry-After asked for more; capped at {} s",
-                        self.policy.retry_after_cap.as_secs()
-                    ),
-                    WaitReason::Backoff => "backing off, no Retry-After given".to_owned(),
+                    WaitReason::RetryAfter => "as its Retry-After asks",
+                    WaitReason::Backoff => "backing off, no Retry-After given",
                 };
                 info!(
                     "Fivetran asked to slow down (429 on GET /v1{path}): waiting {secs:.1} s, {why}"
@@ -221,7 +250,6 @@ impl Client {
                 );
             }
             self.sleep(wait).await;
-            waited += wait;
         }
     }
 
@@ -267,7 +295,7 @@ impl Client {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-        let body = match read_capped(response, MAX_BODY_BYTES).await {
+        let body = match read_capped(response, self.max_body).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
                 return Err(Failure {
@@ -275,7 +303,7 @@ impl Client {
                     retry_after: None,
                     error: ApiError::TooLarge {
                         path: path.to_owned(),
-                        limit: MAX_BODY_BYTES,
+                        limit: self.max_body,
                     },
                 });
             }
@@ -380,8 +408,9 @@ async fn read_capped(response: reqwest::Response, limit: u64) -> Result<Vec<u8>,
 }
 
 /// Checks the success envelope and returns `data`: an object, and for lists one whose `items`
-/// is an array and whose `next_cursor` is a string, null or missing.
-fn decode(body: &[u8], shape: Shape) -> Result<Value, String> {
+/// is an array and whose `next_cursor` is a string, null or missing. Public for the property
+/// tests and the fuzz target: it is the first code that touches a body from the network.
+pub fn decode(body: &[u8], shape: Shape) -> Result<Value, String> {
     let mut envelope: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     let data = envelope
         .get_mut("data")

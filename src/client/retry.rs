@@ -1,8 +1,8 @@
 //! Which attempts are retried and how long to wait: pure functions, tested by table.
 //!
-//! The server's `Retry-After` comes first (seconds or an HTTP date, capped); otherwise capped
-//! exponential backoff with full jitter. Every request is bounded both in attempts and in the
-//! total time it may spend waiting.
+//! The server's `Retry-After` comes first (seconds or an HTTP date); otherwise capped
+//! exponential backoff with full jitter. Every request is bounded in attempts, and the whole
+//! run in the time it may spend waiting (`--max-wait`).
 
 use std::time::{Duration, SystemTime};
 
@@ -38,32 +38,33 @@ pub fn classify(attempt: Attempt) -> Class {
     }
 }
 
-/// Bounds on retrying one request.
+/// Bounds on retrying.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
-    /// Attempts in all, the first included.
+    /// Attempts per request, the first included.
     pub max_attempts: u32,
     /// First backoff ceiling; doubles each retry.
     pub base: Duration,
     /// Largest backoff ceiling.
     pub cap: Duration,
-    /// Largest single wait honoured for `Retry-After`.
-    pub retry_after_cap: Duration,
-    /// Total time one request may spend waiting between attempts.
-    pub max_total_wait: Duration,
+    /// The most the whole run may spend waiting on retries and `Retry-After` (`--max-wait`). A
+    /// wait that would pass it is not made: that request fails with the reason, so a run that
+    /// Fivetran would hold back for an hour stops those artifacts instead of hanging.
+    pub max_wait: Duration,
 }
 
+/// The default `--max-wait`: 15 minutes.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+
 impl Default for Policy {
-    /// Six attempts, backoff from 1 s up to 30 s, `Retry-After` honoured up to 15 minutes, and at
-    /// most 20 minutes of waiting per request: long enough to ride out a rolling-hour limit
-    /// that is nearly spent, short enough that a cron job does not hang for hours.
+    /// Six attempts per request, backoff from 1 s doubling up to 30 s, at most 15 minutes of
+    /// waiting in the whole run.
     fn default() -> Self {
         Self {
             max_attempts: 6,
             base: Duration::from_secs(1),
             cap: Duration::from_secs(30),
-            retry_after_cap: Duration::from_secs(15 * 60),
-            max_total_wait: Duration::from_secs(20 * 60),
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 }
@@ -73,15 +74,25 @@ impl Default for Policy {
 pub enum WaitReason {
     /// The server's `Retry-After` header.
     RetryAfter,
-    /// `Retry-After` was larger than the cap; the cap was used.
-    RetryAfterCapped,
     /// Exponential backoff with jitter.
     Backoff,
 }
 
+/// What to do instead of the next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Wait this long, then try again.
+    Wait(Duration, WaitReason),
+    /// The request has had all its attempts.
+    OutOfAttempts,
+    /// The wait would take the run past `max_wait`.
+    OverBudget(Duration, WaitReason),
+}
+
 impl Policy {
-    /// The wait before retry number `retry` (1 for the first retry). `jitter` is a uniform
-    /// random number in `[0, 1)`, injected so tests are exact.
+    /// The wait before retry number `retry` (1 for the first retry): `Retry-After` when the
+    /// server sent one, else capped exponential backoff with full jitter. `jitter` is a
+    /// uniform random number in `[0, 1)`, injected so tests are exact.
     pub fn wait(
         &self,
         retry: u32,
@@ -89,21 +100,31 @@ impl Policy {
         jitter: f64,
     ) -> (Duration, WaitReason) {
         if let Some(after) = retry_after {
-            return if after > self.retry_after_cap {
-                (self.retry_after_cap, WaitReason::RetryAfterCapped)
-            } else {
-                (after, WaitReason::RetryAfter)
-            };
+            return (after, WaitReason::RetryAfter);
         }
         let exp = retry.saturating_sub(1).min(20);
         let ceiling = self.base.saturating_mul(1 << exp).min(self.cap);
         (ceiling.mul_f64(jitter.clamp(0.0, 1.0)), WaitReason::Backoff)
     }
 
-    /// Whether another attempt is allowed after `attempts` attempts and `waited` time already
-    /// spent waiting, if the next wait is `next`.
-    pub fn may_retry(&self, attempts: u32, waited: Duration, next: Duration) -> bool {
-        attempts < self.max_attempts && waited.saturating_add(next) <= self.max_total_wait
+    /// Decides what follows a failed attempt, after `attempts` attempts of this request and
+    /// `run_waited` spent waiting in the whole run so far.
+    pub fn next(
+        &self,
+        attempts: u32,
+        run_waited: Duration,
+        retry_after: Option<Duration>,
+        jitter: f64,
+    ) -> Next {
+        if attempts >= self.max_attempts {
+            return Next::OutOfAttempts;
+        }
+        let (wait, reason) = self.wait(attempts, retry_after, jitter);
+        if run_waited.saturating_add(wait) > self.max_wait {
+            Next::OverBudget(wait, reason)
+        } else {
+            Next::Wait(wait, reason)
+        }
     }
 }
 
@@ -159,25 +180,50 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_wins_and_is_capped() {
+    fn retry_after_wins_over_backoff() {
         let p = Policy::default();
         let s = Duration::from_secs;
         assert_eq!(p.wait(1, Some(s(42)), 0.3), (s(42), WaitReason::RetryAfter));
         assert_eq!(
-            p.wait(1, Some(s(3600)), 0.3),
-            (s(900), WaitReason::RetryAfterCapped)
+            p.wait(3, Some(s(3600)), 0.3),
+            (s(3600), WaitReason::RetryAfter)
         );
     }
 
     #[test]
-    fn attempts_and_total_wait_are_bounded() {
+    fn attempts_and_the_run_wait_budget_are_bounded() {
         let p = Policy::default();
         let s = Duration::from_secs;
-        assert!(p.may_retry(1, s(0), s(1)));
-        assert!(p.may_retry(5, s(0), s(1)));
-        assert!(!p.may_retry(6, s(0), s(1)));
-        assert!(p.may_retry(2, s(300), s(900)));
-        assert!(!p.may_retry(2, s(301), s(900)));
+        assert_eq!(
+            p.next(1, s(0), None, 1.0),
+            Next::Wait(s(1), WaitReason::Backoff)
+        );
+        assert_eq!(
+            p.next(5, s(0), None, 1.0),
+            Next::Wait(s(16), WaitReason::Backoff)
+        );
+        assert_eq!(p.next(6, s(0), None, 1.0), Next::OutOfAttempts);
+        assert_eq!(
+            p.next(1, s(0), Some(s(900)), 0.0),
+            Next::Wait(s(900), WaitReason::RetryAfter),
+            "exactly the budget is allowed"
+        );
+        assert_eq!(
+            p.next(1, s(1), Some(s(900)), 0.0),
+            Next::OverBudget(s(900), WaitReason::RetryAfter)
+        );
+        assert_eq!(
+            p.next(1, s(0), Some(s(3600)), 0.0),
+            Next::OverBudget(s(3600), WaitReason::RetryAfter)
+        );
+        let patient = Policy {
+            max_wait: s(7200),
+            ..p
+        };
+        assert_eq!(
+            patient.next(1, s(0), Some(s(3600)), 0.0),
+            Next::Wait(s(3600), WaitReason::RetryAfter)
+        );
     }
 
     #[test]

@@ -37,12 +37,24 @@ pub struct WriteError {
     pub source: io::Error,
 }
 
-/// A bundle being written.
+/// A bundle being written. Dropped without [`Bundle::finish`], [`Bundle::keep_failed`] or
+/// [`Bundle::discard`] (a signal cancelled the run, a panic), it removes its temporary
+/// directory: nothing half-written is left behind.
 #[derive(Debug)]
 pub struct Bundle {
     out_dir: PathBuf,
     tmp: PathBuf,
     files: BTreeMap<&'static str, Written>,
+    /// Set once the directory has been renamed, kept on purpose or removed.
+    sealed: bool,
+}
+
+impl Drop for Bundle {
+    fn drop(&mut self) {
+        if !self.sealed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
 }
 
 fn failed(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -68,6 +80,7 @@ impl Bundle {
             out_dir: out_dir.to_owned(),
             tmp,
             files: BTreeMap::new(),
+            sealed: false,
         })
     }
 
@@ -106,10 +119,9 @@ impl Bundle {
         manifest_name: &'static str,
         manifest: impl Fn(&str) -> Vec<u8>,
     ) -> Result<PathBuf, WriteError> {
+        // On failure, Drop removes the temporary directory.
         let result = self.seal(base_name, "", manifest_name, &manifest);
-        if result.is_err() {
-            let _ = fs::remove_dir_all(&self.tmp);
-        }
+        self.sealed = result.is_ok();
         result
     }
 
@@ -122,6 +134,8 @@ impl Bundle {
         manifest_name: &'static str,
         manifest: impl Fn(&str) -> Vec<u8>,
     ) -> PathBuf {
+        // Kept either way: renamed, or (if even that fails) still marked `.incomplete`.
+        self.sealed = true;
         self.seal(base_name, ".failed", manifest_name, &manifest)
             .unwrap_or_else(|_| self.tmp.clone())
     }
@@ -171,7 +185,8 @@ impl Bundle {
 
     /// Removes the temporary directory (nothing worth keeping was collected).
     pub fn discard(self) {
-        let _ = fs::remove_dir_all(&self.tmp);
+        // Drop does it.
+        drop(self);
     }
 
     fn write_sums(&mut self) -> Result<(), WriteError> {
@@ -237,6 +252,28 @@ mod tests {
             "{}  users.json",
             hex::encode(Sha256::digest(b"{}\n"))
         )));
+    }
+
+    #[test]
+    fn a_dropped_bundle_leaves_nothing_behind() {
+        let out = tempfile::tempdir().expect("tmp");
+        let mut b = Bundle::create(out.path(), "s").expect("create");
+        b.write("users.json", b"{}\n").expect("write");
+        drop(b);
+        assert_eq!(fs::read_dir(out.path()).expect("read").count(), 0);
+    }
+
+    #[test]
+    fn a_write_error_names_the_path_and_the_drop_cleans_up() {
+        let out = tempfile::tempdir().expect("tmp");
+        let mut b = Bundle::create(out.path(), "s").expect("create");
+        // A directory where the partial file should go makes the write fail, as a full or
+        // read-only disk would.
+        fs::create_dir(b.tmp_dir().join("users.json.partial")).expect("mkdir");
+        let err = b.write("users.json", b"{}\n").expect_err("cannot write");
+        assert!(err.to_string().contains("users.json.partial"), "{err}");
+        drop(b);
+        assert_eq!(fs::read_dir(out.path()).expect("read").count(), 0);
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct Options {
     pub api_url: String,
     /// Requests per second allowed.
     pub rate: f64,
+    /// `--max-wait` in seconds.
+    pub max_wait_secs: u64,
 }
 
 /// Request counters.

@@ -24,6 +24,8 @@ fn client(fake: &FakeServer, rate: f64) -> Client {
         delays: Delays::Skip,
         policy: Policy::default(),
         timeout: Duration::from_millis(500),
+        max_body: iru_fivetran::client::MAX_BODY_BYTES,
+        extra_roots: Vec::new(),
     };
     Client::new(&options, &creds).expect("client")
 }

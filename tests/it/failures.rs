@@ -53,16 +53,72 @@ fn rate_limited_requests_wait_for_retry_after_then_succeed() {
 }
 
 #[test]
-fn huge_retry_after_is_capped_and_announced() {
+fn a_wait_past_max_wait_stops_the_artifact_instead_of_hanging() {
     let fake = server(acme());
     fake.inject(
         Fault::status("/v1/roles", 429, "TooManyRequests", "hour limit")
             .header("Retry-After", "3600"),
     );
-    let run = collect(&fake, &["--resources", "roles"]);
+    let run = collect(&fake, &["--resources", "roles,groups"]);
+    run.assert_code(3);
+    let roles = run.json("roles.json");
+    assert_eq!(roles["status"], "failed");
+    let reason = roles["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("Fivetran's Retry-After asks for a wait of 3600 s")
+            && reason.contains("past --max-wait (900 s)"),
+        "{reason}"
+    );
+    assert!(
+        run.stderr.contains("stopped instead of waiting"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.json("groups.json")["status"],
+        "complete",
+        "the run goes on"
+    );
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.path == "/v1/roles")
+            .count(),
+        1,
+        "no retry"
+    );
+
+    // With a larger budget the same wait is made (and announced).
+    let fake = server(acme());
+    fake.inject(
+        Fault::status("/v1/roles", 429, "TooManyRequests", "hour limit")
+            .header("Retry-After", "3600"),
+    );
+    let run = collect(&fake, &["--resources", "roles", "--max-wait", "2h"]);
     run.assert_code(0);
-    assert!(run.stderr.contains("waiting 900.0 s"), "{}", run.stderr);
-    assert!(run.stderr.contains("capped at 900 s"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("waiting 3600.0 s, as its Retry-After asks"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.manifest()["options"]["max_wait_secs"], 7200);
+}
+
+#[test]
+fn the_wait_budget_is_shared_by_the_whole_run() {
+    // Each 429 asks for 10 minutes: the first is waited out, the second would pass 15 minutes.
+    let fake = server(acme());
+    for path in ["/v1/roles", "/v1/groups"] {
+        fake.inject(
+            Fault::status(path, 429, "TooManyRequests", "slow").header("Retry-After", "600"),
+        );
+    }
+    let run = collect(&fake, &["--resources", "roles,groups"]);
+    run.assert_code(3);
+    assert_eq!(run.json("roles.json")["status"], "complete");
+    assert_eq!(run.json("groups.json")["status"], "failed");
+    assert_eq!(run.manifest()["requests"]["waited_ms"], 600_000);
 }
 
 #[test]

@@ -1,0 +1,64 @@
+//! Ctrl-C and SIGTERM. The first signal cancels the run: in-flight requests are dropped and
+//! the temporary bundle directory is removed (see `Bundle`'s `Drop`), so no directory that
+//! looks like a bundle is left; the exit code is 130 or 143. A second signal exits at once.
+
+/// A signal that ends the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Signal {
+    /// The conventional exit code: 128 + the signal number.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+
+    /// The signal's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+/// Waits for the first SIGINT or SIGTERM. If the handlers cannot be installed, never returns
+/// (the run then ends by the default disposition of the signal).
+pub async fn first() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => Signal::Interrupt,
+            _ = term.recv() => Signal::Terminate,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => Signal::Interrupt,
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// After the first signal: a second one exits the process at once, whatever cleanup is doing.
+pub fn exit_on_second() {
+    tokio::spawn(async {
+        let second = first().await;
+        std::process::exit(i32::from(second.exit_code()));
+    });
+}
