@@ -53,7 +53,8 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later bundle directory.
     pub new: PathBuf,
-    /// `text`: a readable summary, access changes first; `json`: the items of `changes.json`.
+    /// `text`: a readable summary, access changes first, naming any artifact left out of the
+    /// comparison; `json`: the change items only, exactly as `changes.json` would hold them.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
     /// Logging options.

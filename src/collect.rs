@@ -74,7 +74,8 @@ fn rfc3339(t: Timestamp) -> String {
 
 /// Runs a collection.
 pub async fn run(config: &Config) -> Result<Outcome, RunError> {
-    let started = Timestamp::now();
+    // The sync-history window ends when the run starts: both are the same instant.
+    let started = config.window.end;
     let stamp = started.strftime("%Y%m%dT%H%M%SZ").to_string();
     let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
     let options = client::Options {

@@ -282,6 +282,17 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         set.insert(artifact);
         set.extend(artifact.sources());
     }
+    // `changes` compares the collected artifacts selected with it; alone, it compares them all.
+    let only_changes = set
+        .iter()
+        .all(|a| matches!(a, Artifact::Account | Artifact::Changes));
+    if set.contains(&Artifact::Changes) && only_changes {
+        set.extend(
+            Artifact::ALL
+                .into_iter()
+                .filter(|a| a.kind() == crate::resources::Kind::Collected),
+        );
+    }
     Ok(set)
 }
 
@@ -392,6 +403,18 @@ mod tests {
             assert!(set.contains(&a), "{a:?}");
         }
         assert!(!set.contains(&Artifact::Users));
+    }
+
+    #[test]
+    fn changes_alone_compares_every_collected_artifact() {
+        let set = parse_resources(Some(&["changes".into()])).expect("ok");
+        assert!(set.contains(&Artifact::Users) && set.contains(&Artifact::SyncHistory));
+        assert!(
+            !set.contains(&Artifact::Activity),
+            "derived ones are not pulled in"
+        );
+        let set = parse_resources(Some(&["users".into(), "changes".into()])).expect("ok");
+        assert_eq!(set.len(), 3, "with others, only those: {set:?}");
     }
 
     #[test]

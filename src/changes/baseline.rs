@@ -31,7 +31,12 @@ pub const MAX_VERIFIED: usize = 50;
 
 /// The baseline named by `--baseline`, or why it cannot be used (one line).
 pub(super) fn explicit(dir: &Path, new: &Snapshot) -> Result<Snapshot, String> {
-    let shown = printable(&dir.display().to_string());
+    // The directory's name only: the evidence must not carry local paths.
+    let name = dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let shown = printable(&name);
     let old = load(dir).map_err(|e| {
         format!(
             "the --baseline bundle {shown} does not verify: {}",

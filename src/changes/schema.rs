@@ -2,7 +2,8 @@
 //! how new ones are handled.
 //!
 //! A schema or table absent from one side counts as not synced (a newly listed one that is
-//! enabled is reported; a vanished one that was enabled is reported as disabled). A column
+//! enabled is reported; a vanished one that was enabled is reported as disabled), and its
+//! tables and columns are not compared one by one. A column
 //! absent from one side has Fivetran's default: enabled and not hashed (the API lists only the
 //! columns it has settings for). When either side has no schema config at all, nothing is
 //! compared: it could not be read, or the connector type has none.
@@ -37,9 +38,17 @@ pub(super) fn compare(s: &Subject<'_>, out: &mut Vec<Change>, (old, new): (&Valu
     for (name, b, a) in children(old, new, "schemas") {
         let path = format!("schema_config.schemas.{}", segment(name));
         flags.flag(out, &path, (b, a), ("schema_enabled", "schema_disabled"));
+        // A schema or table that appears or vanishes is one change; its tables and columns
+        // are not listed one by one as if each had been switched.
+        if b.is_empty() || a.is_empty() {
+            continue;
+        }
         for (name, b, a) in children(b, a, "tables") {
             let path = format!("{path}.tables.{}", segment(name));
             flags.flag(out, &path, (b, a), ("table_enabled", "table_disabled"));
+            if b.is_empty() || a.is_empty() {
+                continue;
+            }
             for (name, b, a) in children(b, a, "columns") {
                 let path = format!("{path}.columns.{}", segment(name));
                 flags.column(out, &path, (b, a));

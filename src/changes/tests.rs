@@ -104,8 +104,8 @@ fn schema_config_defaults_and_paths() {
         "schema_change_handling": "ALLOW_ALL",
         "schemas": {"s": {"enabled": true, "tables": {
             "t": {"enabled": true, "columns": {"a": {"enabled": true, "hashed": false}}},
-            "gone": {"enabled": true}
-        }}}
+            "gone": {"enabled": true, "columns": {"x": {"hashed": true}, "y": {"enabled": false}}}
+        }}, "old_schema": {"enabled": true, "tables": {"u": {"enabled": true}}}}
     }});
     let new = json!({"id": "c", "schema_config": {
         "schema_change_handling": "BLOCK_ALL",
@@ -146,6 +146,10 @@ fn schema_config_defaults_and_paths() {
                 "schema_change_handling_changed",
                 "schema_config.schema_change_handling"
             ),
+            (
+                "schema_disabled",
+                "schema_config.schemas.old_schema.enabled"
+            ),
             ("schema_enabled", "schema_config.schemas.new_on.enabled"),
             (
                 "table_disabled",
@@ -154,6 +158,8 @@ fn schema_config_defaults_and_paths() {
             ("table_disabled", "schema_config.schemas.s.tables.t.enabled"),
         ]
     );
+    // The vanished table `gone` and schema `old_schema` are one change each: their columns
+    // and tables are not listed as unhashed or disabled one by one.
     // No schema config on one side: nothing compared.
     let changes = one(
         Artifact::Connections,

@@ -65,7 +65,8 @@ struct Route {
 }
 
 fn platform_connector(c: &Value) -> Route {
-    let id = text(c, "/id").unwrap_or("?");
+    // Missing values stay null in the artifact; the sentence names them in words.
+    let id = text(c, "/id").unwrap_or("(without an id)");
     let paused = c.get("paused").and_then(Value::as_bool);
     let setup_state = text(c, "/status/setup_state");
     let succeeded_at = c.get("succeeded_at").cloned().unwrap_or(Value::Null);
@@ -96,7 +97,7 @@ fn platform_connector(c: &Value) -> Route {
     );
     Route {
         view: json!({
-            "id": id,
+            "id": c.get("id"),
             "group_id": c.get("group_id"),
             "schema": c.get("schema"),
             "account_level": account_level,
@@ -113,10 +114,10 @@ fn platform_connector(c: &Value) -> Route {
 }
 
 fn log_service(s: &Value) -> Route {
-    let id = text(s, "/id").unwrap_or("?");
+    let id = text(s, "/id").unwrap_or("(without an id)");
     let enabled = s.get("enabled").and_then(Value::as_bool);
     let setup_state = text(s, "/status/setup_state");
-    let service = text(s, "/service").unwrap_or("unknown service");
+    let service = text(s, "/service").unwrap_or("service not given");
     let why_not = if enabled != Some(true) {
         Some("is disabled".to_owned())
     } else if !is_connected(setup_state) {
@@ -138,8 +139,8 @@ fn log_service(s: &Value) -> Route {
     );
     Route {
         view: json!({
-            "id": id,
-            "service": service,
+            "id": s.get("id"),
+            "service": s.get("service"),
             "enabled": enabled,
             "setup_state": setup_state,
             "counts": why_not.is_none(),

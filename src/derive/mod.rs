@@ -88,6 +88,18 @@ pub fn mark_incomplete_sources(
     artifacts: &[Artifact],
 ) -> Collected {
     let missing = sources.incomplete(artifacts);
+    let unreadable = artifacts
+        .iter()
+        .all(|&a| matches!(sources.status(a), Status::Failed | Status::Forbidden));
+    if !artifacts.is_empty() && unreadable && collected.items.is_empty() {
+        // Nothing to build from: this is a failure, not a partial result.
+        collected.status = Status::Failed;
+        collected.reason = Some(format!(
+            "nothing to build from: {} could not be read",
+            missing.join(", ")
+        ));
+        return collected;
+    }
     if !missing.is_empty() && collected.status.is_whole() {
         collected.status = Status::Partial;
         let text = format!("built from incomplete sources: {}", missing.join(", "));

@@ -16,7 +16,7 @@ pub const SCHEMA: &str = "iru-fivetran/manifest/v1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
-    /// Every artifact complete (exit 0).
+    /// Every artifact whole: complete, or unavailable (exit 0).
     Complete,
     /// At least one artifact partial, forbidden or failed (exit 3).
     Partial,
@@ -203,9 +203,10 @@ pub fn limitations() -> Vec<Limitation> {
                         (user actions) cannot be read through it.",
             instead: "The user-action audit trail leaves Fivetran through the Fivetran Platform \
                       Connector (the LOG table in your destination, schema fivetran_metadata by \
-                      default) or an external log service. connections.json shows whether a \
-                      Platform Connector (service fivetran_log) exists and is running; \
-                      log_services.json shows external logging.",
+                      default) or an external log service. audit_coverage.json says, per \
+                      destination, whether such an export is switched on and working; \
+                      changes.json, kept from run to run, is the configuration history the \
+                      API does not keep.",
         },
         Limitation {
             topic: "sso_mfa",

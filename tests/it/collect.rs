@@ -474,3 +474,29 @@ fn quiet_runs_print_only_the_bundle_path() {
     assert_eq!(run.stderr, "");
     assert!(run.bundle().is_dir());
 }
+
+#[test]
+fn an_unreachable_api_is_a_failed_run() {
+    // Port 1 on loopback refuses connections: nothing can be read, so the run fails (exit 1)
+    // rather than publishing an empty "partial" bundle.
+    let run = support::run(
+        &[
+            "collect",
+            "--api-url",
+            "http://127.0.0.1:1/v1",
+            "--rate",
+            "1000",
+        ],
+        &[("FIVETRAN_API_KEY", KEY), ("FIVETRAN_API_SECRET", SECRET)],
+    );
+    run.assert_code(1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("no artifact could be collected"),
+        "{}",
+        run.stderr
+    );
+    let entries = run.out_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].starts_with("fivetran-unknown-") && entries[0].ends_with(".failed"));
+}
