@@ -275,12 +275,9 @@ fn vault_fields(
     secret: Option<String>,
     unknown: Option<&str>,
 ) -> Result<(String, String), String> {
-    if let Some(k) = unknown {
-        // The key name is the user's own text but names a field, not a value.
-        return Err(format!(
-            "has an unknown key `{}` (only api_key and api_secret)",
-            k.escape_debug()
-        ));
+    if unknown.is_some() {
+        // The name is not repeated: a secret pasted where a key name goes would be printed.
+        return Err("has a key other than api_key and api_secret; remove it".into());
     }
     match (key, secret) {
         (Some(k), Some(s)) => Ok((k, s)),
@@ -487,7 +484,7 @@ mod tests {
             ),
             (
                 format!("api_key = \"k\"\napi_secret = \"{SECRET}\"\nextra = 1\n"),
-                "unknown key `extra`",
+                "a key other than api_key and api_secret",
             ),
             (
                 format!("{{\"api_key\": \"k\", \"api_secret\": \"{SECRET}\""),

@@ -90,6 +90,9 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
     let result = match finished {
         Ok(result) => result,
         Err(signal) => {
+            // A blocking task (a DNS lookup that never returns) would otherwise hold up the
+            // runtime's drop, and the exit with it.
+            runtime.shutdown_background();
             output::report_error(
                 format,
                 &format_args!(

@@ -284,7 +284,24 @@ impl Client {
             .header(header::AUTHORIZATION, self.auth.clone())
             .send()
             .await
-            .map_err(|e| transport(describe(&e)))?;
+            .map_err(|e| {
+                let text = describe(&e);
+                if is_untrusted_certificate(&text) {
+                    Failure {
+                        attempt: Attempt::Untrusted,
+                        retry_after: None,
+                        error: ApiError::Transport {
+                            path: path.to_owned(),
+                            attempts,
+                            message: format!(
+                                "{text}\nhint: the server's TLS certificate is not trusted; if a company proxy re-signs TLS, pass its CA certificate with --ca-cert PATH"
+                            ),
+                        },
+                    }
+                } else {
+                    transport(text)
+                }
+            })?;
         let status = response.status().as_u16();
         self.stats.observe_quota(
             header_u64(response.headers(), "x-rate-limit"),
@@ -364,6 +381,12 @@ fn quota(rate: f64) -> Quota {
         .allow_burst(burst)
 }
 
+/// Whether a connection error is a certificate the trust store does not accept (rustls says
+/// "invalid peer certificate"; its causes are not public types, so the text is what is left).
+fn is_untrusted_certificate(description: &str) -> bool {
+    description.contains("invalid peer certificate")
+}
+
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -419,6 +442,11 @@ pub fn decode(body: &[u8], shape: Shape) -> Result<Value, String> {
     if !data.is_object() {
         return Err("`data` is not an object".into());
     }
+    if depth(&data) > MAX_DEPTH {
+        return Err(format!(
+            "`data` is nested more than {MAX_DEPTH} levels deep"
+        ));
+    }
     if shape == Shape::List {
         if !data.get("items").is_some_and(Value::is_array) {
             return Err("`data.items` is not an array".into());
@@ -429,6 +457,21 @@ pub fn decode(body: &[u8], shape: Shape) -> Result<Value, String> {
         }
     }
     Ok(data)
+}
+
+/// The deepest nesting accepted in `data`. Fivetran's deepest objects (schema configs) are
+/// about 8 levels; the bundle puts a value up to 2 levels deeper than the answer did, and
+/// serde_json reads at most 128, so anything much deeper would make an artifact the tool (and
+/// an auditor's JSON tools) cannot read back.
+const MAX_DEPTH: usize = 64;
+
+/// Nesting depth of a value; safe to recurse, since serde_json already capped it at 128.
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// Fivetran's `code` and `message` from an error body, or a description of a body that is not

@@ -15,6 +15,8 @@ pub enum Attempt {
     Transport,
     /// A 200 whose body is not the JSON envelope it should be.
     Undecodable,
+    /// The server's TLS certificate is not trusted: retrying cannot help.
+    Untrusted,
 }
 
 /// What to do after an attempt that did not succeed.
@@ -35,6 +37,7 @@ pub fn classify(attempt: Attempt) -> Class {
         Attempt::Status(500 | 502 | 503 | 504) => Class::Retry,
         Attempt::Status(_) => Class::Final,
         Attempt::Transport | Attempt::Undecodable => Class::Retry,
+        Attempt::Untrusted => Class::Final,
     }
 }
 
@@ -158,6 +161,7 @@ mod tests {
             (Attempt::Status(406), Class::Final),
             (Attempt::Transport, Class::Retry),
             (Attempt::Undecodable, Class::Retry),
+            (Attempt::Untrusted, Class::Final),
         ];
         for (attempt, class) in table {
             assert_eq!(classify(attempt), class, "{attempt:?}");

@@ -29,7 +29,7 @@ pub const MARKER: &str = "<redacted>";
 
 /// Fragments that make a key name a secret, matched against the key lower-cased with every
 /// character but letters and digits removed (`client_secret` → `clientsecret`).
-const SECRET_WORDS: [&str; 9] = [
+const SECRET_WORDS: [&str; 12] = [
     "password",
     "passwd",
     "secret",
@@ -39,6 +39,9 @@ const SECRET_WORDS: [&str; 9] = [
     "privatekey",
     "apikey",
     "accesskey",
+    "authorization",
+    "connectionstring",
+    "cookie",
 ];
 
 /// Whether a key names a secret. Besides [`SECRET_WORDS`], any key ending in `key` or `keys`
@@ -194,6 +197,10 @@ mod tests {
             "signing_keys",
             "aws_secret_access_key",
             "access_key_id",
+            "Authorization",
+            "connection_string",
+            "connectionString",
+            "set_cookie",
         ] {
             assert!(is_secret_key(key), "{key} should be secret");
         }

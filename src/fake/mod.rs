@@ -4,7 +4,8 @@
 //! documented behaviour say Fivetran does: the success and error envelopes, cursor pagination
 //! (opaque base64 cursors, `next_cursor` left out on the last page), `NotFound_*` codes, 403
 //! bodies, rate-limit headers, HTTP Basic auth. Tests inject faults (429, 5xx, odd bodies) for
-//! a number of requests to a path and read back every request received.
+//! a number of requests to a path and read back every request received, or let a seeded
+//! [`Chaos`] mix of faults hit a few percent of all requests.
 //!
 //! `/connections/{id}/sync-history` checks its `start_time`/`end_time` window as the
 //! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
@@ -12,12 +13,15 @@
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
+mod chaos;
 mod routes;
 
+pub use chaos::{Chaos, ChaosFault, ChaosServed};
 pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -123,6 +127,9 @@ pub enum LastPage {
     Null,
     /// `"next_cursor": ""`.
     Empty,
+    /// The page holding the last items still gives a `next_cursor`; the page it points to has
+    /// `"items": []` and no `next_cursor`.
+    EmptyPage,
 }
 
 /// Whether the fake offers `/connections/{id}/sync-history` (documented by Fivetran, but absent
@@ -153,6 +160,8 @@ pub struct FakeOptions {
     pub last_page: LastPage,
     /// Whether `/connections/{id}/sync-history` is offered.
     pub sync_history: SyncHistoryMode,
+    /// A seeded random mix of faults on a few percent of requests (`None`: no chaos).
+    pub chaos: Option<Chaos>,
 }
 
 impl Default for FakeOptions {
@@ -163,6 +172,7 @@ impl Default for FakeOptions {
             page_size: 2,
             last_page: LastPage::Missing,
             sync_history: SyncHistoryMode::Available,
+            chaos: None,
         }
     }
 }
@@ -193,8 +203,8 @@ pub struct Fault {
     pub status: u16,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: String,
+    /// The body (bytes, so a test can send invalid UTF-8; cheap to clone when large).
+    pub body: Bytes,
     /// How many requests get it.
     pub times: u32,
     /// Transport-level misbehaviour.
@@ -209,7 +219,7 @@ impl Fault {
             cursor: None,
             status,
             headers: Vec::new(),
-            body: serde_json::json!({"code": code, "message": message}).to_string(),
+            body: Bytes::from(serde_json::json!({"code": code, "message": message}).to_string()),
             times: 1,
             transport: Transport::Normal,
         }
@@ -237,7 +247,13 @@ impl Fault {
 
     /// Replaces the body.
     pub fn body(mut self, body: &str) -> Self {
-        self.body = body.to_owned();
+        self.body = Bytes::from(body.to_owned());
+        self
+    }
+
+    /// Replaces the body with raw bytes (invalid UTF-8, a huge body shared without copying).
+    pub fn bytes(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
         self
     }
 
@@ -274,6 +290,14 @@ pub(crate) struct State {
     faults: Vec<Fault>,
     requests: Vec<Recorded>,
     remaining: u64,
+    /// Requests so far per path and query, so chaos draws do not depend on arrival order.
+    seen: HashMap<String, u64>,
+    /// The chaos faults served so far.
+    served: Vec<ChaosServed>,
+    /// Set while routing a request chaos picked for a repeated item; a list page takes it.
+    duplicate: Cell<bool>,
+    /// Set by the list page that repeated an item.
+    duplicated: Cell<bool>,
 }
 
 /// A running fake server; stops when dropped.
@@ -301,6 +325,10 @@ impl FakeServer {
             faults: Vec::new(),
             requests: Vec::new(),
             remaining: 20_000,
+            seen: HashMap::new(),
+            served: Vec::new(),
+            duplicate: Cell::new(false),
+            duplicated: Cell::new(false),
         }));
         let (tx, rx) = oneshot::channel();
         let thread_state = Arc::clone(&state);
@@ -338,6 +366,11 @@ impl FakeServer {
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
+    }
+
+    /// The chaos faults served so far, in the order served.
+    pub fn chaos_served(&self) -> Vec<ChaosServed> {
+        self.lock().served.clone()
     }
 
     /// Changes the account while the server runs.
@@ -398,7 +431,7 @@ type Body = BoxBody<Bytes, std::io::Error>;
 /// Sends an answer, misbehaving as its fault asks. An `Err` makes hyper drop the connection.
 async fn respond(answer: routes::Answer) -> Result<Response<Body>, std::io::Error> {
     let cut = || std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: connection cut");
-    let body = Bytes::from(answer.body);
+    let body = answer.body;
     let full_length = body.len();
     let body: Body = match answer.transport {
         Transport::Reset => return Err(cut()),

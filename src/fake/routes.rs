@@ -2,11 +2,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
+use bytes::Bytes;
 use jiff::{SignedDuration, Timestamp};
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::{LastPage, State, SyncHistoryMode, Transport};
+use super::{ChaosFault, ChaosServed, LastPage, State, SyncHistoryMode, Transport};
 
 /// The widest `start_time`..`end_time` range `/sync-history` accepts, as documented.
 const SYNC_HISTORY_MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -18,7 +19,7 @@ pub const SYNC_HISTORY_UNAVAILABLE: &str = "The requested resource could not be 
 pub(crate) struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub body: Bytes,
     pub transport: Transport,
 }
 
@@ -26,7 +27,7 @@ pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
     Answer {
         status,
         headers: Vec::new(),
-        body: json!({"code": code, "message": message}).to_string(),
+        body: Bytes::from(json!({"code": code, "message": message}).to_string()),
         transport: Transport::Normal,
     }
 }
@@ -35,7 +36,7 @@ fn object(data: &Value) -> Answer {
     Answer {
         status: 200,
         headers: Vec::new(),
-        body: json!({"code": "Success", "data": data}).to_string(),
+        body: Bytes::from(json!({"code": "Success", "data": data}).to_string()),
         transport: Transport::Normal,
     }
 }
@@ -63,7 +64,18 @@ fn page(state: &State, items: &[Value], query: Option<&str>) -> Answer {
     };
     let size = limit.min(state.options.page_size.max(1));
     let end = (skip + size).min(items.len());
-    let slice = items.get(skip..end).unwrap_or_default();
+    let mut slice = items.get(skip..end).unwrap_or_default().to_vec();
+    if state.duplicate.take() {
+        // An item of the previous page, else of the next, else of this one, shown again.
+        let repeat = match skip {
+            0 => items.get(end).or(slice.first()),
+            _ => items.get(skip - 1),
+        };
+        if let Some(repeat) = repeat.cloned() {
+            slice.insert(0, repeat);
+            state.duplicated.set(true);
+        }
+    }
     let mut data = json!({"items": slice});
     if end < items.len() {
         data["next_cursor"] = json!(encode_cursor(end));
@@ -72,6 +84,8 @@ fn page(state: &State, items: &[Value], query: Option<&str>) -> Answer {
             LastPage::Missing => {}
             LastPage::Null => data["next_cursor"] = Value::Null,
             LastPage::Empty => data["next_cursor"] = json!(""),
+            LastPage::EmptyPage if skip < end => data["next_cursor"] = json!(encode_cursor(end)),
+            LastPage::EmptyPage => {}
         }
     }
     object(&data)
@@ -94,7 +108,8 @@ fn exists(items: &[Value], key: &str, id: &str) -> bool {
         .any(|i| i.get(key).and_then(Value::as_str) == Some(id))
 }
 
-/// Answers an authorized GET.
+/// Answers an authorized GET: an injected fault first, else a chaos fault if one is drawn,
+/// else the right answer.
 pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answer {
     let cursor = query_param(query, "cursor");
     if let Some(i) = state
@@ -111,6 +126,44 @@ pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answ
             transport: fault.transport,
         };
     }
+    let Some(chaos) = state.options.chaos else {
+        return route(state, path, query);
+    };
+    let key = format!("{path}?{}", query.unwrap_or_default());
+    let seen = state.seen.entry(key).or_insert(0);
+    let nth = *seen;
+    *seen += 1;
+    let Some(fault) = chaos.draw(path, query, nth) else {
+        return route(state, path, query);
+    };
+    let answer = match fault.replacement() {
+        Some(replacement) => replacement,
+        None if fault == ChaosFault::Truncated => Answer {
+            transport: Transport::Truncate,
+            ..route(state, path, query)
+        },
+        None => {
+            state.duplicate.set(true);
+            let answer = route(state, path, query);
+            state.duplicate.set(false);
+            if !state.duplicated.replace(false) {
+                // Not a list page, or an empty one: nothing to repeat, no fault served.
+                return answer;
+            }
+            answer
+        }
+    };
+    state.served.push(ChaosServed {
+        path: path.to_owned(),
+        query: query.map(str::to_owned),
+        nth,
+        fault,
+    });
+    answer
+}
+
+/// The right answer to an authorized GET.
+fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     if let Some(message) = state.account.forbidden.get(path) {
         return error(403, "Forbidden", message);
     }

@@ -152,7 +152,13 @@ impl Run {
             files.extend(files_under(dir));
         }
         for file in files {
-            let bytes = std::fs::read(&file).expect("read");
+            // A file another run is writing into the same --out can be renamed between the
+            // listing and the read (`x.partial` -> `x`); that run's own check reads it.
+            let bytes = match std::fs::read(&file) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => panic!("{}: {e}", file.display()),
+            };
             let text = String::from_utf8_lossy(&bytes);
             for needle in needles {
                 assert!(!text.contains(needle), "{needle} in {}", file.display());
@@ -236,4 +242,198 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.private_links.len())
         + pages(a.proxy_agents.len())
         + pages(a.hybrid_deployment_agents.len())
+}
+
+/// A run of the binary in the background (`support::run` with `spawn` in place of `output`), for
+/// tests that signal it or run two at once. [`Running::wait`] gives the usual [`Run`], checked
+/// for leaks the same way.
+pub struct Running {
+    child: KillOnDrop,
+    out: tempfile::TempDir,
+    explicit_out: Option<PathBuf>,
+    stdout: std::thread::JoinHandle<Vec<u8>>,
+    stderr: std::thread::JoinHandle<Vec<u8>>,
+}
+
+/// Starts the binary like [`run`] does (cleared environment plus `env`, `--out` a fresh
+/// directory unless given) without waiting for it.
+pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Running {
+    spawn_via(&[], args, env)
+}
+
+/// [`spawn`] through a wrapper command (`wrapper` then the binary's path then `args`), such as
+/// `unshare ... sh -c '...; exec "$0" "$@"'`; without a wrapper the binary is started itself.
+pub fn spawn_via(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Running {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let out = tempfile::tempdir().expect("temp dir");
+    let out_dir = out.path().join("evidence");
+    let binary = env!("CARGO_BIN_EXE_iru-fivetran");
+    let mut cmd = match wrapper.split_first() {
+        Some((program, rest)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(rest).arg(binary);
+            cmd
+        }
+        None => Command::new(binary),
+    };
+    cmd.env_clear()
+        .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if args.first() == Some(&"collect") && !args.contains(&"--out") {
+        cmd.arg("--out").arg(&out_dir);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let explicit_out = args
+        .iter()
+        .position(|a| *a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let mut child = cmd.spawn().expect("binary starts");
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    Running {
+        child: KillOnDrop(child),
+        out,
+        explicit_out,
+        stdout,
+        stderr,
+    }
+}
+
+/// [`spawn`] of `iru-fivetran collect` against `server` with the test credentials, like
+/// [`collect`].
+pub fn spawn_collect(server: &FakeServer, extra: &[&str]) -> Running {
+    let url = server.api_url();
+    let mut args = vec!["collect", "--api-url", &url, "--rate", "1000"];
+    args.extend_from_slice(extra);
+    spawn(
+        &args,
+        &[("FIVETRAN_API_KEY", KEY), ("FIVETRAN_API_SECRET", SECRET)],
+    )
+}
+
+impl Running {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.0.id()
+    }
+
+    /// The `--out` directory given to the child (the default one unless the test gave one).
+    pub fn out_dir(&self) -> PathBuf {
+        self.explicit_out
+            .clone()
+            .unwrap_or_else(|| self.out.path().join("evidence"))
+    }
+
+    /// Sends a signal (`INT`, `TERM`...) with the `kill` command.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -s {name} {}", self.pid());
+    }
+
+    /// Waits for the exit, at most `timeout` (then kills the child and fails), and checks for
+    /// leaks like [`run`].
+    pub fn wait(mut self, timeout: std::time::Duration) -> Run {
+        let deadline = std::time::Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.0.try_wait().expect("try_wait") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                drop(self.child);
+                let stderr = self.stderr.join().unwrap_or_default();
+                panic!(
+                    "still running after {timeout:?}; stderr:\n{}",
+                    String::from_utf8_lossy(&stderr)
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let run = Run {
+            code: status.code().unwrap_or_else(|| panic!("ended by {status}")),
+            stdout: String::from_utf8(self.stdout.join().expect("stdout")).expect("utf8 stdout"),
+            stderr: String::from_utf8(self.stderr.join().expect("stderr")).expect("utf8 stderr"),
+            out: self.out,
+            explicit_out: self.explicit_out,
+        };
+        run.assert_no_leaks();
+        run
+    }
+}
+
+/// A child process killed (and reaped) when dropped, so a failed test leaves none behind.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `done` every 10 ms until it holds; fails after `timeout`.
+pub fn wait_for(what: &str, timeout: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Names directly under `dir`, sorted (none if it does not exist).
+pub fn entries(dir: &Path) -> Vec<String> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = read
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The secret, its Basic-auth form and the planted fixture secrets appear in no file under
+/// `dir` (for directories a [`Run`] does not scan, such as a temporary bundle mid-run).
+pub fn assert_no_secret_under(dir: &Path) {
+    let basic = BASE64.encode(format!("{KEY}:{SECRET}"));
+    for file in files_under(dir) {
+        let Ok(bytes) = std::fs::read(&file) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for needle in [SECRET, basic.as_str(), PLANTED] {
+            assert!(!text.contains(needle), "{needle} in {}", file.display());
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes, by path relative to `dir` (to check a bundle is left
+/// byte for byte as it was).
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    files_under(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).expect("read");
+            (f.strip_prefix(dir).expect("under dir").to_owned(), bytes)
+        })
+        .collect()
 }
