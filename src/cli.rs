@@ -113,6 +113,12 @@ pub struct CollectArgs {
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
 
+    /// Follow-up requests in flight at once (memberships, details, schema configs, sync
+    /// history), all through the one rate limiter (default 8, at most 64). Output is the same
+    /// whatever the value.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).
     #[arg(long, value_name = "N")]

@@ -18,7 +18,7 @@ use crate::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, Tool,
 };
 use crate::evidence::{envelope, redact, render};
-use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, FAN_OUT, Kind, Status};
+use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, Kind, Status};
 
 /// A finished run.
 #[derive(Debug)]
@@ -98,14 +98,15 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         }
     };
     info!(
-        "collecting from {} with {}, at most {} requests/s",
+        "collecting from {} with {}, at most {} requests/s, {} at once",
         config.api_url,
         config.credentials.source(),
-        config.rate
+        config.rate,
+        config.concurrency
     );
     let ctx = Ctx {
         client: &client,
-        fan_out: FAN_OUT,
+        fan_out: config.concurrency,
         window: config.window,
     };
     let mut run = Run {
@@ -310,6 +311,7 @@ impl Run<'_> {
                 api_url: self.config.api_url.to_string(),
                 rate: self.config.rate,
                 max_wait_secs: self.config.max_wait.as_secs(),
+                concurrency: self.config.concurrency,
             },
             status,
             error,

@@ -46,6 +46,15 @@ pub const DEFAULT_RATE: f64 = 4.0;
 /// The highest `--rate` accepted; far above anything Fivetran allows, low enough to stay sane.
 const MAX_RATE: f64 = 1000.0;
 
+/// Default `--concurrency`. Overlap hides latency: to keep a limiter of R requests/s busy
+/// when a request takes L seconds, about R × L requests must be in flight. At the default
+/// 4 requests/s and Fivetran's usual 0.2–1 s per request (schema configs of big databases take
+/// longer) that is 1–4; 8 leaves headroom for slow answers and is still a light load.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// The highest `--concurrency` accepted.
+const MAX_CONCURRENCY: usize = 64;
+
 /// The furthest back `--since` may reach: each connection costs one request per 7 days of
 /// window, so a quarter keeps a 3,000-connection account at 42,000 requests.
 const MAX_SINCE_DAYS: i64 = 92;
@@ -70,6 +79,8 @@ pub struct Config {
     pub artifacts: BTreeSet<Artifact>,
     /// Requests per second for the client-side limiter.
     pub rate: f64,
+    /// Follow-up requests in flight at once.
+    pub concurrency: usize,
     /// API key and secret.
     pub credentials: Credentials,
     /// Real or skipped waits.
@@ -103,6 +114,9 @@ pub enum ConfigError {
         /// Every valid name, comma-separated.
         valid: String,
     },
+    /// `--concurrency` is out of range.
+    #[error("--concurrency must be between 1 and {MAX_CONCURRENCY}, got {0}\nhint: the default is {DEFAULT_CONCURRENCY}; the rate limit, not concurrency, bounds the load on Fivetran")]
+    Concurrency(usize),
     /// `--rate` is out of range.
     #[error(
         "--rate must be a number of requests per second above 0 and at most {MAX_RATE}, got {0}\nhint: the default is {DEFAULT_RATE}; a trial account (500 requests an hour) needs 0.1"
@@ -160,6 +174,10 @@ impl Config {
             Some(path) => read_ca_cert(path)?,
             None => Vec::new(),
         };
+        let concurrency = args.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(ConfigError::Concurrency(concurrency));
+        }
         let credentials = credentials::resolve(args.credentials_file.as_deref(), env)?;
         let delays = match env(env::TEST_NO_DELAY).as_deref() {
             Some("1") => Delays::Skip,
@@ -170,6 +188,7 @@ impl Config {
             out_dir: args.out.clone(),
             artifacts,
             rate,
+            concurrency,
             credentials,
             delays,
             window,

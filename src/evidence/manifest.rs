@@ -87,6 +87,8 @@ pub struct Options {
     pub rate: f64,
     /// `--max-wait` in seconds.
     pub max_wait_secs: u64,
+    /// `--concurrency`.
+    pub concurrency: usize,
 }
 
 /// Request counters.

@@ -34,9 +34,6 @@ pub use account::AccountInfo;
 /// The key under which the collector puts its notes on an item.
 pub const NOTES_KEY: &str = "_iru";
 
-/// Follow-up requests run at once per artifact (per-user memberships, per-connection details).
-/// Four keep a 4 requests/s limiter busy at up to one second of latency per request.
-pub const FAN_OUT: usize = 4;
 
 /// One evidence file of the bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -422,7 +419,8 @@ fn fatal(error: Option<ApiError>) -> Result<Option<ApiError>, ApiError> {
     }
 }
 
-/// Lists `endpoint`, then runs `enrich` on every item, [`FAN_OUT`] at a time, in id order.
+/// Lists `endpoint`, then runs `enrich` on every item, [`Ctx::fan_out`] at a time; results
+/// come back in id order whatever the concurrency.
 async fn list_then<F, Fut>(
     ctx: &Ctx<'_>,
     endpoint: Endpoint,

@@ -500,3 +500,35 @@ fn an_unreachable_api_is_a_failed_run() {
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].starts_with("fivetran-unknown-") && entries[0].ends_with(".failed"));
 }
+
+#[test]
+fn output_is_identical_whatever_the_concurrency() {
+    let fake = server(acme());
+    let one = collect(&fake, &["--concurrency", "1"]);
+    let many = collect(&fake, &["--concurrency", "16"]);
+    one.assert_code(0);
+    many.assert_code(0);
+    for artifact in ARTIFACTS {
+        let file = format!("{artifact}.json");
+        let strip = |run: &support::Run| {
+            let mut v = run.json(&file);
+            v["collected_at"] = Value::Null;
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("window");
+                obj.remove("baseline");
+            }
+            serde_json::to_string_pretty(&v).expect("json")
+        };
+        assert_eq!(strip(&one), strip(&many), "{file} depends on --concurrency");
+    }
+    assert_eq!(one.manifest()["options"]["concurrency"], 1);
+    assert_eq!(many.manifest()["options"]["concurrency"], 16);
+    let bad = collect(&fake, &["--concurrency", "0"]);
+    bad.assert_code(2);
+    assert!(
+        bad.stderr
+            .contains("--concurrency must be between 1 and 64"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -1149,6 +1149,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         out_dir: out.to_owned(),
         artifacts: parse_resources(None).expect("all"),
         rate: 1000.0,
+        concurrency: iru_fivetran::config::DEFAULT_CONCURRENCY,
         credentials: credentials::resolve(None, &env).expect("credentials"),
         delays: Delays::Skip,
         window: Window {
