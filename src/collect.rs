@@ -242,7 +242,7 @@ impl Run<'_> {
             (reason, _) => warn!(
                 "{}: {} with {count} item(s): {}",
                 artifact.name(),
-                status_word(status),
+                status.name(),
                 reason.as_deref().unwrap_or("no reason given")
             ),
         }
@@ -320,16 +320,6 @@ impl Run<'_> {
             endpoints: EndpointEntry::from_stats(stats),
             not_available_from_api: manifest::limitations(),
         }
-    }
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Complete => "complete",
-        Status::Partial => "partial",
-        Status::Forbidden => "forbidden",
-        Status::Failed => "failed",
-        Status::Unavailable => "unavailable",
     }
 }
 

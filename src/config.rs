@@ -115,7 +115,9 @@ pub enum ConfigError {
         valid: String,
     },
     /// `--concurrency` is out of range.
-    #[error("--concurrency must be between 1 and {MAX_CONCURRENCY}, got {0}\nhint: the default is {DEFAULT_CONCURRENCY}; the rate limit, not concurrency, bounds the load on Fivetran")]
+    #[error(
+        "--concurrency must be between 1 and {MAX_CONCURRENCY}, got {0}\nhint: the default is {DEFAULT_CONCURRENCY}; the rate limit, not concurrency, bounds the load on Fivetran"
+    )]
     Concurrency(usize),
     /// `--rate` is out of range.
     #[error(

@@ -55,18 +55,8 @@ impl Sources {
         artifacts
             .iter()
             .filter(|&&a| !self.status(a).is_whole())
-            .map(|&a| format!("{} ({})", a.name(), status_name(self.status(a))))
+            .map(|&a| format!("{} ({})", a.name(), self.status(a).name()))
             .collect()
-    }
-}
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Complete => "complete",
-        Status::Partial => "partial",
-        Status::Forbidden => "forbidden",
-        Status::Failed => "failed",
-        Status::Unavailable => "unavailable",
     }
 }
 

@@ -34,7 +34,6 @@ pub use account::AccountInfo;
 /// The key under which the collector puts its notes on an item.
 pub const NOTES_KEY: &str = "_iru";
 
-
 /// One evidence file of the bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Artifact {
@@ -222,6 +221,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as it is written in the bundle.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::Partial => "partial",
+            Status::Forbidden => "forbidden",
+            Status::Failed => "failed",
+            Status::Unavailable => "unavailable",
+        }
+    }
+
     /// Whether the artifact holds all there is to hold (complete, or nothing exists).
     pub fn is_whole(self) -> bool {
         matches!(self, Status::Complete | Status::Unavailable)

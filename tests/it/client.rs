@@ -2,39 +2,16 @@
 
 use std::time::{Duration, Instant};
 
-use iru_fivetran::client::{Client, Options, retry::Policy};
-use iru_fivetran::config::{Delays, parse_api_url};
-use iru_fivetran::credentials;
+use iru_fivetran::client::{Client, MAX_BODY_BYTES};
 use iru_fivetran::endpoints::{GROUPS, ROLES, USERS, WEBHOOKS};
 use iru_fivetran::fake::{FakeServer, Fault, Transport};
 use iru_fivetran::paginate;
 
-use crate::support::{KEY, SECRET, acme, server};
+use crate::support::{self, acme, server};
 
 fn client(fake: &FakeServer, rate: f64) -> Client {
-    let creds = credentials::resolve(None, &|k: &str| match k {
-        "FIVETRAN_API_KEY" => Some(KEY.to_owned()),
-        "FIVETRAN_API_SECRET" => Some(SECRET.to_owned()),
-        _ => None,
-    })
-    .expect("credentials");
-    let options = Options {
-        api_url: parse_api_url(&fake.api_url()).expect("url"),
-        rate,
-        delays: Delays::Skip,
-        policy: Policy::default(),
-        timeout: Duration::from_millis(500),
-        max_body: iru_fivetran::client::MAX_BODY_BYTES,
-        extra_roots: Vec::new(),
-    };
-    Client::new(&options, &creds).expect("client")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
+    let timeout = Duration::from_millis(500);
+    support::client_for(&fake.api_url(), rate, timeout, MAX_BODY_BYTES, 6)
 }
 
 #[test]
@@ -43,7 +20,7 @@ fn the_limiter_admits_every_attempt_retries_included() {
     fake.inject(Fault::status("/v1/users", 429, "TooManyRequests", "x").header("Retry-After", "1"));
     fake.inject(Fault::status("/v1/users", 503, "Unavailable", "x").times(2));
     let client = client(&fake, 1000.0);
-    let listed = runtime().block_on(paginate::list_all(&client, USERS, "/users", "id"));
+    let listed = support::runtime().block_on(paginate::list_all(&client, USERS, "/users", "id"));
     assert!(listed.drained());
     assert_eq!(listed.items.len(), 8);
     let attempts = fake.requests().len() as u64;
@@ -59,7 +36,7 @@ fn the_rate_binds() {
     // 20 requests/s with a burst of 20: 40 requests cannot take less than one second.
     let fake = server(acme());
     let client = client(&fake, 20.0);
-    let rt = runtime();
+    let rt = support::runtime();
     let start = Instant::now();
     for _ in 0..40 {
         let page = rt.block_on(client.get_page(ROLES, "/roles", &[], None));
@@ -78,7 +55,7 @@ fn a_cursor_that_never_ends_is_cut_at_the_page_cap() {
     let client = client(&fake, 1000.0);
     // Every page of roles has a fresh cursor: the server pages two items at a time and the
     // list has 17 items (9 pages), so a cap of 5 pages stops it.
-    let listed = runtime().block_on(paginate::list_all_capped(
+    let listed = support::runtime().block_on(paginate::list_all_capped(
         &client,
         ROLES,
         "/roles",
@@ -104,7 +81,7 @@ fn resets_cut_bodies_and_timeouts_are_retried() {
     ));
     fake.inject(Fault::transport("/v1/webhooks", stall, "{}"));
     let client = client(&fake, 1000.0);
-    let rt = runtime();
+    let rt = support::runtime();
     for (endpoint, path) in [
         (ROLES, "/roles"),
         (GROUPS, "/groups"),
@@ -123,7 +100,7 @@ fn transport_failures_that_persist_name_the_cause() {
     let fake = server(acme());
     fake.inject(Fault::transport("/v1/roles", Transport::Reset, "").times(100));
     let client = client(&fake, 1000.0);
-    let listed = runtime().block_on(paginate::list_all(&client, ROLES, "/roles", "name"));
+    let listed = support::runtime().block_on(paginate::list_all(&client, ROLES, "/roles", "name"));
     let error = listed.error.expect("failed").to_string();
     assert!(
         error.contains("GET /v1/roles failed after 6 attempt(s)"),

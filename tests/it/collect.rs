@@ -366,6 +366,18 @@ fn requests_are_gets_with_the_right_headers_and_counted_exactly() {
     }
 }
 
+/// An artifact's text without what differs between runs by design: when it was collected, the
+/// sync-history window (which ends when the run starts), the baseline it was compared with.
+fn timeless(run: &support::Run, file: &str) -> String {
+    let mut v = run.json(file);
+    v["collected_at"] = Value::Null;
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("window");
+        obj.remove("baseline");
+    }
+    serde_json::to_string_pretty(&v).expect("json")
+}
+
 #[test]
 fn two_runs_over_the_same_data_give_identical_files_but_for_times() {
     let fake = server(acme());
@@ -375,18 +387,11 @@ fn two_runs_over_the_same_data_give_identical_files_but_for_times() {
     second.assert_code(0);
     for artifact in ARTIFACTS {
         let file = format!("{artifact}.json");
-        let strip = |run: &support::Run| {
-            let mut v = run.json(&file);
-            // Times differ between runs by design: when it was collected, and the sync-history
-            // window, which ends when the run starts.
-            v["collected_at"] = Value::Null;
-            if let Some(obj) = v.as_object_mut() {
-                obj.remove("window");
-                obj.remove("baseline");
-            }
-            serde_json::to_string_pretty(&v).expect("json")
-        };
-        assert_eq!(strip(&first), strip(&second), "{file} differs between runs");
+        assert_eq!(
+            timeless(&first, &file),
+            timeless(&second, &file),
+            "{file} differs between runs"
+        );
     }
 }
 
@@ -510,16 +515,11 @@ fn output_is_identical_whatever_the_concurrency() {
     many.assert_code(0);
     for artifact in ARTIFACTS {
         let file = format!("{artifact}.json");
-        let strip = |run: &support::Run| {
-            let mut v = run.json(&file);
-            v["collected_at"] = Value::Null;
-            if let Some(obj) = v.as_object_mut() {
-                obj.remove("window");
-                obj.remove("baseline");
-            }
-            serde_json::to_string_pretty(&v).expect("json")
-        };
-        assert_eq!(strip(&one), strip(&many), "{file} depends on --concurrency");
+        assert_eq!(
+            timeless(&one, &file),
+            timeless(&many, &file),
+            "{file} depends on --concurrency"
+        );
     }
     assert_eq!(one.manifest()["options"]["concurrency"], 1);
     assert_eq!(many.manifest()["options"]["concurrency"], 16);

@@ -3,16 +3,7 @@
 use iru_fivetran::fake::{Fault, encode_cursor};
 use serde_json::Value;
 
-use crate::support::{KEY, acme, collect, run, server};
-
-fn artifact<'a>(manifest: &'a Value, name: &str) -> &'a Value {
-    manifest["artifacts"]
-        .as_array()
-        .expect("artifacts")
-        .iter()
-        .find(|a| a["resource"] == name)
-        .unwrap_or_else(|| panic!("{name} in manifest"))
-}
+use crate::support::{self, KEY, acme, collect, run, server};
 
 #[test]
 fn rate_limited_requests_wait_for_retry_after_then_succeed() {
@@ -49,7 +40,10 @@ fn rate_limited_requests_wait_for_retry_after_then_succeed() {
     let manifest = run.manifest();
     assert_eq!(manifest["requests"]["rate_limited"], 3);
     assert!(manifest["requests"]["waited_ms"].as_u64().expect("ms") >= 84_000);
-    assert_eq!(artifact(&manifest, "users")["status"], "complete");
+    assert_eq!(
+        support::manifest_artifact(&manifest, "users")["status"],
+        "complete"
+    );
 }
 
 #[test]
@@ -154,7 +148,11 @@ fn server_errors_are_retried_then_succeed() {
         run.stderr
     );
     for name in ["groups", "webhooks", "proxy_agents", "private_links"] {
-        assert_eq!(artifact(&manifest, name)["status"], "complete", "{name}");
+        assert_eq!(
+            support::manifest_artifact(&manifest, name)["status"],
+            "complete",
+            "{name}"
+        );
     }
 }
 
@@ -166,7 +164,7 @@ fn a_list_that_keeps_failing_makes_a_partial_bundle() {
     run.assert_code(3);
     let manifest = run.manifest();
     assert_eq!(manifest["status"], "partial");
-    let webhooks = artifact(&manifest, "webhooks");
+    let webhooks = support::manifest_artifact(&manifest, "webhooks");
     assert_eq!(webhooks["status"], "failed");
     let reason = webhooks["reason"].as_str().expect("reason");
     assert!(
@@ -174,7 +172,10 @@ fn a_list_that_keeps_failing_makes_a_partial_bundle() {
         "{reason}"
     );
     assert_eq!(run.json("webhooks.json")["status"], "failed");
-    assert_eq!(artifact(&manifest, "users")["status"], "complete");
+    assert_eq!(
+        support::manifest_artifact(&manifest, "users")["status"],
+        "complete"
+    );
     let attempts = fake
         .requests()
         .iter()
@@ -218,8 +219,14 @@ fn forbidden_list_is_recorded_and_the_run_goes_on() {
     assert!(teams["reason"].as_str().expect("reason").contains(message));
     let manifest = run.manifest();
     assert_eq!(manifest["status"], "partial");
-    assert_eq!(artifact(&manifest, "teams")["status"], "forbidden");
-    assert_eq!(artifact(&manifest, "connections")["status"], "complete");
+    assert_eq!(
+        support::manifest_artifact(&manifest, "teams")["status"],
+        "forbidden"
+    );
+    assert_eq!(
+        support::manifest_artifact(&manifest, "connections")["status"],
+        "complete"
+    );
     assert!(run.stderr.contains("teams: forbidden"), "{}", run.stderr);
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use iru_fivetran::client::{ApiError, Client, MAX_BODY_BYTES, Options, retry::Policy};
+use iru_fivetran::client::{ApiError, Client, MAX_BODY_BYTES};
 use iru_fivetran::config::{Config, Delays, parse_api_url, parse_resources};
 use iru_fivetran::endpoints::ROLES;
 use iru_fivetran::evidence::manifest::RunStatus;
@@ -25,19 +25,10 @@ use iru_fivetran::resources::Window;
 use iru_fivetran::{collect, credentials, paginate, verify};
 use serde_json::{Value, json};
 
-use crate::support::{self, KEY, SECRET, acme, server};
+use crate::support::{self, acme, server};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-fn artifact<'a>(manifest: &'a Value, name: &str) -> &'a Value {
-    manifest["artifacts"]
-        .as_array()
-        .expect("artifacts")
-        .iter()
-        .find(|a| a["resource"] == name)
-        .unwrap_or_else(|| panic!("{name} in manifest"))
-}
 
 fn requests_to(fake: &FakeServer, path: &str) -> usize {
     fake.requests().iter().filter(|r| r.path == path).count()
@@ -47,42 +38,9 @@ fn reason(envelope: &Value) -> &str {
     envelope["reason"].as_str().expect("a reason")
 }
 
-fn env(name: &str) -> Option<String> {
-    match name {
-        "FIVETRAN_API_KEY" => Some(KEY.to_owned()),
-        "FIVETRAN_API_SECRET" => Some(SECRET.to_owned()),
-        _ => None,
-    }
-}
-
-/// A client for `url` with a short timeout and `max_body`, waits skipped.
-fn client_for(url: &str, timeout: Duration, max_body: u64, max_attempts: u32) -> Client {
-    let creds = credentials::resolve(None, &env).expect("credentials");
-    let options = Options {
-        api_url: parse_api_url(url).expect("url"),
-        rate: 1000.0,
-        delays: Delays::Skip,
-        policy: Policy {
-            max_attempts,
-            ..Policy::default()
-        },
-        timeout,
-        max_body,
-        extra_roots: Vec::new(),
-    };
-    Client::new(&options, &creds).expect("client")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// Reads roles to the end (or to the error).
 fn list_roles(client: &Client) -> paginate::Listed {
-    runtime().block_on(paginate::list_all(client, ROLES, "/roles", "name"))
+    support::runtime().block_on(paginate::list_all(client, ROLES, "/roles", "name"))
 }
 
 /// A loopback listener that runs `script` on each accepted connection, in its own thread, for
@@ -237,7 +195,10 @@ fn a_long_429_burst_exhausts_the_attempts_and_fails_that_artifact() {
         "complete",
         "the run goes on"
     );
-    assert_eq!(artifact(&run.manifest(), "roles")["status"], "failed");
+    assert_eq!(
+        support::manifest_artifact(&run.manifest(), "roles")["status"],
+        "failed"
+    );
 }
 
 #[test]
@@ -327,7 +288,13 @@ fn each_5xx_is_retried_and_a_lasting_one_fails_after_six_attempts() {
     for status in [500u16, 502, 503, 504] {
         let fake = server(acme());
         fake.inject(Fault::status("/v1/roles", status, "Err", "passing").times(5));
-        let client = client_for(&fake.api_url(), Duration::from_secs(5), MAX_BODY_BYTES, 6);
+        let client = support::client_for(
+            &fake.api_url(),
+            1000.0,
+            Duration::from_secs(5),
+            MAX_BODY_BYTES,
+            6,
+        );
         let listed = list_roles(&client);
         assert!(listed.drained(), "{status}: {:?}", listed.error);
         assert_eq!(listed.items.len(), 17, "{status}");
@@ -335,7 +302,13 @@ fn each_5xx_is_retried_and_a_lasting_one_fails_after_six_attempts() {
 
         let fake = server(acme());
         fake.inject(Fault::status("/v1/roles", status, "Err", "lasting").times(100));
-        let client = client_for(&fake.api_url(), Duration::from_secs(5), MAX_BODY_BYTES, 6);
+        let client = support::client_for(
+            &fake.api_url(),
+            1000.0,
+            Duration::from_secs(5),
+            MAX_BODY_BYTES,
+            6,
+        );
         let error = list_roles(&client).error.expect("fails").to_string();
         assert_eq!(
             error,
@@ -346,7 +319,13 @@ fn each_5xx_is_retried_and_a_lasting_one_fails_after_six_attempts() {
     // Any other status is final at once.
     let fake = server(acme());
     fake.inject(Fault::status("/v1/roles", 501, "NotImplemented", "no").times(100));
-    let client = client_for(&fake.api_url(), Duration::from_secs(5), MAX_BODY_BYTES, 6);
+    let client = support::client_for(
+        &fake.api_url(),
+        1000.0,
+        Duration::from_secs(5),
+        MAX_BODY_BYTES,
+        6,
+    );
     let error = list_roles(&client).error.expect("fails").to_string();
     assert!(
         error.contains("HTTP 501") && error.contains("after 1 attempt(s)"),
@@ -388,7 +367,11 @@ fn empty_html_and_non_json_bodies_are_retried_and_named() {
     let manifest = run.manifest();
     assert_eq!(manifest["requests"]["retries"], 5);
     for name in ["roles", "groups", "webhooks", "system_keys", "proxy_agents"] {
-        assert_eq!(artifact(&manifest, name)["status"], "complete", "{name}");
+        assert_eq!(
+            support::manifest_artifact(&manifest, name)["status"],
+            "complete",
+            "{name}"
+        );
     }
 }
 
@@ -436,7 +419,7 @@ fn a_reset_before_the_headers_or_in_the_body_is_retried() {
         }
         _ => answer_roles(stream),
     });
-    let client = client_for(&raw.url, Duration::from_secs(5), MAX_BODY_BYTES, 6);
+    let client = support::client_for(&raw.url, 1000.0, Duration::from_secs(5), MAX_BODY_BYTES, 6);
     let listed = list_roles(&client);
     assert!(listed.drained(), "{:?}", listed.error);
     assert_eq!(listed.items, [json!({"name": "Account Reviewer"})]);
@@ -445,7 +428,7 @@ fn a_reset_before_the_headers_or_in_the_body_is_retried() {
 
     // Resets that do not stop: the request fails after its attempts, naming the cause.
     let raw = Raw::start(|_, stream| await_request(&stream));
-    let client = client_for(&raw.url, Duration::from_secs(5), MAX_BODY_BYTES, 3);
+    let client = support::client_for(&raw.url, 1000.0, Duration::from_secs(5), MAX_BODY_BYTES, 3);
     let error = list_roles(&client).error.expect("fails");
     let text = error.to_string();
     assert!(
@@ -464,7 +447,7 @@ fn a_reset_before_the_headers_or_in_the_body_is_retried() {
 fn a_server_that_accepts_and_never_answers_is_timed_out_each_attempt() {
     let raw = Raw::start(|_, stream| hold(stream));
     let timeout = Duration::from_millis(300);
-    let client = client_for(&raw.url, timeout, MAX_BODY_BYTES, 3);
+    let client = support::client_for(&raw.url, 1000.0, timeout, MAX_BODY_BYTES, 3);
     let start = Instant::now();
     let error = list_roles(&client).error.expect("fails");
     let elapsed = start.elapsed();
@@ -668,7 +651,7 @@ fn a_body_over_the_cap_is_not_read_past_it_nor_retried() {
         "x".repeat(2 << 20)
     );
     fake.inject(Fault::status("/v1/roles", 200, "", "").body(&body));
-    let client = client_for(&fake.api_url(), Duration::from_secs(5), CAP, 6);
+    let client = support::client_for(&fake.api_url(), 1000.0, Duration::from_secs(5), CAP, 6);
     let error = list_roles(&client).error.expect("refused");
     assert!(matches!(error, ApiError::TooLarge { limit: CAP, .. }));
     assert_eq!(error.to_string(), too_large);
@@ -682,7 +665,7 @@ fn a_body_over_the_cap_is_not_read_past_it_nor_retried() {
         let _ = stream.write_all(head.as_bytes());
         hold(stream);
     });
-    let client = client_for(&raw.url, Duration::from_secs(20), CAP, 6);
+    let client = support::client_for(&raw.url, 1000.0, Duration::from_secs(20), CAP, 6);
     let start = Instant::now();
     let error = list_roles(&client).error.expect("refused");
     assert_eq!(error.to_string(), too_large);
@@ -711,7 +694,7 @@ fn a_body_over_the_cap_is_not_read_past_it_nor_retried() {
         }
         let _ = done_tx.send(());
     });
-    let client = client_for(&raw.url, Duration::from_secs(20), CAP, 6);
+    let client = support::client_for(&raw.url, 1000.0, Duration::from_secs(20), CAP, 6);
     let error = list_roles(&client).error.expect("refused");
     assert_eq!(error.to_string(), too_large);
     done_rx
@@ -791,8 +774,8 @@ fn a_value_nested_near_the_parser_limit_never_makes_an_unreadable_bundle() {
     );
     let run = support::collect(&fake, &["--resources", "audit_coverage"]);
     let manifest = run.manifest();
-    let destinations = artifact(&manifest, "destinations")["status"].clone();
-    let coverage = artifact(&manifest, "audit_coverage")["reason"].clone();
+    let destinations = support::manifest_artifact(&manifest, "destinations")["status"].clone();
+    let coverage = support::manifest_artifact(&manifest, "audit_coverage")["reason"].clone();
     assert!(
         !(destinations == "complete"
             && coverage
@@ -810,7 +793,13 @@ fn an_enormous_string_within_the_cap_is_kept_whole() {
     account.roles[0]["description"] = json!("a".repeat(20_000_000));
     let name = account.roles[0]["name"].clone();
     let fake = server(account);
-    let client = client_for(&fake.api_url(), Duration::from_secs(20), MAX_BODY_BYTES, 6);
+    let client = support::client_for(
+        &fake.api_url(),
+        1000.0,
+        Duration::from_secs(20),
+        MAX_BODY_BYTES,
+        6,
+    );
     let listed = list_roles(&client);
     assert!(listed.drained(), "{:?}", listed.error);
     let role = listed
@@ -837,7 +826,7 @@ fn an_enormous_string_within_the_cap_is_kept_whole() {
         .expect("role");
     assert_eq!(role["description"].as_str().map(str::len), Some(2_000_000));
     assert!(
-        artifact(&run.manifest(), "roles")["bytes"]
+        support::manifest_artifact(&run.manifest(), "roles")["bytes"]
             .as_u64()
             .expect("bytes")
             > 2_000_000
@@ -993,7 +982,7 @@ fn unique_keys(items: &[Value], key: &str, what: &str) -> Result<BTreeSet<String
 fn check_run(bundle: &Bundle, clean: &Bundle, expected: &Expected) -> Result<RunStatus, String> {
     let mut whole = true;
     for (name, envelope) in &bundle.files {
-        let entry = artifact(&bundle.manifest, name);
+        let entry = support::manifest_artifact(&bundle.manifest, name);
         let status = envelope["status"].as_str().ok_or("no status")?;
         let items = envelope["items"].as_array().ok_or("no items")?;
         if entry["status"] != status {
@@ -1150,7 +1139,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         artifacts: parse_resources(None).expect("all"),
         rate: 1000.0,
         concurrency: iru_fivetran::config::DEFAULT_CONCURRENCY,
-        credentials: credentials::resolve(None, &env).expect("credentials"),
+        credentials: credentials::resolve(None, &support::test_env).expect("credentials"),
         delays: Delays::Skip,
         window: Window {
             start: now - jiff::SignedDuration::from_hours(24),
@@ -1267,7 +1256,7 @@ fn under_a_random_mix_of_faults_a_run_is_complete_or_says_what_is_missing() {
     let out = tempfile::tempdir().expect("temp dir");
     let fake = server(account.clone());
     let clean = run_in_process(
-        &runtime(),
+        &support::runtime(),
         &fake,
         &out.path().join("clean"),
         Duration::from_secs(900),
@@ -1287,7 +1276,7 @@ fn under_a_random_mix_of_faults_a_run_is_complete_or_says_what_is_missing() {
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
-                let rt = runtime();
+                let rt = support::runtime();
                 loop {
                     let seed = next.fetch_add(1, Ordering::SeqCst);
                     if seed >= SEEDS || (seed >= MIN_SEEDS && started.elapsed() >= TIME) {

@@ -437,3 +437,55 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
         })
         .collect()
 }
+
+/// The test credentials as an environment lookup (for in-process runs and clients).
+pub fn test_env(name: &str) -> Option<String> {
+    match name {
+        "FIVETRAN_API_KEY" => Some(KEY.to_owned()),
+        "FIVETRAN_API_SECRET" => Some(SECRET.to_owned()),
+        _ => None,
+    }
+}
+
+/// A current-thread runtime for library-level tests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A client for `url` with the given rate, timeout, body cap and attempts; waits skipped.
+pub fn client_for(
+    url: &str,
+    rate: f64,
+    timeout: std::time::Duration,
+    max_body: u64,
+    max_attempts: u32,
+) -> iru_fivetran::client::Client {
+    use iru_fivetran::client::{Client, Options, retry::Policy};
+    let creds = iru_fivetran::credentials::resolve(None, &test_env).expect("credentials");
+    let options = Options {
+        api_url: iru_fivetran::config::parse_api_url(url).expect("url"),
+        rate,
+        delays: iru_fivetran::config::Delays::Skip,
+        policy: Policy {
+            max_attempts,
+            ..Policy::default()
+        },
+        timeout,
+        max_body,
+        extra_roots: Vec::new(),
+    };
+    Client::new(&options, &creds).expect("client")
+}
+
+/// An artifact's entry in a manifest.
+pub fn manifest_artifact<'a>(manifest: &'a Value, name: &str) -> &'a Value {
+    manifest["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|a| a["resource"] == name)
+        .unwrap_or_else(|| panic!("{name} in manifest"))
+}
