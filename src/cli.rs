@@ -113,6 +113,16 @@ pub struct CollectArgs {
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
 
+    /// Share of Fivetran's hourly quota the run never touches, left to other tools: a number of
+    /// requests, or a percentage of the quota such as `20%` (the default).
+    #[arg(long, value_name = "N|P%", default_value = "20%")]
+    pub reserve: String,
+
+    /// At the reserve: `slow` waits for this run's own requests to leave the rolling hour;
+    /// `stop` ends the remaining artifacts as partial with the reason.
+    #[arg(long, value_enum, default_value_t = OnQuota::Slow)]
+    pub on_quota: OnQuota,
+
     /// Follow-up requests in flight at once (memberships, details, schema configs, sync
     /// history), all through the one rate limiter (default 8, at most 64). Output is the same
     /// whatever the value.
@@ -143,6 +153,15 @@ pub struct LogArgs {
     /// Format of the log lines on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// What `collect` does when the hourly quota reaches the reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnQuota {
+    /// Slow to the pace the rolling hour frees.
+    Slow,
+    /// End the remaining artifacts as partial.
+    Stop,
 }
 
 /// How log lines are written.

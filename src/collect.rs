@@ -89,6 +89,8 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         timeout: client::REQUEST_TIMEOUT,
         max_body: client::MAX_BODY_BYTES,
         extra_roots: config.extra_roots.clone(),
+        reserve: config.reserve,
+        on_quota: config.on_quota,
     };
     let client = match Client::new(&options, &config.credentials) {
         Ok(c) => c,
@@ -129,6 +131,7 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         "fivetran-{}-{stamp}",
         file_name_safe(run.account.account_id.as_deref())
     );
+    announce_quota(&client, config, run.account.account_id.as_deref());
     if let Err(e) = run.write(&mut bundle, Artifact::Account, account) {
         bundle.discard();
         return Err(e.into());
@@ -210,6 +213,56 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         bundle: path,
         status,
     })
+}
+
+/// Says, before the run starts in earnest, how much of the hourly quota is left, the reserve
+/// kept for other tools, and how many requests the run will need: as many as the previous run
+/// of the same account under `--out` made, the best estimate there is before the lists are read.
+fn announce_quota(client: &Client, config: &Config, account_id: Option<&str>) {
+    let stats = client.stats().snapshot();
+    let reserve = client.reserve_requests();
+    let left = stats.lowest_remaining.map_or_else(
+        || "not reported".to_owned(),
+        |r| format!("{r} of {}", stats.quota.unwrap_or(client::quota::ASSUMED_QUOTA)),
+    );
+    let estimate = previous_run_requests(&config.out_dir, account_id).map_or_else(
+        || "no earlier bundle of this account here to estimate the run's requests from".to_owned(),
+        |(bundle, n)| format!("the last run ({bundle}) needed {n} requests"),
+    );
+    info!("hourly quota left: {left}; reserve kept for other tools: {reserve}; {estimate}");
+    if let (Some(left), Some((_, needed))) = (
+        stats.lowest_remaining,
+        previous_run_requests(&config.out_dir, account_id),
+    ) && needed > left.saturating_sub(reserve)
+    {
+        warn!(
+            "this run may need more requests ({needed}) than the quota holds above the reserve ({}): it will {}",
+            left.saturating_sub(reserve),
+            match config.on_quota {
+                client::quota::OnQuota::Slow => "slow down at the reserve",
+                client::quota::OnQuota::Stop => "stop the remaining artifacts at the reserve",
+            }
+        );
+    }
+}
+
+/// The newest earlier bundle of the account under `out_dir` and its `requests.total`, read
+/// without verification (an estimate only). Looks at 10,000 entries at most.
+fn previous_run_requests(out_dir: &std::path::Path, account_id: Option<&str>) -> Option<(String, u64)> {
+    let prefix = format!("fivetran-{}-", file_name_safe(account_id));
+    let newest = std::fs::read_dir(out_dir)
+        .ok()?
+        .take(10_000)
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&prefix) && !n.ends_with(".failed"))
+        .max()?;
+    let path = out_dir.join(&newest).join(manifest::FILE_NAME);
+    if std::fs::metadata(&path).ok()?.len() > 16 * 1024 * 1024 {
+        return None;
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let total = manifest.pointer("/requests/total")?.as_u64()?;
+    Some((newest, total))
 }
 
 /// State of one run, for the manifest.
@@ -312,6 +365,14 @@ impl Run<'_> {
                 rate: self.config.rate,
                 max_wait_secs: self.config.max_wait.as_secs(),
                 concurrency: self.config.concurrency,
+                reserve: match self.config.reserve {
+                    client::quota::Reserve::Requests(n) => n.to_string(),
+                    client::quota::Reserve::Percent(p) => format!("{p}%"),
+                },
+                on_quota: match self.config.on_quota {
+                    client::quota::OnQuota::Slow => "slow",
+                    client::quota::OnQuota::Stop => "stop",
+                },
             },
             status,
             error,

@@ -13,6 +13,7 @@ use url::{Host, Url};
 
 use crate::cli::CollectArgs;
 use crate::credentials::{self, Credentials, CredentialsError};
+use crate::client::quota::{OnQuota, Reserve};
 use crate::resources::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
@@ -93,6 +94,10 @@ pub struct Config {
     pub max_wait: std::time::Duration,
     /// Certificates from `--ca-cert`.
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// `--reserve`.
+    pub reserve: Reserve,
+    /// `--on-quota`.
+    pub on_quota: OnQuota,
 }
 
 /// A problem with flags, environment or credentials (exit code 2).
@@ -134,6 +139,9 @@ pub enum ConfigError {
         /// What is wrong.
         problem: String,
     },
+    /// `--reserve` is not a number of requests or a percentage.
+    #[error("--reserve {0:?} is not a number of requests or a percentage\nhint: use e.g. 4000 or 20% (at most 90%)")]
+    Reserve(String),
     /// `--max-wait` is not a duration.
     #[error(
         "--max-wait {0:?} is not a duration\nhint: use seconds, minutes or hours, such as 90s, 15m or 2h (at most 24h)"
@@ -172,6 +180,11 @@ impl Config {
             return Err(ConfigError::Rate(rate));
         }
         let max_wait = parse_max_wait(&args.max_wait)?;
+        let reserve = parse_reserve(&args.reserve)?;
+        let on_quota = match args.on_quota {
+            crate::cli::OnQuota::Slow => OnQuota::Slow,
+            crate::cli::OnQuota::Stop => OnQuota::Stop,
+        };
         let extra_roots = match &args.ca_cert {
             Some(path) => read_ca_cert(path)?,
             None => Vec::new(),
@@ -197,7 +210,26 @@ impl Config {
             baseline: args.baseline.clone(),
             max_wait,
             extra_roots,
+            reserve,
+            on_quota,
         })
+    }
+}
+
+/// Parses `--reserve`: a number of requests, or a percentage of the quota (at most 90%).
+pub fn parse_reserve(raw: &str) -> Result<Reserve, ConfigError> {
+    let bad = || ConfigError::Reserve(raw.escape_debug().to_string());
+    let text = raw.trim();
+    match text.strip_suffix('%') {
+        Some(p) => {
+            let p: f64 = p.trim().parse().map_err(|_| bad())?;
+            if (0.0..=90.0).contains(&p) {
+                Ok(Reserve::Percent(p))
+            } else {
+                Err(bad())
+            }
+        }
+        None => text.parse().map(Reserve::Requests).map_err(|_| bad()),
     }
 }
 
@@ -472,6 +504,17 @@ mod tests {
         assert_eq!(secs("0s"), 0);
         for bad in ["", "15", "15x", "25h", "-1m", "99999999999999999999h"] {
             let err = parse_max_wait(bad).expect_err(bad).to_string();
+            assert!(err.contains("hint:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn reserve_is_requests_or_a_percentage() {
+        assert_eq!(parse_reserve("20%").expect("p"), Reserve::Percent(20.0));
+        assert_eq!(parse_reserve(" 4000 ").expect("n"), Reserve::Requests(4000));
+        assert_eq!(parse_reserve("0").expect("n"), Reserve::Requests(0));
+        for bad in ["", "x", "95%", "-1", "-5%", "20 %%"] {
+            let err = parse_reserve(bad).expect_err(bad).to_string();
             assert!(err.contains("hint:"), "{err}");
         }
     }

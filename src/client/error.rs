@@ -85,6 +85,20 @@ pub enum ApiError {
         /// The answer that would have been retried.
         last: Box<ApiError>,
     },
+    /// Sending would take Fivetran's hourly quota below the reserve left to other tools.
+    #[error(
+        "GET /v1{path} not sent: the hourly quota left (about {remaining} requests) is at the reserve of {reserve} kept for other tools, and {why} (lower --reserve, or run later)"
+    )]
+    QuotaReserve {
+        /// Where.
+        path: String,
+        /// Why waiting does not help.
+        why: &'static str,
+        /// The estimated remaining quota.
+        remaining: u64,
+        /// The reserve in requests.
+        reserve: u64,
+    },
     /// A list whose cursors loop or never end.
     #[error("GET /v1{path}: {message}")]
     Pagination {

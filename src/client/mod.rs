@@ -5,13 +5,14 @@
 //! into `serde_json::Value` so fields Fivetran adds later survive into the evidence.
 
 pub mod error;
+pub mod quota;
 pub mod retry;
 mod stats;
 
 use std::num::NonZeroU32;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt as _;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -56,6 +57,10 @@ pub struct Options {
     pub max_body: u64,
     /// Certificates trusted besides the system's (`--ca-cert`), for proxies that re-sign TLS.
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// The share of the hourly quota left to other tools (`--reserve`).
+    pub reserve: quota::Reserve,
+    /// What to do at the reserve (`--on-quota`).
+    pub on_quota: quota::OnQuota,
 }
 
 /// One page of a list.
@@ -78,6 +83,12 @@ pub struct Client {
     /// are skipped in tests), against [`Policy::max_wait`].
     waited_ms: AtomicU64,
     max_body: u64,
+    quota: quota::Quota,
+    /// Held by the one request that waits for the quota; the others queue behind it.
+    quota_turn: tokio::sync::Mutex<()>,
+    /// Time skipped instead of waited (tests): added to the clock the quota book reads, so
+    /// that a skipped wait still lets requests leave the rolling hour.
+    skipped: Mutex<Duration>,
     /// Set by the first 401: every later request fails at once without being sent.
     halted: OnceLock<ApiError>,
     policy: Policy,
@@ -119,6 +130,9 @@ impl Client {
             permits: AtomicU64::new(0),
             waited_ms: AtomicU64::new(0),
             max_body: options.max_body,
+            quota: quota::Quota::new(options.reserve, options.on_quota),
+            quota_turn: tokio::sync::Mutex::new(()),
+            skipped: Mutex::new(Duration::ZERO),
             halted: OnceLock::new(),
             policy: options.policy,
             delays: options.delays,
@@ -129,6 +143,11 @@ impl Client {
     /// Counters so far.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The quota reserve in requests, for the quota reported so far.
+    pub fn reserve_requests(&self) -> u64 {
+        self.quota.reserve_requests()
     }
 
     /// How many times the rate limiter let an attempt through (equals attempts made).
@@ -191,7 +210,10 @@ impl Client {
             if let Some(refused) = self.halted.get() {
                 return Err(refused.clone());
             }
+            let queued = Instant::now();
             self.limiter.until_ready().await;
+            self.stats.record_limiter_wait(queued.elapsed());
+            self.book_send(path).await?;
             self.permits.fetch_add(1, Ordering::Relaxed);
             attempts += 1;
             self.stats.record_attempt(endpoint.template);
@@ -256,7 +278,72 @@ impl Client {
     async fn sleep(&self, wait: Duration) {
         match self.delays {
             Delays::Real => tokio::time::sleep(wait).await,
-            Delays::Skip => tokio::task::yield_now().await,
+            Delays::Skip => {
+                *self.skipped.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += wait;
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
+    /// The clock the quota book reads: real time, plus any time skipped in tests.
+    fn now(&self) -> Instant {
+        Instant::now() + *self.skipped.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Why a request at the reserve is not sent, when the gate said stop.
+    fn why_stop(&self) -> &'static str {
+        match self.quota.on_quota() {
+            quota::OnQuota::Stop => "--on-quota stop ends the request here",
+            quota::OnQuota::Slow => {
+                "none of this run's requests of the last hour is left to free quota by leaving it"
+            }
+        }
+    }
+
+    /// Books the request against the hourly quota, holding it back while sending it would
+    /// take the quota below the reserve (see [`quota`]); fails it when waiting cannot help or
+    /// would pass `--max-wait`. Waits are taken one at a time: requests running at once wait
+    /// out the same hour once, and the budget counts it once.
+    async fn book_send(&self, path: &str) -> Result<(), ApiError> {
+        loop {
+            let stop = match self.quota.book_send(self.now()) {
+                Ok(()) => return Ok(()),
+                Err(quota::Gate::Stop { remaining, reserve }) => (remaining, reserve, self.why_stop()),
+                Err(_) => {
+                    let _turn = self.quota_turn.lock().await;
+                    match self.quota.gate(self.now()) {
+                        quota::Gate::Go => continue,
+                        quota::Gate::Stop { remaining, reserve } => {
+                            (remaining, reserve, self.why_stop())
+                        }
+                        quota::Gate::Wait(wait) => {
+                            let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
+                            if waited.saturating_add(wait) > self.policy.max_wait {
+                                let reserve = self.quota.reserve_requests();
+                                (reserve, reserve, "waiting for it to free would pass --max-wait")
+                            } else {
+                                self.waited_ms
+                                    .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+                                self.stats.record_reserve_wait(wait);
+                                info!(
+                                    "the hourly quota is down to the reserve left for other tools: waiting {:.0} s for this run's own requests to leave the rolling hour",
+                                    wait.as_secs_f64()
+                                );
+                                self.sleep(wait).await;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            };
+            let error = ApiError::QuotaReserve {
+                path: path.to_owned(),
+                remaining: stop.0,
+                reserve: stop.1,
+                why: stop.2,
+            };
+            warn!("{error}");
+            return Err(error);
         }
     }
 
@@ -285,6 +372,7 @@ impl Client {
             .send()
             .await
             .map_err(|e| {
+                self.quota.unanswered();
                 let text = describe(&e);
                 if is_untrusted_certificate(&text) {
                     Failure {
@@ -303,10 +391,12 @@ impl Client {
                 }
             })?;
         let status = response.status().as_u16();
-        self.stats.observe_quota(
+        let (quota, remaining) = (
             header_u64(response.headers(), "x-rate-limit"),
             header_u64(response.headers(), "x-rate-limit-remaining"),
         );
+        self.stats.observe_quota(quota, remaining);
+        self.quota.observe(quota, remaining, self.now());
         let retry_after = response
             .headers()
             .get(header::RETRY_AFTER)

@@ -34,8 +34,13 @@ pub struct StatsSnapshot {
     pub retries: u64,
     /// 429 answers waited out.
     pub rate_limited: u64,
-    /// Milliseconds spent waiting on retries and 429s (computed even when waits are skipped).
+    /// Milliseconds spent waiting on retries, 429s and the quota reserve (computed even when
+    /// waits are skipped).
     pub waited_ms: u64,
+    /// Milliseconds of that spent waiting for the quota reserve.
+    pub reserve_wait_ms: u64,
+    /// Milliseconds requests spent queued at the rate limiter (summed over requests).
+    pub limiter_wait_ms: u64,
     /// The hourly quota Fivetran reported (`X-Rate-Limit`), if it did.
     pub quota: Option<u64>,
     /// The lowest `X-Rate-Limit-Remaining` seen.
@@ -84,6 +89,17 @@ impl Stats {
             s.waited_ms += wait.as_millis() as u64;
             s.endpoints.entry(template).or_default().rate_limited += 1;
         });
+    }
+
+    pub(super) fn record_reserve_wait(&self, wait: Duration) {
+        self.with(|s| {
+            s.waited_ms += wait.as_millis() as u64;
+            s.reserve_wait_ms += wait.as_millis() as u64;
+        });
+    }
+
+    pub(super) fn record_limiter_wait(&self, wait: Duration) {
+        self.with(|s| s.limiter_wait_ms += wait.as_millis() as u64);
     }
 
     pub(super) fn observe_quota(&self, quota: Option<u64>, remaining: Option<u64>) {

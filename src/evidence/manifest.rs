@@ -89,6 +89,10 @@ pub struct Options {
     pub max_wait_secs: u64,
     /// `--concurrency`.
     pub concurrency: usize,
+    /// `--reserve`: requests, or a percentage of the quota.
+    pub reserve: String,
+    /// `--on-quota`: `slow` or `stop`.
+    pub on_quota: &'static str,
 }
 
 /// Request counters.
@@ -100,8 +104,12 @@ pub struct Requests {
     pub retries: u64,
     /// 429 answers waited out.
     pub rate_limited: u64,
-    /// Time spent waiting on retries and 429s, in milliseconds.
+    /// Time spent waiting on retries, 429s and the quota reserve, in milliseconds.
     pub waited_ms: u64,
+    /// Of that, time spent waiting for the quota reserve.
+    pub reserve_wait_ms: u64,
+    /// Time requests spent queued at the rate limiter, summed over requests.
+    pub limiter_wait_ms: u64,
     /// `X-Rate-Limit` as reported.
     pub quota: Option<u64>,
     /// Lowest `X-Rate-Limit-Remaining` seen.
@@ -115,6 +123,8 @@ impl From<&StatsSnapshot> for Requests {
             retries: s.retries,
             rate_limited: s.rate_limited,
             waited_ms: s.waited_ms,
+            reserve_wait_ms: s.reserve_wait_ms,
+            limiter_wait_ms: s.limiter_wait_ms,
             quota: s.quota,
             lowest_remaining: s.lowest_remaining,
         }

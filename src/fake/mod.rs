@@ -15,13 +15,14 @@
 
 mod chaos;
 mod routes;
+pub mod synthetic;
 
 pub use chaos::{Chaos, ChaosFault, ChaosServed};
 pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -162,6 +163,15 @@ pub struct FakeOptions {
     pub sync_history: SyncHistoryMode,
     /// A seeded random mix of faults on a few percent of requests (`None`: no chaos).
     pub chaos: Option<Chaos>,
+    /// Time spent before answering each request, to stand for the network and Fivetran's own
+    /// work (zero: answer at once). Requests wait concurrently, so it costs no CPU and does not
+    /// hold up other requests.
+    pub latency: Duration,
+    /// The hourly quota reported in `X-Rate-Limit`.
+    pub quota: u64,
+    /// `X-Rate-Limit-Remaining` before the first request; each request takes one, and nothing
+    /// comes back (the fake's hour never rolls).
+    pub remaining: u64,
 }
 
 impl Default for FakeOptions {
@@ -173,6 +183,9 @@ impl Default for FakeOptions {
             last_page: LastPage::Missing,
             sync_history: SyncHistoryMode::Available,
             chaos: None,
+            latency: Duration::ZERO,
+            quota: 20_000,
+            remaining: 20_000,
         }
     }
 }
@@ -298,6 +311,18 @@ pub(crate) struct State {
     duplicate: Cell<bool>,
     /// Set by the list page that repeated an item.
     duplicated: Cell<bool>,
+    /// Ids of the account's users and teams, so that a membership request finds its parent at
+    /// once, not by a scan that makes a large fake slower than the client it serves.
+    user_ids: HashSet<String>,
+    team_ids: HashSet<String>,
+}
+
+impl State {
+    /// Rebuilds the id sets from the account.
+    fn index(&mut self) {
+        self.user_ids = routes::ids(&self.account.users);
+        self.team_ids = routes::ids(&self.account.teams);
+    }
 }
 
 /// A running fake server; stops when dropped.
@@ -318,17 +343,21 @@ impl FakeServer {
             "Basic {}",
             BASE64.encode(format!("{}:{}", options.api_key, options.api_secret))
         );
+        let remaining = options.remaining;
+        let (user_ids, team_ids) = (routes::ids(&account.users), routes::ids(&account.teams));
         let state = Arc::new(Mutex::new(State {
             account,
             options,
             expected_auth,
             faults: Vec::new(),
             requests: Vec::new(),
-            remaining: 20_000,
+            remaining,
             seen: HashMap::new(),
             served: Vec::new(),
             duplicate: Cell::new(false),
             duplicated: Cell::new(false),
+            user_ids,
+            team_ids,
         }));
         let (tx, rx) = oneshot::channel();
         let thread_state = Arc::clone(&state);
@@ -375,7 +404,9 @@ impl FakeServer {
 
     /// Changes the account while the server runs.
     pub fn edit(&self, f: impl FnOnce(&mut FakeAccount)) {
-        f(&mut self.lock().account);
+        let mut state = self.lock();
+        f(&mut state.account);
+        state.index();
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -412,10 +443,17 @@ pub(crate) async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let state = Arc::clone(&state);
+                let latency = lock(&state).options.latency;
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<Incoming>| {
-                        let answer = handle(&state, &req);
-                        respond(answer)
+                        let state = Arc::clone(&state);
+                        async move {
+                            if !latency.is_zero() {
+                                tokio::time::sleep(latency).await;
+                            }
+                            let answer = handle(&state, &req);
+                            respond(answer).await
+                        }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -487,7 +525,7 @@ fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
         status: answer.status,
     });
     answer.headers.extend([
-        ("x-rate-limit".to_owned(), "20000".to_owned()),
+        ("x-rate-limit".to_owned(), state.options.quota.to_string()),
         (
             "x-rate-limit-remaining".to_owned(),
             state.remaining.to_string(),

@@ -102,10 +102,13 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
     v.get("skip")?.as_u64().map(|n| n as usize)
 }
 
-fn exists(items: &[Value], key: &str, id: &str) -> bool {
+/// The `id` of every item.
+pub(crate) fn ids(items: &[Value]) -> std::collections::HashSet<String> {
     items
         .iter()
-        .any(|i| i.get(key).and_then(Value::as_str) == Some(id))
+        .filter_map(|i| i.get("id").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Answers an authorized GET: an injected fault first, else a chaos fault if one is drawn,
@@ -181,7 +184,7 @@ fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
         ["v1", "account", "info"] => object(&a.account_info),
         ["v1", "users"] => page(state, &a.users, query),
         ["v1", "users", id, sub @ ("groups" | "connections")] => {
-            if !exists(&a.users, "id", id) {
+            if !state.user_ids.contains(*id) {
                 return error(
                     404,
                     "NotFound_User",
@@ -203,7 +206,7 @@ fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
             id,
             sub @ ("users" | "groups" | "connections"),
         ] => {
-            if !exists(&a.teams, "id", id) {
+            if !state.team_ids.contains(*id) {
                 return error(
                     404,
                     "NotFound_Team",

@@ -1148,6 +1148,8 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         baseline: None,
         max_wait,
         extra_roots: Vec::new(),
+        reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
+        on_quota: iru_fivetran::client::quota::OnQuota::Slow,
     }
 }
 

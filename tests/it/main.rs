@@ -1,6 +1,7 @@
 //! The integration tests, one binary (faster to link than one per file).
 
 mod audit;
+mod bench;
 mod changes;
 mod client;
 mod collect;
@@ -10,6 +11,7 @@ mod faults;
 mod inputs;
 mod local;
 mod props;
+mod quota;
 mod secret;
 mod support;
 mod sync_history;

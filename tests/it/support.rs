@@ -476,6 +476,8 @@ pub fn client_for(
         timeout,
         max_body,
         extra_roots: Vec::new(),
+        reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
+        on_quota: iru_fivetran::client::quota::OnQuota::Slow,
     };
     Client::new(&options, &creds).expect("client")
 }
