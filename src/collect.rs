@@ -223,7 +223,12 @@ fn announce_quota(client: &Client, config: &Config, account_id: Option<&str>) {
     let reserve = client.reserve_requests();
     let left = stats.lowest_remaining.map_or_else(
         || "not reported".to_owned(),
-        |r| format!("{r} of {}", stats.quota.unwrap_or(client::quota::ASSUMED_QUOTA)),
+        |r| {
+            format!(
+                "{r} of {}",
+                stats.quota.unwrap_or(client::quota::ASSUMED_QUOTA)
+            )
+        },
     );
     let estimate = previous_run_requests(&config.out_dir, account_id).map_or_else(
         || "no earlier bundle of this account here to estimate the run's requests from".to_owned(),
@@ -248,7 +253,10 @@ fn announce_quota(client: &Client, config: &Config, account_id: Option<&str>) {
 
 /// The newest earlier bundle of the account under `out_dir` and its `requests.total`, read
 /// without verification (an estimate only). Looks at 10,000 entries at most.
-fn previous_run_requests(out_dir: &std::path::Path, account_id: Option<&str>) -> Option<(String, u64)> {
+fn previous_run_requests(
+    out_dir: &std::path::Path,
+    account_id: Option<&str>,
+) -> Option<(String, u64)> {
     let prefix = format!("fivetran-{}-", file_name_safe(account_id));
     let newest = std::fs::read_dir(out_dir)
         .ok()?

@@ -12,8 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
 
 use crate::cli::CollectArgs;
-use crate::credentials::{self, Credentials, CredentialsError};
 use crate::client::quota::{OnQuota, Reserve};
+use crate::credentials::{self, Credentials, CredentialsError};
 use crate::resources::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
@@ -140,7 +140,9 @@ pub enum ConfigError {
         problem: String,
     },
     /// `--reserve` is not a number of requests or a percentage.
-    #[error("--reserve {0:?} is not a number of requests or a percentage\nhint: use e.g. 4000 or 20% (at most 90%)")]
+    #[error(
+        "--reserve {0:?} is not a number of requests or a percentage\nhint: use e.g. 4000 or 20% (at most 90%)"
+    )]
     Reserve(String),
     /// `--max-wait` is not a duration.
     #[error(

@@ -10,8 +10,8 @@ pub mod retry;
 mod stats;
 
 use std::num::NonZeroU32;
-use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt as _;
@@ -279,7 +279,10 @@ impl Client {
         match self.delays {
             Delays::Real => tokio::time::sleep(wait).await,
             Delays::Skip => {
-                *self.skipped.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += wait;
+                *self
+                    .skipped
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) += wait;
                 tokio::task::yield_now().await;
             }
         }
@@ -287,7 +290,11 @@ impl Client {
 
     /// The clock the quota book reads: real time, plus any time skipped in tests.
     fn now(&self) -> Instant {
-        Instant::now() + *self.skipped.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        Instant::now()
+            + *self
+                .skipped
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Why a request at the reserve is not sent, when the gate said stop.
@@ -308,7 +315,9 @@ impl Client {
         loop {
             let stop = match self.quota.book_send(self.now()) {
                 Ok(()) => return Ok(()),
-                Err(quota::Gate::Stop { remaining, reserve }) => (remaining, reserve, self.why_stop()),
+                Err(quota::Gate::Stop { remaining, reserve }) => {
+                    (remaining, reserve, self.why_stop())
+                }
                 Err(_) => {
                     let _turn = self.quota_turn.lock().await;
                     match self.quota.gate(self.now()) {
@@ -317,10 +326,15 @@ impl Client {
                             (remaining, reserve, self.why_stop())
                         }
                         quota::Gate::Wait(wait) => {
-                            let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
+                            let waited =
+                                Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
                             if waited.saturating_add(wait) > self.policy.max_wait {
                                 let reserve = self.quota.reserve_requests();
-                                (reserve, reserve, "waiting for it to free would pass --max-wait")
+                                (
+                                    reserve,
+                                    reserve,
+                                    "waiting for it to free would pass --max-wait",
+                                )
                             } else {
                                 self.waited_ms
                                     .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);

@@ -190,11 +190,7 @@ impl Quota {
                     && now.saturating_duration_since(**t) >= WINDOW
             })
             .count() as u64;
-        Some(
-            floor
-                .saturating_sub(sent_since)
-                .saturating_add(left_since),
-        )
+        Some(floor.saturating_sub(sent_since).saturating_add(left_since))
     }
 
     fn decide(reserve: Reserve, on_quota: OnQuota, book: &Book, now: Instant) -> Gate {
@@ -354,7 +350,11 @@ mod tests {
         q.sent(t0);
         // Other tools have used the quota: 4,000 of 20,000 left, the reserve is 4,000.
         q.observe(Some(20_000), Some(4_000), t0);
-        assert_eq!(q.gate(t0), Gate::Wait(WINDOW), "its one request leaves in an hour");
+        assert_eq!(
+            q.gate(t0),
+            Gate::Wait(WINDOW),
+            "its one request leaves in an hour"
+        );
         let later = t0 + WINDOW;
         assert_eq!(q.gate(later), Gate::Go, "which then frees one");
         let q = Quota::new(Reserve::Percent(20.0), OnQuota::Slow);

@@ -42,17 +42,20 @@ fn stop_never_takes_the_quota_below_the_reserve() {
     );
     assert!(sent >= 9, "{sent} requests: stopped too early");
     assert!(
-        reasons(&run)
-            .iter()
-            .any(|r| r.contains("is at the reserve of 4000 kept for other tools")
-                && r.contains("--on-quota stop")),
+        reasons(&run).iter().any(
+            |r| r.contains("is at the reserve of 4000 kept for other tools")
+                && r.contains("--on-quota stop")
+        ),
         "{:?}",
         reasons(&run)
     );
     let manifest = run.manifest();
     assert_eq!(manifest["options"]["reserve"], "20%");
     assert_eq!(manifest["options"]["on_quota"], "stop");
-    assert_eq!(manifest["requests"]["lowest_remaining"], 4_010 - sent as u64);
+    assert_eq!(
+        manifest["requests"]["lowest_remaining"],
+        4_010 - sent as u64
+    );
 }
 
 #[test]
@@ -75,7 +78,12 @@ fn slow_stops_when_waiting_would_pass_max_wait() {
     let fake = fake_with_remaining(4_010);
     let run = collect(&fake, &[]);
     run.assert_code(3);
-    assert!(fake.requests().len() <= 10, "{}\n{}", fake.requests().len(), run.stderr);
+    assert!(
+        fake.requests().len() <= 10,
+        "{}\n{}",
+        fake.requests().len(),
+        run.stderr
+    );
     assert!(
         reasons(&run)
             .iter()
@@ -96,9 +104,14 @@ fn slow_waits_for_its_own_requests_and_stops_when_the_quota_does_not_come_back()
     let run = collect(&fake, &["--max-wait", "24h", "--resources", "users,roles"]);
     run.assert_code(3);
     let manifest = run.manifest();
-    let waited = manifest["requests"]["reserve_wait_ms"].as_u64().expect("ms");
+    let waited = manifest["requests"]["reserve_wait_ms"]
+        .as_u64()
+        .expect("ms");
     assert!(waited >= 3_500_000, "{waited} ms: the hour was not waited");
-    assert!(waited < 24 * 3_600_000, "{waited} ms: waited past --max-wait");
+    assert!(
+        waited < 24 * 3_600_000,
+        "{waited} ms: waited past --max-wait"
+    );
     assert!(
         run.stderr
             .contains("for this run's own requests to leave the rolling hour"),
@@ -132,9 +145,7 @@ fn the_start_of_a_run_says_what_it_will_need_and_what_is_left() {
     let second = collect(&fake, &["--out", out_arg, "--resources", "users"]);
     second.assert_code(0);
     assert!(
-        second
-            .stderr
-            .contains(&format!("needed {needed} requests")),
+        second.stderr.contains(&format!("needed {needed} requests")),
         "{}",
         second.stderr
     );
