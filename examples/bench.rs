@@ -12,8 +12,11 @@
 //! It generates the account ([`FakeAccount::synthetic`]), serves it on loopback at 1,000 items a
 //! page (Fivetran's `limit=1000`) after `--latency-ms` per request, and runs the release binary
 //! of the collector as a child process (so the CPU time and peak RSS measured are the
-//! collector's, not the fake's) with a fresh `--out` each run, `-q`, and real waits. It prints
-//! one table on stdout; each run's details go to stderr. Columns: see `docs/performance.md`.
+//! collector's, not the fake's) with a fresh `--out` each run, `-q`, and real waits; the fake
+//! reports an hourly quota no run can reach. It prints one table on stdout; each run's details,
+//! the plan per artifact, and the fake's real round trip (50 sequential requests timed, with the
+//! floor recomputed at it) go to stderr. Columns: see `docs/performance.md`. `--keep DIR` keeps
+//! the bundles; `--log debug` shows the collector's log, one line per request sent.
 //!
 //! CPU time and peak RSS come from `getrusage(RUSAGE_CHILDREN)` once the child is reaped: CPU
 //! is the difference across the run, peak RSS the largest of any child so far (so with
@@ -27,7 +30,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use iru_fivetran::fake::synthetic::{SyntheticSize, floor, median};
+use iru_fivetran::fake::synthetic::{SyntheticSize, floor as floor_at, median};
 use iru_fivetran::fake::{FakeAccount, FakeOptions, FakeServer};
 use nix::sys::resource::{UsageWho, getrusage};
 
@@ -37,6 +40,8 @@ const SECRET: &str = "bench-secret";
 const PAGE_SIZE: usize = 1000;
 /// Sync-history windows of the collector's default `--since 24h`.
 const SINCE_WINDOWS: usize = 1;
+/// The hourly quota the fake reports: far more than any run sends.
+const UNLIMITED_QUOTA: u64 = 1_000_000_000;
 /// The follow-up requests in flight of a collector without `--concurrency` (its fixed
 /// `resources::FAN_OUT`).
 const FIXED_FAN_OUT: usize = 4;
@@ -64,6 +69,10 @@ struct Args {
     /// Group and connection memberships of each user.
     #[arg(long)]
     memberships_per_user: Option<usize>,
+    /// Make connection list items carry their whole detail (as Fivetran's OpenAPI declares),
+    /// so that the collector reads one detail per service instead of one per connection.
+    #[arg(long)]
+    list_carries_detail: bool,
     /// Time the fake waits before answering each request, in milliseconds.
     #[arg(long)]
     latency_ms: Option<f64>,
@@ -150,6 +159,8 @@ fn run(args: &Args) -> Result<(), String> {
         }
         None => custom,
     });
+    size.list_carries_detail = args.list_carries_detail;
+    let custom = custom || args.list_carries_detail;
     size.now = jiff::Timestamp::now();
     let latency = Duration::from_secs_f64(args.latency_ms.unwrap_or(preset_latency) / 1000.0);
     let bin = collector(args.bin.as_deref())?;
@@ -186,12 +197,16 @@ fn run(args: &Args) -> Result<(), String> {
         api_secret: SECRET.into(),
         page_size: PAGE_SIZE,
         latency,
+        // The fake's hour never rolls: a quota of Fivetran's 20,000 would stop a large run at
+        // the collector's --reserve. The benchmark measures the collector, not the quota.
+        quota: UNLIMITED_QUOTA,
+        remaining: UNLIMITED_QUOTA,
         ..FakeOptions::default()
     };
     let fake = FakeServer::start(account, options).map_err(|e| format!("fake server: {e}"))?;
     // Today's request plan for this size; see SyntheticSize::plan for the formula.
     let plan = size.plan(PAGE_SIZE, SINCE_WINDOWS);
-    let floor = floor(plan.total(), args.rate, latency, concurrency);
+    let floor = floor_at(plan.total(), args.rate, latency, concurrency);
     let parts: Vec<String> = plan.parts.iter().map(|(n, r)| format!("{n} {r}")).collect();
     eprintln!(
         "plan: {} requests ({}); floor {:.1} s",
@@ -221,6 +236,10 @@ fn run(args: &Args) -> Result<(), String> {
         runs.push(m);
     }
 
+    // What the fake really takes per request (timer resolution and loopback HTTP on top of
+    // the latency), and the floor at that round trip: wall over it is the collector's own share.
+    let rtt = round_trip(&fake)?;
+    let rtt_floor = floor_at(plan.total(), args.rate, rtt, concurrency);
     let secs = |f: fn(&Measured) -> Duration| {
         let values: Vec<f64> = runs.iter().map(|m| f(m).as_secs_f64()).collect();
         median(&values).unwrap_or_default()
@@ -244,8 +263,17 @@ fn run(args: &Args) -> Result<(), String> {
         format!("{concurrency}*")
     };
     println!(
-        "{name}: {} users, {} teams, {} groups, {} connections, {} memberships per user",
-        size.users, size.teams, size.groups, size.connections, size.memberships_per_user
+        "{name}: {} users, {} teams, {} groups, {} connections, {} memberships per user{}",
+        size.users,
+        size.teams,
+        size.groups,
+        size.connections,
+        size.memberships_per_user,
+        if size.list_carries_detail {
+            ", connection list items carry their detail"
+        } else {
+            ""
+        }
     );
     let table = [
         [
@@ -279,6 +307,12 @@ fn run(args: &Args) -> Result<(), String> {
         ],
     ];
     print_table(&table);
+    eprintln!(
+        "the fake's round trip: {:.2} ms (mean of {RTT_SAMPLES} sequential requests); floor at it {:.1} s, wall / that {:.2}",
+        rtt.as_secs_f64() * 1000.0,
+        rtt_floor.as_secs_f64(),
+        wall / rtt_floor.as_secs_f64()
+    );
     if !supports_concurrency {
         println!("* the collector has no --concurrency flag: its fixed fan-out of {FIXED_FAN_OUT}");
     }
@@ -416,6 +450,38 @@ fn collector(given: Option<&Path>) -> Result<PathBuf, String> {
         );
     }
     Ok(bin)
+}
+
+/// Requests timed by [`round_trip`].
+const RTT_SAMPLES: u32 = 50;
+
+/// The mean time of a request to the fake, from connect to the last byte of the answer, over
+/// [`RTT_SAMPLES`] sequential `GET /v1/account/info` (a small answer, as most are).
+fn round_trip(fake: &FakeServer) -> Result<Duration, String> {
+    use std::io::{Read as _, Write as _};
+    let url = fake.api_url();
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/v1")
+        .to_owned();
+    let auth = base64_basic(KEY, SECRET);
+    let started = Instant::now();
+    for _ in 0..RTT_SAMPLES {
+        let mut stream = std::net::TcpStream::connect(&host).map_err(|e| format!("{host}: {e}"))?;
+        write!(
+            stream,
+            "GET /v1/account/info HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"
+        )
+        .and_then(|()| stream.read_to_end(&mut Vec::new()))
+        .map_err(|e| format!("{host}: {e}"))?;
+    }
+    Ok(started.elapsed() / RTT_SAMPLES)
+}
+
+/// `key:secret` in base64, for the Basic authorization header.
+fn base64_basic(key: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
 }
 
 /// The text of `bin collect --help`.

@@ -7,17 +7,18 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::changes;
 use crate::client::{self, ApiError, Client, StatsSnapshot};
 use crate::config::Config;
 use crate::derive::{self, Sources};
-use crate::evidence::bundle::{Bundle, WriteError};
+use crate::evidence::bundle::{Bundle, ItemSink, WriteError, Written};
 use crate::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, Tool,
 };
-use crate::evidence::{envelope, redact, render};
+use crate::evidence::{envelope, render};
 use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, Kind, Status};
 
 /// A finished run.
@@ -91,6 +92,7 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         extra_roots: config.extra_roots.clone(),
         reserve: config.reserve,
         on_quota: config.on_quota,
+        concurrency: config.concurrency,
     };
     let client = match Client::new(&options, &config.credentials) {
         Ok(c) => c,
@@ -136,51 +138,94 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         bundle.discard();
         return Err(e.into());
     }
-    for &artifact in config.artifacts.iter().filter(|a| **a != Artifact::Account) {
-        let produced = match artifact {
-            Artifact::SyncHistory => {
-                let sources = Sources::load(&bundle, artifact.sources());
-                let connections = sources.items(Artifact::Connections);
-                resources::sync_history::collect(&ctx, connections)
-                    .await
-                    .map(|c| derive::mark_incomplete_sources(c, &sources, artifact.sources()))
-            }
-            Artifact::Changes => Ok(changes::for_collection(&changes::CollectionInput {
-                out_dir: &config.out_dir,
-                baseline: config.baseline.as_deref(),
-                account_id: run.account.account_id.as_deref(),
-                resources: &run.resource_names(),
-                started_at: &rfc3339(run.started),
-                current: &bundle,
-            })),
-            a if a.kind() == Kind::Derived => {
-                Ok(derive::derive(a, &Sources::load(&bundle, a.sources())))
-            }
-            a => resources::collect(&ctx, a).await,
-        };
-        let collected = match produced {
-            Ok(c) => c,
-            Err(error) => {
-                let stats = client.stats().snapshot();
-                let kept = bundle.keep_failed(&base_name, manifest::FILE_NAME, |bundle_id| {
-                    let manifest = run.manifest(
-                        bundle_id,
-                        &stats,
-                        RunStatus::Failed,
-                        Some(error.to_string()),
-                    );
-                    render_json(&manifest)
-                });
-                return Err(RunError::Refused {
-                    error,
-                    kept: Some(kept),
-                });
-            }
-        };
-        if let Err(e) = run.write(&mut bundle, artifact, collected) {
-            bundle.discard();
-            return Err(e.into());
+
+    // The artifacts read straight from the API, all at once: the client's --concurrency
+    // bounds the requests in flight across them, so the pipe stays full from the first
+    // request to the last instead of draining at each artifact's end.
+    let account_id = run.account.account_id.clone();
+    let at_once: Vec<Artifact> = config
+        .artifacts
+        .iter()
+        .copied()
+        .filter(|a| {
+            a.kind() == Kind::Collected && !matches!(a, Artifact::Account | Artifact::SyncHistory)
+        })
+        .collect();
+    let results = futures::future::join_all(at_once.iter().map(|&artifact| {
+        let (ctx, bundle, account_id) = (&ctx, &bundle, account_id.as_deref());
+        async move {
+            let mut sink = bundle.sink(artifact)?;
+            let (collected, refused) = match resources::collect(ctx, artifact, &mut sink).await {
+                Ok(collected) => (collected, None),
+                // What was read before the key was refused is kept, and says so.
+                Err(error) => (cut_short(&error, sink.count()), Some(error)),
+            };
+            seal(artifact, account_id, sink, collected).map(|sealed| (sealed, refused))
         }
+    }))
+    .await;
+    let mut refused = None;
+    for result in results {
+        match result {
+            Ok((sealed, error)) => {
+                run.record(&mut bundle, sealed);
+                if let Some(error) = error {
+                    refused.get_or_insert(error);
+                }
+            }
+            Err(e) => {
+                bundle.discard();
+                return Err(e.into());
+            }
+        }
+    }
+
+    // Then what is made from them, in order.
+    if refused.is_none() {
+        for &artifact in config
+            .artifacts
+            .iter()
+            .filter(|a| **a == Artifact::SyncHistory || a.kind() == Kind::Derived)
+        {
+            let mut sink = match bundle.sink(artifact) {
+                Ok(sink) => sink,
+                Err(e) => {
+                    bundle.discard();
+                    return Err(e.into());
+                }
+            };
+            let (collected, error) = match produce(&ctx, &run, &bundle, artifact, &mut sink).await {
+                Ok(collected) => (collected, None),
+                Err(error) => (cut_short(&error, sink.count()), Some(error)),
+            };
+            match seal(artifact, account_id.as_deref(), sink, collected) {
+                Ok(sealed) => run.record(&mut bundle, sealed),
+                Err(e) => {
+                    bundle.discard();
+                    return Err(e.into());
+                }
+            }
+            if error.is_some() {
+                refused = error;
+                break;
+            }
+        }
+    }
+    if let Some(error) = refused {
+        let stats = client.stats().snapshot();
+        let kept = bundle.keep_failed(&base_name, manifest::FILE_NAME, |bundle_id| {
+            let manifest = run.manifest(
+                bundle_id,
+                &stats,
+                RunStatus::Failed,
+                Some(error.to_string()),
+            );
+            render_json(&manifest)
+        });
+        return Err(RunError::Refused {
+            error,
+            kept: Some(kept),
+        });
     }
     let status = run.status();
     if status == RunStatus::Failed {
@@ -282,50 +327,28 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Redacts, renders and writes one artifact, and logs how it went.
+    /// Writes an artifact whose items are all in `collected` (the account).
     fn write(
         &mut self,
         bundle: &mut Bundle,
         artifact: Artifact,
-        mut collected: Collected,
+        collected: Collected,
     ) -> Result<(), WriteError> {
-        let redactions = redact::redact_items(artifact, &mut collected.items);
-        let (status, reason, count) = (
-            collected.status,
-            collected.reason.clone(),
-            collected.items.len(),
-        );
-        match (&reason, status) {
-            (None, Status::Complete) => info!("{}: {count} item(s)", artifact.name()),
-            (Some(reason), Status::Unavailable) => {
-                info!("{}: unavailable: {reason}", artifact.name());
-            }
-            (reason, _) => warn!(
-                "{}: {} with {count} item(s): {}",
-                artifact.name(),
-                status.name(),
-                reason.as_deref().unwrap_or("no reason given")
-            ),
-        }
-        let value = envelope(
+        let sink = bundle.sink(artifact)?;
+        let sealed = seal(
             artifact,
             self.account.account_id.as_deref(),
-            &rfc3339(Timestamp::now()),
+            sink,
             collected,
-        );
-        let written = bundle.write(artifact.file_name(), &render(&value))?;
-        self.entries.push(ArtifactEntry {
-            resource: artifact.name(),
-            kind: artifact.kind(),
-            path: artifact.file_name(),
-            sha256: written.sha256,
-            bytes: written.bytes,
-            count,
-            status,
-            reason,
-            redactions,
-        });
+        )?;
+        self.record(bundle, sealed);
         Ok(())
+    }
+
+    /// Adds a written artifact to the bundle's sums and the manifest.
+    fn record(&mut self, bundle: &mut Bundle, sealed: Sealed) {
+        bundle.record(sealed.artifact.file_name(), sealed.written);
+        self.entries.push(sealed.entry);
     }
 
     /// The names of the selected artifacts, in bundle order.
@@ -389,6 +412,131 @@ impl Run<'_> {
             endpoints: EndpointEntry::from_stats(stats),
             not_available_from_api: manifest::limitations(),
         }
+    }
+}
+
+/// The status of an artifact whose collection the key's refusal cut short: what its sink
+/// holds is kept.
+fn cut_short(error: &ApiError, items: usize) -> Collected {
+    Collected {
+        status: if items == 0 {
+            Status::Failed
+        } else {
+            Status::Partial
+        },
+        reason: Some(format!("stopped when Fivetran refused the key: {error}")),
+        ..Collected::default()
+    }
+}
+
+/// An artifact written to the bundle's directory, not yet recorded in its sums.
+struct Sealed {
+    artifact: Artifact,
+    written: Written,
+    entry: ArtifactEntry,
+}
+
+/// Finishes an artifact: `collected.items` (if any) join the items already in `sink`, the
+/// file is written, and how it went is logged.
+fn seal(
+    artifact: Artifact,
+    account_id: Option<&str>,
+    mut sink: ItemSink,
+    mut collected: Collected,
+) -> Result<Sealed, WriteError> {
+    for item in std::mem::take(&mut collected.items) {
+        sink.push(item);
+    }
+    let count = sink.count();
+    let (status, reason) = (collected.status, collected.reason.clone());
+    match (&reason, status) {
+        (None, Status::Complete) => info!("{}: {count} item(s)", artifact.name()),
+        (Some(reason), Status::Unavailable) => {
+            info!("{}: unavailable: {reason}", artifact.name());
+        }
+        (reason, _) => warn!(
+            "{}: {} with {count} item(s): {}",
+            artifact.name(),
+            status.name(),
+            reason.as_deref().unwrap_or("no reason given")
+        ),
+    }
+    let header = envelope(artifact, account_id, &rfc3339(Timestamp::now()), collected);
+    let (written, redactions) = sink.finish(header)?;
+    let entry = ArtifactEntry {
+        resource: artifact.name(),
+        kind: artifact.kind(),
+        path: artifact.file_name(),
+        sha256: written.sha256.clone(),
+        bytes: written.bytes,
+        count,
+        status,
+        reason,
+        redactions,
+    };
+    Ok(Sealed {
+        artifact,
+        written,
+        entry,
+    })
+}
+
+/// Makes an artifact from those already in the bundle (and, for sync history, the API).
+/// Each reads back only what it needs of its sources, an item at a time.
+async fn produce(
+    ctx: &Ctx<'_>,
+    run: &Run<'_>,
+    bundle: &Bundle,
+    artifact: Artifact,
+    sink: &mut ItemSink,
+) -> Result<Collected, ApiError> {
+    let sources = artifact.sources();
+    match artifact {
+        Artifact::SyncHistory => {
+            let project = |_, c: Value| Some(resources::sync_history::project(&c));
+            let loaded = Sources::load(bundle, sources, &project);
+            let collected =
+                resources::sync_history::collect(ctx, loaded.items(Artifact::Connections), sink)
+                    .await?;
+            Ok(derive::mark_incomplete_sources(
+                collected,
+                sink.count(),
+                &loaded,
+                sources,
+            ))
+        }
+        Artifact::AuditCoverage => Ok(derive::derive(
+            artifact,
+            &Sources::load(bundle, sources, &derive::audit_coverage::keep),
+        )),
+        Artifact::Activity => {
+            let statuses = Sources::load(bundle, sources, &derive::keep_none);
+            let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {
+                bundle.for_each_item(a.file_name(), |item| f(&item));
+            };
+            let (status, reason) =
+                derive::activity::derive_streaming(&mut each, &mut |event| sink.push(event));
+            let collected = Collected {
+                status,
+                reason,
+                ..Collected::default()
+            };
+            Ok(derive::mark_incomplete_sources(
+                collected,
+                sink.count(),
+                &statuses,
+                sources,
+            ))
+        }
+        Artifact::Changes => Ok(changes::for_collection(&changes::CollectionInput {
+            out_dir: &run.config.out_dir,
+            baseline: run.config.baseline.as_deref(),
+            account_id: run.account.account_id.as_deref(),
+            resources: &run.resource_names(),
+            started_at: &rfc3339(run.started),
+            current: bundle,
+        })),
+        other => unreachable!("{} is collected, not produced", other.name()),
     }
 }
 

@@ -58,53 +58,123 @@ pub async fn list_all_capped(
     key: &str,
     max_pages: u32,
 ) -> Listed {
-    let stats = client.stats();
-    stats.record_list(endpoint.template);
-    let mut listed = Listed::default();
-    let mut seen_keys = HashSet::new();
-    let mut seen_cursors = HashSet::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = match client
-            .get_page(endpoint, path, query, cursor.as_deref())
+    let mut pager = Pager::new(client, endpoint, path, query, key);
+    pager.max_pages = max_pages;
+    let mut items = Vec::new();
+    while let Some(page) = pager.next_page().await {
+        items.extend(page);
+    }
+    Listed {
+        items,
+        pages: pager.pages,
+        duplicates: pager.duplicates,
+        error: pager.error,
+    }
+}
+
+/// Reads a list a page at a time, so that a caller can process one page while the next is
+/// read and never holds the whole list. Same rules as [`list_all`]; only the items' keys are
+/// remembered (to drop repeats).
+pub struct Pager<'a> {
+    client: &'a Client,
+    endpoint: Endpoint,
+    path: &'a str,
+    query: &'a [(&'a str, String)],
+    key: &'a str,
+    max_pages: u32,
+    seen_keys: HashSet<String>,
+    seen_cursors: HashSet<String>,
+    cursor: Option<String>,
+    done: bool,
+    /// Pages read so far.
+    pub pages: u32,
+    /// Items dropped because an earlier page had the same key.
+    pub duplicates: usize,
+    /// Why the list stopped early, once it has; `None` while it goes on or when it ended.
+    pub error: Option<ApiError>,
+}
+
+impl<'a> Pager<'a> {
+    /// A pager for `endpoint` at `path`, with `query` sent on every page; `key` names the
+    /// field that identifies an item.
+    pub fn new(
+        client: &'a Client,
+        endpoint: Endpoint,
+        path: &'a str,
+        query: &'a [(&'a str, String)],
+        key: &'a str,
+    ) -> Self {
+        client.stats().record_list(endpoint.template);
+        Self {
+            client,
+            endpoint,
+            path,
+            query,
+            key,
+            max_pages: MAX_PAGES,
+            seen_keys: HashSet::new(),
+            seen_cursors: HashSet::new(),
+            cursor: None,
+            done: false,
+            pages: 0,
+            duplicates: 0,
+            error: None,
+        }
+    }
+
+    /// The next page's new items; `None` once the list has ended or stopped (see
+    /// [`Pager::error`]).
+    pub async fn next_page(&mut self) -> Option<Vec<Value>> {
+        if self.done {
+            return None;
+        }
+        let stats = self.client.stats();
+        let page = match self
+            .client
+            .get_page(self.endpoint, self.path, self.query, self.cursor.as_deref())
             .await
         {
             Ok(page) => page,
             Err(e) => {
-                listed.error = Some(e);
-                return listed;
+                self.error = Some(e);
+                self.done = true;
+                return None;
             }
         };
-        listed.pages += 1;
-        stats.record_page(endpoint.template, page.items.len());
+        self.pages += 1;
+        stats.record_page(self.endpoint.template, page.items.len());
+        let mut items = Vec::with_capacity(page.items.len());
         for item in page.items {
-            match item.get(key).and_then(Value::as_str) {
-                Some(k) if !seen_keys.insert(k.to_owned()) => listed.duplicates += 1,
-                _ => listed.items.push(item),
+            match item.get(self.key).and_then(Value::as_str) {
+                Some(k) if !self.seen_keys.insert(k.to_owned()) => self.duplicates += 1,
+                _ => items.push(item),
             }
         }
         let Some(next) = page.next_cursor else {
-            stats.record_drained(endpoint.template);
-            return listed;
+            stats.record_drained(self.endpoint.template);
+            self.done = true;
+            return Some(items);
         };
-        let problem = if !seen_cursors.insert(next.clone()) {
+        let problem = if !self.seen_cursors.insert(next.clone()) {
             Some(
                 "the API returned a cursor it had already returned; stopped to avoid a loop".into(),
             )
-        } else if listed.pages >= max_pages {
+        } else if self.pages >= self.max_pages {
             Some(format!(
-                "more than {max_pages} pages; stopped, the cursor does not seem to end"
+                "more than {} pages; stopped, the cursor does not seem to end",
+                self.max_pages
             ))
         } else {
             None
         };
         if let Some(message) = problem {
-            listed.error = Some(ApiError::Pagination {
-                path: path.to_owned(),
+            self.error = Some(ApiError::Pagination {
+                path: self.path.to_owned(),
                 message,
             });
-            return listed;
+            self.done = true;
         }
-        cursor = Some(next);
+        self.cursor = Some(next);
+        Some(items)
     }
 }

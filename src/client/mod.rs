@@ -61,6 +61,8 @@ pub struct Options {
     pub reserve: quota::Reserve,
     /// What to do at the reserve (`--on-quota`).
     pub on_quota: quota::OnQuota,
+    /// Requests in flight at once, over every artifact (`--concurrency`).
+    pub concurrency: usize,
 }
 
 /// One page of a list.
@@ -78,6 +80,9 @@ pub struct Client {
     base: Url,
     auth: HeaderValue,
     limiter: DefaultDirectRateLimiter,
+    /// One permit per request in flight (`--concurrency`), held from the limiter to the end
+    /// of the answer; never across a retry's wait.
+    in_flight: tokio::sync::Semaphore,
     permits: AtomicU64,
     /// Milliseconds the run has spent waiting on retries and 429s (counted even when waits
     /// are skipped in tests), against [`Policy::max_wait`].
@@ -127,6 +132,7 @@ impl Client {
             base: options.api_url.clone(),
             auth: credentials.authorization_header(),
             limiter: RateLimiter::direct(quota(options.rate)),
+            in_flight: tokio::sync::Semaphore::new(options.concurrency.max(1)),
             permits: AtomicU64::new(0),
             waited_ms: AtomicU64::new(0),
             max_body: options.max_body,
@@ -207,17 +213,25 @@ impl Client {
         }
         let mut attempts = 0u32;
         loop {
-            if let Some(refused) = self.halted.get() {
-                return Err(refused.clone());
-            }
+            let slot = self
+                .in_flight
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
             let queued = Instant::now();
             self.limiter.until_ready().await;
             self.stats.record_limiter_wait(queued.elapsed());
+            // Checked after the waits: a 401 answered meanwhile stops this request too.
+            if let Some(refused) = self.halted.get() {
+                return Err(refused.clone());
+            }
             self.book_send(path).await?;
             self.permits.fetch_add(1, Ordering::Relaxed);
             attempts += 1;
             self.stats.record_attempt(endpoint.template);
-            let failure = match self.attempt(&url, endpoint, path, attempts).await {
+            let answer = self.attempt(&url, endpoint, path, attempts).await;
+            drop(slot);
+            let failure = match answer {
                 Ok(data) => return Ok(data),
                 Err(f) => f,
             };

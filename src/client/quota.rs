@@ -157,7 +157,10 @@ impl Quota {
         let mut book = self.book();
         match Self::decide(self.reserve, self.on_quota, &book, now) {
             Gate::Go => {
-                book.sent.push_back(now);
+                // Kept in order (callers read the clock before taking the lock, so two sends
+                // can arrive a few microseconds out of order): the searches below rely on it.
+                let at = book.sent.back().map_or(now, |&last| now.max(last));
+                book.sent.push_back(at);
                 book.total += 1;
                 book.in_flight += 1;
                 while book
@@ -182,14 +185,12 @@ impl Quota {
     fn floor(book: &Book, now: Instant) -> Option<u64> {
         let (floor, seen_at, total_then) = book.seen?;
         let sent_since = book.total.saturating_sub(total_then);
-        let left_since = book
-            .sent
-            .iter()
-            .filter(|t| {
-                seen_at.saturating_duration_since(**t) < WINDOW
-                    && now.saturating_duration_since(**t) >= WINDOW
-            })
-            .count() as u64;
+        // Sent less than an hour before the figure (so counted in it) and an hour or more
+        // before now (so out of the window again). `sent` is in order: two binary searches,
+        // not a scan per request, which made a 50,000-request run quadratic.
+        let left_since = (sent_before(&book.sent, now, WINDOW)
+            - sent_before(&book.sent, seen_at, WINDOW))
+        .max(0) as u64;
         Some(floor.saturating_sub(sent_since).saturating_add(left_since))
     }
 
@@ -208,14 +209,20 @@ impl Quota {
         if on_quota == OnQuota::Stop {
             return stop;
         }
-        match book
-            .sent
-            .iter()
-            .find(|t| now.saturating_duration_since(**t) < WINDOW)
-        {
-            Some(next) => Gate::Wait(WINDOW - now.duration_since(*next)),
+        // The oldest of this run's requests still in the window.
+        let oldest_in_window = sent_before(&book.sent, now, WINDOW);
+        match book.sent.get(oldest_in_window as usize) {
+            Some(next) => Gate::Wait(WINDOW.saturating_sub(now.saturating_duration_since(*next))),
             None => stop,
         }
+    }
+}
+
+/// How many of `sent` (in order) were sent `age` or more before `at`.
+fn sent_before(sent: &VecDeque<Instant>, at: Instant, age: Duration) -> i64 {
+    match at.checked_sub(age) {
+        Some(bound) => sent.partition_point(|t| *t <= bound) as i64,
+        None => 0,
     }
 }
 

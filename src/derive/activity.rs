@@ -32,6 +32,21 @@ fn normalize(raw: &str) -> Option<String> {
 }
 
 /// What one event is about.
+fn subject<'a>(
+    kind: &'static str,
+    item: &'a Value,
+    label_field: &'static str,
+    source: Artifact,
+) -> Subject<'a> {
+    Subject {
+        kind,
+        item,
+        label_field,
+        source,
+    }
+}
+
+/// What one event is about.
 struct Subject<'a> {
     kind: &'static str,
     item: &'a Value,
@@ -39,13 +54,16 @@ struct Subject<'a> {
     source: Artifact,
 }
 
-#[derive(Default)]
-struct Timeline {
-    events: Vec<Value>,
-    unparsed: Vec<String>,
+/// Unreadable timestamps quoted in the reason; the rest are counted.
+const QUOTED_UNPARSED: usize = 10;
+
+struct Timeline<'e> {
+    emit: &'e mut dyn FnMut(Value),
+    unparsed: usize,
+    quoted: Vec<String>,
 }
 
-impl Timeline {
+impl Timeline<'_> {
     /// Adds `event` for `field` of the subject itself, if the field holds a time.
     fn add(&mut self, subject: &Subject<'_>, event: &str, field: &str, actor_field: Option<&str>) {
         self.add_from(subject, subject.item, event, field, actor_field, None);
@@ -66,18 +84,21 @@ impl Timeline {
         };
         let id = subject.item.get("id").and_then(Value::as_str);
         let Some(time) = normalize(raw) else {
-            self.unparsed.push(format!(
-                "{}.{field} of {}",
-                subject.source.name(),
-                id.unwrap_or("?").escape_debug()
-            ));
+            self.unparsed += 1;
+            if self.quoted.len() < QUOTED_UNPARSED {
+                self.quoted.push(format!(
+                    "{}.{field} of {}",
+                    subject.source.name(),
+                    id.unwrap_or("?").escape_debug()
+                ));
+            }
             return;
         };
         let actor = actor_field
             .and_then(|f| subject.item.get(f))
             .cloned()
             .unwrap_or(Value::Null);
-        self.events.push(json!({
+        (self.emit)(json!({
             "time": time,
             "event": event,
             "subject_type": subject.kind,
@@ -109,16 +130,35 @@ impl Timeline {
     }
 }
 
-/// Builds the artifact.
+/// Builds the artifact from sources in memory.
 pub fn derive(sources: &Sources) -> Collected {
-    let mut t = Timeline::default();
-    let subject = |kind, item, label_field, source| Subject {
-        kind,
-        item,
-        label_field,
-        source,
+    let mut events = Vec::new();
+    let mut each = |artifact: Artifact, f: &mut dyn FnMut(&Value)| {
+        sources.items(artifact).iter().for_each(f);
     };
-    for user in sources.items(Artifact::Users) {
+    let (status, reason) = derive_streaming(&mut each, &mut |e| events.push(e));
+    Collected {
+        items: events,
+        status,
+        reason,
+        ..Collected::default()
+    }
+}
+
+/// Source items handed over one at a time: `each(artifact, f)` calls `f` on every item of
+/// `artifact`.
+pub type Each<'a> = &'a mut dyn FnMut(Artifact, &mut dyn FnMut(&Value));
+
+/// Builds the artifact an item at a time: reads the sources through `each`, hands every event
+/// to `emit` (in no particular order: the bundle sorts by time), and returns the status and
+/// reason. Memory holds one source item and its events at a time.
+pub fn derive_streaming(each: Each<'_>, emit: &mut dyn FnMut(Value)) -> (Status, Option<String>) {
+    let mut t = Timeline {
+        emit,
+        unparsed: 0,
+        quoted: Vec::new(),
+    };
+    each(Artifact::Users, &mut |user| {
         let s = subject("user", user, "email", Artifact::Users);
         t.add(&s, "user_created", "created_at", None);
         t.add(&s, "user_last_login", "logged_in_at", None);
@@ -136,8 +176,8 @@ pub fn derive(sources: &Sources) -> Collected {
             "connection",
             "id",
         );
-    }
-    for team in sources.items(Artifact::Teams) {
+    });
+    each(Artifact::Teams, &mut |team| {
         let s = subject("team", team, "name", Artifact::Teams);
         t.memberships(
             &s,
@@ -160,28 +200,28 @@ pub fn derive(sources: &Sources) -> Collected {
             "connection",
             "id",
         );
-    }
-    for c in sources.items(Artifact::Connections) {
+    });
+    each(Artifact::Connections, &mut |c| {
         let s = subject("connection", c, "schema", Artifact::Connections);
         t.add(&s, "connection_created", "created_at", Some("connected_by"));
         t.add(&s, "connection_last_succeeded", "succeeded_at", None);
         t.add(&s, "connection_last_failed", "failed_at", None);
-    }
-    for k in sources.items(Artifact::SystemKeys) {
+    });
+    each(Artifact::SystemKeys, &mut |k| {
         let s = subject("system_key", k, "name", Artifact::SystemKeys);
         t.add(&s, "system_key_created", "created_at", None);
         t.add(&s, "system_key_last_used", "last_used_at", None);
         t.add(&s, "system_key_expiry", "expired_at", None);
-    }
-    for w in sources.items(Artifact::Webhooks) {
+    });
+    each(Artifact::Webhooks, &mut |w| {
         let s = subject("webhook", w, "url", Artifact::Webhooks);
         t.add(&s, "webhook_created", "created_at", Some("created_by"));
-    }
-    for p in sources.items(Artifact::PrivateLinks) {
+    });
+    each(Artifact::PrivateLinks, &mut |p| {
         let s = subject("private_link", p, "name", Artifact::PrivateLinks);
         t.add(&s, "private_link_created", "created_at", Some("created_by"));
-    }
-    for p in sources.items(Artifact::ProxyAgents) {
+    });
+    each(Artifact::ProxyAgents, &mut |p| {
         let s = subject("proxy_agent", p, "display_name", Artifact::ProxyAgents);
         t.add(
             &s,
@@ -189,8 +229,8 @@ pub fn derive(sources: &Sources) -> Collected {
             "registered_at",
             Some("created_by"),
         );
-    }
-    for h in sources.items(Artifact::HybridDeploymentAgents) {
+    });
+    each(Artifact::HybridDeploymentAgents, &mut |h| {
         let s = subject(
             "hybrid_deployment_agent",
             h,
@@ -209,25 +249,20 @@ pub fn derive(sources: &Sources) -> Collected {
             "last_used_at",
             None,
         );
+    });
+    if t.unparsed == 0 {
+        return (Status::Complete, None);
     }
-    let (status, reason) = if t.unparsed.is_empty() {
-        (Status::Complete, None)
-    } else {
-        (
-            Status::Partial,
-            Some(format!(
-                "{} timestamp(s) could not be read and are left out: {}",
-                t.unparsed.len(),
-                t.unparsed.join(", ")
-            )),
-        )
-    };
-    Collected {
-        items: t.events,
-        status,
-        reason,
-        ..Collected::default()
+    let more = t.unparsed - t.quoted.len();
+    let mut reason = format!(
+        "{} timestamp(s) could not be read and are left out: {}",
+        t.unparsed,
+        t.quoted.join(", ")
+    );
+    if more > 0 {
+        reason.push_str(&format!("; and {more} more"));
     }
+    (Status::Partial, Some(reason))
 }
 
 #[cfg(test)]

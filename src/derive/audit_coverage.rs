@@ -200,6 +200,15 @@ fn judge(routes: &[&Route], sources_whole: bool) -> (&'static str, String) {
     }
 }
 
+/// What the artifact needs of its sources ([`super::Keep`]): of connections, only Platform
+/// Connectors (every other connection is irrelevant to it, and there may be thousands); of the
+/// others, every item.
+pub fn keep(artifact: Artifact, item: Value) -> Option<Value> {
+    let relevant =
+        artifact != Artifact::Connections || text(&item, "/service") == Some(PLATFORM_CONNECTOR);
+    relevant.then_some(item)
+}
+
 /// Builds the artifact.
 pub fn derive(sources: &Sources) -> Collected {
     let connections = sources.items(Artifact::Connections);

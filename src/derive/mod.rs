@@ -7,46 +7,84 @@ pub mod audit_coverage;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::evidence::bundle::Bundle;
 use crate::resources::{Artifact, Collected, Status};
 
-/// The envelopes of the artifacts a derived artifact is made from.
+/// One source artifact as read back: its status, and the items the reader chose to keep.
 #[derive(Debug, Default)]
-pub struct Sources(BTreeMap<Artifact, Value>);
+struct Loaded {
+    status: Option<Status>,
+    items: Vec<Value>,
+}
+
+/// The artifacts a derived artifact is made from: their statuses, and as many of their items
+/// as it needs.
+#[derive(Debug, Default)]
+pub struct Sources(BTreeMap<Artifact, Loaded>);
+
+/// What to keep of a source item while loading: the item (whole, or only the fields needed),
+/// or `None` to leave it out. Keeping less keeps memory flat on big accounts.
+pub type Keep<'a> = &'a dyn Fn(Artifact, Value) -> Option<Value>;
+
+/// Keeps every item whole.
+pub fn keep_all(_: Artifact, item: Value) -> Option<Value> {
+    Some(item)
+}
+
+/// Keeps no item (for the statuses only).
+pub fn keep_none(_: Artifact, _: Value) -> Option<Value> {
+    None
+}
 
 impl Sources {
-    /// Reads the given artifacts back from the bundle being written. One that was not written
-    /// is simply absent (its status then reads as failed).
-    pub fn load(bundle: &Bundle, artifacts: &[Artifact]) -> Self {
-        let map = artifacts
-            .iter()
-            .filter_map(|&a| bundle.read_json(a.file_name()).map(|v| (a, v)))
-            .collect();
+    /// Reads the given artifacts back from the bundle being written, an item at a time,
+    /// keeping what `keep` returns. One that was not written is simply absent (its status then
+    /// reads as failed).
+    pub fn load(bundle: &Bundle, artifacts: &[Artifact], keep: Keep<'_>) -> Self {
+        let mut map = BTreeMap::new();
+        for &artifact in artifacts {
+            let mut items = Vec::new();
+            let fields = bundle.for_each_item(artifact.file_name(), |item| {
+                items.extend(keep(artifact, item));
+            });
+            if let Some(fields) = fields {
+                map.insert(artifact, Loaded::new(&fields, items));
+            }
+        }
         Self(map)
     }
 
     /// Builds sources from envelopes in memory (tests, and bundles read from disk).
     pub fn from_envelopes(envelopes: impl IntoIterator<Item = (Artifact, Value)>) -> Self {
-        Self(envelopes.into_iter().collect())
+        let map = envelopes
+            .into_iter()
+            .map(|(artifact, mut envelope)| {
+                let items = match envelope.get_mut("items").map(Value::take) {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
+                };
+                let fields = match envelope {
+                    Value::Object(fields) => fields,
+                    _ => Map::new(),
+                };
+                (artifact, Loaded::new(&fields, items))
+            })
+            .collect();
+        Self(map)
     }
 
-    /// The items of an artifact (empty if absent).
+    /// The items kept of an artifact (empty if absent).
     pub fn items(&self, artifact: Artifact) -> &[Value] {
-        self.0
-            .get(&artifact)
-            .and_then(|e| e.get("items"))
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
+        self.0.get(&artifact).map_or(&[], |l| l.items.as_slice())
     }
 
     /// An artifact's status (`Failed` if absent or unreadable).
     pub fn status(&self, artifact: Artifact) -> Status {
         self.0
             .get(&artifact)
-            .and_then(|e| e.get("status"))
-            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .and_then(|l| l.status)
             .unwrap_or(Status::Failed)
     }
 
@@ -60,20 +98,31 @@ impl Sources {
     }
 }
 
-/// Computes a derived artifact other than `changes`.
+impl Loaded {
+    fn new(fields: &Map<String, Value>, items: Vec<Value>) -> Self {
+        let status = fields
+            .get("status")
+            .and_then(|s| serde_json::from_value(s.clone()).ok());
+        Self { status, items }
+    }
+}
+
+/// Computes a derived artifact other than `changes` from sources in memory.
 pub fn derive(artifact: Artifact, sources: &Sources) -> Collected {
     let collected = match artifact {
         Artifact::AuditCoverage => audit_coverage::derive(sources),
         Artifact::Activity => activity::derive(sources),
         other => unreachable!("{} is not derived here", other.name()),
     };
-    mark_incomplete_sources(collected, sources, artifact.sources())
+    let produced = collected.items.len();
+    mark_incomplete_sources(collected, produced, sources, artifact.sources())
 }
 
 /// Makes an artifact built from other artifacts `partial` when one of them is not whole: it
 /// cannot hold more than its sources did.
 pub fn mark_incomplete_sources(
     mut collected: Collected,
+    produced: usize,
     sources: &Sources,
     artifacts: &[Artifact],
 ) -> Collected {
@@ -81,7 +130,7 @@ pub fn mark_incomplete_sources(
     let unreadable = artifacts
         .iter()
         .all(|&a| matches!(sources.status(a), Status::Failed | Status::Forbidden));
-    if !artifacts.is_empty() && unreadable && collected.items.is_empty() {
+    if !artifacts.is_empty() && unreadable && produced == 0 {
         // Nothing to build from: this is a failure, not a partial result.
         collected.status = Status::Failed;
         collected.reason = Some(format!(

@@ -8,10 +8,15 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+
+use crate::evidence::redact::{Redaction, Redactor};
+use crate::evidence::render;
+use crate::resources::Artifact;
 
 /// The name of the checksum file, in the format `sha256sum -c` reads.
 pub const SHA256SUMS: &str = "SHA256SUMS";
@@ -97,6 +102,34 @@ impl Bundle {
         }
         let bytes = fs::read(self.tmp.join(name)).ok()?;
         serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Starts writing an artifact item by item; see [`ItemSink`]. Any number of sinks may be
+    /// open at once (artifacts are collected concurrently); each is recorded in the bundle
+    /// with [`Bundle::record`] once finished.
+    pub fn sink(&self, artifact: Artifact) -> Result<ItemSink, WriteError> {
+        ItemSink::create(&self.tmp, artifact)
+    }
+
+    /// Records a file written by a finished [`ItemSink`].
+    pub fn record(&mut self, name: &'static str, written: Written) {
+        self.files.insert(name, written);
+    }
+
+    /// Reads back an artifact this bundle has written one item at a time, handing each item
+    /// to `each` (projected as the caller likes: memory holds one whole item at a time), and
+    /// returns the envelope's other fields. `None` if the file was not written or cannot be
+    /// read back.
+    pub fn for_each_item(
+        &self,
+        name: &str,
+        each: impl FnMut(Value),
+    ) -> Option<serde_json::Map<String, Value>> {
+        if !self.files.contains_key(name) {
+            return None;
+        }
+        let file = fs::File::open(self.tmp.join(name)).ok()?;
+        read_items(io::BufReader::with_capacity(64 * 1024, file), each).ok()
     }
 
     /// Writes one file atomically. `name` is one of the tool's fixed file names.
@@ -199,17 +232,318 @@ impl Bundle {
 }
 
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
-    let partial = dir.join(format!("{name}.partial"));
-    let path = dir.join(name);
+    write_streamed(dir, name, |w| w.write_all(bytes)).map(|_| ())
+}
+
+/// Creates a bundle file readable by its owner only.
+fn create_private(path: &Path) -> Result<fs::File, WriteError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&partial).map_err(failed(&partial))?;
-    file.write_all(bytes).map_err(failed(&partial))?;
+    options.open(path).map_err(failed(path))
+}
+
+/// Writes `name` in `dir` from what `fill` writes, under a `.partial` name, synced, then
+/// renamed; returns its hash and size, computed as it is written.
+fn write_streamed(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
+) -> Result<Written, WriteError> {
+    let partial = dir.join(format!("{name}.partial"));
+    let path = dir.join(name);
+    let file = create_private(&partial)?;
+    let mut out = Hashing {
+        inner: BufWriter::with_capacity(64 * 1024, file),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    fill(&mut out).map_err(failed(&partial))?;
+    let Hashing {
+        inner,
+        hasher,
+        bytes,
+    } = out;
+    let file = inner
+        .into_inner()
+        .map_err(|e| failed(&partial)(e.into_error()))?;
     file.sync_all().map_err(failed(&partial))?;
     drop(file);
-    fs::rename(&partial, &path).map_err(failed(&path))
+    fs::rename(&partial, &path).map_err(failed(&path))?;
+    Ok(Written {
+        sha256: hex::encode(hasher.finalize()),
+        bytes,
+    })
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads an artifact envelope from `reader`, handing each element of its `items` to `each` as
+/// it is parsed, and returns the other fields.
+pub fn read_items(
+    reader: impl io::Read,
+    each: impl FnMut(Value),
+) -> serde_json::Result<serde_json::Map<String, Value>> {
+    use serde::de::DeserializeSeed as _;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let fields = EnvelopeSeed(each).deserialize(&mut de)?;
+    de.end()?;
+    Ok(fields)
+}
+
+/// Deserializes an envelope, streaming its `items`.
+struct EnvelopeSeed<F>(F);
+
+impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for EnvelopeSeed<F> {
+    type Value = serde_json::Map<String, Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for EnvelopeSeed<F> {
+    type Value = serde_json::Map<String, Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an artifact envelope")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> Result<Self::Value, A::Error> {
+        let mut fields = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "items" {
+                map.next_value_seed(ItemsSeed(&mut self.0))?;
+            } else {
+                let value = map.next_value::<Value>()?;
+                fields.insert(key, value);
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// Deserializes the `items` array, handing each element on.
+struct ItemsSeed<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for ItemsSeed<'_, F> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for ItemsSeed<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of items")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Value>()? {
+            (self.0)(item);
+        }
+        Ok(())
+    }
+}
+
+/// Where an artifact's items wait, redacted and rendered, until the file is written.
+struct Spilled {
+    /// The item's key (`id`, ...), the first sort key.
+    key: Option<Box<str>>,
+    /// SHA-256 of the rendered item, the second: order never depends on arrival.
+    digest: [u8; 32],
+    /// Where its rendering starts in the spill file, and its length.
+    offset: u64,
+    len: u64,
+}
+
+/// An artifact file written item by item, so memory holds one item at a time whatever the
+/// size of the account.
+///
+/// [`ItemSink::push`] redacts an item, renders it in its final form and appends it to a spill
+/// file beside the artifact (`.<name>.spill`, `0600`, removed when the sink is finished or
+/// dropped); memory keeps only its key, digest and place. [`ItemSink::finish`] sorts that index
+/// (by key, then digest: the items' order never depends on the order they arrived in, so any
+/// concurrency gives the same bytes) and writes the envelope with the items copied from the
+/// spill in that order, hashing as it writes. Items are redacted before they reach the spill:
+/// no secret is written to disk, even for a moment.
+///
+/// A write error is kept and reported by [`ItemSink::finish`], so producers push without
+/// checking each item.
+pub struct ItemSink {
+    artifact: Artifact,
+    dir: PathBuf,
+    spill_path: PathBuf,
+    spill: Option<BufWriter<fs::File>>,
+    index: Vec<Spilled>,
+    offset: u64,
+    redactor: Redactor,
+    error: Option<WriteError>,
+}
+
+impl std::fmt::Debug for ItemSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemSink")
+            .field("artifact", &self.artifact)
+            .field("items", &self.index.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ItemSink {
+    fn drop(&mut self) {
+        self.spill = None;
+        let _ = fs::remove_file(&self.spill_path);
+    }
+}
+
+/// The indentation of an item inside the envelope's `items` array.
+const ITEM_INDENT: &[u8] = b"    ";
+
+/// Where the items go in a rendered envelope whose `items` is empty: keys are sorted and
+/// strings escaped, so this text occurs once, at the top level.
+const ITEMS_SLOT: &[u8] = b"\n  \"items\": []";
+
+impl ItemSink {
+    fn create(dir: &Path, artifact: Artifact) -> Result<Self, WriteError> {
+        let spill_path = dir.join(format!(".{}.spill", artifact.file_name()));
+        let file = create_private(&spill_path)?;
+        Ok(Self {
+            artifact,
+            dir: dir.to_owned(),
+            spill_path,
+            spill: Some(BufWriter::with_capacity(64 * 1024, file)),
+            index: Vec::new(),
+            offset: 0,
+            redactor: Redactor::new(artifact),
+            error: None,
+        })
+    }
+
+    /// Items pushed so far.
+    pub fn count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Redacts `item` and stores it; it is dropped from memory on return.
+    pub fn push(&mut self, mut item: Value) {
+        if self.error.is_some() {
+            return;
+        }
+        self.redactor.item(&mut item);
+        let key = item
+            .get(self.artifact.key())
+            .and_then(Value::as_str)
+            .map(Box::from);
+        let text = indented(&item);
+        drop(item);
+        let digest: [u8; 32] = Sha256::digest(&text).into();
+        let Some(spill) = self.spill.as_mut() else {
+            return;
+        };
+        if let Err(e) = spill.write_all(&text) {
+            self.error = Some(failed(&self.spill_path)(e));
+            return;
+        }
+        self.index.push(Spilled {
+            key,
+            digest,
+            offset: self.offset,
+            len: text.len() as u64,
+        });
+        self.offset += text.len() as u64;
+    }
+
+    /// Writes the artifact: `envelope` is its envelope with an empty `items` (its `count` is
+    /// set here), the items go in sorted. Returns the file written and what was redacted.
+    pub fn finish(mut self, mut envelope: Value) -> Result<(Written, Vec<Redaction>), WriteError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let spill = self.spill.take().expect("a sink is finished once");
+        let spill = spill
+            .into_inner()
+            .map_err(|e| failed(&self.spill_path)(e.into_error()))?;
+        drop(spill);
+        self.index
+            .sort_unstable_by(|a, b| (&a.key, a.digest).cmp(&(&b.key, b.digest)));
+        if let Some(obj) = envelope.as_object_mut() {
+            obj.insert("count".into(), Value::from(self.index.len()));
+            obj.insert("items".into(), Value::Array(Vec::new()));
+        }
+        let rendered = render(&envelope);
+        let slot = rendered
+            .windows(ITEMS_SLOT.len())
+            .position(|w| w == ITEMS_SLOT)
+            .expect("an envelope has items")
+            + ITEMS_SLOT.len()
+            - 1;
+        let (head, tail) = rendered.split_at(slot);
+        let index = std::mem::take(&mut self.index);
+        let spill_path = self.spill_path.clone();
+        let written = write_streamed(&self.dir, self.artifact.file_name(), |out| {
+            out.write_all(head)?;
+            if !index.is_empty() {
+                let mut spill = io::BufReader::new(fs::File::open(&spill_path)?);
+                let mut buf = Vec::new();
+                for (n, entry) in index.iter().enumerate() {
+                    io::Seek::seek(&mut spill, io::SeekFrom::Start(entry.offset))?;
+                    buf.clear();
+                    let len = usize::try_from(entry.len).map_err(io::Error::other)?;
+                    buf.resize(len, 0);
+                    io::Read::read_exact(&mut spill, &mut buf)?;
+                    out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+                    out.write_all(&buf)?;
+                }
+                out.write_all(b"\n  ")?;
+            }
+            out.write_all(tail)
+        })?;
+        let redactions = std::mem::replace(&mut self.redactor, Redactor::new(self.artifact));
+        Ok((written, redactions.finish()))
+    }
+}
+
+/// An item rendered as it appears inside the envelope: canonical, pretty, indented.
+fn indented(item: &Value) -> Vec<u8> {
+    let rendered = render(item);
+    let body = rendered.strip_suffix(b"\n").unwrap_or(&rendered);
+    let mut out = Vec::with_capacity(body.len() + body.len() / 8);
+    out.extend_from_slice(ITEM_INDENT);
+    for line in body.split(|&b| b == b'\n').enumerate() {
+        let (n, line) = line;
+        if n > 0 {
+            out.push(b'\n');
+            out.extend_from_slice(ITEM_INDENT);
+        }
+        out.extend_from_slice(line);
+    }
+    out
 }
 
 /// Makes renames durable where the platform allows it; best effort.

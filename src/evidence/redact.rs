@@ -82,8 +82,33 @@ pub struct Redaction {
 
 /// Redacts every item of an artifact in place and returns what was redacted, sorted by path.
 pub fn redact_items(artifact: Artifact, items: &mut [Value]) -> Vec<Redaction> {
-    let mut counts: BTreeMap<(String, Action), u64> = BTreeMap::new();
+    let mut redactor = Redactor::new(artifact);
     for item in items.iter_mut() {
+        redactor.item(item);
+    }
+    redactor.finish()
+}
+
+/// Redacts the items of one artifact one at a time (as they are written) and counts what it
+/// did, so that no item waits in memory for the others.
+#[derive(Debug)]
+pub struct Redactor {
+    artifact: Artifact,
+    counts: BTreeMap<(String, Action), u64>,
+}
+
+impl Redactor {
+    /// A redactor for the items of `artifact`.
+    pub fn new(artifact: Artifact) -> Self {
+        Self {
+            artifact,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Redacts one item in place.
+    pub fn item(&mut self, item: &mut Value) {
+        let (artifact, counts) = (self.artifact, &mut self.counts);
         if let Some(obj) = item.as_object_mut() {
             let mut drop = |key: &str| {
                 if obj.remove(key).is_some() {
@@ -106,21 +131,25 @@ pub fn redact_items(artifact: Artifact, items: &mut [Value]) -> Vec<Redaction> {
                     // An item's identifying field (`id`, `name`, the change log's `sort_key`)
                     // is never a secret, whatever its name looks like.
                     let secret = key != artifact.key() && is_secret_key(key);
-                    walk(child, &mut path, secret, &mut counts);
+                    walk(child, &mut path, secret, counts);
                     path.truncate("$.items[*]".len());
                 }
             }
-            None => walk(item, &mut path, false, &mut counts),
+            None => walk(item, &mut path, false, counts),
         }
     }
-    counts
-        .into_iter()
-        .map(|((path, action), count)| Redaction {
-            path,
-            action,
-            count,
-        })
-        .collect()
+
+    /// What was redacted, sorted by path.
+    pub fn finish(self) -> Vec<Redaction> {
+        self.counts
+            .into_iter()
+            .map(|((path, action), count)| Redaction {
+                path,
+                action,
+                count,
+            })
+            .collect()
+    }
 }
 
 fn walk(

@@ -41,6 +41,11 @@ pub struct SyntheticSize {
     pub tables_per_schema: usize,
     /// The most columns listed under one table (each has 0 to this many).
     pub columns_per_table: usize,
+    /// Whether connection list items carry everything their detail does (`setup_tests`
+    /// included), as Fivetran's OpenAPI declares; by default they lack `setup_tests`, as this
+    /// project's fixtures model it. Decides whether the collector's per-service probe spares
+    /// the other details.
+    pub list_carries_detail: bool,
     /// The instant times are generated back from: syncs fall in the 23 hours before it, so a
     /// collection started after it with the default `--since 24h` sees them.
     pub now: Timestamp,
@@ -58,6 +63,7 @@ impl Default for SyntheticSize {
             schemas_per_connection: 3,
             tables_per_schema: 8,
             columns_per_table: 4,
+            list_carries_detail: false,
             now: Timestamp::constant(1_795_748_400, 0), // 2026-11-27T03:00:00Z
         }
     }
@@ -110,7 +116,7 @@ impl SyntheticSize {
             ("destinations", pages(self.groups) + self.groups),
             (
                 "connections",
-                pages(self.connections) + 2 * self.connections,
+                pages(self.connections) + self.connection_details() + self.connections,
             ),
             ("webhooks", pages(fixed.webhooks)),
             ("log_services", pages(fixed.log_services) + 1),
@@ -126,6 +132,30 @@ impl SyntheticSize {
                 .into_iter()
                 .map(|(name, n)| (name, n as u64))
                 .collect(),
+        }
+    }
+}
+
+impl SyntheticSize {
+    /// The `/connections/{id}` requests: one per connection, or, when list items carry the
+    /// detail, one per distinct `(service, service_version)` (the collector's probes).
+    fn connection_details(&self) -> usize {
+        if !self.list_carries_detail {
+            return self.connections;
+        }
+        (0..self.connections)
+            .map(|j| self.service(j).0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
+    /// The service and sync frequency of connection `j`: a Platform Connector in every other
+    /// group, otherwise services in rotation (all at `service_version` 1).
+    fn service(&self, j: usize) -> (&'static str, u32) {
+        if j < self.groups && j.is_multiple_of(2) {
+            ("fivetran_log", 360)
+        } else {
+            SERVICES[j % SERVICES.len()]
         }
     }
 }
@@ -455,13 +485,7 @@ impl<'a> Generator<'a> {
 
     fn connections(&self, a: &mut FakeAccount) {
         for (j, id) in self.connections.iter().enumerate() {
-            // A Platform Connector in every other group; otherwise services in rotation.
-            let platform = j < self.groups.len() && j.is_multiple_of(2);
-            let (service, frequency) = if platform {
-                ("fivetran_log", 360)
-            } else {
-                SERVICES[j % SERVICES.len()]
-            };
+            let (service, frequency) = self.size.service(j);
             let group = self.groups.get(j % self.groups.len().max(1));
             let failed = j.is_multiple_of(13);
             let item = json!({
@@ -492,7 +516,11 @@ impl<'a> Generator<'a> {
                 "Validating Certificate",
                 "Connecting to Database",
             ]);
-            a.connections.push(item);
+            a.connections.push(if self.size.list_carries_detail {
+                detail.clone()
+            } else {
+                item
+            });
             a.connection_details.insert(id.clone(), detail);
             if j % 3 != 2 {
                 a.connection_schemas

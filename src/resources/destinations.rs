@@ -5,12 +5,13 @@ use serde_json::Value;
 
 use crate::client::ApiError;
 use crate::endpoints::{DESTINATION, DESTINATIONS};
+use crate::evidence::bundle::ItemSink;
 
 use super::{Collected, Ctx, Notes, id_of, list_then, merge_detail};
 
 /// Lists destinations, then reads each one's detail.
-pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
-    list_then(ctx, DESTINATIONS, "id", |d| enrich(ctx, d)).await
+pub async fn collect(ctx: &Ctx<'_>, sink: &mut ItemSink) -> Result<Collected, ApiError> {
+    list_then(ctx, sink, DESTINATIONS, "id", |d| enrich(ctx, d)).await
 }
 
 async fn enrich(ctx: &Ctx<'_>, mut destination: Value) -> Result<(Value, Vec<String>), ApiError> {

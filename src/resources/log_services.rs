@@ -10,7 +10,7 @@ use crate::client::ApiError;
 use crate::endpoints::{ACCOUNT_LOG_SERVICE, LOG_SERVICES};
 use crate::paginate;
 
-use super::{Collected, Ctx, NOTES_KEY, Status, assemble, fatal, id_of, sort_items};
+use super::{Collected, Ctx, NOTES_KEY, Problems, Status, assemble, fatal, id_of};
 
 /// Lists log services and reads the account-level one.
 pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
@@ -58,8 +58,13 @@ pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
             ))
         }
     }
-    sort_items(&mut listed.items, "id");
-    let mut collected = assemble(error, listed.pages, listed.items, Vec::new());
+    let mut collected = assemble(
+        error,
+        listed.pages,
+        !listed.items.is_empty(),
+        &Problems::default(),
+    );
+    collected.items = listed.items;
     if let Some(problem) = problem {
         if collected.status == Status::Complete {
             collected.status = Status::Partial;

@@ -26,7 +26,8 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{ApiError, Client};
 use crate::endpoints::Endpoint;
-use crate::paginate::{self, Listed};
+use crate::evidence::bundle::ItemSink;
+use crate::paginate::{self, Pager};
 use jiff::Timestamp;
 
 pub use account::AccountInfo;
@@ -271,17 +272,23 @@ pub struct Ctx<'a> {
     pub window: Window,
 }
 
-/// Collects one artifact. `Err` only for a fatal error (the key was refused).
-pub async fn collect(ctx: &Ctx<'_>, artifact: Artifact) -> Result<Collected, ApiError> {
+/// Collects one artifact. Its items go to `sink` as they are ready, or come back in
+/// [`Collected::items`] (short lists); the caller pushes those. `Err` only for a fatal error
+/// (the key was refused).
+pub async fn collect(
+    ctx: &Ctx<'_>,
+    artifact: Artifact,
+    sink: &mut ItemSink,
+) -> Result<Collected, ApiError> {
     use crate::endpoints as ep;
     match artifact {
         Artifact::Account => account::collect(ctx).await.map(|(c, _)| c),
-        Artifact::Users => users::collect(ctx).await,
+        Artifact::Users => users::collect(ctx, sink).await,
         Artifact::Roles => lists::collect(ctx, ep::ROLES, "name").await,
-        Artifact::Teams => teams::collect(ctx).await,
+        Artifact::Teams => teams::collect(ctx, sink).await,
         Artifact::Groups => lists::collect(ctx, ep::GROUPS, "id").await,
-        Artifact::Destinations => destinations::collect(ctx).await,
-        Artifact::Connections => connections::collect(ctx).await,
+        Artifact::Destinations => destinations::collect(ctx, sink).await,
+        Artifact::Connections => connections::collect(ctx, sink).await,
         Artifact::Webhooks => lists::collect(ctx, ep::WEBHOOKS, "id").await,
         Artifact::LogServices => log_services::collect(ctx).await,
         Artifact::SystemKeys => lists::collect(ctx, ep::SYSTEM_KEYS, "id").await,
@@ -371,19 +378,40 @@ pub fn sort_items(items: &mut [Value], key: &str) {
     items.sort_by_cached_key(|v| (id_of(v, key), v.to_string()));
 }
 
-/// Turns the outcome of a top-level list and its follow-ups into an artifact.
+/// The follow-up requests of an artifact that failed: how many, and the first few (the items
+/// carry each one in `_iru.incomplete`).
+#[derive(Debug, Default)]
+struct Problems {
+    count: usize,
+    first: Vec<String>,
+}
+
+impl Problems {
+    /// How many are quoted in the artifact's reason.
+    const QUOTED: usize = 3;
+
+    fn extend(&mut self, problems: Vec<String>) {
+        self.count += problems.len();
+        let room = Self::QUOTED.saturating_sub(self.first.len());
+        self.first.extend(problems.into_iter().take(room));
+    }
+}
+
+/// Turns the outcome of a top-level list and its follow-ups into an artifact's status and
+/// reason (its items are in the sink, or set by the caller). `any_items`: whether any item was
+/// gathered at all.
 fn assemble(
     listed_error: Option<ApiError>,
     pages: u32,
-    items: Vec<Value>,
-    problems: Vec<String>,
+    any_items: bool,
+    problems: &Problems,
 ) -> Collected {
     let mut reasons = Vec::new();
     let mut status = Status::Complete;
     if let Some(error) = listed_error {
         // Nothing read (items may still come from elsewhere, e.g. the account-level log
         // service, and then the artifact is partial rather than empty-handed).
-        if pages == 0 && items.is_empty() {
+        if pages == 0 && !any_items {
             status = match error.forbidden_message() {
                 Some(_) => Status::Forbidden,
                 None => Status::Failed,
@@ -397,16 +425,15 @@ fn assemble(
             reasons.push(format!("the list stopped after {pages} page(s): {error}"));
         }
     }
-    if !problems.is_empty() {
+    if problems.count > 0 {
         if status == Status::Complete {
             status = Status::Partial;
         }
-        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
-        let more = problems.len().saturating_sub(shown.len());
+        let more = problems.count.saturating_sub(problems.first.len());
         let mut text = format!(
             "{} follow-up request(s) failed (see `_iru.incomplete` on the items): {}",
-            problems.len(),
-            shown.join("; ")
+            problems.count,
+            problems.first.join("; ")
         );
         if more > 0 {
             text.push_str(&format!("; and {more} more"));
@@ -414,7 +441,7 @@ fn assemble(
         reasons.push(text);
     }
     Collected {
-        items,
+        items: Vec::new(),
         status,
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         extra: Map::new(),
@@ -429,10 +456,13 @@ fn fatal(error: Option<ApiError>) -> Result<Option<ApiError>, ApiError> {
     }
 }
 
-/// Lists `endpoint`, then runs `enrich` on every item, [`Ctx::fan_out`] at a time; results
-/// come back in id order whatever the concurrency.
+/// Lists `endpoint` a page at a time and runs `enrich` on each item of a page, up to
+/// [`Ctx::fan_out`] at once, while the next page is read; each enriched item goes to `sink` as
+/// soon as it is ready. The sink sorts, so the order items finish in does not matter, and
+/// memory holds two pages and the items in flight, whatever the size of the list.
 async fn list_then<F, Fut>(
     ctx: &Ctx<'_>,
+    sink: &mut ItemSink,
     endpoint: Endpoint,
     key: &str,
     enrich: F,
@@ -442,27 +472,28 @@ where
     Fut: Future<Output = Result<(Value, Vec<String>), ApiError>>,
 {
     let path = endpoint.path(&[]).expect("top-level lists have no ids");
-    let Listed {
-        mut items,
-        pages,
-        error,
-        ..
-    } = paginate::list_all(ctx.client, endpoint, &path, key).await;
-    let error = fatal(error)?;
-    sort_items(&mut items, key);
-    let results: Vec<_> = futures::stream::iter(items)
-        .map(enrich)
-        .buffered(ctx.fan_out.max(1))
-        .collect()
-        .await;
-    let mut enriched = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for result in results {
-        let (item, item_problems) = result?;
-        enriched.push(item);
-        problems.extend(item_problems);
+    let mut pager = Pager::new(ctx.client, endpoint, &path, &[], key);
+    let mut problems = Problems::default();
+    let mut page = pager.next_page().await;
+    while let Some(items) = page {
+        let enrich_page = async {
+            let mut results = futures::stream::iter(items)
+                .map(&enrich)
+                .buffer_unordered(ctx.fan_out.max(1));
+            while let Some(result) = results.next().await {
+                let (item, item_problems) = result?;
+                sink.push(item);
+                problems.extend(item_problems);
+            }
+            Ok::<_, ApiError>(())
+        };
+        let (next, enriched) = futures::join!(pager.next_page(), enrich_page);
+        enriched?;
+        page = next;
     }
-    Ok(assemble(error, pages, enriched, problems))
+    let pages = pager.pages;
+    let error = fatal(pager.error.take())?;
+    Ok(assemble(error, pages, sink.count() > 0, &problems))
 }
 
 /// Reads the list at `endpoint` for `id` and puts it, sorted, under `field` of `item`.

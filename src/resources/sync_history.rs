@@ -48,7 +48,8 @@ use crate::client::ApiError;
 use crate::endpoints::SYNC_HISTORY;
 use crate::paginate;
 
-use super::{Collected, Ctx, NOTES_KEY, Notes, Status, Window, assemble, id_of};
+use super::{Collected, Ctx, NOTES_KEY, Notes, Problems, Status, Window, assemble, id_of};
+use crate::evidence::bundle::ItemSink;
 
 /// The widest window one request may ask for, as documented.
 pub const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -67,21 +68,53 @@ const CONNECTION_GONE: [&str; 2] = ["NotFound_Connection", "NotFound_Connector"]
 const NOT_OFFERED: &str =
     "Fivetran does not offer sync history to this account or at this API version";
 
-/// Reads the sync history of every connection in `connections` (items of connections.json).
-/// `Err` only for a fatal error (the key was refused).
-pub async fn collect(ctx: &Ctx<'_>, connections: &[Value]) -> Result<Collected, ApiError> {
+/// What [`collect`] needs of a connections.json item: the fields copied into the output and
+/// the note that it was deleted during the run. The rest (settings, schema config) is not
+/// kept in memory while sync history is read.
+pub fn project(connection: &Value) -> Value {
+    let mut kept = Map::new();
+    for field in CONNECTION_FIELDS {
+        if let Some(value) = connection.get(field) {
+            kept.insert(field.into(), value.clone());
+        }
+    }
+    if let Some(deleted) = connection
+        .get(NOTES_KEY)
+        .and_then(|n| n.get("deleted_during_run"))
+    {
+        kept.insert(NOTES_KEY.into(), json!({"deleted_during_run": deleted}));
+    }
+    Value::Object(kept)
+}
+
+/// Reads the sync history of every connection in `connections` (items of connections.json,
+/// whole or [`project`]ed); each finished item goes to `sink`. `Err` only for a fatal error
+/// (the key was refused).
+pub async fn collect(
+    ctx: &Ctx<'_>,
+    connections: &[Value],
+    sink: &mut ItemSink,
+) -> Result<Collected, ApiError> {
     let window = whole_seconds(ctx.window);
     let windows = split(window);
     let windows = windows.as_slice();
     let mut targets: Vec<Target> = connections.iter().map(Target::new).collect();
     targets.sort_by_cached_key(|t| (id_of(&t.item, "id"), t.item.to_string()));
 
-    let mut done = Vec::with_capacity(targets.len());
+    let mut problems = Problems::default();
+    let mut finished = |target: Target| {
+        let (item, item_problems) = target.apply();
+        sink.push(item);
+        problems.extend(item_problems);
+    };
     let mut pending = targets.into_iter();
-    // The probe: every target up to and including the first that can be requested.
+    // The probe: every target up to and including the first that can be requested. Those
+    // before it are held until it shows the endpoint can be read (they are few: no id, or
+    // already deleted).
+    let mut before = Vec::new();
     for target in pending.by_ref() {
         let Some(path) = target.path.clone() else {
-            done.push(target);
+            before.push(target);
             continue;
         };
         let read = read(ctx, &path, windows).await;
@@ -95,10 +128,11 @@ pub async fn collect(ctx: &Ctx<'_>, connections: &[Value]) -> Result<Collected, 
                 return Ok(with_window(whole, window));
             }
         }
-        done.push(target.finish(read));
+        finished(target.finish(read));
         break;
     }
-    let rest: Vec<(Target, Option<Read>)> = futures::stream::iter(pending)
+    before.into_iter().for_each(&mut finished);
+    let mut rest = futures::stream::iter(pending)
         .map(|target| async move {
             let read = match &target.path {
                 Some(path) => Some(read(ctx, path, windows).await),
@@ -106,10 +140,8 @@ pub async fn collect(ctx: &Ctx<'_>, connections: &[Value]) -> Result<Collected, 
             };
             (target, read)
         })
-        .buffered(ctx.fan_out.max(1))
-        .collect()
-        .await;
-    for (target, read) in rest {
+        .buffer_unordered(ctx.fan_out.max(1));
+    while let Some((target, read)) = rest.next().await {
         match read {
             Some(read) => {
                 if let Some(failure) = &read.failure
@@ -117,20 +149,12 @@ pub async fn collect(ctx: &Ctx<'_>, connections: &[Value]) -> Result<Collected, 
                 {
                     return Err(failure.error.clone());
                 }
-                done.push(target.finish(read));
+                finished(target.finish(read));
             }
-            None => done.push(target),
+            None => finished(target),
         }
     }
-
-    let mut items = Vec::with_capacity(done.len());
-    let mut problems = Vec::new();
-    for target in done {
-        let (item, item_problems) = target.apply();
-        items.push(item);
-        problems.extend(item_problems);
-    }
-    Ok(with_window(assemble(None, 0, items, problems), window))
+    Ok(with_window(assemble(None, 0, true, &problems), window))
 }
 
 /// Splits `window` into consecutive windows of at most [`MAX_WINDOW`], in order, the last one

@@ -5,12 +5,13 @@ use serde_json::Value;
 
 use crate::client::ApiError;
 use crate::endpoints::{TEAM_CONNECTIONS, TEAM_GROUPS, TEAM_USERS, TEAMS};
+use crate::evidence::bundle::ItemSink;
 
 use super::{Collected, Ctx, Notes, embed_list, id_of, list_then};
 
 /// Lists teams, then each team's memberships.
-pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
-    list_then(ctx, TEAMS, "id", |team| enrich(ctx, team)).await
+pub async fn collect(ctx: &Ctx<'_>, sink: &mut ItemSink) -> Result<Collected, ApiError> {
+    list_then(ctx, sink, TEAMS, "id", |team| enrich(ctx, team)).await
 }
 
 async fn enrich(ctx: &Ctx<'_>, mut team: Value) -> Result<(Value, Vec<String>), ApiError> {

@@ -5,12 +5,13 @@ use serde_json::Value;
 
 use crate::client::ApiError;
 use crate::endpoints::{USER_CONNECTIONS, USER_GROUPS, USERS};
+use crate::evidence::bundle::ItemSink;
 
 use super::{Collected, Ctx, Notes, embed_list, id_of, list_then};
 
 /// Lists users, then each user's memberships.
-pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
-    list_then(ctx, USERS, "id", |user| enrich(ctx, user)).await
+pub async fn collect(ctx: &Ctx<'_>, sink: &mut ItemSink) -> Result<Collected, ApiError> {
+    list_then(ctx, sink, USERS, "id", |user| enrich(ctx, user)).await
 }
 
 async fn enrich(ctx: &Ctx<'_>, mut user: Value) -> Result<(Value, Vec<String>), ApiError> {

@@ -532,3 +532,72 @@ fn output_is_identical_whatever_the_concurrency() {
         bad.stderr
     );
 }
+
+/// acme with its first two connections made one `(service, service_version)` pair, and their
+/// list items made equal to their details when `list_carries_detail`.
+fn paired_acme(list_carries_detail: bool) -> (iru_fivetran::fake::FakeAccount, [String; 2]) {
+    let mut a = acme();
+    let ids: [String; 2] = [0, 1].map(|n| a.connections[n]["id"].as_str().expect("id").to_owned());
+    for (n, id) in ids.iter().enumerate() {
+        let detail = a.connection_details.get_mut(id).expect("detail");
+        detail["service"] = a.connections[0]["service"].clone();
+        detail["service_version"] = a.connections[0]["service_version"].clone();
+        if list_carries_detail {
+            a.connections[n] = detail.clone();
+        } else {
+            a.connections[n]["service"] = detail["service"].clone();
+            a.connections[n]["service_version"] = detail["service_version"].clone();
+        }
+    }
+    (a, ids)
+}
+
+fn detail_requests(fake: &iru_fivetran::fake::FakeServer, ids: &[String]) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| {
+            ids.iter()
+                .any(|id| r.path == format!("/v1/connections/{id}"))
+        })
+        .count()
+}
+
+#[test]
+fn a_connection_detail_is_read_once_per_service_when_the_list_already_carries_it() {
+    let (account, ids) = paired_acme(true);
+    let fake = server(account.clone());
+    let run = collect(&fake, &[]);
+    run.assert_code(0);
+    assert_eq!(detail_requests(&fake, &ids), 1, "only the probe's detail");
+    assert_eq!(fake.requests().len(), expected_requests(&account, 2));
+    let connections = run.json("connections.json");
+    let second = connections["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == ids[1].as_str())
+        .expect("second connection");
+    assert_eq!(second["_iru"]["detail_from_list"]["probe"], ids[0].as_str());
+    // The evidence is there all the same: the list item was the whole record.
+    assert_eq!(
+        second["setup_tests"],
+        account.connection_details[&ids[1]]["setup_tests"]
+    );
+    assert!(second["schema_config"].is_object() || second["_iru"]["schema_config"].is_object());
+}
+
+#[test]
+fn every_detail_of_a_service_is_read_when_the_probe_finds_the_list_short() {
+    // acme's list items lack `setup_tests`, as Fivetran's might.
+    let (account, ids) = paired_acme(false);
+    let fake = server(account.clone());
+    let run = collect(&fake, &[]);
+    run.assert_code(0);
+    assert_eq!(detail_requests(&fake, &ids), 2);
+    assert_eq!(fake.requests().len(), expected_requests(&account, 2));
+    let connections = run.json("connections.json");
+    for item in connections["items"].as_array().expect("items") {
+        assert!(item["setup_tests"].is_array(), "{item}");
+        assert!(item["_iru"].get("detail_from_list").is_none(), "{item}");
+    }
+}

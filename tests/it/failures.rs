@@ -318,7 +318,8 @@ fn wrong_secret_stops_at_once_with_a_hint_and_leaves_nothing() {
 fn a_key_revoked_mid_run_keeps_what_was_collected_marked_failed() {
     let fake = server(acme());
     fake.inject(Fault::status("/v1/teams", 401, "AuthFailed", "key revoked").times(100));
-    let run = collect(&fake, &[]);
+    // One request at a time, so that "after the 401" is also "after /v1/teams".
+    let run = collect(&fake, &["--concurrency", "1"]);
     run.assert_code(1);
     assert!(run.stdout.is_empty(), "no bundle path on stdout");
     let entries = run.out_entries();
@@ -331,6 +332,13 @@ fn a_key_revoked_mid_run_keeps_what_was_collected_marked_failed() {
     assert_eq!(manifest["status"], "failed");
     assert!(manifest["error"].as_str().expect("error").contains("401"));
     assert!(kept.join("users.json").is_file(), "earlier artifacts kept");
+    let users = support::manifest_artifact(&manifest, "users");
+    assert!(
+        users["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("refused the key")),
+        "{users}"
+    );
     assert!(run.stderr.contains(".failed"), "{}", run.stderr);
     let after: Vec<_> = fake
         .requests()
@@ -338,6 +346,34 @@ fn a_key_revoked_mid_run_keeps_what_was_collected_marked_failed() {
         .skip_while(|r| r.path != "/v1/teams")
         .collect();
     assert_eq!(after.len(), 1, "no request after the 401");
+}
+
+#[test]
+fn a_key_revoked_mid_run_stops_every_artifact_in_flight() {
+    let fake = server(acme());
+    fake.inject(Fault::status("/v1/teams", 401, "AuthFailed", "key revoked").times(100));
+    let run = collect(&fake, &["--concurrency", "4"]);
+    run.assert_code(1);
+    // Requests already sent when the 401 came back may finish; no other is sent. Four in
+    // flight at most: the 401 and three others.
+    let after = fake
+        .requests()
+        .into_iter()
+        .skip_while(|r| r.path != "/v1/teams")
+        .count();
+    assert!(
+        (1..=4).contains(&after),
+        "{after} requests from /v1/teams on"
+    );
+    let kept = run.out.path().join("evidence").join(&run.out_entries()[0]);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(kept.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["status"], "failed");
+    assert_eq!(
+        support::manifest_artifact(&manifest, "teams")["status"],
+        "failed"
+    );
 }
 
 #[test]

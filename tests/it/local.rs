@@ -49,7 +49,10 @@ fn interrupt_mid_request(signals: &[&str]) -> support::Run {
         "only the temporary directory exists mid-run: {during:?}"
     );
     let tmp = out.join(&during[0]);
-    assert!(tmp.join("users.json").is_file(), "users were written");
+    // Users are read alongside the stalled roles and written when they are done.
+    support::wait_for("users.json", Duration::from_secs(10), || {
+        tmp.join("users.json").is_file()
+    });
     support::assert_no_secret_under(&tmp);
     let sent = fake.requests().len();
 

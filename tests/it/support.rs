@@ -233,7 +233,8 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.destinations.len())
         + a.destinations.len()
         + pages(a.connections.len())
-        + 2 * a.connections.len()
+        + connection_details(a)
+        + a.connections.len() // schemas
         + sync_history
         + pages(a.webhooks.len())
         + pages(a.log_services.len())
@@ -242,6 +243,35 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.private_links.len())
         + pages(a.proxy_agents.len())
         + pages(a.hybrid_deployment_agents.len())
+}
+
+/// The `/connections/{id}` requests of a collection: per `(service, service_version)`, one for
+/// the first connection in list order (the probe); for every other connection of the pair too
+/// unless the probe's detail equals its list item (ignoring `status`, `succeeded_at`,
+/// `failed_at`).
+pub fn connection_details(a: &FakeAccount) -> usize {
+    let pair = |c: &Value| (c["service"].to_string(), c["service_version"].to_string());
+    let volatile = ["status", "succeeded_at", "failed_at"];
+    let mut count = 0;
+    let mut seen: std::collections::BTreeMap<(String, String), bool> = Default::default();
+    for c in &a.connections {
+        let Some(id) = c["id"].as_str() else { continue };
+        match seen.get(&pair(c)) {
+            Some(true) => {}
+            Some(false) => count += 1,
+            None => {
+                count += 1;
+                let suffices = a.connection_details.get(id).is_some_and(|d| {
+                    d.as_object()
+                        .expect("detail")
+                        .iter()
+                        .all(|(k, v)| volatile.contains(&k.as_str()) || c.get(k) == Some(v))
+                });
+                seen.insert(pair(c), suffices);
+            }
+        }
+    }
+    count
 }
 
 /// A run of the binary in the background (`support::run` with `spawn` in place of `output`), for
@@ -478,6 +508,7 @@ pub fn client_for(
         extra_roots: Vec::new(),
         reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
         on_quota: iru_fivetran::client::quota::OnQuota::Slow,
+        concurrency: 8,
     };
     Client::new(&options, &creds).expect("client")
 }
