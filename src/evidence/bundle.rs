@@ -371,13 +371,11 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for ItemsSeed<'_, F> {
     }
 }
 
-/// Where an artifact's items wait, redacted and rendered, until the file is written.
+/// Where an artifact's item waits in the spill file.
 struct Spilled {
     /// The item's key (`id`, ...), the first sort key.
     key: Option<Box<str>>,
-    /// SHA-256 of the rendered item, the second: order never depends on arrival.
-    digest: [u8; 32],
-    /// Where its rendering starts in the spill file, and its length.
+    /// Where its compact text starts in the spill file, and its length.
     offset: u64,
     len: u64,
 }
@@ -385,13 +383,14 @@ struct Spilled {
 /// An artifact file written item by item, so memory holds one item at a time whatever the
 /// size of the account.
 ///
-/// [`ItemSink::push`] redacts an item, renders it in its final form and appends it to a spill
-/// file beside the artifact (`.<name>.spill`, `0600`, removed when the sink is finished or
-/// dropped); memory keeps only its key, digest and place. [`ItemSink::finish`] sorts that index
-/// (by key, then digest: the items' order never depends on the order they arrived in, so any
-/// concurrency gives the same bytes) and writes the envelope with the items copied from the
-/// spill in that order, hashing as it writes. Items are redacted before they reach the spill:
-/// no secret is written to disk, even for a moment.
+/// [`ItemSink::push`] redacts an item and appends its compact canonical text (sorted keys, no
+/// spaces) to a spill file beside the artifact (`.<name>.spill`, `0600`, removed when the sink
+/// is finished or dropped); memory keeps only its key and place. [`ItemSink::finish`] sorts that
+/// index by key, then (reading back only the items that share a key) by compact text, which is
+/// the bundle's documented order, and never the order items arrived in: any concurrency gives
+/// the same bytes. It then writes the envelope with each item re-rendered in its final pretty
+/// form, hashing as it writes. Items are redacted before they reach the spill: no secret is
+/// written to disk, even for a moment.
 ///
 /// A write error is kept and reported by [`ItemSink::finish`], so producers push without
 /// checking each item.
@@ -460,9 +459,8 @@ impl ItemSink {
             .get(self.artifact.key())
             .and_then(Value::as_str)
             .map(Box::from);
-        let text = indented(&item);
+        let text = compact(&item);
         drop(item);
-        let digest: [u8; 32] = Sha256::digest(&text).into();
         let Some(spill) = self.spill.as_mut() else {
             return;
         };
@@ -472,7 +470,6 @@ impl ItemSink {
         }
         self.index.push(Spilled {
             key,
-            digest,
             offset: self.offset,
             len: text.len() as u64,
         });
@@ -486,14 +483,14 @@ impl ItemSink {
             return Err(e);
         }
         let spill = self.spill.take().expect("a sink is finished once");
-        let spill = spill
+        spill
             .into_inner()
             .map_err(|e| failed(&self.spill_path)(e.into_error()))?;
-        drop(spill);
-        self.index
-            .sort_unstable_by(|a, b| (&a.key, a.digest).cmp(&(&b.key, b.digest)));
+        let mut index = std::mem::take(&mut self.index);
+        let mut reader = SpillReader::open(&self.spill_path).map_err(failed(&self.spill_path))?;
+        sort_spilled(&mut index, &mut reader).map_err(failed(&self.spill_path))?;
         if let Some(obj) = envelope.as_object_mut() {
-            obj.insert("count".into(), Value::from(self.index.len()));
+            obj.insert("count".into(), Value::from(index.len()));
             obj.insert("items".into(), Value::Array(Vec::new()));
         }
         let rendered = render(&envelope);
@@ -504,22 +501,14 @@ impl ItemSink {
             + ITEMS_SLOT.len()
             - 1;
         let (head, tail) = rendered.split_at(slot);
-        let index = std::mem::take(&mut self.index);
-        let spill_path = self.spill_path.clone();
         let written = write_streamed(&self.dir, self.artifact.file_name(), |out| {
             out.write_all(head)?;
+            for (n, entry) in index.iter().enumerate() {
+                let item: Value = serde_json::from_slice(reader.read(entry)?)?;
+                out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+                out.write_all(&indented(&item))?;
+            }
             if !index.is_empty() {
-                let mut spill = io::BufReader::new(fs::File::open(&spill_path)?);
-                let mut buf = Vec::new();
-                for (n, entry) in index.iter().enumerate() {
-                    io::Seek::seek(&mut spill, io::SeekFrom::Start(entry.offset))?;
-                    buf.clear();
-                    let len = usize::try_from(entry.len).map_err(io::Error::other)?;
-                    buf.resize(len, 0);
-                    io::Read::read_exact(&mut spill, &mut buf)?;
-                    out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
-                    out.write_all(&buf)?;
-                }
                 out.write_all(b"\n  ")?;
             }
             out.write_all(tail)
@@ -527,6 +516,66 @@ impl ItemSink {
         let redactions = std::mem::replace(&mut self.redactor, Redactor::new(self.artifact));
         Ok((written, redactions.finish()))
     }
+}
+
+/// Reads items back from a spill file.
+struct SpillReader {
+    file: io::BufReader<fs::File>,
+    buf: Vec<u8>,
+}
+
+impl SpillReader {
+    fn open(path: &Path) -> io::Result<Self> {
+        Ok(Self {
+            file: io::BufReader::with_capacity(64 * 1024, fs::File::open(path)?),
+            buf: Vec::new(),
+        })
+    }
+
+    /// The compact text of one spilled item.
+    fn read(&mut self, entry: &Spilled) -> io::Result<&[u8]> {
+        io::Seek::seek(&mut self.file, io::SeekFrom::Start(entry.offset))?;
+        let len = usize::try_from(entry.len).map_err(io::Error::other)?;
+        self.buf.resize(len, 0);
+        io::Read::read_exact(&mut self.file, &mut self.buf)?;
+        Ok(&self.buf)
+    }
+}
+
+/// Sorts spilled items by key, then by compact text. Only items that share a key are read back
+/// to be compared, a run of them at a time.
+fn sort_spilled(index: &mut [Spilled], reader: &mut SpillReader) -> io::Result<()> {
+    index.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut start = 0;
+    while start < index.len() {
+        let end = start
+            + index[start..]
+                .iter()
+                .take_while(|e| e.key == index[start].key)
+                .count();
+        if end - start > 1 {
+            let run = &mut index[start..end];
+            let mut texts = Vec::with_capacity(run.len());
+            for entry in run.iter() {
+                texts.push(reader.read(entry)?.to_vec());
+            }
+            let mut order: Vec<usize> = (0..run.len()).collect();
+            order.sort_by(|&a, &b| texts[a].cmp(&texts[b]));
+            let places: Vec<(u64, u64)> =
+                order.iter().map(|&i| (run[i].offset, run[i].len)).collect();
+            for (entry, (offset, len)) in run.iter_mut().zip(places) {
+                entry.offset = offset;
+                entry.len = len;
+            }
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// An item's compact canonical text: keys sorted at every level, no spaces.
+fn compact(item: &Value) -> Vec<u8> {
+    serde_json::to_vec(&super::sorted(item)).expect("a JSON value always serializes")
 }
 
 /// An item rendered as it appears inside the envelope: canonical, pretty, indented.
@@ -556,6 +605,7 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn bundle_appears_only_when_finished() {
@@ -586,6 +636,96 @@ mod tests {
             "{}  users.json",
             hex::encode(Sha256::digest(b"{}\n"))
         )));
+    }
+
+    /// Items with ties on the key, a missing key, nesting and a secret to redact.
+    fn mixed_items() -> Vec<Value> {
+        vec![
+            json!({"id": "b", "z": [3, {"y": 1, "x": 2}], "password": "hunter2"}),
+            json!({"id": "a", "note": "second of the a's"}),
+            json!({"name": "no id"}),
+            json!({"id": "a", "note": "first of the a's"}),
+            json!({"id": "c", "empty": {}, "list": []}),
+            json!({"name": "no id either"}),
+        ]
+    }
+
+    fn sink_bytes(items: Vec<Value>) -> (Vec<u8>, Vec<Redaction>) {
+        let out = tempfile::tempdir().expect("tmp");
+        let b = Bundle::create(out.path(), "s").expect("create");
+        let mut sink = b.sink(Artifact::Groups).expect("sink");
+        for item in items {
+            sink.push(item);
+        }
+        let header = crate::evidence::envelope(
+            Artifact::Groups,
+            Some("acc"),
+            "2026-01-01T00:00:00Z",
+            crate::resources::Collected::default(),
+        );
+        let (written, redactions) = sink.finish(header).expect("finish");
+        let bytes = fs::read(b.tmp_dir().join("groups.json")).expect("read");
+        assert_eq!(written.sha256, hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(written.bytes, bytes.len() as u64);
+        let left: Vec<_> = fs::read_dir(b.tmp_dir())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, ["groups.json"], "the spill file is gone");
+        (bytes, redactions)
+    }
+
+    #[test]
+    fn a_sink_writes_what_rendering_the_whole_artifact_writes_in_any_order() {
+        let mut items = mixed_items();
+        let mut expected = items.clone();
+        let in_memory = crate::evidence::redact::redact_items(Artifact::Groups, &mut expected);
+        let whole = render(&crate::evidence::envelope(
+            Artifact::Groups,
+            Some("acc"),
+            "2026-01-01T00:00:00Z",
+            crate::resources::Collected {
+                items: expected,
+                ..Default::default()
+            },
+        ));
+        let (bytes, redactions) = sink_bytes(items.clone());
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            String::from_utf8_lossy(&whole)
+        );
+        assert_eq!(redactions, in_memory);
+        assert!(!String::from_utf8_lossy(&bytes).contains("hunter2"));
+        items.reverse();
+        assert_eq!(sink_bytes(items).0, whole, "arrival order does not matter");
+        let (empty, _) = sink_bytes(Vec::new());
+        assert!(String::from_utf8_lossy(&empty).contains("\"items\": [],"));
+    }
+
+    #[test]
+    fn a_sink_never_puts_a_secret_on_disk_and_a_dropped_one_leaves_no_spill() {
+        let out = tempfile::tempdir().expect("tmp");
+        let b = Bundle::create(out.path(), "s").expect("create");
+        let mut sink = b.sink(Artifact::Groups).expect("sink");
+        sink.push(json!({"id": "x", "config": {"api_secret": "PLANTED-spill"}}));
+        sink.spill.as_mut().expect("open").flush().expect("flush");
+        let spill = fs::read(b.tmp_dir().join(".groups.json.spill")).expect("spill");
+        assert!(!String::from_utf8_lossy(&spill).contains("PLANTED-spill"));
+        drop(sink);
+        assert_eq!(fs::read_dir(b.tmp_dir()).expect("dir").count(), 0);
+    }
+
+    #[test]
+    fn items_stream_back_with_the_other_fields() {
+        let text =
+            br#"{"count": 2, "items": [{"id": "a"}, {"id": "b", "n": [1]}], "status": "complete"}"#;
+        let mut seen = Vec::new();
+        let fields = read_items(&text[..], |item| seen.push(item)).expect("read");
+        assert_eq!(seen, [json!({"id": "a"}), json!({"id": "b", "n": [1]})]);
+        assert_eq!(fields["status"], "complete");
+        assert!(!fields.contains_key("items"));
+        assert!(read_items(&b"{\"items\": [1,"[..], |_| {}).is_err());
+        assert!(read_items(&b"[]"[..], |_| {}).is_err(), "not an envelope");
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn render(value: &Value) -> Vec<u8> {
     bytes
 }
 
-fn sorted(value: &Value) -> Value {
+pub(crate) fn sorted(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
