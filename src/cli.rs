@@ -123,8 +123,8 @@ pub struct CollectArgs {
     #[arg(long, value_enum, default_value_t = OnQuota::Slow)]
     pub on_quota: OnQuota,
 
-    /// Follow-up requests in flight at once (memberships, details, schema configs, sync
-    /// history), all through the one rate limiter (default 8, at most 64). Output is the same
+    /// Requests in flight at once, across every artifact (the artifacts are read side by
+    /// side), all through the one rate limiter (default 8, at most 64). Output is the same
     /// whatever the value.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
