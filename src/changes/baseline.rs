@@ -30,7 +30,7 @@ pub const MAX_CANDIDATES: usize = 1_000;
 pub const MAX_VERIFIED: usize = 50;
 
 /// The baseline named by `--baseline`, or why it cannot be used (one line).
-pub(super) fn explicit(dir: &Path, new: &Snapshot) -> Result<Snapshot, String> {
+pub(super) fn explicit(dir: &Path, new: &Snapshot<'_>) -> Result<Snapshot<'static>, String> {
     // The directory's name only: the evidence must not carry local paths.
     let name = dir.file_name().map_or_else(
         || dir.display().to_string(),
@@ -53,7 +53,7 @@ pub(super) fn explicit(dir: &Path, new: &Snapshot) -> Result<Snapshot, String> {
 }
 
 /// The newest earlier bundle under `out_dir` that verifies and is comparable with `new`.
-pub(super) fn newest(out_dir: &Path, new: &Snapshot) -> Option<Snapshot> {
+pub(super) fn newest(out_dir: &Path, new: &Snapshot<'_>) -> Option<Snapshot<'static>> {
     let account = new.account_id.as_deref()?;
     let prefix = format!("fivetran-{}-", file_name_safe(Some(account)));
     let mut names = candidate_names(out_dir, &prefix);
@@ -82,8 +82,8 @@ pub(super) fn newest(out_dir: &Path, new: &Snapshot) -> Option<Snapshot> {
     None
 }
 
-fn load(dir: &Path) -> Result<Snapshot, VerifyError> {
-    Snapshot::from_verified(&verify::verify(dir)?)
+fn load(dir: &Path) -> Result<Snapshot<'static>, VerifyError> {
+    Snapshot::from_verified(verify::verify(dir)?)
 }
 
 fn problems(e: &VerifyError) -> String {
@@ -137,7 +137,7 @@ fn parse_suffix(rest: &str) -> Option<(String, u32)> {
 
 /// Reads a candidate's manifest (unverified, bounded) and returns its `started_at` if it is
 /// of this account and selection and started no later than this run.
-fn screen(dir: &Path, new: &Snapshot) -> Option<String> {
+fn screen(dir: &Path, new: &Snapshot<'_>) -> Option<String> {
     let skip = |why: &str| {
         debug!("baseline candidate {} skipped: {why}", dir.display());
         None

@@ -12,6 +12,7 @@ use crate::evidence::redact::MARKER;
 use crate::resources::{Artifact, NOTES_KEY};
 use crate::verify::printable;
 
+use super::snapshot::LoadError;
 use super::{Change, Snapshot, access, settings};
 
 /// Why two bundles cannot be compared.
@@ -78,8 +79,49 @@ impl fmt::Display for NotComparable {
 
 impl std::error::Error for NotComparable {}
 
+/// Why [`compare`] gave no changes.
+#[derive(Debug)]
+pub enum CompareError {
+    /// The bundles are of different accounts or selections.
+    NotComparable(NotComparable),
+    /// An artifact could not be read again when its turn came (its status was read when the
+    /// snapshot was made, its items are read only now).
+    Unreadable {
+        /// `old` or `new`.
+        which: &'static str,
+        /// What went wrong.
+        error: LoadError,
+    },
+}
+
+impl CompareError {
+    /// The reason on one line, without hint or local path (for `changes.json`'s `reason`).
+    pub fn reason(&self) -> String {
+        match self {
+            CompareError::NotComparable(e) => e.reason(),
+            CompareError::Unreadable { which, error } => format!(
+                "the {which} bundle could not be read again: {}",
+                error.reason()
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CompareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompareError::NotComparable(e) => write!(f, "{e}"),
+            CompareError::Unreadable { which, error } => {
+                write!(f, "the {which} bundle could not be read again: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CompareError {}
+
 /// Refuses bundles of different accounts or different collected-resource selections.
-pub fn check(old: &Snapshot, new: &Snapshot) -> Result<(), NotComparable> {
+pub fn check(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<(), NotComparable> {
     let (Some(o), Some(n)) = (&old.account_id, &new.account_id) else {
         let which = if old.account_id.is_none() {
             "old"
@@ -106,7 +148,7 @@ pub fn check(old: &Snapshot, new: &Snapshot) -> Result<(), NotComparable> {
 
 /// The compared artifacts that are not whole in one of the bundles, as
 /// `name (status in the old/new bundle)`; they are left out of the comparison.
-pub fn uncompared(old: &Snapshot, new: &Snapshot) -> Vec<String> {
+pub fn uncompared(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for artifact in compared_artifacts() {
         for (which, snapshot) in [("old", old), ("new", new)] {
@@ -126,8 +168,12 @@ pub fn uncompared(old: &Snapshot, new: &Snapshot) -> Vec<String> {
 }
 
 /// Compares two snapshots of one account; changes come sorted by [`Change::sort_key`].
-pub fn compare(old: &Snapshot, new: &Snapshot) -> Result<Vec<Change>, NotComparable> {
-    check(old, new)?;
+///
+/// Artifacts are read one at a time from both bundles, compared, and dropped before the next
+/// is read, so memory holds one artifact of each bundle (plus the changes found), however
+/// large the account.
+pub fn compare(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Vec<Change>, CompareError> {
+    check(old, new).map_err(CompareError::NotComparable)?;
     let ctx = Ctx {
         start: new
             .started_at
@@ -136,12 +182,18 @@ pub fn compare(old: &Snapshot, new: &Snapshot) -> Result<Vec<Change>, NotCompara
     };
     let mut out = Vec::new();
     for artifact in compared_artifacts() {
-        let whole = |s: &Snapshot| s.status(artifact).is_some_and(|st| st.is_whole());
+        let whole = |s: &Snapshot<'_>| s.status(artifact).is_some_and(|st| st.is_whole());
         let Some(rule) = rule(artifact) else { continue };
         if !whole(old) || !whole(new) {
             continue;
         }
-        for pair in pairs(artifact, old.items(artifact), new.items(artifact)) {
+        let load = |which, s: &Snapshot<'_>| {
+            s.load(artifact)
+                .map_err(|error| CompareError::Unreadable { which, error })
+        };
+        // Both sides are dropped at the end of this iteration, before the next artifact.
+        let (o, n) = (load("old", old)?, load("new", new)?);
+        for pair in pairs(artifact, &o, &n) {
             rule(&pair, &ctx, &mut out);
         }
     }

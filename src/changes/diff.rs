@@ -13,15 +13,16 @@ use crate::output::report_error;
 use crate::verify::{self, VerifyError};
 use crate::{EXIT_COMPLETE, EXIT_FAILED};
 
-use super::{NotComparable, Snapshot, compare, items, text, uncompared};
+use super::{CompareError, LoadError, Snapshot, compare, items, text, uncompared};
 
 /// Why `diff` could not print a change log.
 #[derive(Debug)]
 enum DiffError {
     /// One or both bundles do not verify.
     Verify(Vec<VerifyError>),
-    /// The bundles are of different accounts or selections.
-    NotComparable(NotComparable),
+    /// The bundles are of different accounts or selections (or, which no verified bundle
+    /// gives, an artifact could not be read back).
+    Compare(CompareError),
     /// Writing to stdout failed.
     Stdout(std::io::Error),
 }
@@ -33,7 +34,7 @@ impl fmt::Display for DiffError {
                 let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 f.write_str(&all.join("\n"))
             }
-            DiffError::NotComparable(e) => write!(f, "cannot compare the bundles: {e}"),
+            DiffError::Compare(e) => write!(f, "cannot compare the bundles: {e}"),
             DiffError::Stdout(e) => write!(f, "cannot write the change log to stdout: {e}"),
         }
     }
@@ -59,8 +60,7 @@ pub fn diff_command(args: &DiffArgs) -> u8 {
 
 /// The bytes to print.
 fn change_log(args: &DiffArgs) -> Result<Vec<u8>, DiffError> {
-    let load =
-        |dir: &std::path::Path| verify::verify(dir).and_then(|v| Snapshot::from_verified(&v));
+    let load = |dir: &std::path::Path| verify::verify(dir).and_then(Snapshot::from_verified);
     let (old, new) = match (load(&args.old), load(&args.new)) {
         (Ok(old), Ok(new)) => (old, new),
         (old, new) => {
@@ -68,7 +68,15 @@ fn change_log(args: &DiffArgs) -> Result<Vec<u8>, DiffError> {
             return Err(DiffError::Verify(errors));
         }
     };
-    let changes = compare(&old, &new).map_err(DiffError::NotComparable)?;
+    // A file that changed between verification and its comparison (artifacts are read
+    // again one at a time) is reported like any other verification problem.
+    let changes = compare(&old, &new).map_err(|e| match e {
+        CompareError::Unreadable {
+            error: LoadError::Verified(e),
+            ..
+        } => DiffError::Verify(vec![e]),
+        e => DiffError::Compare(e),
+    })?;
     Ok(match args.format {
         DiffFormat::Json => render(&serde_json::Value::Array(items(&changes))),
         DiffFormat::Text => {

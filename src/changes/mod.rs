@@ -1,8 +1,10 @@
 //! `changes.json` and `iru-fivetran diff`: what changed between two bundles of one account.
 //!
-//! A [`Snapshot`] holds a bundle's collected artifacts (derived ones are never compared);
-//! [`compare`] pairs their items by id and applies the rules below, after refusing bundles of
-//! different accounts or different collected-resource selections ([`NotComparable`]). An
+//! A [`Snapshot`] knows a bundle's collected artifacts (derived ones are never compared) by
+//! their status and reads their items only when compared; [`compare`] reads one artifact of
+//! each bundle at a time, pairs their items by id and applies the rules below, after refusing
+//! bundles of different accounts or different collected-resource selections
+//! ([`NotComparable`]). An
 //! artifact that is not whole (`partial`, `forbidden`, `failed`) in either bundle is not
 //! compared at all, since a missing page would read as removals; [`uncompared`] lists them and
 //! `changes.json` is then `partial`. Items marked `_iru.deleted_during_run` count as absent,
@@ -90,10 +92,10 @@ use crate::evidence::bundle::Bundle;
 use crate::resources::Artifact;
 
 pub use collection::for_collection;
-pub use compare::{NotComparable, compare, uncompared};
+pub use compare::{CompareError, NotComparable, compare, uncompared};
 pub use diff::diff_command;
 pub use settings::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
-pub use snapshot::Snapshot;
+pub use snapshot::{LoadError, Snapshot};
 
 /// How many days ahead `system_key_expiring` looks from the new bundle's start.
 pub const EXPIRING_WITHIN_DAYS: i64 = 30;

@@ -1,7 +1,15 @@
 //! A bundle as [`super::compare`] sees it: account, start, the selection of collected
-//! resources and the envelopes of the collected artifacts that have comparison rules.
+//! resources, the status of each collected artifact that has comparison rules, and where to
+//! read that artifact's items when its turn comes.
+//!
+//! Items are not kept: an account with thousands of connections (each with its schema config)
+//! makes artifacts of hundreds of megabytes, so [`Snapshot::load`] reads one artifact when
+//! it is compared, and the comparison drops it before reading the next. Memory then holds at
+//! most one artifact of each bundle, never the whole bundle.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -11,9 +19,10 @@ use crate::verify::{Verified, VerifyError};
 
 use super::compare::compared_artifacts;
 
-/// What is compared of one bundle.
+/// What is compared of one bundle. `'b` is the borrow of the bundle being written, when the
+/// snapshot reads from it.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub struct Snapshot<'b> {
     /// The account id.
     pub account_id: Option<String>,
     /// The bundle directory's name (none for the bundle being written).
@@ -22,9 +31,76 @@ pub struct Snapshot {
     pub started_at: Option<String>,
     /// Every selected artifact name, as the manifest's `options.resources`.
     pub resources: Vec<String>,
-    /// The envelopes of the collected artifacts that are compared.
-    pub envelopes: BTreeMap<Artifact, Value>,
+    /// The `status` of each compared collected artifact whose envelope could be read, read
+    /// once when the snapshot is made (an artifact missing here is unselected or failed).
+    pub(super) statuses: BTreeMap<Artifact, Status>,
+    /// Where the items of the artifacts in `statuses` are read from.
+    pub(super) source: Source<'b>,
+    /// Tests only: where each load is recorded, to see when and how much is held.
+    #[cfg(test)]
+    pub(super) watch: Option<Watch>,
 }
+
+/// Where a snapshot reads an artifact's items from when it is compared.
+#[derive(Debug, Clone)]
+pub(super) enum Source<'b> {
+    /// Items held in memory: unit tests, and snapshots made from a manifest alone (which
+    /// hold none). Shared, so a load hands them out without copying them.
+    Memory(BTreeMap<Artifact, Arc<[Value]>>),
+    /// A verified bundle and the file of each artifact; every read re-checks the file
+    /// against the digest it verified with, since it could have changed since.
+    Verified {
+        /// The bundle that verified.
+        bundle: Verified,
+        /// The file name of each artifact in `statuses`.
+        paths: BTreeMap<Artifact, String>,
+    },
+    /// The bundle being written, read back one item at a time.
+    Written(&'b Bundle),
+}
+
+impl Default for Source<'_> {
+    fn default() -> Self {
+        Source::Memory(BTreeMap::new())
+    }
+}
+
+/// Why an artifact whose status was read could not be read again when it was compared.
+#[derive(Debug)]
+pub enum LoadError {
+    /// A file of a verified bundle no longer reads as it verified (it changed, or vanished).
+    Verified(VerifyError),
+    /// A file of the bundle being written can no longer be read back.
+    Written {
+        /// The file name.
+        name: &'static str,
+    },
+}
+
+impl LoadError {
+    /// What went wrong on one line, without the bundle's path (for `changes.json`, which
+    /// must not carry local paths).
+    pub fn reason(&self) -> String {
+        match self {
+            LoadError::Verified(e) => {
+                let all: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
+                all.join("; ")
+            }
+            LoadError::Written { name } => format!("{name}: cannot be read back"),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Verified(e) => write!(f, "{e}"),
+            LoadError::Written { .. } => f.write_str(&self.reason()),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
 
 /// Whether a manifest entry or envelope `kind` says collected; bundles written before the
 /// field existed do not say, and then the artifact's own kind decides.
@@ -32,10 +108,32 @@ fn is_collected(artifact: Artifact, kind: Option<&str>) -> bool {
     kind.map_or(artifact.kind() == Kind::Collected, |k| k == "collected")
 }
 
-impl Snapshot {
-    /// Reads a verified bundle (each artifact re-checked against its verified digest).
-    pub fn from_verified(verified: &Verified) -> Result<Self, VerifyError> {
-        let mut envelopes = BTreeMap::new();
+/// An envelope's `status`; `Failed` when it has none that reads.
+fn status_of(status: Option<&Value>) -> Status {
+    status
+        .and_then(|s| serde_json::from_value(s.clone()).ok())
+        .unwrap_or(Status::Failed)
+}
+
+/// An envelope's items, taken out of it (none when `items` is not a list).
+fn items_of(envelope: Value) -> Vec<Value> {
+    match envelope {
+        Value::Object(mut fields) => match fields.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+impl<'b> Snapshot<'b> {
+    /// Reads a verified bundle: the status of each compared collected artifact. Each file is
+    /// read whole now (re-checked against its verified digest, parsed, then dropped), so one
+    /// that no longer reads fails here, like any verification problem, before anything is
+    /// compared; its items are read again, one artifact at a time, by `load` when compared.
+    pub fn from_verified(verified: Verified) -> Result<Self, VerifyError> {
+        let mut statuses = BTreeMap::new();
+        let mut paths = BTreeMap::new();
         for entry in &verified.artifacts {
             let Some(artifact) = Artifact::from_name(&entry.resource) else {
                 continue;
@@ -49,7 +147,8 @@ impl Snapshot {
             }
             let envelope = verified.read_json(&entry.path)?;
             if is_collected(artifact, envelope.get("kind").and_then(Value::as_str)) {
-                envelopes.insert(artifact, envelope);
+                statuses.insert(artifact, status_of(envelope.get("status")));
+                paths.insert(artifact, entry.path.clone());
             }
         }
         Ok(Self {
@@ -61,27 +160,40 @@ impl Snapshot {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
-            envelopes,
+            statuses,
+            source: Source::Verified {
+                bundle: verified,
+                paths,
+            },
+            #[cfg(test)]
+            watch: None,
         })
     }
 
-    /// Reads the collected artifacts of the bundle being written.
+    /// Reads the status of each compared artifact of the bundle being written, streaming
+    /// its file without keeping the items; `load` reads them back when compared.
     pub fn from_bundle(
-        bundle: &Bundle,
+        bundle: &'b Bundle,
         account_id: Option<&str>,
         resources: &[&str],
         started_at: Option<String>,
     ) -> Self {
-        let envelopes = compared_artifacts()
+        let statuses = compared_artifacts()
             .filter(|a| resources.contains(&a.name()))
-            .filter_map(|a| bundle.read_json(a.file_name()).map(|v| (a, v)))
+            .filter_map(|a| {
+                let fields = bundle.for_each_item(a.file_name(), drop)?;
+                Some((a, status_of(fields.get("status"))))
+            })
             .collect();
         Self {
             account_id: account_id.map(str::to_owned),
             bundle_id: None,
             started_at,
             resources: resources.iter().map(|r| (*r).to_owned()).collect(),
-            envelopes,
+            statuses,
+            source: Source::Written(bundle),
+            #[cfg(test)]
+            watch: None,
         }
     }
 
@@ -95,27 +207,100 @@ impl Snapshot {
             .collect()
     }
 
-    /// The items of an artifact (empty if absent).
-    pub fn items(&self, artifact: Artifact) -> &[Value] {
-        self.envelopes
-            .get(&artifact)
-            .and_then(|e| e.get("items"))
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
-    }
-
     /// An artifact's status: `None` when it was not selected, `Failed` when it was but its
     /// file is missing or has no readable status.
     pub fn status(&self, artifact: Artifact) -> Option<Status> {
-        if let Some(envelope) = self.envelopes.get(&artifact) {
-            let status = envelope
-                .get("status")
-                .and_then(|s| serde_json::from_value(s.clone()).ok());
-            return Some(status.unwrap_or(Status::Failed));
+        if let Some(status) = self.statuses.get(&artifact) {
+            return Some(*status);
         }
         self.resources
             .iter()
             .any(|r| r == artifact.name())
             .then_some(Status::Failed)
+    }
+
+    /// Reads an artifact's items now (none when its envelope was not read: its status says
+    /// why). The caller holds them only while comparing that artifact, so memory never holds
+    /// more than one artifact of the bundle.
+    pub(super) fn load(&self, artifact: Artifact) -> Result<Arc<[Value]>, LoadError> {
+        #[cfg(test)]
+        self.record_load(artifact);
+        if !self.statuses.contains_key(&artifact) {
+            return Ok(Vec::new().into());
+        }
+        match &self.source {
+            Source::Memory(items) => Ok(items
+                .get(&artifact)
+                .cloned()
+                .unwrap_or_else(|| Vec::new().into())),
+            Source::Verified { bundle, paths } => match paths.get(&artifact) {
+                Some(path) => {
+                    Ok(items_of(bundle.read_json(path).map_err(LoadError::Verified)?).into())
+                }
+                None => Ok(Vec::new().into()),
+            },
+            Source::Written(bundle) => {
+                let name = artifact.file_name();
+                let mut items = Vec::new();
+                bundle
+                    .for_each_item(name, |item| items.push(item))
+                    .ok_or(LoadError::Written { name })?;
+                Ok(items.into())
+            }
+        }
+    }
+}
+
+/// Tests only: one load, as `(which snapshot, artifact, how many other artifacts of the same
+/// snapshot were still held outside it at that moment)`.
+#[cfg(test)]
+pub(super) type Load = (&'static str, Artifact, usize);
+
+/// Tests only: a log of loads shared by the snapshots of a comparison.
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub(super) struct Watch {
+    /// `old` or `new`, as the log names this snapshot.
+    pub which: &'static str,
+    /// Every load, in order.
+    pub log: Arc<std::sync::Mutex<Vec<Load>>>,
+}
+
+#[cfg(test)]
+impl Snapshot<'_> {
+    /// Sets (or removes) an artifact's envelope in an in-memory snapshot: its status and items.
+    pub(super) fn set_envelope(&mut self, artifact: Artifact, envelope: Option<Value>) {
+        let Source::Memory(items) = &mut self.source else {
+            panic!("only in-memory snapshots are edited");
+        };
+        match envelope {
+            Some(envelope) => {
+                self.statuses
+                    .insert(artifact, status_of(envelope.get("status")));
+                items.insert(artifact, items_of(envelope).into());
+            }
+            None => {
+                self.statuses.remove(&artifact);
+                items.remove(&artifact);
+            }
+        }
+    }
+
+    /// Records a load in the watch log, with the number of other in-memory artifacts still
+    /// held outside the snapshot (their handle counted more than once).
+    fn record_load(&self, artifact: Artifact) {
+        let Some(watch) = &self.watch else { return };
+        let held = match &self.source {
+            Source::Memory(items) => items
+                .iter()
+                .filter(|(a, v)| **a != artifact && Arc::strong_count(v) > 1)
+                .count(),
+            _ => 0,
+        };
+        watch
+            .log
+            .lock()
+            .expect("the watch log is not poisoned")
+            .push((watch.which, artifact, held));
     }
 }

@@ -5,23 +5,29 @@ use serde_json::{Value, json};
 
 use super::*;
 
-/// A snapshot of account `acc` with complete envelopes of `artifacts`.
-fn snap(resources: &[&str], artifacts: &[(Artifact, Value)]) -> Snapshot {
-    let envelopes = artifacts
-        .iter()
-        .map(|(a, items)| {
-            (
-                *a,
-                json!({"status": "complete", "kind": "collected", "items": items}),
-            )
-        })
-        .collect();
-    Snapshot {
+/// An in-memory snapshot of account `acc` with complete envelopes of `artifacts`.
+fn snap(resources: &[&str], artifacts: &[(Artifact, Value)]) -> Snapshot<'static> {
+    let mut snapshot = Snapshot {
         account_id: Some("acc".into()),
         bundle_id: Some("b".into()),
         started_at: Some("2026-01-01T00:00:00Z".into()),
         resources: resources.iter().map(|r| (*r).to_owned()).collect(),
-        envelopes,
+        ..Snapshot::default()
+    };
+    for (artifact, items) in artifacts {
+        snapshot.set_envelope(
+            *artifact,
+            Some(json!({"status": "complete", "kind": "collected", "items": items})),
+        );
+    }
+    snapshot
+}
+
+/// The reason two snapshots cannot be compared (panics on any other outcome).
+fn refused(old: &Snapshot<'_>, new: &Snapshot<'_>) -> NotComparable {
+    match compare(old, new) {
+        Err(CompareError::NotComparable(e)) => e,
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }
 
@@ -42,14 +48,14 @@ fn different_accounts_or_selections_are_refused_derived_ones_do_not_matter() {
     let mut b = snap(&["account", "users", "activity"], &[]);
     assert_eq!(compare(&a, &b).expect("derived differ only"), []);
     b.account_id = Some("other".into());
-    let e = compare(&a, &b).expect_err("accounts differ");
+    let e = refused(&a, &b);
     assert!(
         e.to_string()
             .contains("different accounts: acc and other\nhint: "),
         "{e}"
     );
     let c = snap(&["account", "users", "teams"], &[]);
-    let e = compare(&a, &c).expect_err("selections differ");
+    let e = refused(&a, &c);
     assert_eq!(
         e,
         NotComparable::ResourcesDiffer {
@@ -59,8 +65,8 @@ fn different_accounts_or_selections_are_refused_derived_ones_do_not_matter() {
     );
     b.account_id = None;
     assert!(matches!(
-        compare(&a, &b),
-        Err(NotComparable::AccountUnknown { which: "new" })
+        refused(&a, &b),
+        NotComparable::AccountUnknown { which: "new" }
     ));
 }
 
@@ -204,9 +210,11 @@ fn access_first_notes_ignored_deleted_items_absent_unknown_lists_skipped() {
     let changes = compare(&a, &b).expect("comparable");
     assert_eq!(kinds(&changes), [("webhook_changed", "url")]);
     let mut c = b.clone();
-    c.envelopes.insert(
+    c.set_envelope(
         Artifact::Users,
-        json!({"status": "complete", "items": [{"id": "n", "role": "Account Administrator"}]}),
+        Some(
+            json!({"status": "complete", "items": [{"id": "n", "role": "Account Administrator"}]}),
+        ),
     );
     let changes = compare(&a, &c).expect("comparable");
     assert_eq!(
@@ -228,11 +236,13 @@ fn incomplete_artifacts_are_not_compared_and_are_named() {
         &[(Artifact::Users, json!([{"id": "u"}]))],
     );
     let mut b = snap(&["account", "users"], &[(Artifact::Users, json!([]))]);
-    b.envelopes
-        .insert(Artifact::Users, json!({"status": "partial", "items": []}));
+    b.set_envelope(
+        Artifact::Users,
+        Some(json!({"status": "partial", "items": []})),
+    );
     assert_eq!(compare(&a, &b).expect("comparable"), []);
     assert_eq!(uncompared(&a, &b), ["users (partial in the new bundle)"]);
-    b.envelopes.clear();
+    b.set_envelope(Artifact::Users, None);
     assert_eq!(uncompared(&a, &b), ["users (failed in the new bundle)"]);
 }
 
@@ -256,4 +266,113 @@ fn items_are_redacted_like_the_artifact() {
     assert_eq!(out[0]["after"]["secret"], "<redacted>");
     assert_eq!(out[0]["category"], "configuration");
     assert_eq!(out[0]["kind"], "webhook_changed");
+}
+
+#[test]
+fn artifacts_are_loaded_one_pair_at_a_time_and_only_when_compared() {
+    use std::sync::{Arc, Mutex};
+
+    use super::snapshot::Watch;
+
+    let resources = ["account", "users", "teams", "connections", "webhooks"];
+    let users = json!([{"id": "u", "role": "R"}]);
+    let connections = json!([{"id": "c", "paused": false}]);
+    let webhooks = json!([{"id": "w", "url": "x"}]);
+    let mut a = snap(
+        &resources,
+        &[
+            (Artifact::Users, users.clone()),
+            (Artifact::Teams, json!([])),
+            (Artifact::Connections, connections.clone()),
+            (Artifact::Webhooks, webhooks.clone()),
+        ],
+    );
+    let mut b = snap(
+        &resources,
+        &[
+            (Artifact::Users, json!([{"id": "u", "role": "S"}])),
+            (Artifact::Connections, json!([{"id": "c", "paused": true}])),
+            (Artifact::Webhooks, json!([{"id": "w", "url": "y"}])),
+        ],
+    );
+    // Teams are partial in the new bundle: never compared, so never read.
+    b.set_envelope(
+        Artifact::Teams,
+        Some(json!({"status": "partial", "items": []})),
+    );
+    let log = Arc::new(Mutex::new(Vec::new()));
+    a.watch = Some(Watch {
+        which: "old",
+        log: Arc::clone(&log),
+    });
+    b.watch = Some(Watch {
+        which: "new",
+        log: Arc::clone(&log),
+    });
+    let loads = || log.lock().expect("not poisoned").clone();
+
+    assert_eq!(uncompared(&a, &b), ["teams (partial in the new bundle)"]);
+    assert_eq!(loads(), [], "statuses are known without reading items");
+    let changes = compare(&a, &b).expect("comparable");
+    assert_eq!(
+        kinds(&changes),
+        [
+            ("user_role_changed", "role"),
+            ("connection_paused", "paused"),
+            ("webhook_changed", "url"),
+        ]
+    );
+    // Each artifact is read from both bundles in turn, and when one is read no other
+    // artifact of the same bundle is still held: at most one pair is in memory at a time.
+    assert_eq!(
+        loads(),
+        [
+            ("old", Artifact::Users, 0),
+            ("new", Artifact::Users, 0),
+            ("old", Artifact::Connections, 0),
+            ("new", Artifact::Connections, 0),
+            ("old", Artifact::Webhooks, 0),
+            ("new", Artifact::Webhooks, 0),
+        ]
+    );
+}
+
+#[test]
+fn the_bundle_being_written_is_read_when_compared_not_before() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let mut bundle = crate::evidence::bundle::Bundle::create(out.path(), "s").expect("create");
+    let envelope = |role: &str| json!({"status": "complete", "kind": "collected", "items": [{"id": "u", "role": role}]});
+    bundle
+        .write("users.json", envelope("R").to_string().as_bytes())
+        .expect("write");
+    let resources = ["account", "users"];
+    let old = snap(
+        &resources,
+        &[(Artifact::Users, json!([{"id": "u", "role": "R"}]))],
+    );
+    let new = Snapshot::from_bundle(
+        &bundle,
+        Some("acc"),
+        &resources,
+        Some("2026-01-02T00:00:00Z".into()),
+    );
+    assert_eq!(
+        new.status(Artifact::Users),
+        Some(crate::resources::Status::Complete)
+    );
+    // The file as it is when compared counts, not as it was when the snapshot was made.
+    let file = bundle.tmp_dir().join("users.json");
+    std::fs::write(&file, envelope("Account Administrator").to_string()).expect("rewrite");
+    let changes = compare(&old, &new).expect("comparable");
+    assert_eq!(kinds(&changes), [("user_role_changed", "role")]);
+    assert_eq!(changes[0].after, "Account Administrator");
+    // A file gone by then is an error, not an artifact with no items.
+    std::fs::remove_file(&file).expect("remove");
+    assert!(matches!(
+        compare(&old, &new),
+        Err(CompareError::Unreadable {
+            which: "new",
+            error: LoadError::Written { name: "users.json" },
+        })
+    ));
 }

@@ -19,15 +19,17 @@ const HEADLINE_MAX: usize = 10;
 /// Characters of a value shown before it is cut.
 const VALUE_MAX: usize = 160;
 
-/// Renders the change log; `changes` must be sorted by sort key.
+/// Renders the change log; `changes` must be sorted by sort key. Of the snapshots only the
+/// account, bundle ids and starts are shown: each change carries its own label, so no
+/// artifact is read again here.
 pub(super) fn render(
     changes: &[Change],
-    old: &Snapshot,
-    new: &Snapshot,
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
     skipped: &[String],
 ) -> String {
     let mut out = String::new();
-    let bundle = |s: &Snapshot| {
+    let bundle = |s: &Snapshot<'_>| {
         format!(
             "{} ({})",
             printable(s.bundle_id.as_deref().unwrap_or("?")),
