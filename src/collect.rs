@@ -351,6 +351,14 @@ impl Run<'_> {
         self.entries.push(sealed.entry);
     }
 
+    /// The artifacts written so far and their statuses.
+    fn written(&self) -> Vec<(Artifact, Status)> {
+        self.entries
+            .iter()
+            .filter_map(|e| Artifact::from_name(e.resource).map(|a| (a, e.status)))
+            .collect()
+    }
+
     /// The names of the selected artifacts, in bundle order.
     fn resource_names(&self) -> Vec<&'static str> {
         self.config.artifacts.iter().map(|a| a.name()).collect()
@@ -510,7 +518,7 @@ async fn produce(
             &Sources::load(bundle, sources, &derive::audit_coverage::keep),
         )),
         Artifact::Activity => {
-            let statuses = Sources::load(bundle, sources, &derive::keep_none);
+            let statuses = Sources::from_statuses(run.written());
             let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {
                 bundle.for_each_item(a.file_name(), |item| f(&item));
             };
@@ -529,6 +537,7 @@ async fn produce(
             ))
         }
         Artifact::Changes => Ok(changes::for_collection(&changes::CollectionInput {
+            written: &run.written(),
             out_dir: &run.config.out_dir,
             baseline: run.config.baseline.as_deref(),
             account_id: run.account.account_id.as_deref(),

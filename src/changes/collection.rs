@@ -24,6 +24,7 @@ pub fn for_collection(input: &CollectionInput<'_>) -> Collected {
         input.account_id,
         input.resources,
         Some(input.started_at.to_owned()),
+        input.written,
     );
     let Some(account) = input.account_id else {
         return outcome(

@@ -355,6 +355,7 @@ fn the_bundle_being_written_is_read_when_compared_not_before() {
         Some("acc"),
         &resources,
         Some("2026-01-02T00:00:00Z".into()),
+        &[(Artifact::Users, crate::resources::Status::Complete)],
     );
     assert_eq!(
         new.status(Artifact::Users),

@@ -33,11 +33,6 @@ pub fn keep_all(_: Artifact, item: Value) -> Option<Value> {
     Some(item)
 }
 
-/// Keeps no item (for the statuses only).
-pub fn keep_none(_: Artifact, _: Value) -> Option<Value> {
-    None
-}
-
 impl Sources {
     /// Reads the given artifacts back from the bundle being written, an item at a time,
     /// keeping what `keep` returns. One that was not written is simply absent (its status then
@@ -53,6 +48,21 @@ impl Sources {
                 map.insert(artifact, Loaded::new(&fields, items));
             }
         }
+        Self(map)
+    }
+
+    /// Sources known by their statuses only (the run knows them; no file is read).
+    pub fn from_statuses(statuses: impl IntoIterator<Item = (Artifact, Status)>) -> Self {
+        let map = statuses
+            .into_iter()
+            .map(|(a, status)| {
+                let loaded = Loaded {
+                    status: Some(status),
+                    items: Vec::new(),
+                };
+                (a, loaded)
+            })
+            .collect();
         Self(map)
     }
 
