@@ -502,10 +502,9 @@ async fn produce(
     match artifact {
         Artifact::SyncHistory => {
             let project = |_, c: Value| Some(resources::sync_history::project(&c));
-            let loaded = Sources::load(bundle, sources, &project);
-            let collected =
-                resources::sync_history::collect(ctx, loaded.items(Artifact::Connections), sink)
-                    .await?;
+            let mut loaded = Sources::load(bundle, sources, &project);
+            let connections = loaded.take_items(Artifact::Connections);
+            let collected = resources::sync_history::collect(ctx, connections, sink).await?;
             Ok(derive::mark_incomplete_sources(
                 collected,
                 sink.count(),

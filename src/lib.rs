@@ -66,8 +66,12 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
             return EXIT_USAGE;
         }
     };
+    // One worker thread, and the run spawned on it: the run and the HTTP connections' tasks
+    // then share a thread. Before, the run was polled on this thread (block_on) and the
+    // connections on two workers, so every request cost cross-thread wake-ups: 35% of the
+    // large benchmark's wall time in CPU, most of it in the kernel (docs/performance.md).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
     {
@@ -77,18 +81,25 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
             return EXIT_FAILED;
         }
     };
-    let finished = runtime.block_on(async {
+    let finished = runtime.block_on(async move {
+        let mut run = tokio::spawn(async move { collect::run(&config).await });
         tokio::select! {
-            result = collect::run(&config) => Ok(result),
+            joined = &mut run => Ok(joined),
             signal = signals::first() => {
-                signals::exit_on_second();
+                // Dropping the run removes the temporary bundle directory; a second signal
+                // meanwhile exits at once.
+                run.abort();
+                tokio::select! {
+                    _ = run => {}
+                    second = signals::first() => std::process::exit(i32::from(second.exit_code())),
+                }
                 Err(signal)
             }
         }
     });
-    // The run future was dropped on a signal, and with it the temporary bundle directory.
     let result = match finished {
-        Ok(result) => result,
+        Ok(Ok(result)) => result,
+        Ok(Err(joined)) => std::panic::resume_unwind(joined.into_panic()),
         Err(signal) => {
             // A blocking task (a DNS lookup that never returns) would otherwise hold up the
             // runtime's drop, and the exit with it.

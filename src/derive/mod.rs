@@ -90,6 +90,14 @@ impl Sources {
         self.0.get(&artifact).map_or(&[], |l| l.items.as_slice())
     }
 
+    /// Takes the items kept of an artifact out (empty if absent); its status stays.
+    pub fn take_items(&mut self, artifact: Artifact) -> Vec<Value> {
+        self.0
+            .get_mut(&artifact)
+            .map(|l| std::mem::take(&mut l.items))
+            .unwrap_or_default()
+    }
+
     /// An artifact's status (`Failed` if absent or unreadable).
     pub fn status(&self, artifact: Artifact) -> Status {
         self.0

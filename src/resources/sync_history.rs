@@ -92,13 +92,14 @@ pub fn project(connection: &Value) -> Value {
 /// (the key was refused).
 pub async fn collect(
     ctx: &Ctx<'_>,
-    connections: &[Value],
+    connections: Vec<Value>,
     sink: &mut ItemSink,
 ) -> Result<Collected, ApiError> {
     let window = whole_seconds(ctx.window);
     let windows = split(window);
     let windows = windows.as_slice();
-    let mut targets: Vec<Target> = connections.iter().map(Target::new).collect();
+    // Each connection is dropped as its target is made: only the targets stay.
+    let mut targets: Vec<Target> = connections.into_iter().map(|c| Target::new(&c)).collect();
     targets.sort_by_cached_key(|t| (id_of(&t.item, "id"), t.item.to_string()));
 
     let mut problems = Problems::default();

@@ -502,7 +502,18 @@ fn http_proxy_carries_plain_requests_and_no_proxy_bypasses_it() {
         );
     }
 
-    let through_proxy = proxy.seen().len();
+    // The first run's tunnels may still be relaying their last bytes (TLS close_notify as the
+    // process exits): wait until the proxy has been quiet for a moment.
+    let mut through_proxy = proxy.seen().len();
+    let settled = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = proxy.seen().len();
+        if now == through_proxy || settled.elapsed() > std::time::Duration::from_secs(5) {
+            break;
+        }
+        through_proxy = now;
+    }
     let before = fake.requests().len();
     for env in [
         [
