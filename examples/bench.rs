@@ -96,6 +96,11 @@ struct Args {
     /// Keep the bundles, each run's under DIR/run-N (default: a temporary directory, removed).
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
+    /// Run every collection into the same `--out` (a temporary directory, or `--keep DIR`), so
+    /// that from the second run on `changes` compares with the previous bundle: measures a run
+    /// with a baseline. Use with `--runs 2` or more.
+    #[arg(long)]
+    same_out: bool,
     /// Show the collector's info logs (with times) instead of running it with `-q`.
     #[arg(long)]
     verbose: bool,
@@ -238,6 +243,11 @@ fn run(args: &Args) -> Result<(), String> {
         }
         runs.push(m);
     }
+    if args.same_out && args.keep.is_none() {
+        let shared =
+            std::env::temp_dir().join(format!("iru-fivetran-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(shared);
+    }
 
     // What the fake really takes per request (timer resolution and loopback HTTP on top of
     // the latency), and the floor at that round trip: wall over it is the collector's own share.
@@ -332,9 +342,13 @@ fn collect_once(
 ) -> Result<Measured, String> {
     // A fresh directory each run, so `changes` finds no earlier bundle to compare with.
     let temp = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-    let out = match &args.keep {
-        Some(dir) => dir.join(format!("run-{n}")),
-        None => temp.path().to_owned(),
+    let out = match (&args.keep, args.same_out) {
+        (Some(dir), true) => dir.clone(),
+        (Some(dir), false) => dir.join(format!("run-{n}")),
+        (None, true) => {
+            std::env::temp_dir().join(format!("iru-fivetran-bench-{}", std::process::id()))
+        }
+        (None, false) => temp.path().to_owned(),
     };
     let mut cmd = Command::new(bin);
     // A cleared environment: no IRU_FIVETRAN_TEST_NO_DELAY, no proxy, no credentials file.

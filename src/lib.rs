@@ -57,6 +57,9 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// How long a second signal still waits for the first one's cleanup before exiting.
+const CLEANUP_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
     let format = args.log.log_format;
     let config = match Config::from_args(args, env_lookup) {
@@ -86,12 +89,16 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
         tokio::select! {
             joined = &mut run => Ok(joined),
             signal = signals::first() => {
-                // Dropping the run removes the temporary bundle directory; a second signal
-                // meanwhile exits at once.
+                // Dropping the run (on the worker thread) removes the temporary bundle
+                // directory. A second signal meanwhile gives that a second more, then exits
+                // whatever the cleanup is doing (a hung file system must not hold the exit).
                 run.abort();
                 tokio::select! {
-                    _ = run => {}
-                    second = signals::first() => std::process::exit(i32::from(second.exit_code())),
+                    _ = &mut run => {}
+                    second = signals::first() => {
+                        let _ = tokio::time::timeout(CLEANUP_GRACE, run).await;
+                        std::process::exit(i32::from(second.exit_code()));
+                    }
                 }
                 Err(signal)
             }

@@ -1,6 +1,6 @@
 //! Ctrl-C and SIGTERM. The first signal cancels the run: in-flight requests are dropped and
 //! the temporary bundle directory is removed (see `Bundle`'s `Drop`), so no directory that
-//! looks like a bundle is left; the exit code is 130 or 143. A second signal exits at once.
+//! looks like a bundle is left; the exit code is 130 or 143. A second signal exits within a second, whatever the cleanup is doing.
 
 /// A signal that ends the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,12 +53,4 @@ pub async fn first() -> Signal {
             Err(_) => std::future::pending().await,
         }
     }
-}
-
-/// After the first signal: a second one exits the process at once, whatever cleanup is doing.
-pub fn exit_on_second() {
-    tokio::spawn(async {
-        let second = first().await;
-        std::process::exit(i32::from(second.exit_code()));
-    });
 }

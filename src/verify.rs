@@ -119,6 +119,52 @@ impl Verified {
     }
 }
 
+impl Verified {
+    /// Reads a verified artifact an item at a time, handing each item to `each`, and checks at
+    /// the end that the bytes read still match the digest found by [`verify`]. Memory holds one
+    /// item, not the file. Returns the envelope's other fields. On a mismatch the items already
+    /// handed over must be discarded: the error comes after them.
+    pub fn stream_items(
+        &self,
+        name: &str,
+        each: impl FnMut(Value),
+    ) -> Result<serde_json::Map<String, Value>, VerifyError> {
+        let fail = |problem| VerifyError {
+            dir: self.dir.clone(),
+            problems: vec![problem],
+        };
+        let Some(digest) = self.files.get(name) else {
+            return Err(fail(Problem::Missing { name: name.into() }));
+        };
+        let reader = open_bounded(&self.dir.join(name), MAX_FILE_BYTES)
+            .map_err(|e| fail(e.into_problem(name)))?;
+        let mut hashing = Hashing {
+            inner: reader,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let parsed = crate::evidence::bundle::read_items(
+            BufReader::with_capacity(64 * 1024, &mut hashing),
+            each,
+        );
+        // Whatever the parser left unread still counts for the digest.
+        let rest = io::copy(&mut hashing, &mut io::sink());
+        let changed = || fail(Problem::ChangedSinceVerified { name: name.into() });
+        if rest.is_err()
+            || hashing.bytes != digest.bytes
+            || hex::encode(hashing.hasher.finalize()) != digest.sha256
+        {
+            return Err(changed());
+        }
+        parsed.map_err(|e| {
+            fail(Problem::Envelope {
+                name: name.into(),
+                detail: format!("not an artifact envelope: {e}"),
+            })
+        })
+    }
+}
+
 /// One thing wrong with a bundle. Names from the bundle are shown escaped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -921,6 +967,32 @@ mod tests {
             }]
         );
         assert!(v.read_json("../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_streamed_file_is_checked_against_its_digest_too() {
+        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+        let v = verify(&dir).expect("verifies");
+        let mut items = Vec::new();
+        v.stream_items("users.json", |i| items.push(i))
+            .expect("intact");
+        assert_eq!(items.len(), 1);
+        // Same length, one byte different: only the digest can tell.
+        let mut bytes = fs::read(dir.join("users.json")).expect("read");
+        let at = bytes
+            .iter()
+            .rposition(|b| b.is_ascii_lowercase())
+            .expect("a letter");
+        bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
+        fs::write(dir.join("users.json"), &bytes).expect("write");
+        let err = v.stream_items("users.json", drop).expect_err("changed");
+        assert_eq!(
+            err.problems,
+            [Problem::ChangedSinceVerified {
+                name: "users.json".into()
+            }]
+        );
+        assert!(v.stream_items("../etc/passwd", drop).is_err());
     }
 
     #[cfg(unix)]

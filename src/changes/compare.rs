@@ -2,6 +2,7 @@
 //! items, plain fields, on/off flags, config keys (with the redaction rule) and memberships.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -187,15 +188,7 @@ pub fn compare(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Vec<Change>, Co
         if !whole(old) || !whole(new) {
             continue;
         }
-        let load = |which, s: &Snapshot<'_>| {
-            s.load(artifact)
-                .map_err(|error| CompareError::Unreadable { which, error })
-        };
-        // Both sides are dropped at the end of this iteration, before the next artifact.
-        let (o, n) = (load("old", old)?, load("new", new)?);
-        for pair in pairs(artifact, &o, &n) {
-            rule(&pair, &ctx, &mut out);
-        }
+        compare_streams(artifact, old, new, &mut |pair| rule(pair, &ctx, &mut out))?;
     }
     out.sort_by_cached_key(|c| (c.sort_key(), c.to_json().to_string()));
     Ok(out)
@@ -240,17 +233,143 @@ pub(super) struct Pair<'a> {
     pub new: Option<&'a Value>,
 }
 
-fn pairs<'a>(artifact: Artifact, old: &'a [Value], new: &'a [Value]) -> Vec<Pair<'a>> {
-    let (o, n) = (index(old, artifact.key()), index(new, artifact.key()));
-    let ids: BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
-    ids.into_iter()
-        .map(|id| Pair {
+/// Streams one artifact from both snapshots (each read on its own thread, a few items ahead)
+/// and hands every pair of items with the same id to `each`, in id order. Memory holds a few
+/// items of each side, whatever the size of the artifact.
+fn compare_streams(
+    artifact: Artifact,
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
+    each: &mut dyn FnMut(&Pair<'_>),
+) -> Result<(), CompareError> {
+    /// Items read ahead of the comparison, per side.
+    const AHEAD: usize = 64;
+    std::thread::scope(|scope| {
+        let (old_tx, old_rx) = std::sync::mpsc::sync_channel::<Value>(AHEAD);
+        let (new_tx, new_rx) = std::sync::mpsc::sync_channel::<Value>(AHEAD);
+        // A send fails once the comparison stopped early; the rest is read and dropped.
+        let old_reader = scope.spawn(move || {
+            old.stream(artifact, &mut |item| drop(old_tx.send(item)))
+                .map_err(|error| CompareError::Unreadable {
+                    which: "old",
+                    error,
+                })
+        });
+        let new_reader = scope.spawn(move || {
+            new.stream(artifact, &mut |item| drop(new_tx.send(item)))
+                .map_err(|error| CompareError::Unreadable {
+                    which: "new",
+                    error,
+                })
+        });
+        let merged = merge(
             artifact,
-            id,
-            old: o.get(id).copied(),
-            new: n.get(id).copied(),
-        })
-        .collect()
+            Keyed::new(artifact, "old", old_rx.into_iter()),
+            Keyed::new(artifact, "new", new_rx.into_iter()),
+            each,
+        );
+        let unsorted = |which| CompareError::Unreadable {
+            which,
+            error: LoadError::Unsorted {
+                name: artifact.file_name(),
+            },
+        };
+        // Reading errors first: a file that changed can also look unsorted.
+        old_reader.join().expect("a reader never panics")?;
+        new_reader.join().expect("a reader never panics")?;
+        merged.map_err(unsorted)
+    })
+}
+
+/// Pairs two id-ordered streams: an id on one side only pairs with nothing.
+fn merge(
+    artifact: Artifact,
+    mut old: Keyed<impl Iterator<Item = Value>>,
+    mut new: Keyed<impl Iterator<Item = Value>>,
+    each: &mut dyn FnMut(&Pair<'_>),
+) -> Result<(), &'static str> {
+    let (mut o, mut n) = (old.next()?, new.next()?);
+    loop {
+        let order = match (&o, &n) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((a, _)), Some((b, _))) => a.cmp(b),
+        };
+        let (id, old_item, new_item) = match order {
+            Ordering::Less => {
+                let (id, item) = o.take().expect("some");
+                (id, Some(item), None)
+            }
+            Ordering::Greater => {
+                let (id, item) = n.take().expect("some");
+                (id, None, Some(item))
+            }
+            Ordering::Equal => {
+                let (id, a) = o.take().expect("some");
+                let (_, b) = n.take().expect("some");
+                (id, Some(a), Some(b))
+            }
+        };
+        each(&Pair {
+            artifact,
+            id: &id,
+            old: old_item.as_ref(),
+            new: new_item.as_ref(),
+        });
+        if o.is_none() {
+            o = old.next()?;
+        }
+        if n.is_none() {
+            n = new.next()?;
+        }
+    }
+}
+
+/// The items of one side with a string id, in id order; items deleted during their run count
+/// as absent, and of items sharing an id the first counts (as a bundle never has two).
+struct Keyed<I> {
+    key: &'static str,
+    items: I,
+    last: Option<String>,
+    /// `old` or `new`, for the error.
+    which: &'static str,
+}
+
+impl<I: Iterator<Item = Value>> Keyed<I> {
+    fn new(artifact: Artifact, which: &'static str, items: I) -> Self {
+        Self {
+            key: artifact.key(),
+            items,
+            last: None,
+            which,
+        }
+    }
+
+    /// The next (id, item); `Err` (naming the side) when ids go backwards.
+    fn next(&mut self) -> Result<Option<(String, Value)>, &'static str> {
+        for item in self.items.by_ref() {
+            let deleted = item
+                .get(NOTES_KEY)
+                .and_then(|n| n.get("deleted_during_run"))
+                .is_some();
+            let Some(id) = item.get(self.key).and_then(Value::as_str) else {
+                continue;
+            };
+            if deleted {
+                continue;
+            }
+            match self.last.as_deref().map(|last| id.cmp(last)) {
+                Some(Ordering::Less) => return Err(self.which),
+                Some(Ordering::Equal) => continue,
+                _ => {}
+            }
+            let id = id.to_owned();
+            self.last = Some(id.clone());
+            return Ok(Some((id, item)));
+        }
+        Ok(None)
+    }
 }
 
 /// Items by their string id; items deleted during their run count as absent.
@@ -480,5 +599,62 @@ pub(super) fn segment(name: &str) -> Cow<'_, str> {
         Cow::Borrowed(name)
     } else {
         Cow::Owned(Value::String(name.to_owned()).to_string())
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    fn side(which: &'static str, items: Value) -> Keyed<std::vec::IntoIter<Value>> {
+        let Value::Array(items) = items else {
+            panic!("an array")
+        };
+        Keyed::new(Artifact::Users, which, items.into_iter())
+    }
+
+    /// An id with the item of each side.
+    type Paired = (String, Option<Value>, Option<Value>);
+
+    fn pairs(old: Value, new: Value) -> Result<Vec<Paired>, &'static str> {
+        let mut out = Vec::new();
+        merge(
+            Artifact::Users,
+            side("old", old),
+            side("new", new),
+            &mut |p| out.push((p.id.to_owned(), p.old.cloned(), p.new.cloned())),
+        )?;
+        Ok(out)
+    }
+
+    #[test]
+    fn streams_are_paired_by_id_like_the_index_pairs_them() {
+        let old = json!([
+            {"id": "a"},
+            {"id": "b", "n": 1},
+            {"id": "b", "n": 2},
+            {"id": "d", "_iru": {"deleted_during_run": {}}},
+            {"name": "no id"}
+        ]);
+        let new = json!([{"id": "b", "n": 3}, {"id": "c"}, {"id": "d"}]);
+        let got = pairs(old, new).expect("sorted");
+        let ids: Vec<&str> = got.iter().map(|(id, ..)| id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+        assert_eq!(got[0].2, None, "a is only in the old bundle");
+        assert_eq!(
+            got[1].1,
+            Some(json!({"id": "b", "n": 1})),
+            "the first b counts"
+        );
+        assert_eq!(got[1].2, Some(json!({"id": "b", "n": 3})));
+        assert_eq!(got[3].1, None, "deleted during its run counts as absent");
+    }
+
+    #[test]
+    fn a_side_out_of_order_is_refused_not_misread() {
+        let sorted = json!([{"id": "a"}, {"id": "b"}]);
+        let backwards = json!([{"id": "b"}, {"id": "a"}]);
+        assert_eq!(pairs(backwards.clone(), sorted.clone()), Err("old"));
+        assert_eq!(pairs(sorted, backwards), Err("new"));
     }
 }

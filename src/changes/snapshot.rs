@@ -75,6 +75,12 @@ pub enum LoadError {
         /// The file name.
         name: &'static str,
     },
+    /// The items of an artifact are not in key order, which every bundle's files are: the
+    /// comparison pairs them as they stream, so it cannot go on.
+    Unsorted {
+        /// The file name.
+        name: &'static str,
+    },
 }
 
 impl LoadError {
@@ -87,6 +93,9 @@ impl LoadError {
                 all.join("; ")
             }
             LoadError::Written { name } => format!("{name}: cannot be read back"),
+            LoadError::Unsorted { name } => {
+                format!("{name}: items are not sorted by their key, as a bundle's are")
+            }
         }
     }
 }
@@ -95,7 +104,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Verified(e) => write!(f, "{e}"),
-            LoadError::Written { .. } => f.write_str(&self.reason()),
+            LoadError::Written { .. } | LoadError::Unsorted { .. } => f.write_str(&self.reason()),
         }
     }
 }
@@ -116,6 +125,7 @@ fn status_of(status: Option<&Value>) -> Status {
 }
 
 /// An envelope's items, taken out of it (none when `items` is not a list).
+#[cfg(test)]
 fn items_of(envelope: Value) -> Vec<Value> {
     match envelope {
         Value::Object(mut fields) => match fields.remove("items") {
@@ -128,9 +138,9 @@ fn items_of(envelope: Value) -> Vec<Value> {
 
 impl<'b> Snapshot<'b> {
     /// Reads a verified bundle: the status of each compared collected artifact. Each file is
-    /// read whole now (re-checked against its verified digest, parsed, then dropped), so one
+    /// read now, an item at a time (re-checked against its verified digest, items dropped), so one
     /// that no longer reads fails here, like any verification problem, before anything is
-    /// compared; its items are read again, one artifact at a time, by `load` when compared.
+    /// compared; its items are read again, streamed, by `stream` when compared.
     pub fn from_verified(verified: Verified) -> Result<Self, VerifyError> {
         let mut statuses = BTreeMap::new();
         let mut paths = BTreeMap::new();
@@ -145,7 +155,7 @@ impl<'b> Snapshot<'b> {
             {
                 continue;
             }
-            let envelope = verified.read_json(&entry.path)?;
+            let envelope = verified.stream_items(&entry.path, drop)?;
             if is_collected(artifact, envelope.get("kind").and_then(Value::as_str)) {
                 statuses.insert(artifact, status_of(envelope.get("status")));
                 paths.insert(artifact, entry.path.clone());
@@ -218,33 +228,40 @@ impl<'b> Snapshot<'b> {
             .then_some(Status::Failed)
     }
 
-    /// Reads an artifact's items now (none when its envelope was not read: its status says
-    /// why). The caller holds them only while comparing that artifact, so memory never holds
-    /// more than one artifact of the bundle.
-    pub(super) fn load(&self, artifact: Artifact) -> Result<Arc<[Value]>, LoadError> {
+    /// Reads an artifact's items now, one at a time, handing each to `each` (none when its
+    /// envelope was not read: its status says why). Nothing of the artifact is kept: the
+    /// comparison pairs items as they stream from both bundles.
+    pub(super) fn stream(
+        &self,
+        artifact: Artifact,
+        each: &mut dyn FnMut(Value),
+    ) -> Result<(), LoadError> {
         #[cfg(test)]
         self.record_load(artifact);
         if !self.statuses.contains_key(&artifact) {
-            return Ok(Vec::new().into());
+            return Ok(());
         }
         match &self.source {
-            Source::Memory(items) => Ok(items
-                .get(&artifact)
-                .cloned()
-                .unwrap_or_else(|| Vec::new().into())),
-            Source::Verified { bundle, paths } => match paths.get(&artifact) {
-                Some(path) => {
-                    Ok(items_of(bundle.read_json(path).map_err(LoadError::Verified)?).into())
+            Source::Memory(items) => {
+                let items = items.get(&artifact).cloned();
+                for item in items.iter().flat_map(|i| i.iter()) {
+                    each(item.clone());
                 }
-                None => Ok(Vec::new().into()),
+                Ok(())
+            }
+            Source::Verified { bundle, paths } => match paths.get(&artifact) {
+                Some(path) => bundle
+                    .stream_items(path, each)
+                    .map(drop)
+                    .map_err(LoadError::Verified),
+                None => Ok(()),
             },
             Source::Written(bundle) => {
                 let name = artifact.file_name();
-                let mut items = Vec::new();
                 bundle
-                    .for_each_item(name, |item| items.push(item))
-                    .ok_or(LoadError::Written { name })?;
-                Ok(items.into())
+                    .for_each_item(name, each)
+                    .map(drop)
+                    .ok_or(LoadError::Written { name })
             }
         }
     }
