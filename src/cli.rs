@@ -35,6 +35,21 @@ pub enum Command {
     /// Print what changed between two bundles of the same account (offline).
     #[command(after_help = DIFF_AFTER_HELP)]
     Diff(DiffArgs),
+    /// Collect a built-in sample account served on loopback: a real run and a real bundle,
+    /// no Fivetran key needed.
+    Demo(DemoArgs),
+}
+
+/// `iru-fivetran demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory under which the bundle directory is created.
+    #[arg(long, value_name = "DIR", default_value = "iru-fivetran-demo")]
+    pub out: PathBuf,
+
+    /// Only errors on stderr (the bundle path is still printed on stdout).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 const DIFF_AFTER_HELP: &str = "\

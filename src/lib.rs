@@ -14,6 +14,7 @@ pub mod client;
 pub mod collect;
 pub mod config;
 pub mod credentials;
+pub mod demo;
 pub mod derive;
 pub mod endpoints;
 pub mod evidence;
@@ -54,13 +55,17 @@ pub fn main() -> ExitCode {
             output::init_logging(&args.log, &env_lookup);
             ExitCode::from(changes::diff_command(&args))
         }
+        Command::Demo(args) => ExitCode::from(demo::run(&args)),
     }
 }
 
 /// How long a second signal still waits for the first one's cleanup before exiting.
 const CLEANUP_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
+pub(crate) fn collect_command(
+    args: &CollectArgs,
+    env_lookup: &dyn Fn(&str) -> Option<String>,
+) -> u8 {
     let format = args.log.log_format;
     let config = match Config::from_args(args, env_lookup) {
         Ok(config) => config,

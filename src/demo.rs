@@ -1,0 +1,194 @@
+//! `iru-fivetran demo`: a real collection, for someone with no Fivetran key yet.
+//!
+//! It serves the sample account `fixtures/accounts/demo.json` (built into the binary: the data
+//! lives in the repository, not in code) from the in-process fake Fivetran on loopback, two
+//! items a page so every list spans pages, and runs the real collector against it with a
+//! throwaway key. The account has users, teams and memberships, a paused Platform Connector,
+//! and a list the key may not read (403): the bundle shows what a `forbidden` artifact and a
+//! `partial` run look like. Sync times are moved to the last day, so `sync_history` has syncs
+//! whenever the demo runs.
+//!
+//! The user's own credentials are never read: the collector gets the demo key and secret and
+//! nothing else from the environment, and no credentials file.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser as _;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+
+use crate::cli::{Cli, Command, DemoArgs};
+use crate::config::env;
+use crate::fake::{FakeAccount, FakeOptions, FakeServer};
+use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE};
+
+/// The sample account, as the fake serves it.
+const SAMPLE: &str = include_str!("../fixtures/accounts/demo.json");
+
+/// The demo's API key: only the loopback fake accepts it.
+pub const DEMO_KEY: &str = "demo-key";
+/// The demo's API secret: only the loopback fake accepts it.
+pub const DEMO_SECRET: &str = "demo-secret-not-a-real-one";
+
+/// Runs the demo; returns the exit code.
+pub fn run(args: &DemoArgs) -> u8 {
+    let account = match sample(Timestamp::now()) {
+        Ok(account) => account,
+        Err(e) => {
+            eprintln!("error: the built-in sample account does not load: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let options = FakeOptions {
+        api_key: DEMO_KEY.into(),
+        api_secret: DEMO_SECRET.into(),
+        ..FakeOptions::default()
+    };
+    let fake = match FakeServer::start(account, options) {
+        Ok(fake) => fake,
+        Err(e) => {
+            eprintln!("error: cannot start the sample Fivetran on loopback: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    if !args.quiet {
+        eprintln!(
+            "demo: a sample Fivetran account is served at {} (no real account is contacted)",
+            fake.api_url()
+        );
+    }
+    let Some(collect) = collect_args(&fake.api_url(), &args.out, args.quiet) else {
+        return EXIT_USAGE;
+    };
+    // Only the demo key and secret: the user's own credentials and settings are not read.
+    let env_lookup = |name: &str| match name {
+        env::API_KEY => Some(DEMO_KEY.to_owned()),
+        env::API_SECRET => Some(DEMO_SECRET.to_owned()),
+        _ => None,
+    };
+    crate::output::init_logging(&collect.log, &env_lookup);
+    let code = crate::collect_command(&collect, &env_lookup);
+    if !args.quiet {
+        explain(code, &args.out);
+    }
+    // The sample account has a list the key may not read: a partial bundle is the demo
+    // working as intended.
+    if code == EXIT_PARTIAL {
+        EXIT_COMPLETE
+    } else {
+        code
+    }
+}
+
+/// The sample account, its sync times moved so that the newest started an hour before `now`.
+pub fn sample(now: Timestamp) -> Result<FakeAccount, String> {
+    let mut account: FakeAccount = serde_json::from_str(SAMPLE).map_err(|e| e.to_string())?;
+    let times = |v: &Value, field: &str| {
+        v.get(field)
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<Timestamp>().ok())
+    };
+    let newest = account
+        .sync_history
+        .values()
+        .flatten()
+        .filter_map(|s| times(s, "start_time"))
+        .max();
+    if let Some(newest) = newest {
+        let shift = now.duration_since(newest) - SignedDuration::from_hours(1);
+        for sync in account.sync_history.values_mut().flatten() {
+            for field in ["start_time", "end_time"] {
+                if let Some(t) = times(sync, field).and_then(|t| t.checked_add(shift).ok()) {
+                    sync[field] = Value::String(t.to_string());
+                }
+            }
+        }
+    }
+    Ok(account)
+}
+
+/// The `collect` arguments of the demo run, parsed as the command line would be.
+fn collect_args(api_url: &str, out: &Path, quiet: bool) -> Option<crate::cli::CollectArgs> {
+    let out = out.to_string_lossy().into_owned();
+    let mut argv = vec![
+        "iru-fivetran",
+        "collect",
+        "--api-url",
+        api_url,
+        "--out",
+        out.as_str(),
+        "--rate",
+        "50",
+    ];
+    if quiet {
+        argv.push("-q");
+    }
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::Collect(mut args),
+        }) => {
+            // Whatever IRU_FIVETRAN_CREDENTIALS_FILE says: the demo never reads a vault.
+            args.credentials_file = None;
+            Some(args)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            eprintln!("error: the demo's collect arguments do not parse: {e}");
+            None
+        }
+    }
+}
+
+/// What to look at in the bundle.
+fn explain(code: u8, out: &Path) {
+    let where_ = PathBuf::from(out);
+    let lines = [
+        String::new(),
+        format!(
+            "demo: the bundle is the directory printed on stdout, under {}",
+            where_.display()
+        ),
+        "  manifest.json         what was collected, each file's sha256, requests, statuses".into(),
+        "  users.json, teams.json  who can reach what: memberships embedded in each item".into(),
+        "  audit_coverage.json   per destination, whether its audit trail leaves Fivetran".into(),
+        "                        (one Platform Connector here is paused: see its verdict)".into(),
+        "  hybrid_deployment_agents.json  'forbidden': the sample key may not read it, so the"
+            .into(),
+        "                        run is partial (exit 3 for a real account; the demo exits 0)"
+            .into(),
+        "  sha256sum -c SHA256SUMS  (inside the bundle) checks every file".into(),
+        "run the demo again into the same --out and changes.json compares the two bundles".into(),
+    ];
+    if code == EXIT_COMPLETE || code == EXIT_PARTIAL {
+        for line in lines {
+            eprintln!("{line}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_loads_and_its_newest_sync_is_an_hour_old() {
+        let now: Timestamp = "2030-01-01T12:00:00Z".parse().expect("time");
+        let account = sample(now).expect("loads");
+        let newest = account
+            .sync_history
+            .values()
+            .flatten()
+            .filter_map(|s| s["start_time"].as_str()?.parse::<Timestamp>().ok())
+            .max()
+            .expect("syncs");
+        assert_eq!(now.duration_since(newest), SignedDuration::from_hours(1));
+        assert!(!account.forbidden.is_empty(), "a list the key may not read");
+        assert!(
+            account
+                .connections
+                .iter()
+                .any(|c| c["service"] == "fivetran_log" && c["paused"] == true),
+            "a paused Platform Connector"
+        );
+    }
+}
