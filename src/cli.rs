@@ -50,6 +50,10 @@ pub struct DemoArgs {
     /// Only errors on stderr (the bundle path is still printed on stdout).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Colour on stderr: `auto` when it is a terminal and `NO_COLOR` is not set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 const DIFF_AFTER_HELP: &str = "\
@@ -168,6 +172,21 @@ pub struct LogArgs {
     /// Format of the log lines on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Colour on stderr: `auto` when it is a terminal and `NO_COLOR` is not set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When to colour stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// At a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always (e.g. a CI log viewer that renders ANSI).
+    Always,
+    /// Never.
+    Never,
 }
 
 /// What `collect` does when the hourly quota reaches the reserve.

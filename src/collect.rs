@@ -19,6 +19,7 @@ use crate::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, Tool,
 };
 use crate::evidence::{envelope, render};
+use crate::output;
 use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, Kind, Status};
 
 /// A finished run.
@@ -28,6 +29,8 @@ pub struct Outcome {
     pub bundle: PathBuf,
     /// Complete or partial.
     pub status: RunStatus,
+    /// Each artifact as the manifest records it (for the summary table).
+    pub artifacts: Vec<ArtifactEntry>,
 }
 
 /// A run that could not produce a bundle (exit code 1).
@@ -108,6 +111,7 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         config.rate,
         config.concurrency
     );
+    let progress = output::Progress::start();
     let ctx = Ctx {
         client: &client,
         fan_out: config.concurrency,
@@ -151,19 +155,24 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
             a.kind() == Kind::Collected && !matches!(a, Artifact::Account | Artifact::SyncHistory)
         })
         .collect();
-    let results = futures::future::join_all(at_once.iter().map(|&artifact| {
+    let all_at_once = futures::future::join_all(at_once.iter().map(|&artifact| {
         let (ctx, bundle, account_id) = (&ctx, &bundle, account_id.as_deref());
+        let line = progress.artifact(artifact.name());
         async move {
             let mut sink = bundle.sink(artifact)?;
+            let counter = line.clone();
+            sink.observe(move |n| counter.items(n));
             let (collected, refused) = match resources::collect(ctx, artifact, &mut sink).await {
                 Ok(collected) => (collected, None),
                 // What was read before the key was refused is kept, and says so.
                 Err(error) => (cut_short(&error, sink.count()), Some(error)),
             };
-            seal(artifact, account_id, sink, collected).map(|sealed| (sealed, refused))
+            let sealed = seal(artifact, account_id, sink, collected)?;
+            line.done(sealed.entry.status.name(), sealed.entry.count);
+            Ok::<_, WriteError>((sealed, refused))
         }
-    }))
-    .await;
+    }));
+    let results = ticking(&progress, &client, all_at_once).await;
     let mut refused = None;
     for result in results {
         match result {
@@ -194,12 +203,19 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
                     return Err(e.into());
                 }
             };
-            let (collected, error) = match produce(&ctx, &run, &bundle, artifact, &mut sink).await {
+            let line = progress.artifact(artifact.name());
+            let counter = line.clone();
+            sink.observe(move |n| counter.items(n));
+            let produced = produce(&ctx, &run, &bundle, artifact, &mut sink);
+            let (collected, error) = match ticking(&progress, &client, produced).await {
                 Ok(collected) => (collected, None),
                 Err(error) => (cut_short(&error, sink.count()), Some(error)),
             };
             match seal(artifact, account_id.as_deref(), sink, collected) {
-                Ok(sealed) => run.record(&mut bundle, sealed),
+                Ok(sealed) => {
+                    line.done(sealed.entry.status.name(), sealed.entry.count);
+                    run.record(&mut bundle, sealed);
+                }
                 Err(e) => {
                     bundle.discard();
                     return Err(e.into());
@@ -254,9 +270,11 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
     let path = bundle.finish(&base_name, manifest::FILE_NAME, |bundle_id| {
         render_json(&run.manifest(bundle_id, &stats, status, None))
     })?;
+    progress.finish();
     Ok(Outcome {
         bundle: path,
         status,
+        artifacts: run.entries.clone(),
     })
 }
 
@@ -420,6 +438,39 @@ impl Run<'_> {
             endpoints: EndpointEntry::from_stats(stats),
             not_available_from_api: manifest::limitations(),
         }
+    }
+}
+
+/// Runs `work` while the progress header shows the requests so far and the quota left.
+async fn ticking<T>(
+    progress: &output::Progress,
+    client: &Client,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let tick = async {
+        loop {
+            let stats = client.stats().snapshot();
+            let quota = stats
+                .lowest_remaining
+                .map_or_else(String::new, |r| format!(", hourly quota left {r}"));
+            let retried = match stats.retries {
+                0 => String::new(),
+                n => format!(", {n} retried"),
+            };
+            let slowed = match stats.rate_limited {
+                0 => String::new(),
+                n => format!(", {n} slowed down by Fivetran (429)"),
+            };
+            progress.status(format!(
+                "{} requests{quota}{retried}{slowed}",
+                stats.requests
+            ));
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    };
+    tokio::select! {
+        out = work => out,
+        never = tick => never,
     }
 }
 

@@ -57,7 +57,7 @@ pub fn run(args: &DemoArgs) -> u8 {
             fake.api_url()
         );
     }
-    let Some(collect) = collect_args(&fake.api_url(), &args.out, args.quiet) else {
+    let Some(collect) = collect_args(&fake.api_url(), args) else {
         return EXIT_USAGE;
     };
     // Only the demo key and secret: the user's own credentials and settings are not read.
@@ -66,7 +66,8 @@ pub fn run(args: &DemoArgs) -> u8 {
         env::API_SECRET => Some(DEMO_SECRET.to_owned()),
         _ => None,
     };
-    crate::output::init_logging(&collect.log, &env_lookup);
+    // How things are shown (NO_COLOR, IRU_FIVETRAN_LOG) is the user's to choose as usual.
+    crate::output::init_logging(&collect.log, &|name| std::env::var(name).ok());
     let code = crate::collect_command(&collect, &env_lookup);
     if !args.quiet {
         explain(code, &args.out);
@@ -108,8 +109,14 @@ pub fn sample(now: Timestamp) -> Result<FakeAccount, String> {
 }
 
 /// The `collect` arguments of the demo run, parsed as the command line would be.
-fn collect_args(api_url: &str, out: &Path, quiet: bool) -> Option<crate::cli::CollectArgs> {
-    let out = out.to_string_lossy().into_owned();
+fn collect_args(api_url: &str, demo: &DemoArgs) -> Option<crate::cli::CollectArgs> {
+    use clap::ValueEnum as _;
+    let out = demo.out.to_string_lossy().into_owned();
+    let color = demo
+        .color
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_else(|| "auto".into());
     let mut argv = vec![
         "iru-fivetran",
         "collect",
@@ -119,8 +126,10 @@ fn collect_args(api_url: &str, out: &Path, quiet: bool) -> Option<crate::cli::Co
         out.as_str(),
         "--rate",
         "50",
+        "--color",
+        color.as_str(),
     ];
-    if quiet {
+    if demo.quiet {
         argv.push("-q");
     }
     match Cli::try_parse_from(argv) {

@@ -128,6 +128,14 @@ pub(crate) fn collect_command(
     };
     match result {
         Ok(outcome) => {
+            if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
+                let rows: Vec<_> = outcome
+                    .artifacts
+                    .iter()
+                    .map(|a| (a.resource, a.status.name(), a.count, a.reason.as_deref()))
+                    .collect();
+                output::summary_table(&rows);
+            }
             output::print_bundle_path(&outcome.bundle);
             match outcome.status {
                 RunStatus::Complete => EXIT_COMPLETE,

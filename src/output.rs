@@ -1,12 +1,18 @@
 //! What the user sees: log lines on stderr, errors once on stderr, the bundle path on stdout.
 
 use std::fmt::Display;
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::OnceLock;
 
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{LogArgs, LogFormat};
+use crate::cli::{ColorChoice, LogArgs, LogFormat};
 use crate::config::env;
+
+/// The progress display, set up by [`init_logging`] when a person watches (stderr is a
+/// terminal, not `-q`, text logs): bars are drawn there, and log lines are printed above them.
+static PROGRESS: OnceLock<MultiProgress> = OnceLock::new();
 
 /// Starts logging to stderr. `IRU_FIVETRAN_LOG` (or `RUST_LOG`) overrides `-v`/`-q`.
 pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>) {
@@ -22,12 +28,24 @@ pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>)
     let filter = directive
         .and_then(|d| EnvFilter::try_new(d).ok())
         .unwrap_or_else(|| EnvFilter::new(default));
-    // Colour only for a person at a terminal: never in pipes, cron mail or CI logs.
-    let colour =
-        std::io::stderr().is_terminal() && env_lookup(env::NO_COLOR).is_none_or(|v| v.is_empty());
+    let terminal = std::io::stderr().is_terminal();
+    // Colour only for a person at a terminal (never in pipes, cron mail or CI logs) unless
+    // asked; NO_COLOR (any non-empty value) turns `auto` off.
+    let colour = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && env_lookup(env::NO_COLOR).is_none_or(|v| v.is_empty()),
+    };
+    let progress = terminal && !args.quiet && args.log_format == LogFormat::Text;
+    let writer = if progress {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        Writer::Above(PROGRESS.get_or_init(|| multi).clone())
+    } else {
+        Writer::Plain
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(colour)
         .with_target(false);
     // A second initialisation (tests calling `run` twice) keeps the first subscriber.
@@ -35,6 +53,172 @@ pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>)
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+/// Where log lines go: straight to stderr, or above the progress bars.
+#[derive(Clone)]
+enum Writer {
+    Plain,
+    Above(MultiProgress),
+}
+
+/// One log event being written: buffered, then written whole (above the bars, if any).
+struct Line {
+    buf: Vec<u8>,
+    above: Option<MultiProgress>,
+}
+
+impl std::io::Write for Line {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        let write = || {
+            let _ = std::io::stderr().write_all(&self.buf);
+        };
+        match &self.above {
+            Some(multi) => multi.suspend(write),
+            None => write(),
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Writer {
+    type Writer = Line;
+
+    fn make_writer(&'a self) -> Line {
+        Line {
+            buf: Vec::new(),
+            above: match self {
+                Writer::Plain => None,
+                Writer::Above(multi) => Some(multi.clone()),
+            },
+        }
+    }
+}
+
+/// Progress of a run, drawn only when a person watches (see [`init_logging`]); otherwise
+/// every method does nothing, and pipes, cron mail and CI logs get the plain log lines only.
+#[derive(Clone, Default)]
+pub struct Progress {
+    multi: Option<MultiProgress>,
+    header: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// The run's progress: a header line (requests, quota) and one line per artifact.
+    pub fn start() -> Self {
+        let Some(multi) = PROGRESS.get().cloned() else {
+            return Self::default();
+        };
+        let header = multi.add(ProgressBar::new_spinner());
+        header.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        header.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self {
+            multi: Some(multi),
+            header: Some(header),
+        }
+    }
+
+    /// Sets the header's text (requests so far, the quota left, a wait under way).
+    pub fn status(&self, text: String) {
+        if let Some(header) = &self.header {
+            header.set_message(text);
+        }
+    }
+
+    /// A line for one artifact, counting its items.
+    pub fn artifact(&self, name: &'static str) -> ArtifactProgress {
+        let bar = self.multi.as_ref().map(|multi| {
+            let bar = multi.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("  {spinner} {prefix:<26} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(name);
+            bar.set_message("reading");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        ArtifactProgress { bar }
+    }
+
+    /// Removes the bars (the summary table follows).
+    pub fn finish(&self) {
+        if let Some(multi) = &self.multi {
+            let _ = multi.clear();
+        }
+        if let Some(header) = &self.header {
+            header.finish_and_clear();
+        }
+    }
+}
+
+/// One artifact's line.
+#[derive(Clone)]
+pub struct ArtifactProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl ArtifactProgress {
+    /// Items so far.
+    pub fn items(&self, count: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{count} item(s)"));
+        }
+    }
+
+    /// Done: the final status and count stay on the line.
+    pub fn done(&self, status: &str, count: usize) {
+        if let Some(bar) = &self.bar {
+            bar.finish_with_message(format!("{status}, {count} item(s)"));
+        }
+    }
+}
+
+/// The end-of-run table on stderr: one row per artifact with its status, count and reason
+/// (cut to one line). Not printed with `-q` or JSON logs.
+pub fn summary_table(rows: &[(&str, &str, usize, Option<&str>)]) {
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(8).max(8);
+    let mut out = format!(
+        "{:<width$}  {:<11}  {:>7}  reason\n",
+        "artifact", "status", "items"
+    );
+    for (name, status, count, reason) in rows {
+        let reason = reason.map(|r| cut(r, 80)).unwrap_or_default();
+        let row = format!("{name:<width$}  {status:<11}  {count:>7}  {reason}");
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    match PROGRESS.get() {
+        Some(multi) => multi.suspend(|| eprint!("{out}")),
+        None => eprint!("{out}"),
+    }
+}
+
+/// `text` on one line, at most `max` characters, `…` where it was cut.
+fn cut(text: &str, max: usize) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.chars().count() <= max {
+        return line;
+    }
+    let mut short: String = line.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
 }
 
 /// Prints an error once, on stderr: plain text, or a log event in JSON mode.

@@ -403,6 +403,8 @@ pub struct ItemSink {
     offset: u64,
     redactor: Redactor,
     error: Option<WriteError>,
+    /// Told the item count as items arrive (the progress display).
+    observer: Option<Box<dyn Fn(usize) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for ItemSink {
@@ -441,7 +443,13 @@ impl ItemSink {
             offset: 0,
             redactor: Redactor::new(artifact),
             error: None,
+            observer: None,
         })
+    }
+
+    /// Calls `observer` with the item count as items arrive (every few items).
+    pub fn observe(&mut self, observer: impl Fn(usize) + Send + Sync + 'static) {
+        self.observer = Some(Box::new(observer));
     }
 
     /// Items pushed so far.
@@ -474,6 +482,11 @@ impl ItemSink {
             len: text.len() as u64,
         });
         self.offset += text.len() as u64;
+        if let Some(observer) = &self.observer
+            && self.index.len() % 8 == 1
+        {
+            observer(self.index.len());
+        }
     }
 
     /// Writes the artifact: `envelope` is its envelope with an empty `items` (its `count` is

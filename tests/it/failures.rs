@@ -360,15 +360,17 @@ fn a_key_revoked_mid_run_stops_every_artifact_in_flight() {
     fake.inject(Fault::status("/v1/teams", 401, "AuthFailed", "key revoked").times(100));
     let run = collect(&fake, &["--concurrency", "4"]);
     run.assert_code(1);
-    // Requests already sent when the 401 came back may finish; no other is sent. Four in
-    // flight at most: the 401 and three others.
+    // Requests sent before the 401 came back may arrive after it was sent: up to three in
+    // flight beside it, and as many again taking slots freed while it was answered. None is
+    // sent once it is read (the one-at-a-time test above proves that exactly); the run stops
+    // within that handful instead of reading the rest of the account.
     let after = fake
         .requests()
         .into_iter()
         .skip_while(|r| r.path != "/v1/teams")
         .count();
     assert!(
-        (1..=4).contains(&after),
+        (1..=8).contains(&after),
         "{after} requests from /v1/teams on"
     );
     let kept = run.out.path().join("evidence").join(&run.out_entries()[0]);

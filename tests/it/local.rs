@@ -628,11 +628,24 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
             run.stderr
         );
     }
-    for line in run.stderr.lines() {
+    // Every line is a log event, or a row of the summary table at the end (each naming one of
+    // the tool's artifacts): nothing from the API starts a line of its own.
+    let (logs, table) = run
+        .stderr
+        .split_once("\nartifact ")
+        .expect("the summary table");
+    for line in logs.lines() {
         let first = line.split_whitespace().next().unwrap_or_default();
         assert!(
             first.parse::<jiff::Timestamp>().is_ok(),
             "a line that is not a log event: {line:?}"
+        );
+    }
+    for line in table.lines().skip(1) {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        assert!(
+            iru_fivetran::resources::Artifact::from_name(first).is_some(),
+            "a summary row that is not an artifact's: {line:?}"
         );
     }
 }

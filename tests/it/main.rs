@@ -16,3 +16,4 @@ mod quota;
 mod secret;
 mod support;
 mod sync_history;
+mod terminal;
