@@ -35,6 +35,34 @@ pub enum Command {
     /// Print what changed between two bundles of the same account (offline).
     #[command(after_help = DIFF_AFTER_HELP)]
     Diff(DiffArgs),
+    /// Print a shell completion script on stdout (offline).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff, every command in one page) on stdout (offline).
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man,
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install, for example:
+  bash:        iru-fivetran completions bash > ~/.local/share/bash-completion/completions/iru-fivetran
+  zsh:         iru-fivetran completions zsh > ~/.zfunc/_iru-fivetran   (with ~/.zfunc in fpath)
+  fish:        iru-fivetran completions fish > ~/.config/fish/completions/iru-fivetran.fish
+  powershell:  iru-fivetran completions powershell >> $PROFILE
+  elvish:      iru-fivetran completions elvish >> ~/.config/elvish/rc.elv";
+
+const MAN_AFTER_HELP: &str = "\
+Install, for example:
+  iru-fivetran man > /usr/local/share/man/man1/iru-fivetran.1
+Read without installing:
+  iru-fivetran man | man -l -";
+
+/// Arguments of `iru-fivetran completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const DIFF_AFTER_HELP: &str = "\

@@ -10,6 +10,7 @@ mod failures;
 mod faults;
 mod inputs;
 mod local;
+mod manual;
 mod props;
 mod quota;
 mod secret;
