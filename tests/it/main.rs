@@ -6,6 +6,7 @@ mod changes;
 mod client;
 mod collect;
 mod contract;
+mod cron;
 mod failures;
 mod faults;
 mod inputs;
