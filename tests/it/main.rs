@@ -7,6 +7,7 @@ mod client;
 mod collect;
 mod contract;
 mod cron;
+mod examples;
 mod failures;
 mod faults;
 mod inputs;
