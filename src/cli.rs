@@ -44,12 +44,12 @@ pub enum Command {
 }
 
 const COMPLETIONS_AFTER_HELP: &str = "\
-Install, for example:
-  bash:        iru-fivetran completions bash > ~/.local/share/bash-completion/completions/iru-fivetran
-  zsh:         iru-fivetran completions zsh > ~/.zfunc/_iru-fivetran   (with ~/.zfunc in fpath)
-  fish:        iru-fivetran completions fish > ~/.config/fish/completions/iru-fivetran.fish
-  powershell:  iru-fivetran completions powershell >> $PROFILE
-  elvish:      iru-fivetran completions elvish >> ~/.config/elvish/rc.elv";
+Install, for example (zsh: with ~/.zfunc in fpath):
+  iru-fivetran completions bash > ~/.local/share/bash-completion/completions/iru-fivetran
+  iru-fivetran completions zsh > ~/.zfunc/_iru-fivetran
+  iru-fivetran completions fish > ~/.config/fish/completions/iru-fivetran.fish
+  iru-fivetran completions powershell >> $PROFILE
+  iru-fivetran completions elvish >> ~/.config/elvish/rc.elv";
 
 const MAN_AFTER_HELP: &str = "\
 Install, for example:

@@ -122,3 +122,25 @@ fn man_page_formats_without_warnings() {
     let (ok, stderr) = pipe("groff", &["-man", "-Tutf8", "-ww", "-z"], &r.stdout);
     assert!(ok && stderr.is_empty(), "groff: {stderr}");
 }
+
+#[test]
+fn man_page_to_a_full_disk_fails_with_the_reason() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipped: no /dev/full");
+        return;
+    };
+    // Not through support::run, which captures stdout: no credentials are set, so there is
+    // no secret to leak.
+    let output = Command::new(env!("CARGO_BIN_EXE_iru-fivetran"))
+        .arg("man")
+        .env_clear()
+        .stdout(full)
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot write the man page to stdout: "),
+        "{stderr}"
+    );
+}
