@@ -38,6 +38,12 @@ pub enum Command {
     /// Collect a built-in sample account served on loopback: a real run and a real bundle,
     /// no Fivetran key needed.
     Demo(DemoArgs),
+    /// Print a shell completion script on stdout (offline).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff, every command in one page) on stdout (offline).
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man,
 }
 
 /// `iru-fivetran demo`.
@@ -54,6 +60,28 @@ pub struct DemoArgs {
     /// Colour on stderr: `auto` when it is a terminal and `NO_COLOR` is not set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install, for example (zsh: with ~/.zfunc in fpath):
+  iru-fivetran completions bash > ~/.local/share/bash-completion/completions/iru-fivetran
+  iru-fivetran completions zsh > ~/.zfunc/_iru-fivetran
+  iru-fivetran completions fish > ~/.config/fish/completions/iru-fivetran.fish
+  iru-fivetran completions powershell >> $PROFILE
+  iru-fivetran completions elvish >> ~/.config/elvish/rc.elv";
+
+const MAN_AFTER_HELP: &str = "\
+Install, for example:
+  iru-fivetran man > /usr/local/share/man/man1/iru-fivetran.1
+Read without installing:
+  iru-fivetran man | man -l -";
+
+/// Arguments of `iru-fivetran completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const DIFF_AFTER_HELP: &str = "\

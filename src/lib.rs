@@ -4,7 +4,8 @@
 //! environment and vault file, resolved once) → [`client`] (the only place requests are made:
 //! auth, rate limit, retries) → [`paginate`] → [`resources`] (what each artifact is made of) →
 //! [`evidence`] (redaction, canonical JSON, the only place files are written, manifest) →
-//! [`output`] (what the user sees). [`collect`] runs the whole thing.
+//! [`output`] (what the user sees). [`collect`] runs the whole thing; [`manual`] prints the
+//! completion scripts and the man page.
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
 
@@ -19,6 +20,7 @@ pub mod derive;
 pub mod endpoints;
 pub mod evidence;
 pub mod fake;
+pub mod manual;
 pub mod output;
 pub mod paginate;
 pub mod resources;
@@ -56,6 +58,30 @@ pub fn main() -> ExitCode {
             ExitCode::from(changes::diff_command(&args))
         }
         Command::Demo(args) => ExitCode::from(demo::run(&args)),
+        Command::Completions(args) => ExitCode::from(print_generated("completion script", |w| {
+            manual::completions(args.shell, w)
+        })),
+        Command::Man => ExitCode::from(print_generated("man page", manual::man_page)),
+    }
+}
+
+/// Writes generated text to stdout; exit 1 with the reason if stdout cannot take it.
+fn print_generated(
+    what: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> u8 {
+    let mut stdout = std::io::stdout().lock();
+    match write(&mut stdout) {
+        Ok(()) => EXIT_COMPLETE,
+        // `iru-fivetran man | head`: the reader chose to stop; that is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_COMPLETE,
+        Err(e) => {
+            output::report_error(
+                cli::LogFormat::Text,
+                &format_args!("cannot write the {what} to stdout: {e}"),
+            );
+            EXIT_FAILED
+        }
     }
 }
 
