@@ -21,6 +21,7 @@ pub mod fake;
 pub mod output;
 pub mod paginate;
 pub mod resources;
+pub mod schema;
 pub mod signals;
 pub mod verify;
 
@@ -54,6 +55,11 @@ pub fn main() -> ExitCode {
             output::init_logging(&args.log, &env_lookup);
             ExitCode::from(changes::diff_command(&args))
         }
+        Command::Verify(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(verify::verify_command(&args))
+        }
+        Command::Schema(args) => ExitCode::from(schema::schema_command(&args)),
     }
 }
 

@@ -15,3 +15,4 @@ mod quota;
 mod secret;
 mod support;
 mod sync_history;
+mod verify;
