@@ -12,6 +12,7 @@ mod inputs;
 mod local;
 mod props;
 mod quota;
+mod schema;
 mod secret;
 mod support;
 mod sync_history;
