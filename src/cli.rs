@@ -44,6 +44,12 @@ pub enum Command {
     /// Print the manual page (roff, every command in one page) on stdout (offline).
     #[command(after_help = MAN_AFTER_HELP)]
     Man,
+    /// Check a bundle offline: every hash, every envelope, no file missing or added.
+    #[command(after_help = VERIFY_AFTER_HELP)]
+    Verify(VerifyArgs),
+    /// Print the JSON Schema of a bundle file (`users`, `manifest`, ...); without NAME, list the
+    /// names.
+    Schema(SchemaArgs),
 }
 
 /// `iru-fivetran demo`.
@@ -82,6 +88,47 @@ pub struct CompletionsArgs {
     /// The shell to write the completion script for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+const VERIFY_AFTER_HELP: &str = "\
+Checks, without credentials or network: every hash against SHA256SUMS and the manifest, each
+file's size, each artifact's envelope (schema id, resource, kind, status, count), and that no
+file is missing or added. Each problem is one line on stderr, then a one-line verdict.
+
+Exit codes:
+  0  the bundle is intact
+  1  it is not (or the path is not a bundle)
+  2  usage error";
+
+/// Flags of `iru-fivetran verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle directory (the path `collect` printed).
+    pub bundle: PathBuf,
+    /// `text`: problems and a verdict on stderr, nothing on stdout; `json`: the same on
+    /// stderr, and a report on stdout (`iru-fivetran schema verify` describes it).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Output of `verify` on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Nothing on stdout: the problems and the verdict are on stderr.
+    Text,
+    /// A JSON report on stdout.
+    Json,
+}
+
+/// Flags of `iru-fivetran schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The file whose schema to print: an artifact (`users`), `manifest`, or `verify` (the
+    /// report of `verify --format json`). Without it, the names are listed.
+    pub name: Option<String>,
 }
 
 const DIFF_AFTER_HELP: &str = "\

@@ -24,6 +24,7 @@ pub mod manual;
 pub mod output;
 pub mod paginate;
 pub mod resources;
+pub mod schema;
 pub mod signals;
 pub mod verify;
 
@@ -62,6 +63,11 @@ pub fn main() -> ExitCode {
             manual::completions(args.shell, w)
         })),
         Command::Man => ExitCode::from(print_generated("man page", manual::man_page)),
+        Command::Verify(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(verify::verify_command(&args))
+        }
+        Command::Schema(args) => ExitCode::from(schema::schema_command(&args)),
     }
 }
 

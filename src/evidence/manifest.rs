@@ -1,6 +1,7 @@
 //! `manifest.json`: what was collected, from where, by which key identity, how completely, with
 //! every file's hash, and what the API cannot show.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::client::StatsSnapshot;
@@ -13,7 +14,7 @@ pub const FILE_NAME: &str = "manifest.json";
 pub const SCHEMA: &str = "iru-fivetran/manifest/v1";
 
 /// How the run as a whole ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// Every artifact whole: complete, or unavailable (exit 0).
@@ -25,9 +26,10 @@ pub enum RunStatus {
 }
 
 /// The manifest.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Manifest {
-    /// [`SCHEMA`].
+    /// Always `iru-fivetran/manifest/v1`.
+    #[schemars(extend("const" = SCHEMA))]
     pub schema: &'static str,
     /// Tool name and version.
     pub tool: Tool,
@@ -35,9 +37,9 @@ pub struct Manifest {
     pub bundle_id: String,
     /// Account and key identity (ids only, never the key or secret).
     pub account: AccountInfo,
-    /// RFC 3339 UTC.
+    /// When the run started, RFC 3339 UTC to the second.
     pub started_at: String,
-    /// RFC 3339 UTC.
+    /// When the manifest was built, RFC 3339 UTC to the second.
     pub finished_at: String,
     /// Options that shaped the run.
     pub options: Options,
@@ -56,7 +58,7 @@ pub struct Manifest {
 }
 
 /// Tool identity.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Tool {
     /// `iru-fivetran`.
     pub name: &'static str,
@@ -75,7 +77,7 @@ impl Tool {
 }
 
 /// Options recorded in the manifest.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Options {
     /// Artifact names selected (with the sources of derived ones).
     pub resources: Vec<&'static str>,
@@ -92,11 +94,12 @@ pub struct Options {
     /// `--reserve`: requests, or a percentage of the quota.
     pub reserve: String,
     /// `--on-quota`: `slow` or `stop`.
+    #[schemars(extend("enum" = ["slow", "stop"]))]
     pub on_quota: &'static str,
 }
 
 /// Request counters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Requests {
     /// Attempts sent, retries included.
     pub total: u64,
@@ -132,7 +135,7 @@ impl From<&StatsSnapshot> for Requests {
 }
 
 /// One artifact file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ArtifactEntry {
     /// Artifact name.
     pub resource: &'static str,
@@ -141,6 +144,7 @@ pub struct ArtifactEntry {
     /// File name inside the bundle.
     pub path: &'static str,
     /// SHA-256 of the file, lower-case hex.
+    #[schemars(regex(pattern = "^[0-9a-f]{64}$"))]
     pub sha256: String,
     /// File size.
     pub bytes: u64,
@@ -155,7 +159,7 @@ pub struct ArtifactEntry {
 }
 
 /// One endpoint template.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct EndpointEntry {
     /// `GET /v1/...` template.
     pub endpoint: String,
@@ -196,7 +200,7 @@ impl EndpointEntry {
 }
 
 /// Something the API does not expose.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Limitation {
     /// Short name.
     pub topic: &'static str,

@@ -60,17 +60,17 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// What happened at a path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// The string was replaced by [`MARKER`].
+    /// The value was replaced by `<redacted>`.
     Masked,
     /// The field was removed.
     Dropped,
 }
 
 /// One generalized path and how often it was redacted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Redaction {
     /// JSONPath-like, array indices as `[*]`, e.g. `$.items[*].config.password`.
     pub path: String,

@@ -11,13 +11,14 @@ use crate::endpoints::ACCOUNT_INFO;
 use super::{Collected, Ctx, Status};
 
 /// The account and key identity, as far as the API told them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AccountInfo {
     /// `account_id`, if known.
     pub account_id: Option<String>,
     /// `account_name`, if known.
     pub account_name: Option<String>,
     /// `user` or `system_key` (or `unknown`).
+    #[schemars(extend("enum" = ["user", "system_key", "unknown"]))]
     pub key_kind: &'static str,
     /// The user id or system key id behind the key: never the key or secret.
     pub key_id: Option<String>,

@@ -1,15 +1,20 @@
 //! Checking a finished bundle directory: every hash, every size, every envelope, no file
 //! missing and none added.
 //!
-//! [`verify`] reads `manifest.json` and `SHA256SUMS`, hashes each file they name (streamed,
-//! never more than [`MAX_FILE_BYTES`]), checks each artifact's envelope `schema` and
-//! `resource` against its manifest entry, and lists the files that neither names. It reports
-//! every problem it finds, not only the first. File names read from the bundle are untrusted:
-//! a name that is not a plain file name is reported and never opened.
+//! [`inspect`] reads `manifest.json` and `SHA256SUMS`, hashes each file they name (streamed,
+//! never more than [`MAX_FILE_BYTES`]), checks each artifact's envelope (`schema`, `resource`,
+//! `kind`, `status`, and `count` against the items; see [`envelope`]) against its manifest
+//! entry, and lists the files that neither names. It reports every problem it finds, not only
+//! the first. File names read from the bundle are untrusted: a name that is not a plain file
+//! name is reported and never opened.
 //!
-//! The result, [`Verified`], keeps the manifest and each file's digest so callers (`diff`,
-//! `changes.json`, a future `verify` command) can read artifacts back with
-//! [`Verified::read_json`], which re-checks the bytes it reads against the verified digest.
+//! [`verify`] turns that into a [`Verified`] bundle or a [`VerifyError`]. A `Verified` keeps
+//! the manifest and each file's digest so callers (`diff`, `changes.json`) can read artifacts
+//! back with [`Verified::read_json`], which re-checks the bytes it reads against the verified
+//! digest. The `verify` command ([`command`]) reports an [`Inspection`] as it is.
+
+mod command;
+mod envelope;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,12 +22,13 @@ use std::fs;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::manifest;
+
+pub use command::{REPORT_SCHEMA, Report, ReportFile, ReportProblem, verify_command};
 
 /// Largest file hashed or read; a larger one is a problem, not an allocation.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -319,6 +325,51 @@ impl fmt::Display for Problem {
     }
 }
 
+impl Problem {
+    /// A stable snake_case name of the kind of problem, for machine-readable reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::NotADirectory => "not_a_directory",
+            Problem::Missing { .. } => "missing",
+            Problem::NotAFile { .. } => "not_a_file",
+            Problem::TooLarge { .. } => "too_large",
+            Problem::Unreadable { .. } => "unreadable",
+            Problem::UnsafeName { .. } => "unsafe_name",
+            Problem::BadSumsLine { .. } => "bad_sums_line",
+            Problem::Duplicate { .. } => "duplicate",
+            Problem::HashMismatch { .. } => "hash_mismatch",
+            Problem::SizeMismatch { .. } => "size_mismatch",
+            Problem::Extra { .. } => "extra",
+            Problem::NotInSums { .. } => "not_in_sums",
+            Problem::Manifest { .. } => "manifest",
+            Problem::Envelope { .. } => "envelope",
+            Problem::ChangedSinceVerified { .. } => "changed_since_verified",
+            Problem::TooManyEntries { .. } => "too_many_entries",
+        }
+    }
+
+    /// The file the problem is about, as found in the bundle (not escaped), if it is about one.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Problem::Missing { name }
+            | Problem::NotAFile { name }
+            | Problem::TooLarge { name, .. }
+            | Problem::Unreadable { name, .. }
+            | Problem::UnsafeName { name, .. }
+            | Problem::Duplicate { name, .. }
+            | Problem::HashMismatch { name, .. }
+            | Problem::SizeMismatch { name, .. }
+            | Problem::Extra { name }
+            | Problem::NotInSums { name }
+            | Problem::Envelope { name, .. }
+            | Problem::ChangedSinceVerified { name } => Some(name),
+            Problem::BadSumsLine { .. } => Some(SHA256SUMS),
+            Problem::Manifest { .. } => Some(manifest::FILE_NAME),
+            Problem::NotADirectory | Problem::TooManyEntries { .. } => None,
+        }
+    }
+}
+
 /// A bundle that does not verify: every problem found, with the bundle's path.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
@@ -340,13 +391,58 @@ fn list(problems: &[Problem]) -> String {
 
 /// Verifies a finished bundle directory.
 pub fn verify(dir: &Path) -> Result<Verified, VerifyError> {
+    inspect(dir).into_verified()
+}
+
+/// Everything found by checking a bundle directory, whether or not it verified.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The bundle directory.
+    pub dir: PathBuf,
+    /// The parsed `manifest.json`, if it could be read and has the manifest's schema id.
+    pub manifest: Option<Value>,
+    /// Every file that could be hashed, with its digest.
+    pub files: BTreeMap<String, FileDigest>,
+    /// The manifest's well-formed artifact entries, in manifest order.
+    pub artifacts: Vec<ArtifactRef>,
+    /// Everything wrong, in the order found; empty for an intact bundle.
+    pub problems: Vec<Problem>,
+}
+
+impl Inspection {
+    /// The verified bundle, or every problem found.
+    pub fn into_verified(self) -> Result<Verified, VerifyError> {
+        if !self.problems.is_empty() {
+            return Err(VerifyError {
+                dir: self.dir,
+                problems: self.problems,
+            });
+        }
+        Ok(Verified {
+            dir: self.dir,
+            manifest: self.manifest.unwrap_or(Value::Null),
+            files: self.files,
+            artifacts: self.artifacts,
+        })
+    }
+}
+
+/// Checks a bundle directory and keeps whatever it found, problems included.
+pub fn inspect(dir: &Path) -> Inspection {
     let mut v = Verifier {
         dir,
         problems: Vec::new(),
     };
+    let mut found = Inspection {
+        dir: dir.to_owned(),
+        manifest: None,
+        files: BTreeMap::new(),
+        artifacts: Vec::new(),
+        problems: Vec::new(),
+    };
     if !fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
-        v.problems.push(Problem::NotADirectory);
-        return Err(v.into_error());
+        found.problems.push(Problem::NotADirectory);
+        return found;
     }
     let sums = v.read_sums();
     let (manifest, manifest_digest) = v.read_manifest();
@@ -366,15 +462,11 @@ pub fn verify(dir: &Path) -> Result<Verified, VerifyError> {
     }
     v.compare(&sums, &artifacts, &files);
     v.extras(&sums, &artifacts);
-    if !v.problems.is_empty() {
-        return Err(v.into_error());
-    }
-    Ok(Verified {
-        dir: dir.to_owned(),
-        manifest: manifest.unwrap_or(Value::Null),
-        files,
-        artifacts: artifacts.into_iter().map(|e| e.artifact).collect(),
-    })
+    found.manifest = manifest;
+    found.files = files;
+    found.artifacts = artifacts.into_iter().map(|e| e.artifact).collect();
+    found.problems = v.problems;
+    found
 }
 
 /// A manifest artifact entry with what it claims about its file.
@@ -383,13 +475,9 @@ struct Entry {
     path: String,
     sha256: String,
     bytes: u64,
-}
-
-/// The parts of an envelope that are checked; `items` is skipped without being held.
-#[derive(Deserialize)]
-struct Head {
-    schema: Option<Value>,
-    resource: Option<Value>,
+    /// The entry's `status` and `count`, compared with the envelope's when present.
+    status: Option<String>,
+    count: Option<u64>,
 }
 
 struct Verifier<'a> {
@@ -398,13 +486,6 @@ struct Verifier<'a> {
 }
 
 impl Verifier<'_> {
-    fn into_error(self) -> VerifyError {
-        VerifyError {
-            dir: self.dir.to_owned(),
-            problems: self.problems,
-        }
-    }
-
     /// `SHA256SUMS` as name → lower-case hex; bad lines and unsafe names are problems.
     fn read_sums(&mut self) -> BTreeMap<String, String> {
         let mut sums = BTreeMap::new();
@@ -515,6 +596,8 @@ impl Verifier<'_> {
                 path,
                 sha256: sha256.to_ascii_lowercase(),
                 bytes,
+                status: text("status"),
+                count: e.get("count").and_then(Value::as_u64),
             });
         }
         entries
@@ -535,18 +618,23 @@ impl Verifier<'_> {
     /// Hashes a file (and checks its envelope if it is an artifact).
     fn inspect(&mut self, name: &str, entry: Option<&Entry>) -> Option<FileDigest> {
         let path = self.dir.join(name);
-        let result = match entry {
-            Some(entry) => hash_file(&path, Some(&entry.artifact.resource)),
-            None => hash_file(&path, None),
-        };
-        match result {
-            Ok((digest, envelope_problem)) => {
-                if let Some(detail) = envelope_problem {
-                    self.problems.push(Problem::Envelope {
-                        name: name.to_owned(),
-                        detail,
-                    });
-                }
+        let expected = entry.map(|e| envelope::Expected {
+            resource: &e.artifact.resource,
+            kind: Some(e.artifact.kind.as_str()),
+            status: e.status.as_deref(),
+            count: e.count,
+        });
+        match hash_file(&path, expected.as_ref()) {
+            Ok((digest, envelope_problems)) => {
+                self.problems
+                    .extend(
+                        envelope_problems
+                            .into_iter()
+                            .map(|detail| Problem::Envelope {
+                                name: name.to_owned(),
+                                detail,
+                            }),
+                    );
                 Some(digest)
             }
             Err(e) => {
@@ -742,11 +830,11 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadFailu
     Ok(bytes)
 }
 
-/// Streams a file through SHA-256; with `resource`, also checks its envelope head.
+/// Streams a file through SHA-256; for an artifact, also checks its envelope.
 fn hash_file(
     path: &Path,
-    resource: Option<&str>,
-) -> Result<(FileDigest, Option<String>), ReadFailure> {
+    expected: Option<&envelope::Expected<'_>>,
+) -> Result<(FileDigest, Vec<String>), ReadFailure> {
     let reader = open_bounded(path, MAX_FILE_BYTES)?;
     let mut hashing = Hashing {
         inner: reader,
@@ -754,7 +842,7 @@ fn hash_file(
         bytes: 0,
     };
     let mut buffered = BufReader::new(&mut hashing);
-    let problem = resource.map(|r| check_head(serde_json::from_reader(&mut buffered), r));
+    let problems = expected.map(|e| envelope::check(serde_json::from_reader(&mut buffered), e));
     io::copy(&mut buffered, &mut io::sink()).map_err(ReadFailure::Io)?;
     drop(buffered);
     if hashing.bytes > MAX_FILE_BYTES {
@@ -764,32 +852,7 @@ fn hash_file(
         sha256: hex::encode(hashing.hasher.finalize()),
         bytes: hashing.bytes,
     };
-    Ok((digest, problem.flatten()))
-}
-
-fn check_head(head: Result<Head, serde_json::Error>, resource: &str) -> Option<String> {
-    let head = match head {
-        Ok(head) => head,
-        Err(e) => return Some(format!("not a JSON envelope: {e}")),
-    };
-    let expected = format!("iru-fivetran/{resource}/v1");
-    let show =
-        |v: &Option<Value>| printable(&v.as_ref().map_or("nothing".into(), Value::to_string));
-    if head.schema.as_ref().and_then(Value::as_str) != Some(expected.as_str()) {
-        return Some(format!(
-            "envelope schema is {}, expected {}",
-            show(&head.schema),
-            printable(&expected)
-        ));
-    }
-    if head.resource.as_ref().and_then(Value::as_str) != Some(resource) {
-        return Some(format!(
-            "envelope resource is {}, the manifest says {}",
-            show(&head.resource),
-            printable(resource)
-        ));
-    }
-    None
+    Ok((digest, problems.unwrap_or_default()))
 }
 
 /// A reader that hashes and counts what passes through it.
@@ -813,228 +876,4 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-    use crate::evidence::bundle::Bundle;
-    use crate::evidence::render;
-
-    fn users(schema: &str) -> Value {
-        json!({"schema": schema, "resource": "users", "kind": "collected", "items": [{"id": "u"}]})
-    }
-
-    /// A finished bundle with one artifact whose envelope is `envelope`.
-    fn make(envelope: &Value) -> (tempfile::TempDir, PathBuf) {
-        let out = tempfile::tempdir().expect("tmp");
-        let mut b = Bundle::create(out.path(), "20260101T000000Z").expect("create");
-        let w = b.write("users.json", &render(envelope)).expect("write");
-        let dir = b
-            .finish("fivetran-acc-20260101T000000Z", manifest::FILE_NAME, |id| {
-                render(&json!({
-                    "schema": manifest::SCHEMA,
-                    "bundle_id": id,
-                    "account": {"account_id": "acc"},
-                    "started_at": "2026-01-01T00:00:00Z",
-                    "options": {"resources": ["account", "users"]},
-                    "artifacts": [{"resource": "users", "kind": "collected", "path": "users.json",
-                                   "sha256": w.sha256, "bytes": w.bytes}],
-                }))
-            })
-            .expect("finish");
-        (out, dir)
-    }
-
-    fn problems(dir: &Path) -> Vec<Problem> {
-        verify(dir).expect_err("does not verify").problems
-    }
-
-    #[test]
-    fn a_bundle_as_written_verifies_and_reads_back() {
-        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
-        let v = verify(&dir).expect("verifies");
-        assert_eq!(v.account_id(), Some("acc"));
-        assert_eq!(v.bundle_id(), Some("fivetran-acc-20260101T000000Z"));
-        assert_eq!(v.started_at(), Some("2026-01-01T00:00:00Z"));
-        assert_eq!(v.resources(), ["account", "users"]);
-        assert_eq!(v.artifacts[0].kind, "collected");
-        let names: Vec<&str> = v.files.keys().map(String::as_str).collect();
-        assert_eq!(names, ["manifest.json", "users.json"]);
-        assert_eq!(
-            v.read_json("users.json").expect("read")["items"][0]["id"],
-            "u"
-        );
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_the_path_and_a_hint() {
-        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
-        let mut bytes = fs::read(dir.join("users.json")).expect("read");
-        bytes[10] ^= 1;
-        fs::write(dir.join("users.json"), &bytes).expect("write");
-        fs::write(dir.join("notes.txt"), b"added").expect("write");
-        let err = verify(&dir).expect_err("tampered");
-        let name = |n: &str| n.to_owned();
-        assert!(err.problems.contains(&Problem::HashMismatch {
-            name: name("users.json"),
-            against: SHA256SUMS
-        }));
-        assert!(err.problems.contains(&Problem::HashMismatch {
-            name: name("users.json"),
-            against: "manifest.json"
-        }));
-        assert!(err.problems.contains(&Problem::Extra {
-            name: name("notes.txt")
-        }));
-        let text = err.to_string();
-        assert!(text.contains(&dir.display().to_string()), "{text}");
-        assert!(text.contains("users.json: sha256 differs"), "{text}");
-        assert!(
-            text.lines().last().is_some_and(|l| l.starts_with("hint: ")),
-            "{text}"
-        );
-
-        fs::remove_file(dir.join("users.json")).expect("rm");
-        assert!(problems(&dir).contains(&Problem::Missing {
-            name: name("users.json")
-        }));
-    }
-
-    #[test]
-    fn unsafe_names_are_reported_and_never_opened() {
-        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
-        let mut sums = fs::read_to_string(dir.join(SHA256SUMS)).expect("sums");
-        let hash = "0".repeat(64);
-        for evil in [
-            "../manifest.json",
-            ".hidden",
-            "a/b",
-            "c\\d",
-            "x\u{1b}y",
-            "not a sums line",
-        ] {
-            sums.push_str(&format!("{hash}  {evil}\n"));
-        }
-        sums.push_str("not a sums line\n");
-        fs::write(dir.join(SHA256SUMS), sums).expect("write");
-        let found = problems(&dir);
-        let unsafe_names: Vec<&str> = found
-            .iter()
-            .filter_map(|p| match p {
-                Problem::UnsafeName { name, .. } => Some(name.as_str()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            unsafe_names,
-            ["../manifest.json", ".hidden", "a/b", "c\\d", "x\u{1b}y"]
-        );
-        assert!(
-            found.contains(&Problem::BadSumsLine { line: 9 }),
-            "{found:?}"
-        );
-        assert!(
-            found.contains(&Problem::Missing {
-                name: "not a sums line".into()
-            }),
-            "{found:?}"
-        );
-        let text = verify(&dir).expect_err("bad").to_string();
-        assert!(!text.contains('\u{1b}'), "escaped: {text}");
-    }
-
-    #[test]
-    fn an_envelope_must_match_its_manifest_entry() {
-        let (_out, dir) = make(&users("iru-fivetran/teams/v1"));
-        let found = problems(&dir);
-        assert!(
-            matches!(&found[..], [Problem::Envelope { name, detail }]
-                if name == "users.json" && detail.contains("iru-fivetran/users/v1")),
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn a_file_changed_after_verification_is_not_read() {
-        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
-        let v = verify(&dir).expect("verifies");
-        fs::write(dir.join("users.json"), b"{}").expect("write");
-        let err = v.read_json("users.json").expect_err("changed");
-        assert_eq!(
-            err.problems,
-            [Problem::ChangedSinceVerified {
-                name: "users.json".into()
-            }]
-        );
-        assert!(v.read_json("../etc/passwd").is_err());
-    }
-
-    #[test]
-    fn a_streamed_file_is_checked_against_its_digest_too() {
-        let (_out, dir) = make(&users("iru-fivetran/users/v1"));
-        let v = verify(&dir).expect("verifies");
-        let mut items = Vec::new();
-        v.stream_items("users.json", |i| items.push(i))
-            .expect("intact");
-        assert_eq!(items.len(), 1);
-        // Same length, one byte different: only the digest can tell.
-        let mut bytes = fs::read(dir.join("users.json")).expect("read");
-        let at = bytes
-            .iter()
-            .rposition(|b| b.is_ascii_lowercase())
-            .expect("a letter");
-        bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
-        fs::write(dir.join("users.json"), &bytes).expect("write");
-        let err = v.stream_items("users.json", drop).expect_err("changed");
-        assert_eq!(
-            err.problems,
-            [Problem::ChangedSinceVerified {
-                name: "users.json".into()
-            }]
-        );
-        assert!(v.stream_items("../etc/passwd", drop).is_err());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlinks_and_directories_are_not_followed() {
-        let (out, dir) = make(&users("iru-fivetran/users/v1"));
-        let target = out.path().join("elsewhere.json");
-        fs::rename(dir.join("users.json"), &target).expect("mv");
-        std::os::unix::fs::symlink(&target, dir.join("users.json")).expect("ln");
-        assert!(problems(&dir).contains(&Problem::NotAFile {
-            name: "users.json".into()
-        }));
-        assert_eq!(problems(&out.path().join("nope")), [Problem::NotADirectory]);
-    }
-
-    #[test]
-    fn names_lines_and_escapes() {
-        assert!(is_plain_file_name("users.json"));
-        for bad in [
-            "",
-            ".",
-            "..",
-            ".x",
-            "a/b",
-            "a\\b",
-            "c:",
-            "a\nb",
-            &"x".repeat(256),
-        ] {
-            assert!(!is_plain_file_name(bad), "{bad:?}");
-        }
-        let hash = "A".repeat(64);
-        assert_eq!(
-            parse_sums_line(&format!("{hash}  f")),
-            Some(("a".repeat(64), "f"))
-        );
-        assert_eq!(
-            parse_sums_line(&format!("{hash} *f")),
-            Some(("a".repeat(64), "f"))
-        );
-        assert_eq!(parse_sums_line(&format!("{hash} f")), None);
-        assert_eq!(parse_sums_line(&format!("{}  f", "g".repeat(64))), None);
-        assert_eq!(printable("a\u{7}b\\c\u{202e}"), "a\\u{7}b\\\\c\\u{202e}");
-    }
-}
+mod tests;

@@ -1,0 +1,293 @@
+//! The shapes of the artifact files, as types for schema generation only.
+//!
+//! The collector builds artifacts as JSON values ([`crate::evidence::envelope`]) so that every
+//! field Fivetran returns survives; these types describe those bytes for `schemars` and are
+//! never built. Items are open objects: the schema names the fields the collector adds
+//! (`_iru`, memberships, `schema_config`) and, for the items the collector makes itself
+//! (`sync_history`, `audit_coverage`, `activity`, `changes`), every field. A test validates
+//! real bundles against the schemas, so a drift between these types and the writer fails it.
+//! `skip_serializing_if` marks a field that may be absent (it is read by `schemars`, not
+//! called).
+
+// Schema-only types: they describe bytes written elsewhere and are never constructed.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+use crate::resources::{Kind, Status};
+
+/// An artifact file: the common envelope, the items, and the artifact's own fields `X`.
+#[derive(JsonSchema)]
+pub(super) struct Envelope<I, X> {
+    /// `iru-fivetran/<resource>/v1`.
+    schema: String,
+    /// The resource name, e.g. `users`.
+    resource: String,
+    /// `collected` (read from the API) or `derived` (computed from the bundle's collected
+    /// artifacts); fixed per artifact.
+    kind: Kind,
+    /// The account id from `/v1/account/info`; null when it could not be read.
+    account_id: Option<String>,
+    /// When this artifact was produced: RFC 3339 UTC to the second, `YYYY-MM-DDTHH:MM:SSZ`.
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"))]
+    collected_at: String,
+    /// How complete the artifact is.
+    status: Status,
+    /// Null exactly when `status` is `complete`; otherwise why, in words (not to be parsed).
+    reason: Option<String>,
+    /// The number of elements of `items`.
+    count: u64,
+    /// The items, sorted by the artifact's item key.
+    items: Vec<I>,
+    /// The artifact's own envelope fields, if any.
+    #[serde(flatten)]
+    extra: X,
+}
+
+/// No envelope fields beyond the common ones.
+#[derive(JsonSchema)]
+pub(super) struct NoExtra {}
+
+/// An item as Fivetran returned it (after redaction), with the collector's notes.
+#[derive(JsonSchema)]
+pub(super) struct Item {
+    /// The collector's notes about the item; absent when there is nothing to note.
+    #[serde(rename = "_iru", skip_serializing_if = "absent")]
+    iru: Notes,
+}
+
+/// The collector's notes on an item (`_iru`).
+#[derive(JsonSchema)]
+pub(super) struct Notes {
+    /// A follow-up request answered 404 not found: the item was deleted during the run, and
+    /// what its list said is kept. `{request, code, message}`.
+    #[serde(skip_serializing_if = "absent")]
+    deleted_during_run: Map<String, Value>,
+    /// The follow-up requests that failed, one message each; the artifact is `partial`.
+    #[serde(skip_serializing_if = "absent")]
+    incomplete: Vec<String>,
+    /// Connections: Fivetran has no schema config for it. `{status: "none", code, message}`.
+    #[serde(skip_serializing_if = "absent")]
+    schema_config: Map<String, Value>,
+    /// Connections: its detail was not read, since the probe of its service (named) showed
+    /// the detail adds nothing to the list item. `{probe}`.
+    #[serde(skip_serializing_if = "absent")]
+    detail_from_list: Map<String, Value>,
+    /// Log services: the account-wide service from `/v1/external-logging/account`.
+    #[serde(skip_serializing_if = "absent")]
+    #[schemars(extend("const" = true))]
+    account_level: bool,
+}
+
+/// A user, with the memberships the collector adds.
+#[derive(JsonSchema)]
+pub(super) struct UserItem {
+    /// The collector's notes about the item.
+    #[serde(rename = "_iru", skip_serializing_if = "absent")]
+    iru: Notes,
+    /// `/v1/users/{id}/groups`, read in full; null if it could not be read (see `_iru`).
+    #[serde(skip_serializing_if = "absent")]
+    group_memberships: Option<Vec<Map<String, Value>>>,
+    /// `/v1/users/{id}/connections`, read in full; null if it could not be read.
+    #[serde(skip_serializing_if = "absent")]
+    connection_memberships: Option<Vec<Map<String, Value>>>,
+}
+
+/// A team, with the memberships the collector adds.
+#[derive(JsonSchema)]
+pub(super) struct TeamItem {
+    /// The collector's notes about the item.
+    #[serde(rename = "_iru", skip_serializing_if = "absent")]
+    iru: Notes,
+    /// `/v1/teams/{id}/users`, read in full; null if it could not be read.
+    #[serde(skip_serializing_if = "absent")]
+    user_memberships: Option<Vec<Map<String, Value>>>,
+    /// `/v1/teams/{id}/groups`, read in full; null if it could not be read.
+    #[serde(skip_serializing_if = "absent")]
+    group_memberships: Option<Vec<Map<String, Value>>>,
+    /// `/v1/teams/{id}/connections`, read in full; null if it could not be read.
+    #[serde(skip_serializing_if = "absent")]
+    connection_memberships: Option<Vec<Map<String, Value>>>,
+}
+
+/// A connection: list item and detail merged, with its schema config.
+#[derive(JsonSchema)]
+pub(super) struct ConnectionItem {
+    /// The collector's notes about the item.
+    #[serde(rename = "_iru", skip_serializing_if = "absent")]
+    iru: Notes,
+    /// The `data` of `/v1/connections/{id}/schemas` (not redacted); null when there is none
+    /// or it could not be read (see `_iru`).
+    #[serde(skip_serializing_if = "absent")]
+    schema_config: Option<Map<String, Value>>,
+}
+
+/// One connection's syncs over the window.
+#[derive(JsonSchema)]
+pub(super) struct SyncHistoryItem {
+    /// The connection's `id`, copied from `connections.json` (null if absent).
+    id: Value,
+    /// The connection's `service`, copied (null if absent).
+    service: Value,
+    /// The connection's `schema`, copied (null if absent).
+    schema: Value,
+    /// The connection's `group_id` (its destination), copied (null if absent).
+    group_id: Value,
+    /// Fivetran's sync records as returned, sorted by `start_time`; null if not read.
+    syncs: Option<Vec<Value>>,
+    /// The collector's notes about the item.
+    #[serde(rename = "_iru", skip_serializing_if = "absent")]
+    iru: Notes,
+}
+
+/// `window` of `sync_history`.
+#[derive(JsonSchema)]
+pub(super) struct SyncHistoryExtra {
+    /// The window read.
+    window: Window,
+}
+
+/// A time window, start inclusive, end exclusive.
+#[derive(JsonSchema)]
+pub(super) struct Window {
+    /// RFC 3339 UTC to the second; the manifest's `options.since`.
+    start: String,
+    /// RFC 3339 UTC to the second.
+    end: String,
+}
+
+/// Whether a destination's audit trail is exported.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Verdict {
+    /// A route that counts exports it.
+    Exported,
+    /// No route exports it.
+    NotExported,
+    /// A source could not be read in full.
+    Unknown,
+}
+
+/// One destination's audit coverage.
+#[derive(JsonSchema)]
+pub(super) struct AuditCoverageItem {
+    /// The destination's id (the group id).
+    id: String,
+    /// The group's `name`, copied (null if no group has this id).
+    name: Value,
+    /// The destination's `service`, copied (null if no destination has this id).
+    destination_service: Value,
+    /// The verdict.
+    verdict: Verdict,
+    /// The verdict's reason, in words.
+    reason: String,
+    /// The destination's own Platform Connectors (connector views).
+    platform_connectors: Vec<Map<String, Value>>,
+    /// The destination's own log service view, or null.
+    log_service: Option<Map<String, Value>>,
+    /// The webhooks whose `group_id` is this id (webhook views).
+    webhooks: Vec<Map<String, Value>>,
+}
+
+/// The envelope fields of `audit_coverage`.
+#[derive(JsonSchema)]
+pub(super) struct AuditCoverageExtra {
+    /// A fixed statement of where the audit trail itself lives.
+    audit_trail: String,
+    /// The routes that cover every destination.
+    account_level: AccountLevel,
+    /// The number of destinations per verdict; a verdict no destination got is absent.
+    verdicts: BTreeMap<String, u64>,
+}
+
+/// The account-level audit routes.
+#[derive(JsonSchema)]
+pub(super) struct AccountLevel {
+    /// The account-level Platform Connector views.
+    platform_connectors: Vec<Map<String, Value>>,
+    /// The account-level log service view, or null.
+    log_service: Option<Map<String, Value>>,
+    /// The views of the webhooks whose `type` is `account`.
+    webhooks: Vec<Map<String, Value>>,
+}
+
+/// One activity event.
+#[derive(JsonSchema)]
+pub(super) struct ActivityItem {
+    /// The time, in UTC with six fractional digits: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    time: String,
+    /// The event name, e.g. `user_created`.
+    event: String,
+    /// What the event is about, e.g. `user`.
+    subject_type: String,
+    /// The subject item's `id`, or null.
+    subject_id: Option<String>,
+    /// The subject's label, copied from its item (null if absent).
+    subject_label: Value,
+    /// The user id Fivetran names as having done it, copied; null otherwise.
+    actor: Value,
+    /// For membership events, what the membership points to: `{type, id, role}`; else null.
+    object: Option<Map<String, Value>>,
+    /// The artifact the fact comes from.
+    source: String,
+    /// The field the time comes from.
+    field: String,
+}
+
+/// Whether a change is about access or configuration.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Category {
+    /// Users, teams, memberships, roles and system keys.
+    Access,
+    /// Everything else.
+    Configuration,
+}
+
+/// One change since the baseline.
+#[derive(JsonSchema)]
+pub(super) struct ChangeItem {
+    /// What changed, e.g. `user_role_changed`.
+    kind: String,
+    /// `access` or `configuration`.
+    category: Category,
+    /// The artifact the item is in.
+    artifact: String,
+    /// The item's key value (a role's `name`).
+    id: String,
+    /// A readable name of the item, or null.
+    label: Option<String>,
+    /// A dotted path, from the item, of what changed.
+    field: String,
+    /// The value in the baseline, null where absent.
+    before: Value,
+    /// The value in this bundle, null where absent.
+    after: Value,
+    /// Null, or a fixed sentence for changes that need one.
+    note: Option<String>,
+    /// The order of the change.
+    sort_key: String,
+}
+
+/// The envelope fields of `changes`.
+#[derive(JsonSchema)]
+pub(super) struct ChangesExtra {
+    /// The bundle compared against; null when `changes.json` is `unavailable` or `failed`.
+    baseline: Option<Baseline>,
+    /// The number of changes per `kind`.
+    summary: BTreeMap<String, u64>,
+}
+
+/// The baseline of `changes`.
+#[derive(JsonSchema)]
+pub(super) struct Baseline {
+    /// The baseline's `bundle_id`.
+    bundle_id: Option<String>,
+    /// The baseline's `started_at`.
+    started_at: Option<String>,
+    /// The baseline's account id.
+    account_id: Option<String>,
+}

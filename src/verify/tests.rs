@@ -1,0 +1,228 @@
+//! Unit tests of bundle verification: what each problem looks like and that names from the
+//! bundle are never trusted.
+
+use serde_json::json;
+
+use super::*;
+use crate::evidence::bundle::Bundle;
+use crate::evidence::render;
+
+fn users(schema: &str) -> Value {
+    json!({"schema": schema, "resource": "users", "kind": "collected", "status": "complete",
+           "count": 1, "items": [{"id": "u"}]})
+}
+
+/// A finished bundle with one artifact whose envelope is `envelope`.
+fn make(envelope: &Value) -> (tempfile::TempDir, PathBuf) {
+    let out = tempfile::tempdir().expect("tmp");
+    let mut b = Bundle::create(out.path(), "20260101T000000Z").expect("create");
+    let w = b.write("users.json", &render(envelope)).expect("write");
+    let dir = b
+        .finish("fivetran-acc-20260101T000000Z", manifest::FILE_NAME, |id| {
+            render(&json!({
+                "schema": manifest::SCHEMA,
+                "bundle_id": id,
+                "account": {"account_id": "acc"},
+                "started_at": "2026-01-01T00:00:00Z",
+                "options": {"resources": ["account", "users"]},
+                "artifacts": [{"resource": "users", "kind": "collected", "path": "users.json",
+                               "sha256": w.sha256, "bytes": w.bytes, "count": 1,
+                               "status": "complete"}],
+            }))
+        })
+        .expect("finish");
+    (out, dir)
+}
+
+fn problems(dir: &Path) -> Vec<Problem> {
+    verify(dir).expect_err("does not verify").problems
+}
+
+#[test]
+fn a_bundle_as_written_verifies_and_reads_back() {
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    let v = verify(&dir).expect("verifies");
+    assert_eq!(v.account_id(), Some("acc"));
+    assert_eq!(v.bundle_id(), Some("fivetran-acc-20260101T000000Z"));
+    assert_eq!(v.started_at(), Some("2026-01-01T00:00:00Z"));
+    assert_eq!(v.resources(), ["account", "users"]);
+    assert_eq!(v.artifacts[0].kind, "collected");
+    let names: Vec<&str> = v.files.keys().map(String::as_str).collect();
+    assert_eq!(names, ["manifest.json", "users.json"]);
+    assert_eq!(
+        v.read_json("users.json").expect("read")["items"][0]["id"],
+        "u"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_with_the_path_and_a_hint() {
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    let mut bytes = fs::read(dir.join("users.json")).expect("read");
+    bytes[10] ^= 1;
+    fs::write(dir.join("users.json"), &bytes).expect("write");
+    fs::write(dir.join("notes.txt"), b"added").expect("write");
+    let err = verify(&dir).expect_err("tampered");
+    let name = |n: &str| n.to_owned();
+    assert!(err.problems.contains(&Problem::HashMismatch {
+        name: name("users.json"),
+        against: SHA256SUMS
+    }));
+    assert!(err.problems.contains(&Problem::HashMismatch {
+        name: name("users.json"),
+        against: "manifest.json"
+    }));
+    assert!(err.problems.contains(&Problem::Extra {
+        name: name("notes.txt")
+    }));
+    let text = err.to_string();
+    assert!(text.contains(&dir.display().to_string()), "{text}");
+    assert!(text.contains("users.json: sha256 differs"), "{text}");
+    assert!(
+        text.lines().last().is_some_and(|l| l.starts_with("hint: ")),
+        "{text}"
+    );
+
+    fs::remove_file(dir.join("users.json")).expect("rm");
+    assert!(problems(&dir).contains(&Problem::Missing {
+        name: name("users.json")
+    }));
+}
+
+#[test]
+fn unsafe_names_are_reported_and_never_opened() {
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    let mut sums = fs::read_to_string(dir.join(SHA256SUMS)).expect("sums");
+    let hash = "0".repeat(64);
+    for evil in [
+        "../manifest.json",
+        ".hidden",
+        "a/b",
+        "c\\d",
+        "x\u{1b}y",
+        "not a sums line",
+    ] {
+        sums.push_str(&format!("{hash}  {evil}\n"));
+    }
+    sums.push_str("not a sums line\n");
+    fs::write(dir.join(SHA256SUMS), sums).expect("write");
+    let found = problems(&dir);
+    let unsafe_names: Vec<&str> = found
+        .iter()
+        .filter_map(|p| match p {
+            Problem::UnsafeName { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        unsafe_names,
+        ["../manifest.json", ".hidden", "a/b", "c\\d", "x\u{1b}y"]
+    );
+    assert!(
+        found.contains(&Problem::BadSumsLine { line: 9 }),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&Problem::Missing {
+            name: "not a sums line".into()
+        }),
+        "{found:?}"
+    );
+    let text = verify(&dir).expect_err("bad").to_string();
+    assert!(!text.contains('\u{1b}'), "escaped: {text}");
+}
+
+#[test]
+fn an_envelope_must_match_its_manifest_entry() {
+    let (_out, dir) = make(&users("iru-fivetran/teams/v1"));
+    let found = problems(&dir);
+    assert!(
+        matches!(&found[..], [Problem::Envelope { name, detail }]
+            if name == "users.json" && detail.contains("iru-fivetran/users/v1")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_file_changed_after_verification_is_not_read() {
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    let v = verify(&dir).expect("verifies");
+    fs::write(dir.join("users.json"), b"{}").expect("write");
+    let err = v.read_json("users.json").expect_err("changed");
+    assert_eq!(
+        err.problems,
+        [Problem::ChangedSinceVerified {
+            name: "users.json".into()
+        }]
+    );
+    assert!(v.read_json("../etc/passwd").is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_and_directories_are_not_followed() {
+    let (out, dir) = make(&users("iru-fivetran/users/v1"));
+    let target = out.path().join("elsewhere.json");
+    fs::rename(dir.join("users.json"), &target).expect("mv");
+    std::os::unix::fs::symlink(&target, dir.join("users.json")).expect("ln");
+    assert!(problems(&dir).contains(&Problem::NotAFile {
+        name: "users.json".into()
+    }));
+    assert_eq!(problems(&out.path().join("nope")), [Problem::NotADirectory]);
+}
+
+#[test]
+fn names_lines_and_escapes() {
+    assert!(is_plain_file_name("users.json"));
+    for bad in [
+        "",
+        ".",
+        "..",
+        ".x",
+        "a/b",
+        "a\\b",
+        "c:",
+        "a\nb",
+        &"x".repeat(256),
+    ] {
+        assert!(!is_plain_file_name(bad), "{bad:?}");
+    }
+    let hash = "A".repeat(64);
+    assert_eq!(
+        parse_sums_line(&format!("{hash}  f")),
+        Some(("a".repeat(64), "f"))
+    );
+    assert_eq!(
+        parse_sums_line(&format!("{hash} *f")),
+        Some(("a".repeat(64), "f"))
+    );
+    assert_eq!(parse_sums_line(&format!("{hash} f")), None);
+    assert_eq!(parse_sums_line(&format!("{}  f", "g".repeat(64))), None);
+    assert_eq!(printable("a\u{7}b\\c\u{202e}"), "a\\u{7}b\\\\c\\u{202e}");
+}
+
+#[test]
+fn a_streamed_file_is_checked_against_its_digest_too() {
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    let v = verify(&dir).expect("verifies");
+    let mut items = Vec::new();
+    v.stream_items("users.json", |i| items.push(i))
+        .expect("intact");
+    assert_eq!(items.len(), 1);
+    // Same length, one byte different: only the digest can tell.
+    let mut bytes = fs::read(dir.join("users.json")).expect("read");
+    let at = bytes
+        .iter()
+        .rposition(|b| b.is_ascii_lowercase())
+        .expect("a letter");
+    bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
+    fs::write(dir.join("users.json"), &bytes).expect("write");
+    let err = v.stream_items("users.json", drop).expect_err("changed");
+    assert_eq!(
+        err.problems,
+        [Problem::ChangedSinceVerified {
+            name: "users.json".into()
+        }]
+    );
+    assert!(v.stream_items("../etc/passwd", drop).is_err());
+}
