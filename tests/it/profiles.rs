@@ -310,3 +310,22 @@ fn all_profiles_refuses_an_open_vault_a_profile_flag_and_a_single_account_file()
     );
     assert!(prod.requests().is_empty() && eu.requests().is_empty());
 }
+
+#[test]
+fn all_profiles_complete_and_quiet_prints_two_paths_and_nothing_else() {
+    let (prod, eu) = (server(acme()), eu_server());
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = write_vault(dir.path(), &prod.api_url(), &eu.api_url(), SECRET_EU, 0o600);
+    let run = collect(&vault, &["--all-profiles", "-q"], &[]);
+    run.assert_code(0);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert_eq!(run.stderr, "", "quiet and all complete: no summary");
+    // Without -q the summary is there even when all is well.
+    let run = collect(&vault, &["--all-profiles"], &[]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("summary of 2 profile(s):"),
+        "{}",
+        run.stderr
+    );
+}
