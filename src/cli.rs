@@ -15,7 +15,8 @@ Exit codes:
   1  the run failed (bad key or secret, output not writable, ...); no bundle
      that looks complete is left behind
   2  usage, configuration or credentials error, found before any request
-  3  partial bundle: the manifest says which artifacts are incomplete and why";
+  3  partial bundle: the manifest says which artifacts are incomplete and why
+With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.";
 
 /// Collects compliance evidence from a Fivetran account (read only).
 #[derive(Debug, Parser)]
@@ -28,6 +29,8 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per process: boxing the larger variant would save nothing that matters.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Read the whole account and write an evidence bundle (GET requests only).
     #[command(after_help = AFTER_HELP)]
@@ -178,13 +181,25 @@ pub struct CollectArgs {
     pub resources: Option<Vec<String>>,
 
     /// Base URL of the Fivetran REST API. `http://` is accepted for loopback hosts only.
-    #[arg(long, value_name = "URL", env = env::API_URL)]
+    /// Without it: the vault entry's `api_url`, else FIVETRAN_API_URL, else Fivetran's.
+    #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
 
-    /// Vault file holding `api_key` and `api_secret` (TOML, or JSON with the same keys).
-    /// Without it, FIVETRAN_API_KEY and FIVETRAN_API_SECRET are read.
+    /// Vault file holding `api_key` and `api_secret` (TOML, or JSON with the same keys), or
+    /// named accounts under `[profiles.NAME]`. Without it, FIVETRAN_API_KEY and
+    /// FIVETRAN_API_SECRET are read.
     #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
     pub credentials_file: Option<PathBuf>,
+
+    /// The vault profile to collect (default: IRU_FIVETRAN_PROFILE, else the profile named
+    /// `default`, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Collect every profile of the vault file, one bundle each, one after the other; one
+    /// profile's failure does not stop the others. Exit code: the worst of them (1 over 3 over 0).
+    #[arg(long, conflicts_with_all = ["profile", "baseline"])]
+    pub all_profiles: bool,
 
     /// Start of the sync-history window: a duration back from now (`90m`, `24h`, `7d`, `2w`) or
     /// an RFC 3339 time. At most 92 days back.

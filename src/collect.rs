@@ -430,6 +430,11 @@ impl Run<'_> {
                     client::quota::OnQuota::Slow => "slow",
                     client::quota::OnQuota::Stop => "stop",
                 },
+                profile: self
+                    .config
+                    .credentials
+                    .profile()
+                    .map(|p| p.as_str().to_owned()),
             },
             status,
             error,

@@ -13,12 +13,12 @@ use url::{Host, Url};
 
 use crate::cli::CollectArgs;
 use crate::client::quota::{OnQuota, Reserve};
-use crate::credentials::{self, Credentials, CredentialsError};
+use crate::credentials::{self, Choice, Credentials, CredentialsError};
 use crate::resources::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
 pub mod env {
-    /// Base URL of the API (same as `--api-url`).
+    /// Base URL of the API, when neither `--api-url` nor the vault entry's `api_url` gives one.
     pub const API_URL: &str = "FIVETRAN_API_URL";
     /// Vault file path (same as `--credentials-file`).
     pub const CREDENTIALS_FILE: &str = "IRU_FIVETRAN_CREDENTIALS_FILE";
@@ -26,6 +26,8 @@ pub mod env {
     pub const API_KEY: &str = "FIVETRAN_API_KEY";
     /// API secret, used when no vault file is named.
     pub const API_SECRET: &str = "FIVETRAN_API_SECRET";
+    /// Vault profile to use (same as `--profile`, which wins over it).
+    pub const PROFILE: &str = "IRU_FIVETRAN_PROFILE";
     /// Log filter in `tracing` syntax, overriding `-v`/`-q` (falls back to `RUST_LOG`).
     pub const LOG: &str = "IRU_FIVETRAN_LOG";
     /// The standard log filter variable, read when [`LOG`] is unset.
@@ -88,6 +90,8 @@ pub struct Config {
     pub delays: Delays,
     /// The sync-history window: from `--since` to the start of the run.
     pub window: Window,
+    /// `--since` as given, to move the window to a later start ([`Config::restart_at`]).
+    pub since: Since,
     /// `--baseline`, if given.
     pub baseline: Option<PathBuf>,
     /// `--max-wait`: the run's waiting budget.
@@ -162,21 +166,54 @@ pub enum ConfigError {
     Credentials(#[from] CredentialsError),
 }
 
+/// `--since` as given: a duration back from the start of each run, or a fixed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// `24h`, `7d`...: the window ends, and starts this long before, when the run starts.
+    Ago(SignedDuration),
+    /// An RFC 3339 time.
+    At(Timestamp),
+}
+
+impl Since {
+    /// The sync-history window of a run that starts at `now`.
+    pub fn window(self, now: Timestamp) -> Window {
+        let start = match self {
+            Since::Ago(back) => now.checked_sub(back).unwrap_or(now),
+            Since::At(t) => t,
+        };
+        Window { start, end: now }
+    }
+}
+
 impl Config {
-    /// Builds the configuration of `collect` from its flags and an environment lookup.
+    /// Builds the configuration of a single `collect` run from its flags and an environment
+    /// lookup; with `--all-profiles`, the first profile's (see [`Config::runs_from_args`]).
     ///
     /// `env` is injected so tests can drive precedence without touching the process environment.
     pub fn from_args(
         args: &CollectArgs,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let api_url = parse_api_url(args.api_url.as_deref().unwrap_or(DEFAULT_API_URL))?;
+        let mut runs = Self::runs_from_args(args, env)?;
+        Ok(runs.remove(0))
+    }
+
+    /// The configuration of each run `collect` makes: one, or one per vault profile with
+    /// `--all-profiles` (in name order). Everything is checked, every profile included, before
+    /// any is returned.
+    ///
+    /// Precedence: the profile is `--profile`, else `IRU_FIVETRAN_PROFILE` (ignored with
+    /// `--all-profiles`); the API root is `--api-url`, else the vault entry's `api_url`, else
+    /// `FIVETRAN_API_URL`, else Fivetran's: the vault file wins over the environment for the URL
+    /// as for the key.
+    pub fn runs_from_args(
+        args: &CollectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<Self>, ConfigError> {
         let artifacts = parse_resources(args.resources.as_deref())?;
         let now = Timestamp::now();
-        let window = Window {
-            start: parse_since(&args.since, now)?,
-            end: now,
-        };
+        let since = parse_since_spec(&args.since, now)?;
         let rate = args.rate.unwrap_or(DEFAULT_RATE);
         if !(rate > 0.0 && rate <= MAX_RATE) {
             return Err(ConfigError::Rate(rate));
@@ -195,26 +232,69 @@ impl Config {
         if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
             return Err(ConfigError::Concurrency(concurrency));
         }
-        let credentials = credentials::resolve(args.credentials_file.as_deref(), env)?;
+        let flag_url = match &args.api_url {
+            Some(raw) => Some(parse_api_url(raw)?),
+            None => None,
+        };
+        let env_url = env(env::API_URL).filter(|v| !v.trim().is_empty());
+        let choice = if args.all_profiles {
+            Choice::All
+        } else if let Some(name) = &args.profile {
+            Choice::Named {
+                name: name.clone(),
+                from: "--profile",
+            }
+        } else if let Some(name) = env(env::PROFILE).filter(|v| !v.is_empty()) {
+            Choice::Named {
+                name,
+                from: env::PROFILE,
+            }
+        } else {
+            Choice::Default
+        };
+        let all = credentials::resolve_choice(args.credentials_file.as_deref(), &choice, env)?;
         let delays = match env(env::TEST_NO_DELAY).as_deref() {
             Some("1") => Delays::Skip,
             _ => Delays::Real,
         };
-        Ok(Self {
-            api_url,
-            out_dir: args.out.clone(),
-            artifacts,
-            rate,
-            concurrency,
-            credentials,
-            delays,
-            window,
-            baseline: args.baseline.clone(),
-            max_wait,
-            extra_roots,
-            reserve,
-            on_quota,
-        })
+        all.into_iter()
+            .map(|credentials| {
+                let api_url = match (&flag_url, credentials.api_url(), &env_url) {
+                    (Some(url), _, _) => url.clone(),
+                    (None, Some(raw), _) => parse_api_url(raw).map_err(|e| match e {
+                        ConfigError::ApiUrl { reason, hint } => ConfigError::ApiUrl {
+                            reason: format!("api_url of {}: {reason}", credentials.source()),
+                            hint,
+                        },
+                        other => other,
+                    })?,
+                    (None, None, Some(raw)) => parse_api_url(raw)?,
+                    (None, None, None) => parse_api_url(DEFAULT_API_URL)?,
+                };
+                Ok(Self {
+                    api_url,
+                    out_dir: args.out.clone(),
+                    artifacts: artifacts.clone(),
+                    rate,
+                    concurrency,
+                    credentials,
+                    delays,
+                    window: since.window(now),
+                    since,
+                    baseline: args.baseline.clone(),
+                    max_wait,
+                    extra_roots: extra_roots.clone(),
+                    reserve,
+                    on_quota,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves the sync-history window to a run starting at `now` (the second and later runs of
+    /// `--all-profiles` start when the one before ends).
+    pub fn restart_at(&mut self, now: Timestamp) {
+        self.window = self.since.window(now);
     }
 }
 
@@ -278,13 +358,18 @@ fn read_ca_cert(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
 /// Parses `--since`: `<n>m`, `<n>h`, `<n>d` or `<n>w` back from `now`, or an RFC 3339 time;
 /// never in the future, never more than [`MAX_SINCE_DAYS`] back.
 pub fn parse_since(raw: &str, now: Timestamp) -> Result<Timestamp, ConfigError> {
+    parse_since_spec(raw, now).map(|since| since.window(now).start)
+}
+
+/// Parses `--since` like [`parse_since`], keeping whether it is a duration or a time.
+pub fn parse_since_spec(raw: &str, now: Timestamp) -> Result<Since, ConfigError> {
     let bad = |problem: &str| ConfigError::Since {
         given: raw.escape_debug().to_string(),
         problem: problem.to_owned(),
     };
     let text = raw.trim();
-    let start = if let Ok(t) = text.parse::<Timestamp>() {
-        t
+    let since = if let Ok(t) = text.parse::<Timestamp>() {
+        Since::At(t)
     } else {
         let split = text
             .find(|c: char| !c.is_ascii_digit())
@@ -304,8 +389,10 @@ pub fn parse_since(raw: &str, now: Timestamp) -> Result<Timestamp, ConfigError> 
             .checked_mul(unit_secs)
             .ok_or_else(|| bad("is too large"))?;
         now.checked_sub(SignedDuration::from_secs(secs))
-            .map_err(|_| bad("is too large"))?
+            .map_err(|_| bad("is too large"))?;
+        Since::Ago(SignedDuration::from_secs(secs))
     };
+    let start = since.window(now).start;
     if start >= now {
         return Err(bad("is not in the past"));
     }
@@ -314,7 +401,7 @@ pub fn parse_since(raw: &str, now: Timestamp) -> Result<Timestamp, ConfigError> 
             "reaches more than {MAX_SINCE_DAYS} days back"
         )));
     }
-    Ok(start)
+    Ok(since)
 }
 
 /// Parses the comma list of `--resources`; `None` means all. `account` is always included,
@@ -393,6 +480,9 @@ fn is_loopback(url: &Url) -> bool {
         None => false,
     }
 }
+
+#[cfg(test)]
+mod precedence_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,16 @@
 //! Where the API key and secret come from, and the one place the secret is exposed.
 //!
 //! Sources, in order: a vault file named by `--credentials-file` / `IRU_FIVETRAN_CREDENTIALS_FILE`
-//! (TOML or JSON with `api_key` and `api_secret`), else `FIVETRAN_API_KEY` and
+//! (TOML or JSON, one account or named profiles: see [`vault`]), else `FIVETRAN_API_KEY` and
 //! `FIVETRAN_API_SECRET`. Sources are never mixed. Both values live in [`SecretString`]s from the
-//! moment they are read; [`Credentials::authorization_header`] is the only function that calls
+//! moment they are checked; [`Credentials::authorization_header`] is the only function that calls
 //! `expose_secret`. No error message here quotes a value from the file or the environment.
+//!
+//! Which profile of a file with profiles: the one named (`--profile`, else
+//! `IRU_FIVETRAN_PROFILE`; see [`Choice`]); without a name, the profile `default`, else the only
+//! one; several and none chosen is an error listing their names. `--all-profiles` takes them all.
+
+pub mod vault;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,6 +21,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::env;
+pub use vault::{MAX_PROFILE_NAME, ProfileName, Vault, VaultAccount, parse_vault};
 
 /// A vault file larger than this is not a credentials file; refuse before reading it whole.
 const MAX_VAULT_BYTES: u64 = 64 * 1024;
@@ -22,8 +29,10 @@ const MAX_VAULT_BYTES: u64 = 64 * 1024;
 /// Where the credentials were found (said in logs and errors; the values never are).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A vault file.
+    /// A vault file holding one account.
     File(PathBuf),
+    /// A named profile of a vault file.
+    Profile(PathBuf, ProfileName),
     /// `FIVETRAN_API_KEY` and `FIVETRAN_API_SECRET`.
     Environment,
 }
@@ -32,16 +41,37 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::File(p) => write!(f, "credentials file {}", p.display()),
+            Source::Profile(p, name) => {
+                write!(f, "profile `{name}` of credentials file {}", p.display())
+            }
             Source::Environment => write!(f, "{} and {}", env::API_KEY, env::API_SECRET),
         }
     }
 }
 
-/// An API key and secret pair. `Debug` shows only the source.
+/// Which account of the vault file to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// None named: the single account, or the profile `default`, or the only profile.
+    Default,
+    /// A profile named by the user; `from` says how (`--profile` or the variable), for messages.
+    Named {
+        /// The name as given, not yet checked.
+        name: String,
+        /// `--profile` or [`env::PROFILE`].
+        from: &'static str,
+    },
+    /// Every profile, in name order (`--all-profiles`).
+    All,
+}
+
+/// An API key and secret pair, with the API root its vault entry names, if any. `Debug` shows
+/// only the source.
 pub struct Credentials {
     key: SecretString,
     secret: SecretString,
     source: Source,
+    api_url: Option<String>,
 }
 
 impl fmt::Debug for Credentials {
@@ -58,6 +88,19 @@ impl Credentials {
     /// Where these credentials came from.
     pub fn source(&self) -> &Source {
         &self.source
+    }
+
+    /// The vault profile these credentials are, if they come from one.
+    pub fn profile(&self) -> Option<&ProfileName> {
+        match &self.source {
+            Source::Profile(_, name) => Some(name),
+            Source::File(_) | Source::Environment => None,
+        }
+    }
+
+    /// The `api_url` of the vault entry, unchecked (`config` checks it like `--api-url`).
+    pub fn api_url(&self) -> Option<&str> {
+        self.api_url.as_deref()
     }
 
     /// The `Authorization: Basic base64(key:secret)` header value, marked sensitive so that
@@ -121,27 +164,183 @@ pub enum CredentialsError {
         mode: u32,
     },
     /// The vault file is not valid TOML or JSON, or lacks a key, or has one of the wrong type.
-    #[error("credentials file {path} {problem}\nhint: the file holds two strings, api_key = \"...\" and api_secret = \"...\" (TOML), or the same keys in a JSON object", path = path.display())]
+    #[error("credentials file {path} {problem}\nhint: the file holds api_key = \"...\" and api_secret = \"...\" (and optionally api_url), or one [profiles.NAME] table of those per account; JSON takes the same keys in objects", path = path.display())]
     Malformed {
         /// The file.
         path: PathBuf,
         /// What is wrong, with a line number where known but never the line's text.
         problem: String,
     },
+    /// A profile was named (or all asked for) but the credentials come from the environment.
+    #[error("{from} needs a credentials file with profiles, and none is named\nhint: pass --credentials-file PATH (or set {file}){unset}", file = env::CREDENTIALS_FILE, unset = if *from == env::PROFILE { format!(", or unset {}", env::PROFILE) } else { String::new() })]
+    ProfileWithoutFile {
+        /// `--profile`, `--all-profiles` or [`env::PROFILE`].
+        from: &'static str,
+    },
+    /// The profile name given is not a name (never quoted: it may be anything).
+    #[error(
+        "{from} is not a profile name: profile names are 1 to {MAX_PROFILE_NAME} letters, digits, `_` or `-`\nhint: check the name given by {from}"
+    )]
+    BadProfileName {
+        /// `--profile` or [`env::PROFILE`].
+        from: &'static str,
+    },
+    /// The profile named is not in the file.
+    #[error(
+        "credentials file {path} has no profile `{name}`\nhint: {}",
+        available_hint(available)
+    )]
+    UnknownProfile {
+        /// The name, checked.
+        name: ProfileName,
+        /// The file.
+        path: PathBuf,
+        /// The file's profile names (empty: a single-account file).
+        available: Vec<ProfileName>,
+    },
+    /// Several profiles, none named `default`, and none chosen.
+    #[error(
+        "credentials file {path} holds several profiles and none is chosen\nhint: pass --profile NAME (one of: {}), name one `default`, or pass --all-profiles",
+        names(available)
+    )]
+    NoProfileChosen {
+        /// The file.
+        path: PathBuf,
+        /// The file's profile names.
+        available: Vec<ProfileName>,
+    },
+    /// `--all-profiles` with a single-account file.
+    #[error("--all-profiles needs profiles, but credentials file {path} holds one account without them\nhint: drop --all-profiles, or put the account under [profiles.NAME]", path = path.display())]
+    NoProfiles {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
-/// Resolves the credentials: the vault file if one is named, else the environment.
+fn names(available: &[ProfileName]) -> String {
+    let all: Vec<&str> = available.iter().map(ProfileName::as_str).collect();
+    all.join(", ")
+}
+
+fn available_hint(available: &[ProfileName]) -> String {
+    if available.is_empty() {
+        "the file holds one account without profiles; drop --profile (and IRU_FIVETRAN_PROFILE)"
+            .into()
+    } else {
+        format!("the profiles are: {}", names(available))
+    }
+}
+
+/// Resolves the credentials of a run without a profile choice: the vault file if one is named
+/// (its single account, or its default profile), else the environment.
 pub fn resolve(
     file: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Credentials, CredentialsError> {
-    if let Some(path) = file {
-        return from_file(path);
+    let mut all = resolve_choice(file, &Choice::Default, env)?;
+    Ok(all.remove(0))
+}
+
+/// Resolves the credentials `choice` asks for: one, or with [`Choice::All`] every profile in
+/// name order. Every entry is checked before any is returned, so a bad profile stops the run
+/// before its first request.
+pub fn resolve_choice(
+    file: Option<&Path>,
+    choice: &Choice,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Credentials>, CredentialsError> {
+    let named = match choice {
+        Choice::Named { name, from } => {
+            Some(ProfileName::parse(name).ok_or(CredentialsError::BadProfileName { from })?)
+        }
+        Choice::Default | Choice::All => None,
+    };
+    let Some(path) = file else {
+        return match choice {
+            Choice::Default => from_environment(env).map(|c| vec![c]),
+            Choice::Named { from, .. } => Err(CredentialsError::ProfileWithoutFile { from }),
+            Choice::All => Err(CredentialsError::ProfileWithoutFile {
+                from: "--all-profiles",
+            }),
+        };
+    };
+    let chosen = select(
+        path,
+        read_vault(path)?,
+        named.as_ref(),
+        choice == &Choice::All,
+    )?;
+    chosen
+        .into_iter()
+        .map(|(source, account)| build(account, source))
+        .collect()
+}
+
+/// The entries of `vault` asked for, with their sources.
+fn select(
+    path: &Path,
+    vault: Vault,
+    named: Option<&ProfileName>,
+    all: bool,
+) -> Result<Vec<(Source, VaultAccount)>, CredentialsError> {
+    let profiles = match vault {
+        Vault::Single(_) if all => {
+            return Err(CredentialsError::NoProfiles {
+                path: path.to_owned(),
+            });
+        }
+        Vault::Single(account) => {
+            return match named {
+                None => Ok(vec![(Source::File(path.to_owned()), account)]),
+                Some(name) => Err(CredentialsError::UnknownProfile {
+                    name: name.clone(),
+                    path: path.to_owned(),
+                    available: Vec::new(),
+                }),
+            };
+        }
+        Vault::Profiles(profiles) => profiles,
+    };
+    let source = |name: &ProfileName| Source::Profile(path.to_owned(), name.clone());
+    if all {
+        return Ok(profiles.into_iter().map(|(n, a)| (source(&n), a)).collect());
     }
+    let default = ProfileName::parse("default").expect("a valid name");
+    let wanted = match named {
+        Some(name) => name.clone(),
+        None if profiles.contains_key(&default) => default,
+        None if profiles.len() == 1 => profiles.keys().next().expect("one").clone(),
+        None => {
+            return Err(CredentialsError::NoProfileChosen {
+                path: path.to_owned(),
+                available: profiles.into_keys().collect(),
+            });
+        }
+    };
+    let available: Vec<ProfileName> = profiles.keys().cloned().collect();
+    let mut profiles = profiles;
+    match profiles.remove(&wanted) {
+        Some(account) => Ok(vec![(source(&wanted), account)]),
+        None => Err(CredentialsError::UnknownProfile {
+            name: wanted,
+            path: path.to_owned(),
+            available,
+        }),
+    }
+}
+
+fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, CredentialsError> {
     let key = env(env::API_KEY).filter(|v| !v.trim().is_empty());
     let secret = env(env::API_SECRET).filter(|v| !v.trim().is_empty());
     match (key, secret) {
-        (Some(key), Some(secret)) => build(key, secret, Source::Environment),
+        (Some(api_key), Some(api_secret)) => build(
+            VaultAccount {
+                api_key,
+                api_secret,
+                api_url: None,
+            },
+            Source::Environment,
+        ),
         (Some(_), None) => Err(CredentialsError::HalfSet {
             set: env::API_KEY,
             missing: env::API_SECRET,
@@ -154,7 +353,7 @@ pub fn resolve(
     }
 }
 
-fn from_file(path: &Path) -> Result<Credentials, CredentialsError> {
+fn read_vault(path: &Path) -> Result<Vault, CredentialsError> {
     let unreadable = |cause| CredentialsError::Unreadable {
         path: path.to_owned(),
         cause,
@@ -171,8 +370,7 @@ fn from_file(path: &Path) -> Result<Credentials, CredentialsError> {
         ));
     }
     let text = std::fs::read_to_string(path).map_err(unreadable)?;
-    let (key, secret) = parse_vault(&text).map_err(|problem| malformed(path, problem))?;
-    build(key, secret, Source::File(path.to_owned()))
+    parse_vault(&text).map_err(|problem| malformed(path, problem))
 }
 
 fn malformed(path: &Path, problem: String) -> CredentialsError {
@@ -200,94 +398,8 @@ fn check_permissions(_: &Path, _: &std::fs::Metadata) -> Result<(), CredentialsE
     Ok(())
 }
 
-/// Reads `api_key` and `api_secret` from TOML or JSON text. Errors name the problem and at most a
-/// line and column, never text from the file. Public for the property tests and the fuzz target.
-pub fn parse_vault(text: &str) -> Result<(String, String), String> {
-    if text.trim_start().starts_with('{') {
-        // serde_json keeps the last of two equal keys without a word; a derived struct refuses
-        // them ("duplicate field"), and `IgnoredAny` keeps values out of any message.
-        #[derive(serde::Deserialize)]
-        struct Keys {
-            #[serde(rename = "api_key")]
-            _key: Option<serde::de::IgnoredAny>,
-            #[serde(rename = "api_secret")]
-            _secret: Option<serde::de::IgnoredAny>,
-        }
-        if let Err(e) = serde_json::from_str::<Keys>(text)
-            && e.to_string().starts_with("duplicate field")
-        {
-            return Err(format!(
-                "names a key twice (line {}, column {})",
-                e.line(),
-                e.column()
-            ));
-        }
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            )
-        })?;
-        let serde_json::Value::Object(map) = value else {
-            return Err("is not a JSON object".into());
-        };
-        let get = |k: &str| match map.get(k) {
-            None => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("has `{k}` that is not a string")),
-        };
-        let unknown = map.keys().find(|k| !VAULT_KEYS.contains(&k.as_str()));
-        vault_fields(
-            get("api_key")?,
-            get("api_secret")?,
-            unknown.map(String::as_str),
-        )
-    } else {
-        let table: toml::Table = toml::from_str(text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|s| {
-                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                    format!(" at line {line}")
-                })
-                .unwrap_or_default();
-            format!("is not valid TOML{at}")
-        })?;
-        let get = |k: &str| match table.get(k) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("has `{k}` that is not a string")),
-        };
-        let unknown = table.keys().find(|k| !VAULT_KEYS.contains(&k.as_str()));
-        vault_fields(
-            get("api_key")?,
-            get("api_secret")?,
-            unknown.map(String::as_str),
-        )
-    }
-}
-
-const VAULT_KEYS: [&str; 2] = ["api_key", "api_secret"];
-
-fn vault_fields(
-    key: Option<String>,
-    secret: Option<String>,
-    unknown: Option<&str>,
-) -> Result<(String, String), String> {
-    if unknown.is_some() {
-        // The name is not repeated: a secret pasted where a key name goes would be printed.
-        return Err("has a key other than api_key and api_secret; remove it".into());
-    }
-    match (key, secret) {
-        (Some(k), Some(s)) => Ok((k, s)),
-        (None, _) => Err("has no `api_key`".into()),
-        (_, None) => Err("has no `api_secret`".into()),
-    }
-}
-
 /// Trims pasted whitespace and checks both values are usable in a Basic header.
-fn build(key: String, secret: String, source: Source) -> Result<Credentials, CredentialsError> {
+fn build(account: VaultAccount, source: Source) -> Result<Credentials, CredentialsError> {
     let check = |field: &'static str, value: &str| -> Result<(), CredentialsError> {
         let problem = if value.is_empty() {
             Some("is empty")
@@ -307,226 +419,17 @@ fn build(key: String, secret: String, source: Source) -> Result<Credentials, Cre
             None => Ok(()),
         }
     };
-    let key = key.trim();
-    let secret = secret.trim();
+    let key = account.api_key.trim();
+    let secret = account.api_secret.trim();
     check("api_key", key)?;
     check("api_secret", secret)?;
     Ok(Credentials {
         key: SecretString::from(key),
         secret: SecretString::from(secret),
         source,
+        api_url: account.api_url,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-    use std::io::Write as _;
-
-    const SECRET: &str = "s3cr3t-VALUE-never-shown";
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    fn vault(contents: &str, mode: u32) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(contents.as_bytes()).expect("write");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(f.path(), std::fs::Permissions::from_mode(mode))
-                .expect("chmod");
-        }
-        f
-    }
-
-    fn decoded(c: &Credentials) -> String {
-        let header = c.authorization_header();
-        let b64 = header
-            .to_str()
-            .expect("ascii")
-            .strip_prefix("Basic ")
-            .expect("basic");
-        String::from_utf8(BASE64.decode(b64).expect("base64")).expect("utf8")
-    }
-
-    #[test]
-    fn header_is_basic_key_colon_secret_and_sensitive() {
-        let c = resolve(
-            None,
-            &env_of(&[("FIVETRAN_API_KEY", "k1"), ("FIVETRAN_API_SECRET", SECRET)]),
-        )
-        .expect("creds");
-        assert_eq!(decoded(&c), format!("k1:{SECRET}"));
-        assert!(c.authorization_header().is_sensitive());
-        assert_eq!(c.source(), &Source::Environment);
-    }
-
-    #[test]
-    fn debug_never_shows_values() {
-        let c = resolve(
-            None,
-            &env_of(&[
-                ("FIVETRAN_API_KEY", "key-abc"),
-                ("FIVETRAN_API_SECRET", SECRET),
-            ]),
-        )
-        .expect("creds");
-        let dbg = format!("{c:?}");
-        assert!(!dbg.contains(SECRET) && !dbg.contains("key-abc"), "{dbg}");
-    }
-
-    #[test]
-    fn file_wins_over_environment() {
-        let f = vault(
-            &format!("api_key = \"filekey\"\napi_secret = \"{SECRET}\"\n"),
-            0o600,
-        );
-        let c = resolve(
-            Some(f.path()),
-            &env_of(&[
-                ("FIVETRAN_API_KEY", "envkey"),
-                ("FIVETRAN_API_SECRET", "envsecret"),
-            ]),
-        )
-        .expect("creds");
-        assert_eq!(decoded(&c), format!("filekey:{SECRET}"));
-        assert_eq!(c.source(), &Source::File(f.path().to_owned()));
-    }
-
-    #[test]
-    fn json_vault_is_accepted() {
-        let f = vault(
-            &format!("{{\"api_key\": \"jk\", \"api_secret\": \"{SECRET}\"}}"),
-            0o600,
-        );
-        let c = resolve(Some(f.path()), &env_of(&[])).expect("creds");
-        assert_eq!(decoded(&c), format!("jk:{SECRET}"));
-    }
-
-    #[test]
-    fn environment_values_are_trimmed() {
-        let c = resolve(
-            None,
-            &env_of(&[
-                ("FIVETRAN_API_KEY", " k1\n"),
-                ("FIVETRAN_API_SECRET", "s1 \r\n"),
-            ]),
-        )
-        .expect("creds");
-        assert_eq!(decoded(&c), "k1:s1");
-    }
-
-    #[test]
-    fn half_set_and_missing_environment() {
-        let err = resolve(None, &env_of(&[("FIVETRAN_API_KEY", "k")]))
-            .expect_err("half")
-            .to_string();
-        assert!(err.contains("FIVETRAN_API_SECRET is not"), "{err}");
-        let err = resolve(
-            None,
-            &env_of(&[("FIVETRAN_API_KEY", ""), ("FIVETRAN_API_SECRET", SECRET)]),
-        )
-        .expect_err("half")
-        .to_string();
-        assert!(err.contains("FIVETRAN_API_KEY is not"), "{err}");
-        assert!(!err.contains(SECRET));
-        let err = resolve(None, &env_of(&[]))
-            .expect_err("missing")
-            .to_string();
-        assert!(
-            err.contains("--credentials-file") && err.contains("hint:"),
-            "{err}"
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn open_vault_file_is_refused_with_chmod_hint() {
-        for mode in [0o644, 0o640, 0o604, 0o660] {
-            let f = vault(
-                &format!("api_key = \"k\"\napi_secret = \"{SECRET}\"\n"),
-                mode,
-            );
-            let err = resolve(Some(f.path()), &env_of(&[]))
-                .expect_err("too open")
-                .to_string();
-            assert!(
-                err.contains(&format!("chmod 600 {}", f.path().display())),
-                "{err}"
-            );
-        }
-        let f = vault(
-            &format!("api_key = \"k\"\napi_secret = \"{SECRET}\"\n"),
-            0o400,
-        );
-        assert!(resolve(Some(f.path()), &env_of(&[])).is_ok());
-    }
-
-    #[test]
-    fn malformed_vaults_name_the_problem_without_values() {
-        let cases = [
-            (
-                format!("api_key = \"k\"\napi_secret = {SECRET}\n"),
-                "not valid TOML at line 2",
-            ),
-            ("api_key = \"k\"\n".to_owned(), "no `api_secret`"),
-            (format!("api_secret = \"{SECRET}\"\n"), "no `api_key`"),
-            (
-                "api_key = \"k\"\napi_secret = 42\n".to_owned(),
-                "`api_secret` that is not a string",
-            ),
-            (
-                format!("api_key = \"k\"\napi_secret = \"{SECRET}\"\nextra = 1\n"),
-                "a key other than api_key and api_secret",
-            ),
-            (
-                format!("{{\"api_key\": \"k\", \"api_secret\": \"{SECRET}\""),
-                "not valid JSON",
-            ),
-            ("[1, 2]".to_owned(), "not valid TOML"),
-            (
-                format!("api_key = \"\"\napi_secret = \"{SECRET}\"\n"),
-                "api_key from credentials file",
-            ),
-            (
-                format!("api_key = \"a:b\"\napi_secret = \"{SECRET}\"\n"),
-                "contains `:`",
-            ),
-            ("".to_owned(), "no `api_key`"),
-            (
-                format!(
-                    "{{\"api_key\": \"k\", \"api_secret\": \"x\", \"api_secret\": \"{SECRET}\"}}"
-                ),
-                "names a key twice",
-            ),
-            (
-                format!("api_key = \"k\"\napi_secret = \"x\"\napi_secret = \"{SECRET}\"\n"),
-                "not valid TOML at line 3",
-            ),
-        ];
-        for (text, needle) in cases {
-            let f = vault(&text, 0o600);
-            let err = resolve(Some(f.path()), &env_of(&[]))
-                .expect_err(needle)
-                .to_string();
-            assert!(err.contains(needle), "want {needle:?} in {err:?}");
-            assert!(!err.contains(SECRET), "secret echoed: {err}");
-            assert!(err.contains("hint:"), "{err}");
-        }
-    }
-
-    #[test]
-    fn missing_file_names_the_path() {
-        let err = resolve(Some(Path::new("/nonexistent/vault.toml")), &env_of(&[]))
-            .expect_err("missing")
-            .to_string();
-        assert!(err.contains("/nonexistent/vault.toml"), "{err}");
-    }
-}
+mod tests;

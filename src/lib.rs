@@ -9,6 +9,7 @@
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
 
+pub mod all_profiles;
 pub mod changes;
 pub mod cli;
 pub mod client;
@@ -34,7 +35,6 @@ use clap::Parser as _;
 
 use crate::cli::{Cli, CollectArgs, Command};
 use crate::config::Config;
-use crate::evidence::manifest::RunStatus;
 
 /// Exit code: a complete bundle.
 pub const EXIT_COMPLETE: u8 = 0;
@@ -99,8 +99,8 @@ pub(crate) fn collect_command(
     env_lookup: &dyn Fn(&str) -> Option<String>,
 ) -> u8 {
     let format = args.log.log_format;
-    let config = match Config::from_args(args, env_lookup) {
-        Ok(config) => config,
+    let configs = match Config::runs_from_args(args, env_lookup) {
+        Ok(configs) => configs,
         Err(e) => {
             output::report_error(format, &e);
             return EXIT_USAGE;
@@ -121,8 +121,61 @@ pub(crate) fn collect_command(
             return EXIT_FAILED;
         }
     };
+    if args.all_profiles {
+        let work = all_profiles::run_each(configs, format);
+        return match until_signal(&runtime, work) {
+            Ok(runs) => {
+                output::report_profiles(format, args.log.quiet, &runs);
+                all_profiles::worst(runs.iter().map(|r| r.code))
+            }
+            Err(signal) => interrupted(
+                runtime,
+                format,
+                signal,
+                "the profile being collected wrote no bundle and its temporary directory was removed; the bundles printed before are whole",
+            ),
+        };
+    }
+    let config = configs
+        .into_iter()
+        .next()
+        .expect("one configuration without --all-profiles");
+    let result = match until_signal(&runtime, async move { collect::run(&config).await }) {
+        Ok(result) => result,
+        Err(signal) => {
+            return interrupted(
+                runtime,
+                format,
+                signal,
+                "no bundle was written and the temporary directory was removed",
+            );
+        }
+    };
+    let code = all_profiles::exit_code(&result);
+    match result {
+        Ok(outcome) => {
+            if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
+                let rows: Vec<_> = outcome
+                    .artifacts
+                    .iter()
+                    .map(|a| (a.resource, a.status.name(), a.count, a.reason.as_deref()))
+                    .collect();
+                output::summary_table(&rows);
+            }
+            output::print_bundle_path(&outcome.bundle);
+        }
+        Err(e) => output::report_error(format, &e),
+    }
+    code
+}
+
+/// Runs `work` spawned on `runtime` until it ends or the first SIGINT/SIGTERM arrives.
+fn until_signal<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, signals::Signal> {
     let finished = runtime.block_on(async move {
-        let mut run = tokio::spawn(async move { collect::run(&config).await });
+        let mut run = tokio::spawn(work);
         tokio::select! {
             joined = &mut run => Ok(joined),
             signal = signals::first() => {
@@ -141,43 +194,26 @@ pub(crate) fn collect_command(
             }
         }
     });
-    let result = match finished {
-        Ok(Ok(result)) => result,
+    match finished {
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(joined)) => std::panic::resume_unwind(joined.into_panic()),
-        Err(signal) => {
-            // A blocking task (a DNS lookup that never returns) would otherwise hold up the
-            // runtime's drop, and the exit with it.
-            runtime.shutdown_background();
-            output::report_error(
-                format,
-                &format_args!(
-                    "interrupted by {}: stopped; no bundle was written and the temporary directory was removed",
-                    signal.name()
-                ),
-            );
-            return signal.exit_code();
-        }
-    };
-    match result {
-        Ok(outcome) => {
-            if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
-                let rows: Vec<_> = outcome
-                    .artifacts
-                    .iter()
-                    .map(|a| (a.resource, a.status.name(), a.count, a.reason.as_deref()))
-                    .collect();
-                output::summary_table(&rows);
-            }
-            output::print_bundle_path(&outcome.bundle);
-            match outcome.status {
-                RunStatus::Complete => EXIT_COMPLETE,
-                RunStatus::Partial => EXIT_PARTIAL,
-                RunStatus::Failed => EXIT_FAILED,
-            }
-        }
-        Err(e) => {
-            output::report_error(format, &e);
-            EXIT_FAILED
-        }
+        Err(signal) => Err(signal),
     }
+}
+
+/// Reports a run stopped by a signal and gives its exit code.
+fn interrupted(
+    runtime: tokio::runtime::Runtime,
+    format: cli::LogFormat,
+    signal: signals::Signal,
+    what: &str,
+) -> u8 {
+    // A blocking task (a DNS lookup that never returns) would otherwise hold up the
+    // runtime's drop, and the exit with it.
+    runtime.shutdown_background();
+    output::report_error(
+        format,
+        &format_args!("interrupted by {}: stopped; {what}", signal.name()),
+    );
+    signal.exit_code()
 }

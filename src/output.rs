@@ -234,3 +234,51 @@ pub fn report_error(format: LogFormat, error: &dyn Display) {
 pub fn print_bundle_path(path: &std::path::Path) {
     println!("{}", path.display());
 }
+
+/// The end-of-run summary of `--all-profiles`, on stderr: one line per profile with its status
+/// and bundle or error. In text mode `-q` keeps it back only when every profile is complete;
+/// in JSON mode it is one log event per profile, at a level that says how it went.
+pub fn report_profiles(format: LogFormat, quiet: bool, runs: &[crate::all_profiles::ProfileRun]) {
+    match format {
+        LogFormat::Text => {
+            if quiet && runs.iter().all(|r| r.code == crate::EXIT_COMPLETE) {
+                return;
+            }
+            for line in summary_lines(runs) {
+                eprintln!("{line}");
+            }
+        }
+        LogFormat::Json => {
+            for run in runs {
+                let (status, profile) = (run.status(), run.profile.as_str());
+                match (&run.result, run.code) {
+                    (Ok(bundle), crate::EXIT_COMPLETE) => {
+                        let bundle = bundle.display().to_string();
+                        tracing::info!(profile, status, bundle, "profile summary");
+                    }
+                    (Ok(bundle), _) => {
+                        let bundle = bundle.display().to_string();
+                        tracing::warn!(profile, status, bundle, "profile summary");
+                    }
+                    (Err(error), _) => {
+                        tracing::error!(profile, status, error = error.as_str(), "profile summary");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The text summary: a heading, then `profile  status  bundle-or-error`, columns aligned.
+pub fn summary_lines(runs: &[crate::all_profiles::ProfileRun]) -> Vec<String> {
+    let width = runs.iter().map(|r| r.profile.len()).max().unwrap_or(0);
+    let mut lines = vec![format!("summary of {} profile(s):", runs.len())];
+    lines.extend(runs.iter().map(|r| {
+        let detail = match &r.result {
+            Ok(bundle) => bundle.display().to_string(),
+            Err(error) => error.clone(),
+        };
+        format!("  {:<width$}  {:<8}  {detail}", r.profile, r.status())
+    }));
+    lines
+}

@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use iru_fivetran::credentials::parse_vault;
+use iru_fivetran::credentials::{Vault, parse_vault};
 use libfuzzer_sys::fuzz_target;
 
 /// A TOML basic string, every character escaped.
@@ -54,15 +54,41 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match parse_vault(text) {
-        Ok((key, secret)) => {
-            let json = serde_json::json!({"api_key": key, "api_secret": secret}).to_string();
-            assert_eq!(parse_vault(&json), Ok((key.clone(), secret.clone())));
-            let toml = format!(
+        Ok(Vault::Single(account)) => {
+            let (key, secret) = (account.api_key.clone(), account.api_secret.clone());
+            let mut json = serde_json::json!({"api_key": key, "api_secret": secret});
+            let mut toml = format!(
                 "api_key = {}\napi_secret = {}\n",
                 toml_basic(&key),
                 toml_basic(&secret)
             );
-            assert_eq!(parse_vault(&toml), Ok((key, secret)));
+            if let Some(url) = &account.api_url {
+                json["api_url"] = url.clone().into();
+                toml.push_str(&format!("api_url = {}\n", toml_basic(url)));
+            }
+            assert_eq!(parse_vault(&json.to_string()), Ok(Vault::Single(account.clone())));
+            assert_eq!(parse_vault(&toml), Ok(Vault::Single(account)));
+        }
+        Ok(Vault::Profiles(profiles)) => {
+            // Names are plain words, so they need no quoting in either syntax.
+            let mut toml = String::new();
+            let mut json = serde_json::Map::new();
+            for (name, a) in &profiles {
+                toml.push_str(&format!(
+                    "[profiles.{name}]\napi_key = {}\napi_secret = {}\n",
+                    toml_basic(&a.api_key),
+                    toml_basic(&a.api_secret)
+                ));
+                let mut entry = serde_json::json!({"api_key": a.api_key, "api_secret": a.api_secret});
+                if let Some(url) = &a.api_url {
+                    toml.push_str(&format!("api_url = {}\n", toml_basic(url)));
+                    entry["api_url"] = url.clone().into();
+                }
+                json.insert(name.to_string(), entry);
+            }
+            let json = serde_json::json!({"profiles": json}).to_string();
+            assert_eq!(parse_vault(&json), Ok(Vault::Profiles(profiles.clone())));
+            assert_eq!(parse_vault(&toml), Ok(Vault::Profiles(profiles)));
         }
         Err(err) => {
             assert!(

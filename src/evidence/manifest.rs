@@ -96,6 +96,10 @@ pub struct Options {
     /// `--on-quota`: `slow` or `stop`.
     #[schemars(extend("enum" = ["slow", "stop"]))]
     pub on_quota: &'static str,
+    /// The vault profile whose key collected the bundle; absent when the run used no profile,
+    /// so bundles from before profiles existed read the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 /// Request counters.

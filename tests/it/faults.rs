@@ -1145,6 +1145,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
             start: now - jiff::SignedDuration::from_hours(24),
             end: now,
         },
+        since: iru_fivetran::config::Since::Ago(jiff::SignedDuration::from_hours(24)),
         baseline: None,
         max_wait,
         extra_roots: Vec::new(),

@@ -721,7 +721,7 @@ fn odd_vault_files_are_refused_naming_the_file_never_a_value() {
         (
             format!("{good}region = \"eu\"\n"),
             0o600,
-            "has a key other than api_key and api_secret",
+            "has a key other than api_key, api_secret, api_url and profiles",
         ),
         (
             format!("api_key = \"{KEY}\"\napi_secret = {SECRET}\n"),
@@ -743,11 +743,11 @@ fn odd_vault_files_are_refused_naming_the_file_never_a_value() {
             0o600,
             "has no `api_secret`",
         ),
-        // Profiles ([name] tables) are a later issue; today such a file is refused as unknown.
+        // A profile belongs under [profiles.NAME]; a bare [name] table is an unknown key.
         (
             format!("[prod]\napi_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\n"),
             0o600,
-            "has a key other than api_key and api_secret",
+            "has a key other than api_key, api_secret, api_url and profiles",
         ),
         (
             format!("api_key = \"{KEY}\"\napi_secret = \"a\\u0000b{SECRET}\"\n"),

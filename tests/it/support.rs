@@ -13,6 +13,23 @@ pub const KEY: &str = "it-key-9f3b";
 pub const SECRET: &str = "it-secret-Q7vX2-never-printed";
 /// Every planted secret in the fixtures contains this.
 pub const PLANTED: &str = "PLANTED";
+/// A second account's key and secret, for vault profiles.
+pub const KEY_EU: &str = "it-key-eu-41c7";
+pub const SECRET_EU: &str = "it-secret-EU-8kLm3-never-printed";
+/// A secret the fakes never accept (a profile whose key Fivetran refuses).
+pub const SECRET_WRONG: &str = "it-secret-WRONG-z2Pq9-never-printed";
+/// Every key and secret pair a test may hand the binary: none may leak, whichever was used.
+pub const PAIRS: [(&str, &str); 3] = [(KEY, SECRET), (KEY_EU, SECRET_EU), (KEY_EU, SECRET_WRONG)];
+
+/// What must appear nowhere: each secret, each pair's Basic-auth form, the planted secrets.
+pub fn leak_needles() -> Vec<String> {
+    let mut needles = vec![PLANTED.to_owned()];
+    for (key, secret) in PAIRS {
+        needles.push(secret.to_owned());
+        needles.push(BASE64.encode(format!("{key}:{secret}")));
+    }
+    needles
+}
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -134,12 +151,11 @@ impl Run {
         );
     }
 
-    /// The secret, its Basic-auth form and every planted fixture secret appear nowhere: not in
-    /// stdout, not in stderr, not in any file under `--out` (bundle, temporary or failed dirs).
+    /// No secret of [`PAIRS`], no Basic-auth form of them and no planted fixture secret appears
+    /// anywhere: not in stdout, not in stderr, not in any file under `--out` (bundle, temporary or failed dirs).
     pub fn assert_no_leaks(&self) {
-        let basic = BASE64.encode(format!("{KEY}:{SECRET}"));
-        let needles = [SECRET, basic.as_str(), PLANTED];
-        for needle in needles {
+        let needles = leak_needles();
+        for needle in &needles {
             assert!(!self.stdout.contains(needle), "{needle} in stdout");
             assert!(
                 !self.stderr.contains(needle),
@@ -160,7 +176,7 @@ impl Run {
                 Err(e) => panic!("{}: {e}", file.display()),
             };
             let text = String::from_utf8_lossy(&bytes);
-            for needle in needles {
+            for needle in &needles {
                 assert!(!text.contains(needle), "{needle} in {}", file.display());
             }
         }
@@ -441,16 +457,16 @@ pub fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The secret, its Basic-auth form and the planted fixture secrets appear in no file under
+/// None of the secrets of [`PAIRS`], their Basic-auth forms or the planted fixture secrets is in a file under
 /// `dir` (for directories a [`Run`] does not scan, such as a temporary bundle mid-run).
 pub fn assert_no_secret_under(dir: &Path) {
-    let basic = BASE64.encode(format!("{KEY}:{SECRET}"));
+    let needles = leak_needles();
     for file in files_under(dir) {
         let Ok(bytes) = std::fs::read(&file) else {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        for needle in [SECRET, basic.as_str(), PLANTED] {
+        for needle in &needles {
             assert!(!text.contains(needle), "{needle} in {}", file.display());
         }
     }

@@ -1,0 +1,134 @@
+//! `collect --all-profiles`: every profile of the vault file collected into its own bundle, one
+//! after the other, in name order. A profile's failure (401, unreachable, nothing readable) is
+//! reported and the next profile runs. Each bundle path goes to stdout as soon as it is
+//! written; one summary line per profile goes to stderr at the end; the exit code is the worst.
+//!
+//! "Worst" follows the meaning of the codes, not their numbers: a failed run (1) is worse than
+//! a partial bundle (3), which is worse than a complete one (0); a usage error (2) happens
+//! before any profile runs, so it never meets the others. See [`worst`].
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use tracing::info;
+
+use crate::cli::LogFormat;
+use crate::collect::{self, Outcome, RunError};
+use crate::config::Config;
+use crate::evidence::manifest::RunStatus;
+use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, output};
+
+/// How one profile's run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRun {
+    /// The profile name (checked: letters, digits, `_`, `-`).
+    pub profile: String,
+    /// The exit code this run alone would have had.
+    pub code: u8,
+    /// The bundle written, or the first line of the error.
+    pub result: Result<PathBuf, String>,
+}
+
+impl ProfileRun {
+    /// `complete`, `partial` or `failed`, from [`ProfileRun::code`].
+    pub fn status(&self) -> &'static str {
+        match self.code {
+            EXIT_COMPLETE => "complete",
+            EXIT_PARTIAL => "partial",
+            _ => "failed",
+        }
+    }
+}
+
+/// The exit code of one run: 0 complete, 3 partial, 1 failed.
+pub fn exit_code(result: &Result<Outcome, RunError>) -> u8 {
+    match result {
+        Ok(outcome) => match outcome.status {
+            RunStatus::Complete => EXIT_COMPLETE,
+            RunStatus::Partial => EXIT_PARTIAL,
+            RunStatus::Failed => EXIT_FAILED,
+        },
+        Err(_) => EXIT_FAILED,
+    }
+}
+
+/// How bad an exit code is: complete < partial < failed < usage < anything else (a signal).
+fn severity(code: u8) -> u8 {
+    match code {
+        EXIT_COMPLETE => 0,
+        EXIT_PARTIAL => 1,
+        EXIT_FAILED => 2,
+        EXIT_USAGE => 3,
+        _ => 4,
+    }
+}
+
+/// The worst of `codes` by [`severity`]; 0 when there are none.
+pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
+    codes
+        .into_iter()
+        .max_by_key(|&c| severity(c))
+        .unwrap_or(EXIT_COMPLETE)
+}
+
+/// Runs each configuration in turn (each its own client, limiter and bundle), printing each
+/// bundle path as it is written and each error as it happens.
+pub async fn run_each(configs: Vec<Config>, format: LogFormat) -> Vec<ProfileRun> {
+    let total = configs.len();
+    let mut runs = Vec::with_capacity(total);
+    for (i, mut config) in configs.into_iter().enumerate() {
+        // Each run's window ends when that run starts, as a run of its own would.
+        config.restart_at(Timestamp::now());
+        let profile = config
+            .credentials
+            .profile()
+            .map_or_else(String::new, |p| p.as_str().to_owned());
+        info!("profile `{profile}` ({} of {total})", i + 1);
+        let result = collect::run(&config).await;
+        let code = exit_code(&result);
+        let result = match result {
+            Ok(outcome) => {
+                output::print_bundle_path(&outcome.bundle);
+                Ok(outcome.bundle)
+            }
+            Err(e) => {
+                output::report_error(format, &format_args!("profile `{profile}`: {e}"));
+                Err(e.to_string().lines().next().unwrap_or_default().to_owned())
+            }
+        };
+        runs.push(ProfileRun {
+            profile,
+            code,
+            result,
+        });
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_is_failed_then_partial_then_complete() {
+        assert_eq!(worst([]), 0);
+        assert_eq!(worst([0, 0]), 0);
+        assert_eq!(worst([0, 3, 0]), 3);
+        assert_eq!(worst([3, 1, 0]), 1);
+        assert_eq!(worst([1, 3]), 1);
+        assert_eq!(worst([1, 2, 3]), 2);
+        assert_eq!(worst([2, 130]), 130);
+    }
+
+    #[test]
+    fn status_names_follow_the_code() {
+        let run = |code| ProfileRun {
+            profile: "p".into(),
+            code,
+            result: Err(String::new()),
+        };
+        assert_eq!(run(0).status(), "complete");
+        assert_eq!(run(3).status(), "partial");
+        assert_eq!(run(1).status(), "failed");
+    }
+}

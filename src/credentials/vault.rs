@@ -1,0 +1,409 @@
+//! The vault file's text: one account at the top level (`api_key`, `api_secret`, optionally
+//! `api_url`), or named accounts under `profiles` (`[profiles.NAME]` in TOML, an object of
+//! objects in JSON). A file holding both forms is refused: which one was meant cannot be told.
+//!
+//! Errors name the problem and at most a line and column, never a value from the file. A
+//! profile name is quoted only once it has passed [`ProfileName::parse`]; an unknown key never is.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+/// The longest profile name accepted.
+pub const MAX_PROFILE_NAME: usize = 64;
+
+/// A profile name: 1 to [`MAX_PROFILE_NAME`] ASCII letters, digits, `_` or `-`. Checked before
+/// it reaches a message, a log line or the manifest, since it comes from a file or a flag.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProfileName(String);
+
+impl ProfileName {
+    /// The name, if it is one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = (1..=MAX_PROFILE_NAME).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        ok.then(|| Self(raw.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProfileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One account's entry, as written in the file (untrimmed, unchecked: see
+/// `credentials::build`). `Debug` hides the key and secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VaultAccount {
+    /// `api_key`.
+    pub api_key: String,
+    /// `api_secret`.
+    pub api_secret: String,
+    /// `api_url`, if given (checked later, like `--api-url`).
+    pub api_url: Option<String>,
+}
+
+impl fmt::Debug for VaultAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VaultAccount")
+            .field("api_key", &"[redacted]")
+            .field("api_secret", &"[redacted]")
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
+
+/// What a vault file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vault {
+    /// One account, at the top level.
+    Single(VaultAccount),
+    /// Named accounts under `profiles`, at least one.
+    Profiles(BTreeMap<ProfileName, VaultAccount>),
+}
+
+/// A value of the file, whichever the syntax: only strings and tables mean anything here.
+enum Node {
+    Str(String),
+    Table(Vec<(String, Node)>),
+    Other,
+}
+
+impl Node {
+    fn from_toml(v: toml::Value) -> Self {
+        match v {
+            toml::Value::String(s) => Node::Str(s),
+            toml::Value::Table(t) => Node::Table(
+                t.into_iter()
+                    .map(|(k, v)| (k, Self::from_toml(v)))
+                    .collect(),
+            ),
+            _ => Node::Other,
+        }
+    }
+
+    fn from_json(v: serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::String(s) => Node::Str(s),
+            serde_json::Value::Object(m) => Node::Table(
+                m.into_iter()
+                    .map(|(k, v)| (k, Self::from_json(v)))
+                    .collect(),
+            ),
+            _ => Node::Other,
+        }
+    }
+}
+
+const ACCOUNT_KEYS: [&str; 3] = ["api_key", "api_secret", "api_url"];
+const PROFILES: &str = "profiles";
+
+/// Reads a vault file's text (TOML, or JSON when it starts with `{`). Public for the property
+/// tests and the fuzz target.
+pub fn parse_vault(text: &str) -> Result<Vault, String> {
+    let top = if text.trim_start().starts_with('{') {
+        // serde_json keeps the last of two equal keys without a word; `Unique` refuses them at
+        // any depth, and keeps values out of its message.
+        if let Err(e) = serde_json::from_str::<Unique>(text)
+            && e.to_string().starts_with(DUPLICATE)
+        {
+            return Err(format!(
+                "names a key twice (line {}, column {})",
+                e.line(),
+                e.column()
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        match Node::from_json(value) {
+            Node::Table(t) => t,
+            _ => return Err("is not a JSON object".into()),
+        }
+    } else {
+        // toml refuses a repeated key or table itself.
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            format!("is not valid TOML{at}")
+        })?;
+        table
+            .into_iter()
+            .map(|(k, v)| (k, Node::from_toml(v)))
+            .collect()
+    };
+    let (profiles, account): (Vec<_>, Vec<_>) = top.into_iter().partition(|(k, _)| k == PROFILES);
+    match profiles.into_iter().next() {
+        None => account_from(account, "").map(Vault::Single),
+        Some(_) if !account.is_empty() => Err(
+            "has both top-level keys and `profiles`; keep one form (move the top-level account into a profile such as `default`)"
+                .into(),
+        ),
+        Some((_, Node::Table(entries))) => profiles_from(entries),
+        Some(_) => Err("has `profiles` that is not a table of named profiles".into()),
+    }
+}
+
+fn profiles_from(entries: Vec<(String, Node)>) -> Result<Vault, String> {
+    if entries.is_empty() {
+        return Err("has an empty `profiles` table".into());
+    }
+    let mut profiles = BTreeMap::new();
+    for (raw, node) in entries {
+        // Not quoted: a secret pasted where a name goes would be printed.
+        let name = ProfileName::parse(&raw).ok_or_else(|| {
+            format!(
+                "has a profile name that is not 1 to {MAX_PROFILE_NAME} letters, digits, `_` or `-`"
+            )
+        })?;
+        let Node::Table(fields) = node else {
+            return Err(format!("has profile `{name}` that is not a table"));
+        };
+        let account = account_from(fields, &format!(" in profile `{name}`"))?;
+        profiles.insert(name, account);
+    }
+    Ok(Vault::Profiles(profiles))
+}
+
+/// One account from its fields; `at` says where (` in profile `x``) for messages.
+fn account_from(fields: Vec<(String, Node)>, at: &str) -> Result<VaultAccount, String> {
+    let mut found: BTreeMap<&'static str, String> = BTreeMap::new();
+    for (k, v) in fields {
+        let Some(&known) = ACCOUNT_KEYS.iter().find(|n| **n == k) else {
+            // The name is not repeated: a secret pasted where a key name goes would be printed.
+            let others = if at.is_empty() {
+                ", api_url and profiles"
+            } else {
+                " and api_url"
+            };
+            return Err(format!(
+                "has a key other than api_key, api_secret{others}{at}; remove it"
+            ));
+        };
+        match v {
+            Node::Str(s) => {
+                found.insert(known, s);
+            }
+            _ => return Err(format!("has `{known}` that is not a string{at}")),
+        }
+    }
+    let mut take = |k: &str| found.remove(k);
+    match (take("api_key"), take("api_secret"), take("api_url")) {
+        (Some(api_key), Some(api_secret), api_url) => Ok(VaultAccount {
+            api_key,
+            api_secret,
+            api_url,
+        }),
+        (None, _, _) => Err(format!("has no `api_key`{at}")),
+        (_, None, _) => Err(format!("has no `api_secret`{at}")),
+    }
+}
+
+/// Start of the message [`Unique`] fails with.
+const DUPLICATE: &str = "duplicate field";
+
+/// Any JSON value whose objects, at every depth, name each key once.
+struct Unique;
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+    fn visit_unit<E>(self) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+        while seq.next_element::<Unique>()?.is_some() {}
+        Ok(Unique)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom(DUPLICATE));
+            }
+            map.next_value::<Unique>()?;
+        }
+        Ok(Unique)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(key: &str, secret: &str, url: Option<&str>) -> VaultAccount {
+        VaultAccount {
+            api_key: key.into(),
+            api_secret: secret.into(),
+            api_url: url.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn profile_names_are_short_plain_words() {
+        for ok in ["prod", "eu-west_2", "A", &"x".repeat(MAX_PROFILE_NAME)] {
+            assert_eq!(
+                ProfileName::parse(ok).map(|n| n.to_string()).as_deref(),
+                Some(ok)
+            );
+        }
+        for bad in [
+            "",
+            "../etc",
+            "a b",
+            "a.b",
+            "é",
+            "a\n",
+            &"x".repeat(MAX_PROFILE_NAME + 1),
+        ] {
+            assert!(ProfileName::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn single_account_with_optional_url() {
+        assert_eq!(
+            parse_vault("api_key = \"k\"\napi_secret = \"s\"\n"),
+            Ok(Vault::Single(account("k", "s", None)))
+        );
+        assert_eq!(
+            parse_vault(r#"{"api_key": "k", "api_secret": "s", "api_url": "https://x/v1"}"#),
+            Ok(Vault::Single(account("k", "s", Some("https://x/v1"))))
+        );
+    }
+
+    #[test]
+    fn profiles_in_toml_and_json_read_the_same() {
+        let toml = "[profiles.prod]\napi_key = \"k1\"\napi_secret = \"s1\"\n\
+                    [profiles.eu]\napi_key = \"k2\"\napi_secret = \"s2\"\napi_url = \"https://eu/v1\"\n";
+        let json = r#"{"profiles": {"prod": {"api_key": "k1", "api_secret": "s1"},
+                       "eu": {"api_key": "k2", "api_secret": "s2", "api_url": "https://eu/v1"}}}"#;
+        let want = Vault::Profiles(BTreeMap::from([
+            (
+                ProfileName::parse("eu").expect("name"),
+                account("k2", "s2", Some("https://eu/v1")),
+            ),
+            (
+                ProfileName::parse("prod").expect("name"),
+                account("k1", "s1", None),
+            ),
+        ]));
+        assert_eq!(parse_vault(toml), Ok(want.clone()));
+        assert_eq!(parse_vault(json), Ok(want));
+    }
+
+    #[test]
+    fn profile_problems_are_named_without_values() {
+        const S: &str = "Z9secretValueNeverShown";
+        let cases = [
+            (
+                format!(
+                    "api_key = \"k\"\napi_secret = \"{S}\"\n[profiles.a]\napi_key = \"k\"\napi_secret = \"{S}\"\n"
+                ),
+                "both top-level keys and `profiles`",
+            ),
+            (
+                format!(
+                    "api_url = \"https://x/v1\"\n[profiles.a]\napi_key = \"k\"\napi_secret = \"{S}\"\n"
+                ),
+                "both top-level keys",
+            ),
+            ("profiles = 1\n".into(), "`profiles` that is not a table"),
+            ("[profiles]\n".into(), "empty `profiles` table"),
+            (
+                format!("[profiles.\"{S} x\"]\napi_key = \"k\"\napi_secret = \"s\"\n"),
+                "profile name that is not",
+            ),
+            (
+                format!("[profiles]\na = \"{S}\"\n"),
+                "profile `a` that is not a table",
+            ),
+            (
+                "[profiles.a]\napi_key = \"k\"\n".into(),
+                "no `api_secret` in profile `a`",
+            ),
+            (
+                format!("[profiles.a]\napi_key = \"k\"\napi_secret = \"{S}\"\n{S} = 1\n"),
+                "a key other than api_key, api_secret and api_url in profile `a`",
+            ),
+            (
+                format!("[profiles.a]\napi_key = 1\napi_secret = \"{S}\"\n"),
+                "`api_key` that is not a string in profile `a`",
+            ),
+            (
+                format!(
+                    r#"{{"profiles": {{"a": {{"api_key": "k", "api_secret": "{S}", "api_secret": "x"}}}}}}"#
+                ),
+                "names a key twice",
+            ),
+            (
+                format!(
+                    r#"{{"profiles": {{"a": {{"api_key": "k", "api_secret": "{S}"}}, "a": {{}}}}}}"#
+                ),
+                "names a key twice",
+            ),
+        ];
+        for (text, needle) in cases {
+            let err = parse_vault(&text).expect_err(needle);
+            assert!(err.contains(needle), "want {needle:?} in {err:?}");
+            assert!(!err.contains(S), "value echoed: {err}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_key_and_secret() {
+        let text = format!(
+            "{:?}",
+            Vault::Single(account("key-abc", "secret-xyz", None))
+        );
+        assert!(
+            !text.contains("key-abc") && !text.contains("secret-xyz"),
+            "{text}"
+        );
+    }
+}
