@@ -28,6 +28,8 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per process: a few hundred bytes on the stack are not worth a Box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Read the whole account and write an evidence bundle (GET requests only).
     #[command(after_help = AFTER_HELP)]
@@ -128,6 +130,21 @@ pub struct CollectArgs {
     /// whatever the value.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+
+    /// Also write `<bundle>.tar.gz` beside the bundle: reproducible (the same bundle always
+    /// gives the same bytes), files 0600; its SHA-256 is logged and put in the run summary.
+    #[arg(long)]
+    pub archive: bool,
+
+    /// Sign manifest.json with this OpenSSH Ed25519 private key (unencrypted, chmod 600),
+    /// writing manifest.json.sig; check it with `ssh-keygen -Y verify -n iru-fivetran`.
+    #[arg(long, value_name = "PATH")]
+    pub sign_key: Option<PathBuf>,
+
+    /// Write a JSON summary of the run to PATH whatever the outcome (schema
+    /// iru-fivetran/summary/v1): status, exit code, bundle, artifacts, requests, archive hash.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
 
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).

@@ -14,6 +14,7 @@ use url::{Host, Url};
 use crate::cli::CollectArgs;
 use crate::client::quota::{OnQuota, Reserve};
 use crate::credentials::{self, Credentials, CredentialsError};
+use crate::evidence::sign::{SignError, SigningKey};
 use crate::resources::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
@@ -98,6 +99,8 @@ pub struct Config {
     pub reserve: Reserve,
     /// `--on-quota`.
     pub on_quota: OnQuota,
+    /// `--sign-key`, loaded and checked (Ed25519, unencrypted, not readable by others).
+    pub sign_key: Option<SigningKey>,
 }
 
 /// A problem with flags, environment or credentials (exit code 2).
@@ -160,6 +163,9 @@ pub enum ConfigError {
     /// Credentials could not be resolved.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
+    /// `--sign-key` cannot be used.
+    #[error(transparent)]
+    SignKey(#[from] SignError),
 }
 
 impl Config {
@@ -196,6 +202,7 @@ impl Config {
             return Err(ConfigError::Concurrency(concurrency));
         }
         let credentials = credentials::resolve(args.credentials_file.as_deref(), env)?;
+        let sign_key = args.sign_key.as_deref().map(SigningKey::load).transpose()?;
         let delays = match env(env::TEST_NO_DELAY).as_deref() {
             Some("1") => Delays::Skip,
             _ => Delays::Real,
@@ -214,6 +221,7 @@ impl Config {
             extra_roots,
             reserve,
             on_quota,
+            sign_key,
         })
     }
 }

@@ -28,9 +28,15 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+use jiff::Timestamp;
+
 use crate::cli::{Cli, CollectArgs, Command};
 use crate::config::Config;
 use crate::evidence::manifest::RunStatus;
+use crate::evidence::sign::SigningKey;
+use crate::evidence::summary::{
+    ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus,
+};
 
 /// Exit code: a complete bundle.
 pub const EXIT_COMPLETE: u8 = 0;
@@ -59,13 +65,52 @@ pub fn main() -> ExitCode {
 
 fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
     let format = args.log.log_format;
+    let mut summary = Summary::new(
+        SummaryStatus::Failed,
+        EXIT_FAILED,
+        rfc3339(Timestamp::now()),
+    );
+    let code = collect_and_package(args, env_lookup, &mut summary);
+    let Some(path) = &args.summary_json else {
+        return code;
+    };
+    summary.exit_code = code;
+    summary.finished_at = rfc3339(Timestamp::now());
+    match summary.write(path) {
+        Ok(()) => code,
+        Err(e) => {
+            output::report_error(format, &e);
+            // A pipeline that asked for the summary cannot go on without it.
+            if matches!(code, EXIT_COMPLETE | EXIT_PARTIAL) {
+                EXIT_FAILED
+            } else {
+                code
+            }
+        }
+    }
+}
+
+/// Runs `collect` (then `--archive`), filling `summary` as it goes; returns the exit code.
+fn collect_and_package(
+    args: &CollectArgs,
+    env_lookup: &dyn Fn(&str) -> Option<String>,
+    summary: &mut Summary,
+) -> u8 {
+    let format = args.log.log_format;
+    let fail = |summary: &mut Summary, status, error: &dyn std::fmt::Display| {
+        output::report_error(format, error);
+        summary.status = status;
+        summary.error = Some(error.to_string());
+    };
     let config = match Config::from_args(args, env_lookup) {
         Ok(config) => config,
         Err(e) => {
-            output::report_error(format, &e);
+            fail(summary, SummaryStatus::UsageError, &e);
             return EXIT_USAGE;
         }
     };
+    summary.started_at = rfc3339(config.window.end);
+    let signer = config.sign_key.as_ref().map(SigningKey::fingerprint);
     // One worker thread, and the run spawned on it: the run and the HTTP connections' tasks
     // then share a thread. Before, the run was polled on this thread (block_on) and the
     // connections on two workers, so every request cost cross-thread wake-ups: 35% of the
@@ -77,12 +122,13 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
     {
         Ok(rt) => rt,
         Err(e) => {
-            output::report_error(format, &format_args!("cannot start the async runtime: {e}"));
+            let e = format!("cannot start the async runtime: {e}");
+            fail(summary, SummaryStatus::Failed, &e);
             return EXIT_FAILED;
         }
     };
     let finished = runtime.block_on(async move {
-        let mut run = tokio::spawn(async move { collect::run(&config).await });
+        let mut run = tokio::spawn(async move { collect::run_reporting(&config).await });
         tokio::select! {
             joined = &mut run => Ok(joined),
             signal = signals::first() => {
@@ -97,35 +143,86 @@ fn collect_command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<Strin
             }
         }
     });
-    let result = match finished {
-        Ok(Ok(result)) => result,
+    let (result, report) = match finished {
+        Ok(Ok(finished)) => finished,
         Ok(Err(joined)) => std::panic::resume_unwind(joined.into_panic()),
         Err(signal) => {
             // A blocking task (a DNS lookup that never returns) would otherwise hold up the
             // runtime's drop, and the exit with it.
             runtime.shutdown_background();
-            output::report_error(
-                format,
-                &format_args!(
-                    "interrupted by {}: stopped; no bundle was written and the temporary directory was removed",
-                    signal.name()
-                ),
+            let e = format!(
+                "interrupted by {}: stopped; no bundle was written and the temporary directory was removed",
+                signal.name()
             );
+            fail(summary, SummaryStatus::Interrupted, &e);
             return signal.exit_code();
         }
     };
-    match result {
-        Ok(outcome) => {
-            output::print_bundle_path(&outcome.bundle);
-            match outcome.status {
-                RunStatus::Complete => EXIT_COMPLETE,
-                RunStatus::Partial => EXIT_PARTIAL,
-                RunStatus::Failed => EXIT_FAILED,
+    summary.artifacts = report
+        .artifacts
+        .iter()
+        .map(|e| (e.resource, e.into()))
+        .collect();
+    summary.requests = report.requests.map(|s| RequestSummary {
+        total: s.requests,
+        lowest_remaining: s.lowest_remaining,
+    });
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            fail(summary, SummaryStatus::Failed, &e);
+            if let Some(kept) = e.kept() {
+                summary.failed_bundle = Some(kept.display().to_string());
+                summary.signature = signature(kept, signer);
+            }
+            return EXIT_FAILED;
+        }
+    };
+    output::print_bundle_path(&outcome.bundle);
+    summary.bundle = Some(outcome.bundle.display().to_string());
+    summary.signature = signature(&outcome.bundle, signer);
+    let (status, code) = match outcome.status {
+        RunStatus::Complete => (SummaryStatus::Complete, EXIT_COMPLETE),
+        RunStatus::Partial => (SummaryStatus::Partial, EXIT_PARTIAL),
+        RunStatus::Failed => (SummaryStatus::Failed, EXIT_FAILED),
+    };
+    summary.status = status;
+    if args.archive {
+        match evidence::archive::write_archive(&outcome.bundle) {
+            Ok(archived) => {
+                tracing::info!(
+                    archive = %archived.path.display(),
+                    sha256 = %archived.sha256,
+                    "archive written: {} (sha256 {})",
+                    archived.path.display(),
+                    archived.sha256
+                );
+                summary.archive = Some(ArchiveSummary {
+                    path: archived.path.display().to_string(),
+                    sha256: archived.sha256,
+                });
+            }
+            Err(e) => {
+                // The bundle stays: it is complete and verifiable on its own.
+                fail(summary, SummaryStatus::Failed, &e);
+                return EXIT_FAILED;
             }
         }
-        Err(e) => {
-            output::report_error(format, &e);
-            EXIT_FAILED
-        }
     }
+    code
+}
+
+/// The signature of the bundle in `dir`, if the run signed and the file is there.
+fn signature(dir: &std::path::Path, signer: Option<String>) -> Option<SignatureSummary> {
+    let path = dir.join(evidence::sign::SIGNATURE_FILE);
+    let key_fingerprint = signer?;
+    path.is_file().then(|| SignatureSummary {
+        path: path.display().to_string(),
+        key_fingerprint,
+    })
+}
+
+/// RFC 3339 UTC to the second, as in the bundle.
+fn rfc3339(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -10,6 +10,7 @@ mod failures;
 mod faults;
 mod inputs;
 mod local;
+mod package;
 mod props;
 mod quota;
 mod secret;

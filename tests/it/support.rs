@@ -137,7 +137,7 @@ impl Run {
     /// The secret, its Basic-auth form and every planted fixture secret appear nowhere: not in
     /// stdout, not in stderr, not in any file under `--out` (bundle, temporary or failed dirs).
     pub fn assert_no_leaks(&self) {
-        let basic = BASE64.encode(format!("{KEY}:{SECRET}"));
+        let basic = basic_auth();
         let needles = [SECRET, basic.as_str(), PLANTED];
         for needle in needles {
             assert!(!self.stdout.contains(needle), "{needle} in stdout");
@@ -164,6 +164,18 @@ impl Run {
                 assert!(!text.contains(needle), "{needle} in {}", file.display());
             }
         }
+    }
+}
+
+fn basic_auth() -> String {
+    BASE64.encode(format!("{KEY}:{SECRET}"))
+}
+
+/// The same check for a file written outside `--out` (a run summary).
+pub fn assert_no_secret_in(path: &Path) {
+    let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned();
+    for needle in [SECRET, basic_auth().as_str(), PLANTED] {
+        assert!(!text.contains(needle), "{needle} in {}", path.display());
     }
 }
 
