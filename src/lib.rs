@@ -193,9 +193,7 @@ fn collect_and_package(
                 tracing::info!(
                     archive = %archived.path.display(),
                     sha256 = %archived.sha256,
-                    "archive written: {} (sha256 {})",
-                    archived.path.display(),
-                    archived.sha256
+                    "archive written"
                 );
                 summary.archive = Some(ArchiveSummary {
                     path: archived.path.display().to_string(),

@@ -1,7 +1,8 @@
 //! Where files are written. A run writes into `.iru-fivetran-<stamp>-<pid>.incomplete/` under
-//! `--out`; each file is written to a `.partial` name, synced and renamed; `SHA256SUMS` comes
-//! last and the directory is renamed to its final name only then. An interrupted run therefore
-//! never leaves a directory that looks like a finished bundle.
+//! `--out`; each file is written to a `.partial` name, synced and renamed; the manifest, its
+//! signature (`--sign-key`) and `SHA256SUMS` come last, in that order, and the directory is
+//! renamed to its final name only then. An interrupted run therefore never leaves a directory
+//! that looks like a finished bundle.
 //!
 //! A bundle holds personal data (names, e-mail addresses): on Unix its directory is created
 //! `0700` and its files `0600`, whatever the umask. Share it deliberately (`chmod`, an archive).
