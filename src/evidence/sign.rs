@@ -205,14 +205,6 @@ impl SigningKey {
         self.key.fingerprint(HashAlg::Sha256).to_string()
     }
 
-    /// The public key in OpenSSH form (`ssh-ed25519 AAAA... comment`), for `allowed_signers`.
-    pub fn public_key_openssh(&self) -> String {
-        self.key
-            .public_key()
-            .to_openssh()
-            .unwrap_or_else(|_| String::new())
-    }
-
     /// Signs `manifest` (the exact bytes of `manifest.json`); returns the armoured SSHSIG
     /// that `manifest.json.sig` holds. Ed25519 signing is deterministic: the same key and
     /// manifest give the same signature.
