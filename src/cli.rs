@@ -198,7 +198,8 @@ pub struct CollectArgs {
 
     /// Collect every profile of the vault file, one bundle each, one after the other; one
     /// profile's failure does not stop the others. Exit code: the worst of them (1 over 3 over 0).
-    #[arg(long, conflicts_with_all = ["profile", "baseline"])]
+    /// Not with `--archive` or `--summary-json`, which describe one run.
+    #[arg(long, conflicts_with_all = ["profile", "baseline", "archive", "summary_json"])]
     pub all_profiles: bool,
 
     /// Start of the sync-history window: a duration back from now (`90m`, `24h`, `7d`, `2w`) or
@@ -237,6 +238,21 @@ pub struct CollectArgs {
     /// whatever the value.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+
+    /// Also write `<bundle>.tar.gz` beside the bundle: reproducible (the same bundle always
+    /// gives the same bytes), files 0600; its SHA-256 is logged and put in the run summary.
+    #[arg(long)]
+    pub archive: bool,
+
+    /// Sign manifest.json with this OpenSSH Ed25519 private key (unencrypted, chmod 600),
+    /// writing manifest.json.sig; check it with `ssh-keygen -Y verify -n iru-fivetran`.
+    #[arg(long, value_name = "PATH")]
+    pub sign_key: Option<PathBuf>,
+
+    /// Write a JSON summary of the run to PATH whatever the outcome (schema
+    /// iru-fivetran/summary/v1): status, exit code, bundle, artifacts, requests, archive hash.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
 
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).

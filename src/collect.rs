@@ -11,7 +11,7 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::changes;
-use crate::client::{self, ApiError, Client, StatsSnapshot};
+use crate::client::{self, ApiError, Client, Stats, StatsSnapshot};
 use crate::config::Config;
 use crate::derive::{self, Sources};
 use crate::evidence::bundle::{Bundle, ItemSink, WriteError, Written};
@@ -60,6 +60,26 @@ pub enum RunError {
     Client(reqwest::Error),
 }
 
+impl RunError {
+    /// Where a failed run kept what it collected (`<bundle>.failed`), if it kept anything.
+    pub fn kept(&self) -> Option<&std::path::Path> {
+        match self {
+            RunError::Refused { kept, .. } => kept.as_deref(),
+            RunError::NothingCollected { kept, .. } => Some(kept),
+            RunError::Write(_) | RunError::Client(_) => None,
+        }
+    }
+}
+
+/// What a run did, whatever its outcome, for the run summary (`--summary-json`).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The artifacts written, in the order they were.
+    pub artifacts: Vec<ArtifactEntry>,
+    /// The client's counters at the end; `None` if the client was never built.
+    pub requests: Option<StatsSnapshot>,
+}
+
 fn kept_note(kept: &Option<PathBuf>) -> String {
     kept.as_ref()
         .map(|p| {
@@ -78,10 +98,25 @@ fn rfc3339(t: Timestamp) -> String {
 
 /// Runs a collection.
 pub async fn run(config: &Config) -> Result<Outcome, RunError> {
+    run_reporting(config).await.0
+}
+
+/// Runs a collection and reports what it did, also when it fails.
+pub async fn run_reporting(config: &Config) -> (Result<Outcome, RunError>, Report) {
+    let mut report = Report::default();
+    let result = collect(config, &mut report).await;
+    (result, report)
+}
+
+async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunError> {
     // The sync-history window ends when the run starts: both are the same instant.
     let started = config.window.end;
     let stamp = started.strftime("%Y%m%dT%H%M%SZ").to_string();
     let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
+    if let Some(key) = &config.sign_key {
+        info!("the manifest will be signed with key {}", key.fingerprint());
+        bundle.sign_manifest_with(key.clone());
+    }
     let options = client::Options {
         api_url: config.api_url.clone(),
         rate: config.rate,
@@ -122,6 +157,8 @@ pub async fn run(config: &Config) -> Result<Outcome, RunError> {
         started,
         account: AccountInfo::default(),
         entries: Vec::new(),
+        stats: client.stats(),
+        report,
     };
     let account = match resources::collect_account(&ctx).await {
         Ok((collected, info)) => {
@@ -342,6 +379,17 @@ struct Run<'a> {
     started: Timestamp,
     account: AccountInfo,
     entries: Vec<ArtifactEntry>,
+    stats: &'a Stats,
+    /// Filled when the run is dropped, so every way out of it, early returns included, is
+    /// reported.
+    report: &'a mut Report,
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        self.report.artifacts = std::mem::take(&mut self.entries);
+        self.report.requests = Some(self.stats.snapshot());
+    }
 }
 
 impl Run<'_> {

@@ -14,6 +14,7 @@ use url::{Host, Url};
 use crate::cli::CollectArgs;
 use crate::client::quota::{OnQuota, Reserve};
 use crate::credentials::{self, Choice, Credentials, CredentialsError};
+use crate::evidence::sign::{SignError, SigningKey};
 use crate::resources::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
@@ -102,6 +103,8 @@ pub struct Config {
     pub reserve: Reserve,
     /// `--on-quota`.
     pub on_quota: OnQuota,
+    /// `--sign-key`, loaded and checked (Ed25519, unencrypted, not readable by others).
+    pub sign_key: Option<SigningKey>,
 }
 
 /// A problem with flags, environment or credentials (exit code 2).
@@ -164,6 +167,9 @@ pub enum ConfigError {
     /// Credentials could not be resolved.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
+    /// `--sign-key` cannot be used.
+    #[error(transparent)]
+    SignKey(#[from] SignError),
 }
 
 /// `--since` as given: a duration back from the start of each run, or a fixed time.
@@ -232,6 +238,7 @@ impl Config {
         if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
             return Err(ConfigError::Concurrency(concurrency));
         }
+        let sign_key = args.sign_key.as_deref().map(SigningKey::load).transpose()?;
         let flag_url = match &args.api_url {
             Some(raw) => Some(parse_api_url(raw)?),
             None => None,
@@ -286,6 +293,7 @@ impl Config {
                     extra_roots: extra_roots.clone(),
                     reserve,
                     on_quota,
+                    sign_key: sign_key.clone(),
                 })
             })
             .collect()

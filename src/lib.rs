@@ -33,8 +33,15 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+use jiff::Timestamp;
+
 use crate::cli::{Cli, CollectArgs, Command};
 use crate::config::Config;
+use crate::evidence::manifest::RunStatus;
+use crate::evidence::sign::SigningKey;
+use crate::evidence::summary::{
+    ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus,
+};
 
 /// Exit code: a complete bundle.
 pub const EXIT_COMPLETE: u8 = 0;
@@ -99,10 +106,48 @@ pub(crate) fn collect_command(
     env_lookup: &dyn Fn(&str) -> Option<String>,
 ) -> u8 {
     let format = args.log.log_format;
+    let mut summary = Summary::new(
+        SummaryStatus::Failed,
+        EXIT_FAILED,
+        rfc3339(Timestamp::now()),
+    );
+    let code = collect_and_package(args, env_lookup, &mut summary);
+    let Some(path) = &args.summary_json else {
+        return code;
+    };
+    summary.exit_code = code;
+    summary.finished_at = rfc3339(Timestamp::now());
+    match summary.write(path) {
+        Ok(()) => code,
+        Err(e) => {
+            output::report_error(format, &e);
+            // A pipeline that asked for the summary cannot go on without it.
+            if matches!(code, EXIT_COMPLETE | EXIT_PARTIAL) {
+                EXIT_FAILED
+            } else {
+                code
+            }
+        }
+    }
+}
+
+/// Runs `collect` (each profile's, or then `--archive`), filling `summary` as it goes;
+/// returns the exit code.
+fn collect_and_package(
+    args: &CollectArgs,
+    env_lookup: &dyn Fn(&str) -> Option<String>,
+    summary: &mut Summary,
+) -> u8 {
+    let format = args.log.log_format;
+    let fail = |summary: &mut Summary, status, error: &dyn std::fmt::Display| {
+        output::report_error(format, error);
+        summary.status = status;
+        summary.error = Some(error.to_string());
+    };
     let configs = match Config::runs_from_args(args, env_lookup) {
         Ok(configs) => configs,
         Err(e) => {
-            output::report_error(format, &e);
+            fail(summary, SummaryStatus::UsageError, &e);
             return EXIT_USAGE;
         }
     };
@@ -117,11 +162,14 @@ pub(crate) fn collect_command(
     {
         Ok(rt) => rt,
         Err(e) => {
-            output::report_error(format, &format_args!("cannot start the async runtime: {e}"));
+            let e = format!("cannot start the async runtime: {e}");
+            fail(summary, SummaryStatus::Failed, &e);
             return EXIT_FAILED;
         }
     };
     if args.all_profiles {
+        // `--summary-json` and `--archive` are refused with `--all-profiles` (clap): one
+        // summary and one archive per run.
         let work = all_profiles::run_each(configs, format);
         return match until_signal(&runtime, work) {
             Ok(runs) => {
@@ -140,9 +188,17 @@ pub(crate) fn collect_command(
         .into_iter()
         .next()
         .expect("one configuration without --all-profiles");
-    let result = match until_signal(&runtime, async move { collect::run(&config).await }) {
-        Ok(result) => result,
+    summary.started_at = rfc3339(config.window.end);
+    let signer = config.sign_key.as_ref().map(SigningKey::fingerprint);
+    let work = async move { collect::run_reporting(&config).await };
+    let (result, report) = match until_signal(&runtime, work) {
+        Ok(finished) => finished,
         Err(signal) => {
+            summary.status = SummaryStatus::Interrupted;
+            summary.error = Some(format!(
+                "interrupted by {}: stopped; no bundle was written and the temporary directory was removed",
+                signal.name()
+            ));
             return interrupted(
                 runtime,
                 format,
@@ -151,22 +207,79 @@ pub(crate) fn collect_command(
             );
         }
     };
-    let code = all_profiles::exit_code(&result);
-    match result {
-        Ok(outcome) => {
-            if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
-                let rows: Vec<_> = outcome
-                    .artifacts
-                    .iter()
-                    .map(|a| (a.resource, a.status.name(), a.count, a.reason.as_deref()))
-                    .collect();
-                output::summary_table(&rows);
+    summary.artifacts = report
+        .artifacts
+        .iter()
+        .map(|e| (e.resource, e.into()))
+        .collect();
+    summary.requests = report.requests.map(|s| RequestSummary {
+        total: s.requests,
+        lowest_remaining: s.lowest_remaining,
+    });
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            fail(summary, SummaryStatus::Failed, &e);
+            if let Some(kept) = e.kept() {
+                summary.failed_bundle = Some(kept.display().to_string());
+                summary.signature = signature(kept, signer);
             }
-            output::print_bundle_path(&outcome.bundle);
+            return EXIT_FAILED;
         }
-        Err(e) => output::report_error(format, &e),
+    };
+    if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
+        let rows: Vec<_> = outcome
+            .artifacts
+            .iter()
+            .map(|a| (a.resource, a.status.name(), a.count, a.reason.as_deref()))
+            .collect();
+        output::summary_table(&rows);
+    }
+    output::print_bundle_path(&outcome.bundle);
+    summary.bundle = Some(outcome.bundle.display().to_string());
+    summary.signature = signature(&outcome.bundle, signer);
+    let (status, code) = match outcome.status {
+        RunStatus::Complete => (SummaryStatus::Complete, EXIT_COMPLETE),
+        RunStatus::Partial => (SummaryStatus::Partial, EXIT_PARTIAL),
+        RunStatus::Failed => (SummaryStatus::Failed, EXIT_FAILED),
+    };
+    summary.status = status;
+    if args.archive {
+        match evidence::archive::write_archive(&outcome.bundle) {
+            Ok(archived) => {
+                tracing::info!(
+                    archive = %archived.path.display(),
+                    sha256 = %archived.sha256,
+                    "archive written"
+                );
+                summary.archive = Some(ArchiveSummary {
+                    path: archived.path.display().to_string(),
+                    sha256: archived.sha256,
+                });
+            }
+            Err(e) => {
+                // The bundle stays: it is complete and verifiable on its own.
+                fail(summary, SummaryStatus::Failed, &e);
+                return EXIT_FAILED;
+            }
+        }
     }
     code
+}
+
+/// The signature of the bundle in `dir`, if the run signed and the file is there.
+fn signature(dir: &std::path::Path, signer: Option<String>) -> Option<SignatureSummary> {
+    let path = dir.join(evidence::sign::SIGNATURE_FILE);
+    let key_fingerprint = signer?;
+    path.is_file().then(|| SignatureSummary {
+        path: path.display().to_string(),
+        key_fingerprint,
+    })
+}
+
+/// RFC 3339 UTC to the second, as in the bundle.
+fn rfc3339(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Runs `work` spawned on `runtime` until it ends or the first SIGINT/SIGTERM arrives.

@@ -1,7 +1,8 @@
 //! Where files are written. A run writes into `.iru-fivetran-<stamp>-<pid>.incomplete/` under
-//! `--out`; each file is written to a `.partial` name, synced and renamed; `SHA256SUMS` comes
-//! last and the directory is renamed to its final name only then. An interrupted run therefore
-//! never leaves a directory that looks like a finished bundle.
+//! `--out`; each file is written to a `.partial` name, synced and renamed; the manifest, its
+//! signature (`--sign-key`) and `SHA256SUMS` come last, in that order, and the directory is
+//! renamed to its final name only then. An interrupted run therefore never leaves a directory
+//! that looks like a finished bundle.
 //!
 //! A bundle holds personal data (names, e-mail addresses): on Unix its directory is created
 //! `0700` and its files `0600`, whatever the umask. Share it deliberately (`chmod`, an archive).
@@ -16,6 +17,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::evidence::redact::{Redaction, Redactor};
 use crate::evidence::render;
+use crate::evidence::sign::{self, SigningKey};
 use crate::resources::Artifact;
 
 /// The name of the checksum file, in the format `sha256sum -c` reads.
@@ -50,6 +52,8 @@ pub struct Bundle {
     out_dir: PathBuf,
     tmp: PathBuf,
     files: BTreeMap<&'static str, Written>,
+    /// Signs the manifest when the bundle is sealed (`--sign-key`).
+    signer: Option<SigningKey>,
     /// Set once the directory has been renamed, kept on purpose or removed.
     sealed: bool,
 }
@@ -85,8 +89,15 @@ impl Bundle {
             out_dir: out_dir.to_owned(),
             tmp,
             files: BTreeMap::new(),
+            signer: None,
             sealed: false,
         })
+    }
+
+    /// Has the manifest signed with `key` when the bundle is sealed: `manifest.json.sig` is
+    /// written right after the manifest and before `SHA256SUMS`, which lists it.
+    pub fn sign_manifest_with(&mut self, key: SigningKey) {
+        self.signer = Some(key);
     }
 
     /// The temporary directory (for messages).
@@ -191,7 +202,15 @@ impl Bundle {
             if target.exists() {
                 continue;
             }
-            self.write(manifest_name, &manifest(&name))?;
+            let manifest_bytes = manifest(&name);
+            self.write(manifest_name, &manifest_bytes)?;
+            if let Some(key) = &self.signer {
+                let signature = key.sign(&manifest_bytes).map_err(|e| WriteError {
+                    path: self.tmp.join(sign::SIGNATURE_FILE),
+                    source: io::Error::other(e.to_string()),
+                })?;
+                self.write(sign::SIGNATURE_FILE, &signature)?;
+            }
             self.write_sums()?;
             sync_dir(&self.tmp);
             match fs::rename(&self.tmp, &target) {
@@ -251,15 +270,40 @@ fn write_streamed(
     name: &str,
     fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
 ) -> Result<Written, WriteError> {
-    let partial = dir.join(format!("{name}.partial"));
-    let path = dir.join(name);
+    write_streamed_to(&dir.join(name), fill)
+}
+
+/// Writes `path` atomically and privately (`0600` on Unix) from what `fill` writes: under
+/// `<path>.partial`, synced, then renamed. For files beside the bundle (the archive, the run
+/// summary); returns the hash and size of what was written.
+pub(crate) fn write_streamed_to(
+    path: &Path,
+    fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
+) -> Result<Written, WriteError> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
     let file = create_private(&partial)?;
+    let result = fill_and_rename(file, &partial, path, fill);
+    if result.is_err() {
+        // Nothing half-written is left beside a bundle either.
+        let _ = fs::remove_file(&partial);
+    }
+    result
+}
+
+fn fill_and_rename(
+    file: fs::File,
+    partial: &Path,
+    path: &Path,
+    fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
+) -> Result<Written, WriteError> {
     let mut out = Hashing {
         inner: BufWriter::with_capacity(64 * 1024, file),
         hasher: Sha256::new(),
         bytes: 0,
     };
-    fill(&mut out).map_err(failed(&partial))?;
+    fill(&mut out).map_err(failed(partial))?;
     let Hashing {
         inner,
         hasher,
@@ -267,10 +311,10 @@ fn write_streamed(
     } = out;
     let file = inner
         .into_inner()
-        .map_err(|e| failed(&partial)(e.into_error()))?;
-    file.sync_all().map_err(failed(&partial))?;
+        .map_err(|e| failed(partial)(e.into_error()))?;
+    file.sync_all().map_err(failed(partial))?;
     drop(file);
-    fs::rename(&partial, &path).map_err(failed(&path))?;
+    fs::rename(partial, path).map_err(failed(path))?;
     Ok(Written {
         sha256: hex::encode(hasher.finalize()),
         bytes,
@@ -278,7 +322,7 @@ fn write_streamed(
 }
 
 /// A writer that hashes and counts what passes through it.
-struct Hashing<W> {
+pub(crate) struct Hashing<W> {
     inner: W,
     hasher: Sha256,
     bytes: u64,

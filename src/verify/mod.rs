@@ -784,6 +784,17 @@ pub(crate) enum ReadFailure {
     Io(io::Error),
 }
 
+impl fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadFailure::Missing => f.write_str("no such file"),
+            ReadFailure::NotAFile => f.write_str("not a regular file"),
+            ReadFailure::TooLarge(limit) => write!(f, "larger than {limit} bytes"),
+            ReadFailure::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 impl ReadFailure {
     /// The problem of a bundle file that failed this way.
     pub(crate) fn into_problem(self, name: &str) -> Problem {

@@ -1151,6 +1151,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         extra_roots: Vec::new(),
         reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
         on_quota: iru_fivetran::client::quota::OnQuota::Slow,
+        sign_key: None,
     }
 }
 

@@ -14,6 +14,7 @@ mod faults;
 mod inputs;
 mod local;
 mod manual;
+mod package;
 mod profiles;
 mod props;
 mod quota;

@@ -183,6 +183,18 @@ impl Run {
     }
 }
 
+fn basic_auth() -> String {
+    BASE64.encode(format!("{KEY}:{SECRET}"))
+}
+
+/// The same check for a file written outside `--out` (a run summary).
+pub fn assert_no_secret_in(path: &Path) {
+    let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned();
+    for needle in [SECRET, basic_auth().as_str(), PLANTED] {
+        assert!(!text.contains(needle), "{needle} in {}", path.display());
+    }
+}
+
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_owned()];

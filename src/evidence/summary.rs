@@ -1,0 +1,233 @@
+//! `collect --summary-json PATH`: one JSON object describing how the run ended, for CI and
+//! schedulers, written whatever the outcome (complete, partial, failed, usage error,
+//! interrupted).
+//!
+//! It repeats, outside the bundle, what a pipeline needs without parsing the manifest: where
+//! the bundle is (if any), the status and exit code, each artifact's status, count and reason,
+//! the requests made, and the archive's SHA-256 and the signature's path when those were
+//! asked for (the archive's hash cannot be inside the bundle, which is sealed before). Canonical
+//! JSON (sorted keys), written atomically and `0600` like the bundle: it names files holding
+//! personal data. It never holds the secret, nor anything the manifest would not.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::evidence::bundle::{self, WriteError};
+use crate::evidence::manifest::ArtifactEntry;
+use crate::evidence::render;
+use crate::resources::Status;
+
+/// The summary's schema id.
+pub const SCHEMA: &str = "iru-fivetran/summary/v1";
+
+/// How the run ended, as the summary says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryStatus {
+    /// A complete bundle (exit 0).
+    Complete,
+    /// A partial bundle (exit 3).
+    Partial,
+    /// The run failed (exit 1), or a bundle was written but its archive was not.
+    Failed,
+    /// Flags, environment or credentials were refused before any request (exit 2).
+    UsageError,
+    /// A signal stopped the run (exit 130 or 143); nothing was kept.
+    Interrupted,
+}
+
+/// The summary document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// How the run ended.
+    pub status: SummaryStatus,
+    /// The process's exit code.
+    pub exit_code: u8,
+    /// The error printed on stderr, if the run failed.
+    pub error: Option<String>,
+    /// The finished bundle directory; `null` when none was written.
+    pub bundle: Option<String>,
+    /// Where a failed run kept what it collected (`<bundle>.failed`), if anywhere.
+    pub failed_bundle: Option<String>,
+    /// Each artifact written, by name.
+    pub artifacts: BTreeMap<&'static str, ArtifactSummary>,
+    /// Requests made; `null` when the run made none (a usage error).
+    pub requests: Option<RequestSummary>,
+    /// The archive, with `--archive` and a finished bundle.
+    pub archive: Option<ArchiveSummary>,
+    /// The manifest's signature, with `--sign-key` and a bundle (finished or failed).
+    pub signature: Option<SignatureSummary>,
+    /// When the run started, RFC 3339 UTC (the manifest's `started_at`).
+    pub started_at: String,
+    /// When the summary was written, RFC 3339 UTC.
+    pub finished_at: String,
+}
+
+/// One artifact's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArtifactSummary {
+    /// Completeness.
+    pub status: Status,
+    /// Items in the file.
+    pub count: usize,
+    /// Why it is not complete.
+    pub reason: Option<String>,
+}
+
+impl From<&ArtifactEntry> for ArtifactSummary {
+    fn from(e: &ArtifactEntry) -> Self {
+        Self {
+            status: e.status,
+            count: e.count,
+            reason: e.reason.clone(),
+        }
+    }
+}
+
+/// Request counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestSummary {
+    /// Attempts sent, retries included.
+    pub total: u64,
+    /// Lowest `X-Rate-Limit-Remaining` seen, if Fivetran reported it.
+    pub lowest_remaining: Option<u64>,
+}
+
+/// The archive written beside the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchiveSummary {
+    /// `<bundle>.tar.gz`.
+    pub path: String,
+    /// Lower-case hex SHA-256 of the archive.
+    pub sha256: String,
+}
+
+/// The manifest's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureSummary {
+    /// `<bundle>/manifest.json.sig`.
+    pub path: String,
+    /// Fingerprint of the signing key's public half (`SHA256:...`).
+    pub key_fingerprint: String,
+}
+
+impl Summary {
+    /// An empty summary of a run that started at `started_at`; the caller fills in the rest.
+    pub fn new(status: SummaryStatus, exit_code: u8, started_at: String) -> Self {
+        Self {
+            schema: SCHEMA,
+            status,
+            exit_code,
+            error: None,
+            bundle: None,
+            failed_bundle: None,
+            artifacts: BTreeMap::new(),
+            requests: None,
+            archive: None,
+            signature: None,
+            finished_at: started_at.clone(),
+            started_at,
+        }
+    }
+
+    /// The canonical bytes written.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        render(&serde_json::to_value(self).expect("a summary always serializes"))
+    }
+
+    /// Writes the summary to `path` atomically (`<path>.partial`, then renamed), `0600`.
+    pub fn write(&self, path: &Path) -> Result<(), SummaryError> {
+        let bytes = self.to_bytes();
+        bundle::write_streamed_to(path, |out| std::io::Write::write_all(out, &bytes))
+            .map(|_| ())
+            .map_err(|e| SummaryError(e, path.to_owned()))
+    }
+}
+
+/// The summary could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the run summary {}: {}\nhint: --summary-json needs a path in an existing, writable directory", .1.display(), .0.source)]
+pub struct SummaryError(WriteError, std::path::PathBuf);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn sample() -> Summary {
+        let mut s = Summary::new(SummaryStatus::Partial, 3, "2026-01-01T00:00:00Z".to_owned());
+        s.bundle = Some("/tmp/evidence/fivetran-acc-20260101T000000Z".into());
+        s.artifacts.insert(
+            "users",
+            ArtifactSummary {
+                status: Status::Partial,
+                count: 2,
+                reason: Some("403 on a later page".into()),
+            },
+        );
+        s.requests = Some(RequestSummary {
+            total: 12,
+            lowest_remaining: None,
+        });
+        s
+    }
+
+    #[test]
+    fn the_summary_has_its_schema_sorted_keys_and_nulls_for_what_did_not_happen() {
+        let bytes = sample().to_bytes();
+        let v: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(v["status"], "partial");
+        assert_eq!(v["exit_code"], 3);
+        assert_eq!(v["artifacts"]["users"]["count"], 2);
+        assert_eq!(v["artifacts"]["users"]["status"], "partial");
+        assert_eq!(v["requests"]["total"], 12);
+        assert!(v["requests"]["lowest_remaining"].is_null());
+        for absent in ["archive", "signature", "failed_bundle", "error"] {
+            assert!(v[absent].is_null(), "{absent}: {v}");
+        }
+        let text = String::from_utf8(bytes).expect("utf8");
+        assert!(
+            text.find("\"archive\"") < text.find("\"artifacts\""),
+            "{text}"
+        );
+        assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_summary_is_written_atomically_and_privately_and_replaces_an_old_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("summary.json");
+        std::fs::write(&path, b"old").expect("old");
+        sample().write(&path).expect("write");
+        let v: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        assert_eq!(v["status"], "partial");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["summary.json"], "no .partial left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            // A file that existed is replaced by the rename, so its mode is the new file's.
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn an_unwritable_summary_path_names_the_path_and_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("missing-dir").join("summary.json");
+        let err = sample().write(&path).expect_err("no such directory");
+        let text = err.to_string();
+        assert!(text.contains("missing-dir/summary.json"), "{text}");
+        assert!(text.contains("hint:"), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+}
