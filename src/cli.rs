@@ -112,6 +112,10 @@ pub struct VerifyArgs {
     /// stderr, and a report on stdout (`iru-fivetran schema verify` describes it).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Also check `manifest.json.sig` (written by `collect --sign-key`) against this OpenSSH
+    /// Ed25519 public key (a `.pub` file): the bundle is intact only if it verifies.
+    #[arg(long, value_name = "PATH")]
+    pub public_key: Option<PathBuf>,
     /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,

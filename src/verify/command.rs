@@ -116,7 +116,10 @@ pub fn verify_command(args: &VerifyArgs) -> u8 {
     for problem in &found.problems {
         report_error(format, problem);
     }
-    let intact = found.problems.is_empty();
+    let mut intact = found.problems.is_empty();
+    if intact && let Some(key) = &args.public_key {
+        intact = signature_holds(&found, key, format, args.log.quiet);
+    }
     if intact {
         if !args.log.quiet {
             say(format, &verdict(&found));
@@ -136,6 +139,42 @@ pub fn verify_command(args: &VerifyArgs) -> u8 {
         }
     }
     if intact { EXIT_COMPLETE } else { EXIT_FAILED }
+}
+
+/// Checks the manifest's signature against `key`, and that it covers the manifest whose
+/// digest the hashes were checked against (the file could change between the two reads).
+fn signature_holds(
+    found: &Inspection,
+    key: &std::path::Path,
+    format: LogFormat,
+    quiet: bool,
+) -> bool {
+    match crate::evidence::sign::verify_signature(&found.dir, key) {
+        Ok(check) => {
+            let same = found
+                .files
+                .get(crate::evidence::manifest::FILE_NAME)
+                .is_some_and(|d| d.sha256 == check.manifest_sha256);
+            if !same {
+                report_error(
+                    format,
+                    &"manifest.json changed while it was being verified; run verify again",
+                );
+                return false;
+            }
+            if !quiet {
+                say(
+                    format,
+                    &format!("manifest.json is signed by {}", check.fingerprint),
+                );
+            }
+            true
+        }
+        Err(e) => {
+            report_error(format, &e);
+            false
+        }
+    }
 }
 
 /// A line that is not an error: plain on stderr, or an info event in JSON mode.

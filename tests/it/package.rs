@@ -443,6 +443,30 @@ fn a_signed_bundle_verifies_with_the_library_and_ssh_keygen_until_one_byte_chang
         assert!(ok, "ssh-keygen -Y verify accepts the signature");
     }
 
+    // The verify command checks the signature too, with --public-key.
+    let bundle_arg = bundle.display().to_string();
+    let public_arg = public.display().to_string();
+    let verified = support::run(&["verify", &bundle_arg, "--public-key", &public_arg], &[]);
+    verified.assert_code(0);
+    assert!(
+        verified
+            .stderr
+            .contains(&format!("signed by {}", check.fingerprint)),
+        "{}",
+        verified.stderr
+    );
+    let other_key = PrivateKey::from(Ed25519Keypair::from_seed(&[7; 32]));
+    let other_public = side.dir.path().join("other.pub");
+    std::fs::write(
+        &other_public,
+        other_key.public_key().to_openssh().expect("encode"),
+    )
+    .expect("write");
+    let other = other_public.display().to_string();
+    let refused = support::run(&["verify", &bundle_arg, "--public-key", &other], &[]);
+    refused.assert_code(1);
+    assert!(refused.stderr.contains("error:"), "{}", refused.stderr);
+
     let manifest_path = bundle.join("manifest.json");
     let mut bytes = std::fs::read(&manifest_path).expect("manifest");
     let at = bytes.len() / 2;
