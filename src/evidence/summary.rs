@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::evidence::bundle::{self, WriteError};
@@ -23,7 +24,7 @@ use crate::resources::Status;
 pub const SCHEMA: &str = "iru-fivetran/summary/v1";
 
 /// How the run ended, as the summary says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SummaryStatus {
     /// A complete bundle (exit 0).
@@ -39,7 +40,7 @@ pub enum SummaryStatus {
 }
 
 /// The summary document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     /// [`SCHEMA`].
     pub schema: &'static str,
@@ -68,7 +69,7 @@ pub struct Summary {
 }
 
 /// One artifact's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ArtifactSummary {
     /// Completeness.
     pub status: Status,
@@ -89,7 +90,7 @@ impl From<&ArtifactEntry> for ArtifactSummary {
 }
 
 /// Request counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct RequestSummary {
     /// Attempts sent, retries included.
     pub total: u64,
@@ -98,7 +99,7 @@ pub struct RequestSummary {
 }
 
 /// The archive written beside the bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ArchiveSummary {
     /// `<bundle>.tar.gz`.
     pub path: String,
@@ -107,7 +108,7 @@ pub struct ArchiveSummary {
 }
 
 /// The manifest's signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SignatureSummary {
     /// `<bundle>/manifest.json.sig`.
     pub path: String,

@@ -31,11 +31,13 @@ use types::{
 pub const MANIFEST: &str = "manifest";
 /// The name of the `verify --format json` report's schema.
 pub const VERIFY_REPORT: &str = "verify";
+/// The name of the `collect --summary-json` document's schema.
+pub const SUMMARY: &str = "summary";
 
-/// Every schema name: the artifacts in bundle order, then `manifest` and `verify`.
+/// Every schema name: the artifacts in bundle order, then `manifest`, `verify` and `summary`.
 pub fn names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Artifact::ALL.iter().map(|a| a.name()).collect();
-    names.extend([MANIFEST, VERIFY_REPORT]);
+    names.extend([MANIFEST, VERIFY_REPORT, SUMMARY]);
     names
 }
 
@@ -51,6 +53,10 @@ pub fn generate(name: &str) -> Option<Value> {
     }
     if name == VERIFY_REPORT {
         return Some(titled(root::<Report>(), REPORT_SCHEMA));
+    }
+    if name == SUMMARY {
+        use crate::evidence::summary;
+        return Some(titled(root::<summary::Summary>(), summary::SCHEMA));
     }
     let artifact = Artifact::from_name(name)?;
     let mut schema = match artifact {

@@ -12,7 +12,7 @@ use crate::support::{acme, collect, run, server};
 const BLESS: &str = "IRU_FIVETRAN_BLESS";
 
 /// Every schema name, in the order `schema` lists them.
-const NAMES: [&str; 19] = [
+const NAMES: [&str; 20] = [
     "account",
     "users",
     "roles",
@@ -32,6 +32,7 @@ const NAMES: [&str; 19] = [
     "changes",
     "manifest",
     "verify",
+    "summary",
 ];
 
 fn schemas_dir() -> PathBuf {
@@ -206,6 +207,40 @@ fn a_real_bundle_and_its_verify_report_match_the_schemas() {
     failing.assert_code(1);
     let failing: Value = serde_json::from_str(&failing.stdout).expect("JSON");
     validator.check("verify", &failing, "a failing verify report");
+
+    // The run summaries of a complete and of a refused run match theirs.
+    let summary = out.path().join("summary.json");
+    let summary_arg = summary.to_str().expect("utf-8");
+    let third = collect(
+        &fake,
+        &["--out", out_arg, "--summary-json", summary_arg, "--archive"],
+    );
+    third.assert_code(0);
+    let text = fs::read_to_string(&summary).expect("summary");
+    validator.check(
+        "summary",
+        &serde_json::from_str(&text).expect("JSON"),
+        "a summary",
+    );
+    let refused = run(
+        &[
+            "collect",
+            "--api-url",
+            &fake.api_url(),
+            "--out",
+            out_arg,
+            "--summary-json",
+            summary_arg,
+        ],
+        &[("FIVETRAN_API_KEY", "k"), ("FIVETRAN_API_SECRET", "wrong")],
+    );
+    refused.assert_code(1);
+    let text = fs::read_to_string(&summary).expect("summary");
+    validator.check(
+        "summary",
+        &serde_json::from_str(&text).expect("JSON"),
+        "a failed run's summary",
+    );
 }
 
 #[test]
