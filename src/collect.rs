@@ -494,6 +494,40 @@ impl Run<'_> {
     }
 }
 
+/// The progress header: requests so far, the quota left, retries, 429s and time waited.
+fn header(stats: &StatsSnapshot) -> String {
+    let quota = stats
+        .lowest_remaining
+        .map_or_else(String::new, |r| format!(", hourly quota left {r}"));
+    let retried = match stats.retries {
+        0 => String::new(),
+        n => format!(", {n} retried"),
+    };
+    let slowed = match stats.rate_limited {
+        0 => String::new(),
+        n => format!(", {n} slowed down by Fivetran (429)"),
+    };
+    // Waits, shown as such: the limiter (--rate), Fivetran's 429s, the quota reserve.
+    let waits: Vec<String> = [
+        (stats.limiter_wait_ms, "on the rate limit"),
+        (stats.waited_ms, "on retries and Fivetran's Retry-After"),
+        (stats.reserve_wait_ms, "at the quota reserve"),
+    ]
+    .into_iter()
+    .filter(|(ms, _)| *ms >= 1000)
+    .map(|(ms, what)| format!("{} s {what}", ms / 1000))
+    .collect();
+    let waited = if waits.is_empty() {
+        String::new()
+    } else {
+        format!("; waited, summed over requests: {}", waits.join(", "))
+    };
+    format!(
+        "{} requests{quota}{retried}{slowed}{waited}",
+        stats.requests
+    )
+}
+
 /// Runs `work` while the progress header shows the requests so far and the quota left.
 async fn ticking<T>(
     progress: &output::Progress,
@@ -502,22 +536,7 @@ async fn ticking<T>(
 ) -> T {
     let tick = async {
         loop {
-            let stats = client.stats().snapshot();
-            let quota = stats
-                .lowest_remaining
-                .map_or_else(String::new, |r| format!(", hourly quota left {r}"));
-            let retried = match stats.retries {
-                0 => String::new(),
-                n => format!(", {n} retried"),
-            };
-            let slowed = match stats.rate_limited {
-                0 => String::new(),
-                n => format!(", {n} slowed down by Fivetran (429)"),
-            };
-            progress.status(format!(
-                "{} requests{quota}{retried}{slowed}",
-                stats.requests
-            ));
+            progress.status(header(&client.stats().snapshot()));
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
     };
@@ -681,6 +700,26 @@ pub fn file_name_safe(id: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_names_each_wait_for_what_it_is() {
+        let mut stats = StatsSnapshot {
+            requests: 120,
+            lowest_remaining: Some(19_000),
+            ..StatsSnapshot::default()
+        };
+        assert_eq!(header(&stats), "120 requests, hourly quota left 19000");
+        stats.rate_limited = 2;
+        stats.waited_ms = 42_000;
+        stats.limiter_wait_ms = 900;
+        assert_eq!(
+            header(&stats),
+            "120 requests, hourly quota left 19000, 2 slowed down by Fivetran (429); \
+             waited, summed over requests: 42 s on retries and Fivetran's Retry-After"
+        );
+        stats.limiter_wait_ms = 5_000;
+        assert!(header(&stats).contains("5 s on the rate limit"));
+    }
 
     #[test]
     fn account_ids_become_safe_file_name_parts() {
