@@ -212,7 +212,7 @@ pub struct CollectArgs {
     pub since: String,
 
     /// The bundle `changes.json` compares against (default: the newest earlier bundle of the
-    /// same account, with the same resources, under --out).
+    /// same account, resources and vault profile, under --out).
     #[arg(long, value_name = "BUNDLE")]
     pub baseline: Option<PathBuf>,
 

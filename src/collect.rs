@@ -658,15 +658,19 @@ async fn produce(
                 sources,
             ))
         }
-        Artifact::Changes => Ok(changes::for_collection(&changes::CollectionInput {
-            written: &run.written(),
-            out_dir: &run.config.out_dir,
-            baseline: run.config.baseline.as_deref(),
-            account_id: run.account.account_id.as_deref(),
-            resources: &run.resource_names(),
-            started_at: &rfc3339(run.started),
-            current: bundle,
-        })),
+        Artifact::Changes => {
+            let profile = run.config.credentials.profile().map(ToString::to_string);
+            Ok(changes::for_collection(&changes::CollectionInput {
+                written: &run.written(),
+                profile: profile.as_deref(),
+                out_dir: &run.config.out_dir,
+                baseline: run.config.baseline.as_deref(),
+                account_id: run.account.account_id.as_deref(),
+                resources: &run.resource_names(),
+                started_at: &rfc3339(run.started),
+                current: bundle,
+            }))
+        }
         other => unreachable!("{} is collected, not produced", other.name()),
     }
 }

@@ -170,6 +170,9 @@ fn screen(dir: &Path, new: &Snapshot<'_>) -> Option<String> {
     if let Err(e) = check(&peek, new) {
         return skip(&e.reason());
     }
+    if text("/options/profile") != new.profile {
+        return skip("collected with another vault profile");
+    }
     let started_at = peek.started_at?;
     if new.started_at.as_ref().is_some_and(|now| &started_at > now) {
         return skip("started after this run");

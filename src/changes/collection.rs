@@ -19,13 +19,14 @@ use super::{CollectionInput, Snapshot, baseline, compare, items, uncompared};
 
 /// Computes `changes.json` for a collection.
 pub fn for_collection(input: &CollectionInput<'_>) -> Collected {
-    let new = Snapshot::from_bundle(
+    let mut new = Snapshot::from_bundle(
         input.current,
         input.account_id,
         input.resources,
         Some(input.started_at.to_owned()),
         input.written,
     );
+    new.profile = input.profile.map(str::to_owned);
     let Some(account) = input.account_id else {
         return outcome(
             Status::Unavailable,

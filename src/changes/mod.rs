@@ -114,6 +114,8 @@ pub struct CollectionInput<'a> {
     pub started_at: &'a str,
     /// The bundle being written (its collected artifacts are readable with `read_json`).
     pub current: &'a Bundle,
+    /// The vault profile of this run, if any (a baseline must have the same).
+    pub profile: Option<&'a str>,
     /// The artifacts written so far and their statuses.
     pub written: &'a [(crate::resources::Artifact, crate::resources::Status)],
 }

@@ -31,6 +31,10 @@ pub struct Snapshot<'b> {
     pub started_at: Option<String>,
     /// Every selected artifact name, as the manifest's `options.resources`.
     pub resources: Vec<String>,
+    /// The vault profile whose key collected it (`options.profile`), if any: an earlier
+    /// bundle is a baseline only if the same profile (or none) collected it, since two keys
+    /// of one account may see different things.
+    pub profile: Option<String>,
     /// The `status` of each compared collected artifact whose envelope could be read, read
     /// once when the snapshot is made (an artifact missing here is unselected or failed).
     pub(super) statuses: BTreeMap<Artifact, Status>,
@@ -165,6 +169,7 @@ impl<'b> Snapshot<'b> {
             account_id: verified.account_id().map(str::to_owned),
             bundle_id: verified.bundle_id().map(str::to_owned),
             started_at: verified.started_at().map(str::to_owned),
+            profile: None,
             resources: verified
                 .resources()
                 .into_iter()
@@ -198,6 +203,7 @@ impl<'b> Snapshot<'b> {
             account_id: account_id.map(str::to_owned),
             bundle_id: None,
             started_at,
+            profile: None,
             resources: resources.iter().map(|r| (*r).to_owned()).collect(),
             statuses,
             source: Source::Written(bundle),

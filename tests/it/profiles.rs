@@ -329,3 +329,39 @@ fn all_profiles_complete_and_quiet_prints_two_paths_and_nothing_else() {
         run.stderr
     );
 }
+
+#[test]
+fn a_baseline_is_an_earlier_bundle_of_the_same_profile() {
+    // Two profiles of one account (both fakes serve acme): each compares with its own bundles.
+    let (prod, eu) = (server(acme()), eu_server());
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = write_vault(dir.path(), &prod.api_url(), &eu.api_url(), SECRET_EU, 0o600);
+    let out = dir.path().join("evidence");
+    let run = |profile: &str| {
+        let run = collect(
+            &vault,
+            &[
+                "--profile",
+                profile,
+                "--resources",
+                "roles,changes",
+                "--out",
+                arg(&out),
+            ],
+            &[],
+        );
+        run.assert_code(0);
+        run
+    };
+    let first_prod = run("prod");
+    let first_eu = run("eu");
+    assert_eq!(first_eu.json("changes.json")["status"], "unavailable");
+    let second_prod = run("prod");
+    let changes = second_prod.json("changes.json");
+    assert_eq!(changes["status"], "complete", "{changes}");
+    assert_eq!(
+        changes["baseline"]["bundle_id"],
+        first_prod.manifest()["bundle_id"],
+        "the prod bundle, not the newer eu one"
+    );
+}
