@@ -180,8 +180,8 @@ pub enum ReportFormat {
 /// Flags of `iru-fivetran schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// The file whose schema to print: an artifact (`users`), `manifest`, or `verify` (the
-    /// report of `verify --format json`). Without it, the names are listed.
+    /// The file whose schema to print: an artifact (`users`), `manifest`, `verify` (the
+    /// report of `verify --format json`) or `doctor` (that of `doctor --format json`). Without it, the names are listed.
     pub name: Option<String>,
 }
 

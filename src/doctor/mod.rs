@@ -59,6 +59,7 @@ pub struct QuotaLeft {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA_ID`].
+    #[schemars(extend("const" = SCHEMA_ID))]
     pub schema: &'static str,
     /// The finding.
     pub verdict: Verdict,

@@ -32,10 +32,13 @@ pub const MANIFEST: &str = "manifest";
 /// The name of the `verify --format json` report's schema.
 pub const VERIFY_REPORT: &str = "verify";
 
-/// Every schema name: the artifacts in bundle order, then `manifest` and `verify`.
+/// The name of the `doctor --format json` report's schema.
+pub const DOCTOR_REPORT: &str = "doctor";
+
+/// Every schema name: the artifacts in bundle order, then `manifest`, `verify` and `doctor`.
 pub fn names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Artifact::ALL.iter().map(|a| a.name()).collect();
-    names.extend([MANIFEST, VERIFY_REPORT]);
+    names.extend([MANIFEST, VERIFY_REPORT, DOCTOR_REPORT]);
     names
 }
 
@@ -51,6 +54,12 @@ pub fn generate(name: &str) -> Option<Value> {
     }
     if name == VERIFY_REPORT {
         return Some(titled(root::<Report>(), REPORT_SCHEMA));
+    }
+    if name == DOCTOR_REPORT {
+        return Some(titled(
+            root::<crate::doctor::Report>(),
+            crate::doctor::SCHEMA_ID,
+        ));
     }
     let artifact = Artifact::from_name(name)?;
     let mut schema = match artifact {

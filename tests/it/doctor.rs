@@ -3,7 +3,7 @@
 use iru_fivetran::fake::{FakeOptions, FakeServer, Fault, SyncHistoryMode};
 use serde_json::Value;
 
-use crate::support::{self, KEY, SECRET, acme, run, server};
+use crate::support::{self, KEY, KEY_EU, SECRET, SECRET_EU, acme, run, server};
 
 /// Every resource row the check prints, in order.
 const RESOURCES: [&str; 16] = [
@@ -263,6 +263,7 @@ fn json_report_has_the_versioned_shape() {
     let r = doctor(&fake, &["--format", "json"]);
     r.assert_code(3);
     let report: Value = serde_json::from_str(&r.stdout).expect("one JSON document on stdout");
+    crate::schema::Validator::new().check("doctor", &report, "the doctor report");
     assert_eq!(report["schema"], "iru-fivetran/doctor/v1");
     assert_eq!(report["verdict"], "not_ready");
     assert_eq!(report["exit_code"], 3);
@@ -314,4 +315,81 @@ fn missing_credentials_exit_2_before_any_request() {
         r.stderr
     );
     assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_vault_profile_is_resolved_as_collect_does_and_named_not_shown() {
+    let prod = server(acme());
+    let eu = FakeServer::start(
+        acme(),
+        FakeOptions {
+            api_key: KEY_EU.into(),
+            api_secret: SECRET_EU.into(),
+            ..support::options()
+        },
+    )
+    .expect("fake");
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = dir.path().join("fivetran.toml");
+    std::fs::write(
+        &vault,
+        format!(
+            "[profiles.prod]\napi_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\napi_url = \"{}\"\n\n\
+             [profiles.eu]\napi_key = \"{KEY_EU}\"\napi_secret = \"{SECRET_EU}\"\napi_url = \"{}\"\n",
+            prod.api_url(),
+            eu.api_url()
+        ),
+    )
+    .expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&vault, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let vault_arg = vault.to_str().expect("utf-8");
+    // The profile's api_url is used, as collect would: the EU fake gets every request.
+    let r = run(
+        &[
+            "doctor",
+            "--credentials-file",
+            vault_arg,
+            "--format",
+            "json",
+        ],
+        &[("IRU_FIVETRAN_PROFILE", "eu")],
+    );
+    r.assert_code(0);
+    assert!(
+        r.stderr.contains(&format!(
+            "credentials  profile `eu` of credentials file {vault_arg}"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(KEY_EU), "the key itself is never shown");
+    let report: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(report["profile"], "eu");
+    assert_eq!(eu.requests().len(), 16);
+    assert!(prod.requests().is_empty());
+}
+
+#[test]
+fn quiet_hides_the_table_only_when_all_is_well() {
+    let fake = server(acme());
+    let r = doctor(&fake, &["-q"]);
+    r.assert_code(0);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    fake.inject(Fault::status(
+        "/v1/roles",
+        403,
+        "Forbidden",
+        "Access denied",
+    ));
+    let r = doctor(&fake, &["-q"]);
+    r.assert_code(3);
+    assert!(
+        row(&r.stderr, "roles").contains("forbidden"),
+        "{}",
+        r.stderr
+    );
 }
