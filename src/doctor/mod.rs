@@ -2,7 +2,7 @@
 //!
 //! The credentials, API root and TLS roots are resolved by [`Config`] exactly as for
 //! `collect` (the doctor's flags are handed over as `collect` flags), and every request goes
-//! through the one [`Client`]: GET only, the rate limiter, retries, the quota reserve. The
+//! through the one [`Client`]: GET only, the rate limiter, retries (no quota reserve). The
 //! check reads `/v1/account/info`, then one page or object per resource ([`probe`]), about 16
 //! requests whatever the account's size, and writes nothing to disk. The report says where the
 //! credentials came from ([`crate::credentials::Credentials::source`]), never what they are.
@@ -135,6 +135,9 @@ fn collect_args(args: &DoctorArgs) -> Result<CollectArgs, String> {
     collect.profile = args.profile.clone();
     collect.ca_cert = args.ca_cert.clone();
     collect.max_wait = MAX_WAIT.into();
+    // No reserve: the check's 16 requests are what tells the operator how much quota is left,
+    // and a check held back at the reserve would report errors that are not the key's.
+    collect.reserve = "0".into();
     Ok(collect)
 }
 

@@ -393,3 +393,38 @@ fn quiet_hides_the_table_only_when_all_is_well() {
         r.stderr
     );
 }
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let r = run(&["doctor", "--help"], &[]);
+    r.assert_code(0);
+    for line in [
+        "0  every resource is readable",
+        "1  Fivetran refused the key (401) or could not be reached",
+        "2  usage, configuration or credentials error",
+        "3  something is forbidden, unavailable or failed",
+    ] {
+        assert!(r.stdout.contains(line), "{line}:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn the_check_runs_even_at_the_quota_reserve() {
+    // 100 left of 20,000: far below collect's 20% reserve, enough for the check.
+    let fake = FakeServer::start(
+        acme(),
+        FakeOptions {
+            remaining: 100,
+            ..support::options()
+        },
+    )
+    .expect("fake");
+    let r = doctor(&fake, &[]);
+    r.assert_code(0);
+    assert!(
+        r.stderr
+            .contains("quota        84 of 20000 requests left this hour"),
+        "{}",
+        r.stderr
+    );
+}
