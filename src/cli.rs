@@ -50,6 +50,10 @@ pub enum Command {
     /// Check a bundle offline: every hash, every envelope, no file missing or added.
     #[command(after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
+    /// Check an API key before scheduling collections: where it comes from, whose it is, the
+    /// quota left, and whether it can read each resource (about 16 GET requests, no bundle).
+    #[command(after_help = DOCTOR_AFTER_HELP)]
+    Doctor(DoctorArgs),
     /// Print the JSON Schema of a bundle file (`users`, `manifest`, ...); without NAME, list the
     /// names.
     Schema(SchemaArgs),
@@ -121,7 +125,50 @@ pub struct VerifyArgs {
     pub log: LogArgs,
 }
 
-/// Output of `verify` on stdout.
+const DOCTOR_AFTER_HELP: &str = "\
+Resolves the credentials exactly as `collect` does, reads /v1/account/info, then asks each
+resource for the first page of its list (plus one user's memberships, one connection's schema
+config and its sync history): one request each, about 16 in all, none when a list is empty.
+The table goes to stderr; --format json also writes a report (iru-fivetran/doctor/v1) on
+stdout. Nothing is written to disk and the key and secret are never printed.
+
+Exit codes:
+  0  every resource is readable (sync history not offered to the account counts as fine)
+  1  Fivetran refused the key (401) or could not be reached
+  2  usage, configuration or credentials error, found before any request
+  3  something is forbidden, unavailable or failed: each row says what to grant";
+
+/// Flags of `iru-fivetran doctor`: the account flags of `collect`, and the output format.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Base URL of the Fivetran REST API, as for `collect`.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Vault file holding the key and secret, as for `collect`. Without it, FIVETRAN_API_KEY
+    /// and FIVETRAN_API_SECRET are read.
+    #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
+    pub credentials_file: Option<PathBuf>,
+
+    /// The vault profile to check (default: IRU_FIVETRAN_PROFILE, else the profile named
+    /// `default`, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// A PEM file of certificates to trust besides the system's, as for `collect`.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// `text`: the table on stderr only; `json`: the table on stderr and a report on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Output of `verify` and `doctor` on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// Nothing on stdout: the problems and the verdict are on stderr.
@@ -133,8 +180,8 @@ pub enum ReportFormat {
 /// Flags of `iru-fivetran schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// The file whose schema to print: an artifact (`users`), `manifest`, or `verify` (the
-    /// report of `verify --format json`). Without it, the names are listed.
+    /// The file whose schema to print: an artifact (`users`), `manifest`, `verify` (the
+    /// report of `verify --format json`) or `doctor` (that of `doctor --format json`). Without it, the names are listed.
     pub name: Option<String>,
 }
 

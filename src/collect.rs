@@ -108,16 +108,9 @@ pub async fn run_reporting(config: &Config) -> (Result<Outcome, RunError>, Repor
     (result, report)
 }
 
-async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunError> {
-    // The sync-history window ends when the run starts: both are the same instant.
-    let started = config.window.end;
-    let stamp = started.strftime("%Y%m%dT%H%M%SZ").to_string();
-    let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
-    if let Some(key) = &config.sign_key {
-        info!("the manifest will be signed with key {}", key.fingerprint());
-        bundle.sign_manifest_with(key.clone());
-    }
-    let options = client::Options {
+/// The client settings of a run: `collect` and `doctor` build their one client from these.
+pub fn client_options(config: &Config) -> client::Options {
+    client::Options {
         api_url: config.api_url.clone(),
         rate: config.rate,
         delays: config.delays,
@@ -131,7 +124,19 @@ async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunErr
         reserve: config.reserve,
         on_quota: config.on_quota,
         concurrency: config.concurrency,
-    };
+    }
+}
+
+async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunError> {
+    // The sync-history window ends when the run starts: both are the same instant.
+    let started = config.window.end;
+    let stamp = started.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
+    if let Some(key) = &config.sign_key {
+        info!("the manifest will be signed with key {}", key.fingerprint());
+        bundle.sign_manifest_with(key.clone());
+    }
+    let options = client_options(config);
     let client = match Client::new(&options, &config.credentials) {
         Ok(c) => c,
         Err(e) => {

@@ -4,7 +4,7 @@
 //! environment and vault file, resolved once) → [`client`] (the only place requests are made:
 //! auth, rate limit, retries) → [`paginate`] → [`resources`] (what each artifact is made of) →
 //! [`evidence`] (redaction, canonical JSON, the only place files are written, manifest) →
-//! [`output`] (what the user sees). [`collect`] runs the whole thing; [`manual`] prints the
+//! [`output`] (what the user sees). [`collect`] runs the whole thing; [`doctor`] checks a key; [`manual`] prints the
 //! completion scripts and the man page.
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
@@ -18,6 +18,7 @@ pub mod config;
 pub mod credentials;
 pub mod demo;
 pub mod derive;
+pub mod doctor;
 pub mod endpoints;
 pub mod evidence;
 pub mod fake;
@@ -75,6 +76,10 @@ pub fn main() -> ExitCode {
             ExitCode::from(verify::verify_command(&args))
         }
         Command::Schema(args) => ExitCode::from(schema::schema_command(&args)),
+        Command::Doctor(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(doctor::doctor_command(&args, &env_lookup))
+        }
     }
 }
 

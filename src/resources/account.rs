@@ -25,7 +25,8 @@ pub struct AccountInfo {
 }
 
 impl AccountInfo {
-    fn from_data(data: &Value) -> Self {
+    /// Reads the identity out of `/account/info`'s `data` (`doctor` reports it too).
+    pub fn from_data(data: &Value) -> Self {
         let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
         let (key_kind, key_id) = match (text("user_id"), text("system_key_id")) {
             (Some(user), _) => ("user", Some(user)),

@@ -178,6 +178,16 @@ fn rfc3339(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The query of one request over `window` (at most [`MAX_WINDOW`] long): `start_time` and
+/// `end_time` in RFC 3339 UTC, whole seconds. `doctor` probes with the same.
+pub fn window_query(window: Window) -> [(&'static str, String); 2] {
+    let window = whole_seconds(window);
+    [
+        ("start_time", rfc3339(window.start)),
+        ("end_time", rfc3339(window.end)),
+    ]
+}
+
 /// Both ends truncated to the second (the length of a window given as a duration is kept).
 fn whole_seconds(window: Window) -> Window {
     let truncate = |t: Timestamp| Timestamp::from_second(t.as_second()).unwrap_or(t);
@@ -197,7 +207,7 @@ fn with_window(mut collected: Collected, window: Window) -> Collected {
 
 /// The whole artifact when the probe's first request says the endpoint cannot be read here:
 /// unavailable for a 400 or a 404 that does not name the connection, forbidden for a 403.
-fn refusal(error: &ApiError) -> Option<Collected> {
+pub fn refusal(error: &ApiError) -> Option<Collected> {
     let unavailable = |answer: String| Collected {
         status: Status::Unavailable,
         reason: Some(format!("{answer}: {NOT_OFFERED}")),
@@ -335,10 +345,7 @@ async fn read(ctx: &Ctx<'_>, path: &str, windows: &[Window]) -> Read {
     let mut seen = HashSet::new();
     let mut any_page = false;
     for &window in windows {
-        let query = [
-            ("start_time", rfc3339(window.start)),
-            ("end_time", rfc3339(window.end)),
-        ];
+        let query = window_query(window);
         let listed = paginate::list_all_with(ctx.client, SYNC_HISTORY, path, &query, SYNC_ID).await;
         let first_request = !any_page && listed.pages == 0;
         any_page |= listed.pages > 0;

@@ -34,10 +34,13 @@ pub const VERIFY_REPORT: &str = "verify";
 /// The name of the `collect --summary-json` document's schema.
 pub const SUMMARY: &str = "summary";
 
-/// Every schema name: the artifacts in bundle order, then `manifest`, `verify` and `summary`.
+/// The name of the `doctor --format json` report's schema.
+pub const DOCTOR_REPORT: &str = "doctor";
+
+/// Every schema name: the artifacts in bundle order, then `manifest`, `verify`, `doctor` and `summary`.
 pub fn names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Artifact::ALL.iter().map(|a| a.name()).collect();
-    names.extend([MANIFEST, VERIFY_REPORT, SUMMARY]);
+    names.extend([MANIFEST, VERIFY_REPORT, DOCTOR_REPORT, SUMMARY]);
     names
 }
 
@@ -57,6 +60,12 @@ pub fn generate(name: &str) -> Option<Value> {
     if name == SUMMARY {
         use crate::evidence::summary;
         return Some(titled(root::<summary::Summary>(), summary::SCHEMA));
+    }
+    if name == DOCTOR_REPORT {
+        return Some(titled(
+            root::<crate::doctor::Report>(),
+            crate::doctor::SCHEMA_ID,
+        ));
     }
     let artifact = Artifact::from_name(name)?;
     let mut schema = match artifact {

@@ -8,6 +8,7 @@ mod collect;
 mod contract;
 mod cron;
 mod demo;
+mod doctor;
 mod examples;
 mod failures;
 mod faults;

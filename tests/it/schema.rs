@@ -12,7 +12,7 @@ use crate::support::{acme, collect, run, server};
 const BLESS: &str = "IRU_FIVETRAN_BLESS";
 
 /// Every schema name, in the order `schema` lists them.
-const NAMES: [&str; 20] = [
+const NAMES: [&str; 21] = [
     "account",
     "users",
     "roles",
@@ -32,6 +32,7 @@ const NAMES: [&str; 20] = [
     "changes",
     "manifest",
     "verify",
+    "doctor",
     "summary",
 ];
 
@@ -109,13 +110,13 @@ fn committed_schemas_are_what_the_types_generate() {
 }
 
 /// Every committed schema, compiled once.
-struct Validator {
+pub struct Validator {
     schemas: boon::Schemas,
     index: Vec<(String, boon::SchemaIndex)>,
 }
 
 impl Validator {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let mut schemas = boon::Schemas::new();
         let mut compiler = boon::Compiler::new();
         let mut index = Vec::new();
@@ -133,7 +134,7 @@ impl Validator {
     }
 
     /// Validates `instance` against the schema `name`, panicking with every error.
-    fn check(&self, name: &str, instance: &Value, what: &str) {
+    pub fn check(&self, name: &str, instance: &Value, what: &str) {
         let (_, compiled) = self
             .index
             .iter()

@@ -1,0 +1,179 @@
+//! What `doctor` shows: a table on stderr, and the JSON report on stdout with `--format json`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use crate::client::clean;
+
+use super::{Outcome, Report, Verdict};
+
+/// The table, with the identity and quota above it and the verdict below, on stderr.
+pub fn print_text(report: &Report) {
+    eprint!("{}", text(report));
+}
+
+/// The report as one JSON document on stdout.
+pub fn write_json(report: &Report) -> Result<(), String> {
+    let mut bytes = serde_json::to_vec_pretty(report).map_err(|e| e.to_string())?;
+    bytes.push(b'\n');
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write the report to stdout: {e}"))
+}
+
+/// The text of [`print_text`]. Values from the API are cleaned of control characters.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "credentials  {}", report.credentials);
+    let _ = writeln!(out, "api          {}", report.api_url);
+    if let Some(account) = &report.account {
+        let id = account
+            .account_id
+            .as_deref()
+            .map_or("(no id)".into(), clean);
+        let name = account.account_name.as_deref().map(clean);
+        let _ = match name {
+            Some(name) => writeln!(out, "account      {id} ({name})"),
+            None => writeln!(out, "account      {id}"),
+        };
+        let key_id = account.key_id.as_deref().map(clean).unwrap_or_default();
+        let _ = match account.key_kind {
+            "user" => writeln!(out, "key          user key of user {key_id}"),
+            "system_key" => writeln!(out, "key          system key {key_id}"),
+            _ => writeln!(
+                out,
+                "key          of an unknown kind (no user_id or system_key_id)"
+            ),
+        };
+    }
+    let _ = match (report.quota.remaining, report.quota.limit) {
+        (Some(left), Some(limit)) => writeln!(
+            out,
+            "quota        {left} of {limit} requests left this hour ({} used by this check)",
+            report.requests
+        ),
+        (Some(left), None) => writeln!(out, "quota        {left} requests left this hour"),
+        _ => writeln!(out, "quota        not reported by Fivetran"),
+    };
+    if !report.probes.is_empty() {
+        let width = report
+            .probes
+            .iter()
+            .map(|p| p.resource.len())
+            .max()
+            .unwrap_or(8)
+            .max(8);
+        let ep_width = report
+            .probes
+            .iter()
+            .map(|p| p.endpoint.len())
+            .max()
+            .unwrap_or(8);
+        let _ = writeln!(
+            out,
+            "\n{:<width$}  {:<ep_width$}  {:<11}  detail",
+            "resource", "endpoint", "status"
+        );
+        for p in &report.probes {
+            let row = format!(
+                "{:<width$}  {:<ep_width$}  {:<11}  {}",
+                p.resource,
+                p.endpoint,
+                outcome_name(p.outcome),
+                p.detail.as_deref().unwrap_or("")
+            );
+            let _ = writeln!(out, "{}", row.trim_end());
+            if let Some(hint) = &p.hint {
+                let _ = writeln!(out, "{:<width$}  hint: {hint}", "");
+            }
+        }
+    }
+    let bad = report.probes.iter().filter(|p| !p.fine).count();
+    let _ = match report.verdict {
+        Verdict::Ready => {
+            let offered = report
+                .probes
+                .iter()
+                .any(|p| p.outcome == Outcome::Unavailable && p.fine);
+            writeln!(
+                out,
+                "\nready: every resource is readable{}",
+                if offered {
+                    " (sync history is not offered to this account, which is fine: collect records it as unavailable)"
+                } else {
+                    ""
+                }
+            )
+        }
+        Verdict::NotReady => writeln!(
+            out,
+            "\nnot ready: {bad} of {} resources cannot be read; grant what the hints say, then run doctor again",
+            report.probes.len()
+        ),
+        Verdict::Failed => writeln!(
+            out,
+            "\nfailed: the check could not run (see the error below)"
+        ),
+    };
+    out
+}
+
+/// The status word of the table and the JSON report.
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Readable => "readable",
+        Outcome::Forbidden => "forbidden",
+        Outcome::Unavailable => "unavailable",
+        Outcome::Error => "error",
+        Outcome::Skipped => "skipped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::{QuotaLeft, SCHEMA_ID};
+    use crate::resources::AccountInfo;
+
+    fn report(account: AccountInfo) -> Report {
+        Report {
+            schema: SCHEMA_ID,
+            verdict: Verdict::Ready,
+            exit_code: 0,
+            credentials: "FIVETRAN_API_KEY and FIVETRAN_API_SECRET".into(),
+            profile: None,
+            api_url: "https://api.fivetran.com/v1".into(),
+            account: Some(account),
+            quota: QuotaLeft::default(),
+            requests: 1,
+            probes: Vec::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn names_from_the_api_cannot_forge_lines() {
+        let text = text(&report(AccountInfo {
+            account_id: Some("acme".into()),
+            account_name: Some("Acme\nready: every resource is readable\u{1b}[2J".into()),
+            key_kind: "user",
+            key_id: Some("u1\r".into()),
+        }));
+        // Only the verdict starts a line with it; the name's newline stays escaped.
+        let verdicts = text.lines().filter(|l| l.starts_with("ready:")).count();
+        assert_eq!(verdicts, 1, "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+    }
+
+    #[test]
+    fn a_missing_quota_is_said_to_be_missing() {
+        let text = text(&report(AccountInfo::default()));
+        assert!(
+            text.contains("quota        not reported by Fivetran"),
+            "{text}"
+        );
+        assert!(text.contains("key          of an unknown kind"), "{text}");
+    }
+}
