@@ -639,13 +639,16 @@ async fn produce(
             artifact,
             &Sources::load(bundle, sources, &derive::audit_coverage::keep),
         )),
-        Artifact::Activity => {
+        Artifact::Activity | Artifact::Access => {
             let statuses = Sources::from_statuses(run.written());
             let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {
                 bundle.for_each_item(a.file_name(), |item| f(&item));
             };
-            let (status, reason) =
-                derive::activity::derive_streaming(&mut each, &mut |event| sink.push(event));
+            let derive_streaming = match artifact {
+                Artifact::Access => derive::access::derive_streaming,
+                _ => derive::activity::derive_streaming,
+            };
+            let (status, reason) = derive_streaming(&mut each, &mut |item| sink.push(item));
             let collected = Collected {
                 status,
                 reason,

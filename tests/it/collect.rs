@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::support::{self, KEY, SECRET, acme, collect, expected_requests, server};
 
-const ARTIFACTS: [&str; 17] = [
+const ARTIFACTS: [&str; 18] = [
     "account",
     "users",
     "roles",
@@ -25,10 +25,11 @@ const ARTIFACTS: [&str; 17] = [
     "sync_history",
     "audit_coverage",
     "activity",
+    "access",
     "changes",
 ];
 
-const DERIVED: [&str; 3] = ["audit_coverage", "activity", "changes"];
+const DERIVED: [&str; 4] = ["audit_coverage", "activity", "access", "changes"];
 
 fn ids(envelope: &Value, key: &str) -> Vec<String> {
     envelope["items"]

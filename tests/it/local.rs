@@ -573,7 +573,7 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
         .iter()
         .map(|a| a["path"].as_str().expect("path").to_owned())
         .collect();
-    assert_eq!(expected.len(), 17);
+    assert_eq!(expected.len(), 18);
     expected.extend(["manifest.json".to_owned(), "SHA256SUMS".to_owned()]);
     let files: BTreeSet<String> = support::entries(&bundle).into_iter().collect();
     assert_eq!(files, expected);
