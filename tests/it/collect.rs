@@ -68,7 +68,16 @@ fn complete_bundle_with_every_artifact_verified() {
 
     let mut expected_files: BTreeSet<String> =
         ARTIFACTS.iter().map(|a| format!("{a}.json")).collect();
-    expected_files.extend(["manifest.json".into(), "SHA256SUMS".into()]);
+    expected_files.extend(
+        [
+            "manifest.json",
+            "SHA256SUMS",
+            "access.csv",
+            "users.csv",
+            "connections.csv",
+        ]
+        .map(str::to_owned),
+    );
     let files: BTreeSet<String> = std::fs::read_dir(&bundle)
         .expect("bundle")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
