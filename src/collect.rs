@@ -16,9 +16,9 @@ use crate::config::Config;
 use crate::derive::{self, Sources};
 use crate::evidence::bundle::{Bundle, ItemSink, WriteError, Written};
 use crate::evidence::manifest::{
-    self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, Tool,
+    self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, TableEntry, Tool,
 };
-use crate::evidence::{envelope, render};
+use crate::evidence::{csv, envelope, render};
 use crate::output;
 use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, Kind, Status};
 
@@ -162,6 +162,7 @@ async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunErr
         started,
         account: AccountInfo::default(),
         entries: Vec::new(),
+        tables: Vec::new(),
         stats: client.stats(),
         report,
     };
@@ -268,6 +269,13 @@ async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunErr
                 break;
             }
         }
+    }
+    // The spreadsheet exports, from the artifacts now final.
+    if refused.is_none()
+        && let Err(e) = write_tables(&mut bundle, &mut run.tables)
+    {
+        bundle.discard();
+        return Err(e.into());
     }
     if let Some(error) = refused {
         let stats = client.stats().snapshot();
@@ -384,6 +392,8 @@ struct Run<'a> {
     started: Timestamp,
     account: AccountInfo,
     entries: Vec<ArtifactEntry>,
+    /// The spreadsheet exports written.
+    tables: Vec<TableEntry>,
     stats: &'a Stats,
     /// Filled when the run is dropped, so every way out of it, early returns included, is
     /// reported.
@@ -493,6 +503,7 @@ impl Run<'_> {
             error,
             requests: Requests::from(stats),
             artifacts: self.entries.clone(),
+            tables: self.tables.clone(),
             endpoints: EndpointEntry::from_stats(stats),
             not_available_from_api: manifest::limitations(),
         }
@@ -644,13 +655,16 @@ async fn produce(
             artifact,
             &Sources::load(bundle, sources, &derive::audit_coverage::keep),
         )),
-        Artifact::Activity => {
+        Artifact::Activity | Artifact::Access => {
             let statuses = Sources::from_statuses(run.written());
             let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {
                 bundle.for_each_item(a.file_name(), |item| f(&item));
             };
-            let (status, reason) =
-                derive::activity::derive_streaming(&mut each, &mut |event| sink.push(event));
+            let derive_streaming = match artifact {
+                Artifact::Access => derive::access::derive_streaming,
+                _ => derive::activity::derive_streaming,
+            };
+            let (status, reason) = derive_streaming(&mut each, &mut |item| sink.push(item));
             let collected = Collected {
                 status,
                 reason,
@@ -678,6 +692,24 @@ async fn produce(
         }
         other => unreachable!("{} is collected, not produced", other.name()),
     }
+}
+
+/// Writes each CSV export whose artifact is in the bundle, and records it for the manifest.
+fn write_tables(bundle: &mut Bundle, tables: &mut Vec<TableEntry>) -> Result<(), WriteError> {
+    for table in &csv::TABLES {
+        if let Some((written, rows)) = bundle.write_table(table)? {
+            info!("{}: {rows} row(s)", table.name);
+            tables.push(TableEntry {
+                path: table.name,
+                kind: Kind::Derived,
+                from: table.from.name(),
+                sha256: written.sha256,
+                bytes: written.bytes,
+                rows,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn render_json(manifest: &Manifest) -> Vec<u8> {

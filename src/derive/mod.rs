@@ -1,7 +1,8 @@
-//! Artifacts computed from the bundle's collected artifacts: [`audit_coverage`] and
-//! [`activity`]. They read the files already written, never change them, and are marked
+//! Artifacts computed from the bundle's collected artifacts: [`audit_coverage`],
+//! [`activity`] and [`access`]. They read the files already written, never change them, and are marked
 //! `derived` in their envelope and in the manifest.
 
+pub mod access;
 pub mod activity;
 pub mod audit_coverage;
 
@@ -130,6 +131,7 @@ pub fn derive(artifact: Artifact, sources: &Sources) -> Collected {
     let collected = match artifact {
         Artifact::AuditCoverage => audit_coverage::derive(sources),
         Artifact::Activity => activity::derive(sources),
+        Artifact::Access => access::derive(sources),
         other => unreachable!("{} is not derived here", other.name()),
     };
     let produced = collected.items.len();

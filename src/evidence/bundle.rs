@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
+use crate::evidence::csv::Table;
 use crate::evidence::redact::{Redaction, Redactor};
 use crate::evidence::render;
 use crate::evidence::sign::{self, SigningKey};
@@ -152,6 +153,36 @@ impl Bundle {
         };
         self.files.insert(name, written.clone());
         Ok(written)
+    }
+
+    /// Writes `table` (a CSV export) from the items of the artifact it is made from, read
+    /// back one at a time. Returns the file and its row count, or `None` when that artifact
+    /// was not written.
+    pub fn write_table(&mut self, table: &Table) -> Result<Option<(Written, u64)>, WriteError> {
+        let source = table.from.file_name();
+        if !self.files.contains_key(source) {
+            return Ok(None);
+        }
+        let mut rows = 0u64;
+        let written = write_streamed(&self.tmp, table.name, |out| {
+            table.write_header(out)?;
+            let mut failed = None;
+            let read = self.for_each_item(source, |item| {
+                if failed.is_none() {
+                    match table.write_item(out, &item) {
+                        Ok(()) => rows += 1,
+                        Err(e) => failed = Some(e),
+                    }
+                }
+            });
+            match (failed, read) {
+                (Some(e), _) => Err(e),
+                (None, None) => Err(io::Error::other(format!("cannot read back {source}"))),
+                (None, Some(_)) => Ok(()),
+            }
+        })?;
+        self.files.insert(table.name, written.clone());
+        Ok(Some((written, rows)))
     }
 
     /// Writes the manifest (made by `manifest` for the bundle's final name) and `SHA256SUMS`,

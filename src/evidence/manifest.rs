@@ -51,6 +51,8 @@ pub struct Manifest {
     pub requests: Requests,
     /// One entry per artifact file.
     pub artifacts: Vec<ArtifactEntry>,
+    /// One entry per spreadsheet export (`access.csv`, ...), made from an artifact.
+    pub tables: Vec<TableEntry>,
     /// One entry per endpoint template.
     pub endpoints: Vec<EndpointEntry>,
     /// What Fivetran's API cannot show, and where that evidence lives instead.
@@ -160,6 +162,24 @@ pub struct ArtifactEntry {
     pub reason: Option<String>,
     /// What was redacted (paths and counts, never values).
     pub redactions: Vec<Redaction>,
+}
+
+/// One spreadsheet export, made from an artifact of the bundle.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TableEntry {
+    /// File name inside the bundle, e.g. `access.csv`.
+    pub path: &'static str,
+    /// Always `derived`: computed from an artifact, never altering it.
+    pub kind: Kind,
+    /// The artifact each row is an item of.
+    pub from: &'static str,
+    /// SHA-256 of the file, lower-case hex.
+    #[schemars(regex(pattern = "^[0-9a-f]{64}$"))]
+    pub sha256: String,
+    /// File size.
+    pub bytes: u64,
+    /// Rows, the header row not counted.
+    pub rows: u64,
 }
 
 /// One endpoint template.

@@ -1,13 +1,14 @@
 //! The bundle: normalized, redacted JSON files, a manifest and `SHA256SUMS`.
 //!
 //! [`redact`] cleans items, [`render`] turns an artifact into its canonical bytes (sorted keys,
-//! items sorted by id, two-space indent, trailing newline), [`bundle`] writes files atomically
+//! items sorted by id, two-space indent, trailing newline), [`csv`] makes the spreadsheet exports, [`bundle`] writes files atomically
 //! under a temporary directory and renames it into place, [`manifest`] describes the run,
 //! [`sign`] signs the manifest (`--sign-key`). Beside the bundle: [`archive`] (`--archive`) and
 //! [`summary`] (`--summary-json`).
 
 pub mod archive;
 pub mod bundle;
+pub mod csv;
 pub mod manifest;
 pub mod redact;
 pub mod sign;

@@ -70,6 +70,8 @@ pub enum Artifact {
     AuditCoverage,
     /// `activity.json` (derived): the activity facts of the other artifacts, sorted by time.
     Activity,
+    /// `access.json` (derived): who can reach what, with which role, directly or by a team.
+    Access,
     /// `changes.json` (derived): what changed since the baseline bundle.
     Changes,
 }
@@ -86,7 +88,7 @@ pub enum Kind {
 
 impl Artifact {
     /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 17] = [
+    pub const ALL: [Artifact; 18] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -103,6 +105,7 @@ impl Artifact {
         Artifact::SyncHistory,
         Artifact::AuditCoverage,
         Artifact::Activity,
+        Artifact::Access,
         Artifact::Changes,
     ];
 
@@ -125,6 +128,7 @@ impl Artifact {
             Artifact::SyncHistory => "sync_history",
             Artifact::AuditCoverage => "audit_coverage",
             Artifact::Activity => "activity",
+            Artifact::Access => "access",
             Artifact::Changes => "changes",
         }
     }
@@ -132,7 +136,9 @@ impl Artifact {
     /// Collected or derived.
     pub fn kind(self) -> Kind {
         match self {
-            Artifact::AuditCoverage | Artifact::Activity | Artifact::Changes => Kind::Derived,
+            Artifact::AuditCoverage | Artifact::Activity | Artifact::Access | Artifact::Changes => {
+                Kind::Derived
+            }
             _ => Kind::Collected,
         }
     }
@@ -157,6 +163,13 @@ impl Artifact {
                 Artifact::PrivateLinks,
                 Artifact::ProxyAgents,
                 Artifact::HybridDeploymentAgents,
+            ],
+            Artifact::Access => &[
+                Artifact::Users,
+                Artifact::Teams,
+                Artifact::Roles,
+                Artifact::Groups,
+                Artifact::Connections,
             ],
             _ => &[],
         }
@@ -186,6 +199,7 @@ impl Artifact {
             Artifact::SyncHistory => "sync_history.json",
             Artifact::AuditCoverage => "audit_coverage.json",
             Artifact::Activity => "activity.json",
+            Artifact::Access => "access.json",
             Artifact::Changes => "changes.json",
         }
     }
@@ -196,7 +210,7 @@ impl Artifact {
             Artifact::Roles => "name",
             Artifact::Account => "account_id",
             Artifact::Activity => "time",
-            Artifact::Changes => "sort_key",
+            Artifact::Access | Artifact::Changes => "sort_key",
             _ => "id",
         }
     }
@@ -312,6 +326,7 @@ pub async fn collect(
         Artifact::SyncHistory
         | Artifact::AuditCoverage
         | Artifact::Activity
+        | Artifact::Access
         | Artifact::Changes => {
             unreachable!("{} is not a plain collected artifact", artifact.name())
         }

@@ -23,8 +23,8 @@ use crate::verify::{REPORT_SCHEMA, Report};
 use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE};
 
 use types::{
-    ActivityItem, AuditCoverageExtra, AuditCoverageItem, ChangeItem, ChangesExtra, ConnectionItem,
-    Envelope, Item, NoExtra, SyncHistoryExtra, SyncHistoryItem, TeamItem, UserItem,
+    AccessItem, ActivityItem, AuditCoverageExtra, AuditCoverageItem, ChangeItem, ChangesExtra,
+    ConnectionItem, Envelope, Item, NoExtra, SyncHistoryExtra, SyncHistoryItem, TeamItem, UserItem,
 };
 
 /// The name of the manifest's schema.
@@ -75,6 +75,7 @@ pub fn generate(name: &str) -> Option<Value> {
         Artifact::SyncHistory => root::<Envelope<SyncHistoryItem, SyncHistoryExtra>>(),
         Artifact::AuditCoverage => root::<Envelope<AuditCoverageItem, AuditCoverageExtra>>(),
         Artifact::Activity => root::<Envelope<ActivityItem, NoExtra>>(),
+        Artifact::Access => root::<Envelope<AccessItem, NoExtra>>(),
         Artifact::Changes => root::<Envelope<ChangeItem, ChangesExtra>>(),
         _ => root::<Envelope<Item, NoExtra>>(),
     };

@@ -4,7 +4,7 @@
 //! field Fivetran returns survives; these types describe those bytes for `schemars` and are
 //! never built. Items are open objects: the schema names the fields the collector adds
 //! (`_iru`, memberships, `schema_config`) and, for the items the collector makes itself
-//! (`sync_history`, `audit_coverage`, `activity`, `changes`), every field. A test validates
+//! (`sync_history`, `audit_coverage`, `activity`, `access`, `changes`), every field. A test validates
 //! real bundles against the schemas, so a drift between these types and the writer fails it.
 //! `skip_serializing_if` marks a field that may be absent (it is read by `schemars`, not
 //! called).
@@ -235,6 +235,41 @@ pub(super) struct ActivityItem {
     source: String,
     /// The field the time comes from.
     field: String,
+}
+
+/// One effective-access item: a user, a resource, a role, and the path that grants it.
+#[derive(JsonSchema)]
+pub(super) struct AccessItem {
+    /// `user_id|resource_type|resource_id|via|team_id`: the order of the items.
+    sort_key: String,
+    /// The user's `id`.
+    user_id: String,
+    /// The user's `email`; null for a team member `users.json` does not have.
+    user_email: Value,
+    /// `given_name family_name`, or null.
+    user_name: Option<String>,
+    /// The user's `active`, copied (null if absent).
+    user_active: Value,
+    /// `account`, `group` (a destination) or `connection`.
+    #[schemars(extend("enum" = ["account", "group", "connection"]))]
+    resource_type: String,
+    /// The group or connection id; null for `account`.
+    resource_id: Option<String>,
+    /// The group's `name` or the connection's `schema`, copied; null if unknown.
+    resource_name: Value,
+    /// The group the resource is in (a group's own id), copied; null for `account`.
+    group_id: Value,
+    /// The role granted, copied; null for a user with no account role.
+    role: Value,
+    /// Whether `roles.json` marks the role custom; null when it does not list it.
+    role_is_custom: Option<bool>,
+    /// `direct` or `team`.
+    #[schemars(extend("enum" = ["direct", "team"]))]
+    via: String,
+    /// The team that grants it, for `via` `team`; else null.
+    team_id: Option<String>,
+    /// That team's `name`, copied; else null.
+    team_name: Value,
 }
 
 /// Whether a change is about access or configuration.

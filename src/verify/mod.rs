@@ -447,12 +447,13 @@ pub fn inspect(dir: &Path) -> Inspection {
     let sums = v.read_sums();
     let (manifest, manifest_digest) = v.read_manifest();
     let artifacts = manifest.as_ref().map(|m| v.entries(m)).unwrap_or_default();
+    let tables = manifest.as_ref().map(|m| v.tables(m)).unwrap_or_default();
     let mut files = BTreeMap::new();
     if let Some(digest) = manifest_digest {
         files.insert(manifest::FILE_NAME.to_owned(), digest);
     }
     let mut names: BTreeSet<&str> = sums.keys().map(String::as_str).collect();
-    names.extend(artifacts.iter().map(|e| e.path.as_str()));
+    names.extend(artifacts.iter().chain(&tables).map(|e| e.path.as_str()));
     names.remove(manifest::FILE_NAME);
     for name in names {
         let entry = artifacts.iter().find(|e| e.path == name);
@@ -460,8 +461,9 @@ pub fn inspect(dir: &Path) -> Inspection {
             files.insert(name.to_owned(), digest);
         }
     }
-    v.compare(&sums, &artifacts, &files);
-    v.extras(&sums, &artifacts);
+    let listed: Vec<&Entry> = artifacts.iter().chain(&tables).collect();
+    v.compare(&sums, &listed, &files);
+    v.extras(&sums, &listed);
     found.manifest = manifest;
     found.files = files;
     found.artifacts = artifacts.into_iter().map(|e| e.artifact).collect();
@@ -603,6 +605,57 @@ impl Verifier<'_> {
         entries
     }
 
+    /// The manifest's `tables` (the CSV exports): hashed and sized like artifacts, but not
+    /// JSON, so no envelope is checked. A manifest without `tables` (older bundles) has none.
+    fn tables(&mut self, manifest: &Value) -> Vec<Entry> {
+        let Some(list) = manifest.get("tables") else {
+            return Vec::new();
+        };
+        let Some(list) = list.as_array() else {
+            self.problems.push(Problem::Manifest {
+                detail: "`tables` is not a list".into(),
+            });
+            return Vec::new();
+        };
+        let mut tables: Vec<Entry> = Vec::new();
+        for (i, t) in list.iter().enumerate() {
+            let text = |k: &str| t.get(k).and_then(Value::as_str).map(str::to_owned);
+            let (Some(path), Some(sha256), Some(bytes)) = (
+                text("path"),
+                text("sha256"),
+                t.get("bytes").and_then(Value::as_u64),
+            ) else {
+                self.problems.push(Problem::Manifest {
+                    detail: format!("tables[{i}] lacks `path`, `sha256` or `bytes`"),
+                });
+                continue;
+            };
+            if !self.safe(manifest::FILE_NAME, &path) {
+                continue;
+            }
+            if tables.iter().any(|other| other.path == path) {
+                self.problems.push(Problem::Duplicate {
+                    source: manifest::FILE_NAME,
+                    name: path,
+                });
+                continue;
+            }
+            tables.push(Entry {
+                artifact: ArtifactRef {
+                    resource: text("from").unwrap_or_default(),
+                    path: path.clone(),
+                    kind: text("kind").unwrap_or_default(),
+                },
+                path,
+                sha256: sha256.to_ascii_lowercase(),
+                bytes,
+                status: None,
+                count: None,
+            });
+        }
+        tables
+    }
+
     /// Whether `name` is a plain file name; records a problem if not.
     fn safe(&mut self, source: &'static str, name: &str) -> bool {
         let ok = is_plain_file_name(name);
@@ -647,7 +700,7 @@ impl Verifier<'_> {
     fn compare(
         &mut self,
         sums: &BTreeMap<String, String>,
-        entries: &[Entry],
+        entries: &[&Entry],
         files: &BTreeMap<String, FileDigest>,
     ) {
         for (name, hash) in sums {
@@ -689,7 +742,7 @@ impl Verifier<'_> {
     }
 
     /// Files in the directory that neither list names.
-    fn extras(&mut self, sums: &BTreeMap<String, String>, entries: &[Entry]) {
+    fn extras(&mut self, sums: &BTreeMap<String, String>, entries: &[&Entry]) {
         let listing = match fs::read_dir(self.dir) {
             Ok(listing) => listing,
             Err(e) => {

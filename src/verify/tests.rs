@@ -226,3 +226,83 @@ fn a_streamed_file_is_checked_against_its_digest_too() {
     );
     assert!(v.stream_items("../etc/passwd", drop).is_err());
 }
+
+/// A finished bundle with `users.json` and its `users.csv`, the manifest's `tables` entry for
+/// it changed by `edit`.
+fn make_with_table(edit: impl Fn(&mut Value)) -> (tempfile::TempDir, PathBuf) {
+    let out = tempfile::tempdir().expect("tmp");
+    let mut b = Bundle::create(out.path(), "20260101T000000Z").expect("create");
+    let w = b
+        .write("users.json", &render(&users("iru-fivetran/users/v1")))
+        .expect("write");
+    let table = &crate::evidence::csv::TABLES[1];
+    let (t, rows) = b.write_table(table).expect("csv").expect("users written");
+    assert_eq!(rows, 1);
+    let mut entry = json!({"path": "users.csv", "kind": "derived", "from": "users",
+                           "sha256": t.sha256, "bytes": t.bytes, "rows": rows});
+    edit(&mut entry);
+    let dir = b
+        .finish("fivetran-acc-20260101T000000Z", manifest::FILE_NAME, |id| {
+            render(&json!({
+                "schema": manifest::SCHEMA,
+                "bundle_id": id,
+                "artifacts": [{"resource": "users", "kind": "collected", "path": "users.json",
+                               "sha256": w.sha256, "bytes": w.bytes, "count": 1,
+                               "status": "complete"}],
+                "tables": [entry],
+            }))
+        })
+        .expect("finish");
+    (out, dir)
+}
+
+#[test]
+fn a_table_is_hashed_against_the_manifest_but_is_no_artifact() {
+    let (_out, dir) = make_with_table(|_| {});
+    let v = verify(&dir).expect("verifies");
+    let names: Vec<&str> = v.files.keys().map(String::as_str).collect();
+    assert_eq!(names, ["manifest.json", "users.csv", "users.json"]);
+    assert_eq!(v.artifacts.len(), 1, "the CSV is not an artifact");
+
+    let mut bytes = fs::read(dir.join("users.csv")).expect("read");
+    bytes[0] ^= 1;
+    fs::write(dir.join("users.csv"), &bytes).expect("write");
+    let found = problems(&dir);
+    for against in [SHA256SUMS, "manifest.json"] {
+        assert!(
+            found.contains(&Problem::HashMismatch {
+                name: "users.csv".into(),
+                against
+            }),
+            "{found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_table_entry_that_lies_or_lacks_fields_is_a_problem() {
+    let (_out, dir) = make_with_table(|e| e["bytes"] = json!(1));
+    assert!(problems(&dir).iter().any(
+        |p| matches!(p, Problem::SizeMismatch { name, expected: 1, .. } if name == "users.csv")
+    ));
+    let (_out, dir) = make_with_table(|e| e["sha256"] = json!("0".repeat(64)));
+    assert!(problems(&dir).contains(&Problem::HashMismatch {
+        name: "users.csv".into(),
+        against: "manifest.json"
+    }));
+    let (_out, dir) = make_with_table(|e| {
+        e.as_object_mut().expect("object").remove("path");
+    });
+    let found = problems(&dir);
+    assert!(found.contains(&Problem::Manifest {
+        detail: "tables[0] lacks `path`, `sha256` or `bytes`".into()
+    }));
+    // Named by SHA256SUMS only, the file is still hashed, not reported as extra.
+    assert!(!found.iter().any(|p| matches!(p, Problem::Extra { .. })));
+    let (_out, dir) = make_with_table(|e| e["path"] = json!("../users.csv"));
+    assert!(
+        problems(&dir)
+            .iter()
+            .any(|p| matches!(p, Problem::UnsafeName { .. }))
+    );
+}

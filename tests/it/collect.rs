@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::support::{self, KEY, SECRET, acme, collect, expected_requests, server};
 
-const ARTIFACTS: [&str; 17] = [
+const ARTIFACTS: [&str; 18] = [
     "account",
     "users",
     "roles",
@@ -25,10 +25,11 @@ const ARTIFACTS: [&str; 17] = [
     "sync_history",
     "audit_coverage",
     "activity",
+    "access",
     "changes",
 ];
 
-const DERIVED: [&str; 3] = ["audit_coverage", "activity", "changes"];
+const DERIVED: [&str; 4] = ["audit_coverage", "activity", "access", "changes"];
 
 fn ids(envelope: &Value, key: &str) -> Vec<String> {
     envelope["items"]
@@ -67,7 +68,16 @@ fn complete_bundle_with_every_artifact_verified() {
 
     let mut expected_files: BTreeSet<String> =
         ARTIFACTS.iter().map(|a| format!("{a}.json")).collect();
-    expected_files.extend(["manifest.json".into(), "SHA256SUMS".into()]);
+    expected_files.extend(
+        [
+            "manifest.json",
+            "SHA256SUMS",
+            "access.csv",
+            "users.csv",
+            "connections.csv",
+        ]
+        .map(str::to_owned),
+    );
     let files: BTreeSet<String> = std::fs::read_dir(&bundle)
         .expect("bundle")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -573,14 +573,29 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
         .iter()
         .map(|a| a["path"].as_str().expect("path").to_owned())
         .collect();
-    assert_eq!(expected.len(), 17);
-    expected.extend(["manifest.json".to_owned(), "SHA256SUMS".to_owned()]);
+    assert_eq!(expected.len(), 18);
+    expected.extend(
+        [
+            "manifest.json",
+            "SHA256SUMS",
+            "access.csv",
+            "users.csv",
+            "connections.csv",
+        ]
+        .map(str::to_owned),
+    );
     let files: BTreeSet<String> = support::entries(&bundle).into_iter().collect();
     assert_eq!(files, expected);
     for file in support::files_under(&bundle) {
         let bytes = std::fs::read(&file).expect("read");
+        // CSV keeps tab, CR and LF inside quoted fields (RFC 4180); nothing else.
+        let allowed: &[u8] = if file.extension().is_some_and(|e| e == "csv") {
+            b"\n\r\t"
+        } else {
+            b"\n"
+        };
         assert!(
-            !bytes.iter().any(|b| *b < 0x20 && *b != b'\n'),
+            !bytes.iter().any(|b| *b < 0x20 && !allowed.contains(b)),
             "raw control byte in {}",
             file.display()
         );

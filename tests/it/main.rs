@@ -1,5 +1,6 @@
 //! The integration tests, one binary (faster to link than one per file).
 
+mod access;
 mod audit;
 mod bench;
 mod changes;

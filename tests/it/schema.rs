@@ -12,7 +12,7 @@ use crate::support::{acme, collect, run, server};
 const BLESS: &str = "IRU_FIVETRAN_BLESS";
 
 /// Every schema name, in the order `schema` lists them.
-const NAMES: [&str; 21] = [
+const NAMES: [&str; 22] = [
     "account",
     "users",
     "roles",
@@ -29,6 +29,7 @@ const NAMES: [&str; 21] = [
     "sync_history",
     "audit_coverage",
     "activity",
+    "access",
     "changes",
     "manifest",
     "verify",
@@ -178,7 +179,7 @@ fn a_real_bundle_and_its_verify_report_match_the_schemas() {
     let second = collect(&fake, &["--out", out_arg]);
     second.assert_code(0);
     for run in [&first, &second] {
-        assert_eq!(validator.bundle(&run.bundle()), 17);
+        assert_eq!(validator.bundle(&run.bundle()), 18);
     }
     let bundle = second.bundle();
     let report = run(
@@ -250,7 +251,7 @@ fn the_example_bundle_in_the_docs_matches_the_schemas() {
     if !dir.join("manifest.json").exists() {
         return;
     }
-    assert_eq!(Validator::new().bundle(&dir), 17);
+    assert_eq!(Validator::new().bundle(&dir), 18);
 }
 
 #[test]

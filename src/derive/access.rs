@@ -1,0 +1,405 @@
+//! `access.json`: the effective access matrix, who can reach what, with which role, and why.
+//!
+//! One item per user × resource × path: `resource_type` is `account` (the account role),
+//! `group` (a destination) or `connection`; `via` is `direct` (the user's own role or
+//! membership) or `team` (granted by `team_id`: the team's account `role`, or its role on the
+//! group or connection). A user reaching a connection both directly and through a team has two
+//! items. Every user of `users.json` has a `direct` account item, its `role` null when the user
+//! has no account role, so a user with no access at all still shows, as that one item. Team
+//! members missing from `users.json` (a partial list) still get their team's items, with a
+//! null `user_email`.
+//!
+//! Teams, roles, groups and connections are held in memory (as the few fields needed); users
+//! are streamed, one at a time.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::resources::{Artifact, Collected, Status};
+
+use super::Sources;
+use super::activity::Each;
+
+/// One team, as much of it as the matrix needs.
+#[derive(Debug, Default)]
+struct Team {
+    id: String,
+    name: Value,
+    role: Value,
+    /// `(type, id, role)` of each group and connection membership.
+    grants: Vec<(&'static str, String, Value)>,
+}
+
+/// What is read before the users: names and roles to label items with, and the teams.
+#[derive(Debug, Default)]
+struct Lookup {
+    /// Role name → `is_custom`.
+    custom_roles: BTreeMap<String, bool>,
+    /// Group id → name.
+    groups: BTreeMap<String, Value>,
+    /// Connection id → `(schema, group_id)`.
+    connections: BTreeMap<String, (Value, Value)>,
+    teams: Vec<Team>,
+    /// User id → indexes into `teams`, and whether `users.json` had the user.
+    members: BTreeMap<String, (Vec<usize>, bool)>,
+}
+
+fn text(item: &Value, field: &str) -> Option<String> {
+    item.get(field).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn list<'a>(item: &'a Value, field: &str) -> &'a [Value] {
+    item.get(field)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The user an item is about.
+struct User {
+    id: String,
+    email: Value,
+    name: Value,
+    active: Value,
+}
+
+impl User {
+    fn of(item: &Value) -> Option<Self> {
+        let id = text(item, "id")?;
+        let given = text(item, "given_name").unwrap_or_default();
+        let family = text(item, "family_name").unwrap_or_default();
+        let full = format!("{given} {family}").trim().to_owned();
+        Some(Self {
+            id,
+            email: item.get("email").cloned().unwrap_or(Value::Null),
+            name: if full.is_empty() {
+                Value::Null
+            } else {
+                Value::String(full)
+            },
+            active: item.get("active").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    fn unknown(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            email: Value::Null,
+            name: Value::Null,
+            active: Value::Null,
+        }
+    }
+}
+
+impl Lookup {
+    fn read(each: Each<'_>) -> Self {
+        let mut l = Self::default();
+        each(Artifact::Roles, &mut |r| {
+            if let Some(name) = text(r, "name") {
+                let custom = r.get("is_custom").and_then(Value::as_bool).unwrap_or(false);
+                l.custom_roles.insert(name, custom);
+            }
+        });
+        each(Artifact::Groups, &mut |g| {
+            if let Some(id) = text(g, "id") {
+                l.groups
+                    .insert(id, g.get("name").cloned().unwrap_or(Value::Null));
+            }
+        });
+        each(Artifact::Connections, &mut |c| {
+            if let Some(id) = text(c, "id") {
+                let field = |f: &str| c.get(f).cloned().unwrap_or(Value::Null);
+                l.connections
+                    .insert(id, (field("schema"), field("group_id")));
+            }
+        });
+        let mut teams = Vec::new();
+        let mut members: BTreeMap<String, (Vec<usize>, bool)> = BTreeMap::new();
+        each(Artifact::Teams, &mut |t| {
+            let Some(id) = text(t, "id") else { return };
+            let index = teams.len();
+            let mut grants = Vec::new();
+            for (kind, field) in [
+                ("group", "group_memberships"),
+                ("connection", "connection_memberships"),
+            ] {
+                for m in list(t, field) {
+                    if let Some(target) = text(m, "id") {
+                        let role = m.get("role").cloned().unwrap_or(Value::Null);
+                        grants.push((kind, target, role));
+                    }
+                }
+            }
+            for m in list(t, "user_memberships") {
+                if let Some(user) = text(m, "user_id") {
+                    let entry = members.entry(user).or_default();
+                    if !entry.0.contains(&index) {
+                        entry.0.push(index);
+                    }
+                }
+            }
+            teams.push(Team {
+                id,
+                name: t.get("name").cloned().unwrap_or(Value::Null),
+                role: t.get("role").cloned().unwrap_or(Value::Null),
+                grants,
+            });
+        });
+        l.teams = teams;
+        l.members = members;
+        l
+    }
+
+    /// The name shown for a resource, and the group a connection is in.
+    fn resource(&self, kind: &str, id: &str) -> (Value, Value) {
+        match kind {
+            "group" => (
+                self.groups.get(id).cloned().unwrap_or(Value::Null),
+                Value::String(id.to_owned()),
+            ),
+            "connection" => self
+                .connections
+                .get(id)
+                .cloned()
+                .unwrap_or((Value::Null, Value::Null)),
+            _ => (Value::Null, Value::Null),
+        }
+    }
+
+    fn is_custom(&self, role: &Value) -> Value {
+        role.as_str()
+            .and_then(|r| self.custom_roles.get(r))
+            .map_or(Value::Null, |&c| Value::Bool(c))
+    }
+
+    /// One matrix item.
+    fn item(
+        &self,
+        user: &User,
+        (kind, id): (&str, Option<&str>),
+        role: &Value,
+        team: Option<&Team>,
+    ) -> Value {
+        let (name, group_id) = id.map_or((Value::Null, Value::Null), |id| self.resource(kind, id));
+        let via = if team.is_some() { "team" } else { "direct" };
+        let team_id = team.map(|t| t.id.as_str());
+        let sort_key = format!(
+            "{}|{kind}|{}|{via}|{}",
+            user.id,
+            id.unwrap_or_default(),
+            team_id.unwrap_or_default()
+        );
+        json!({
+            "sort_key": sort_key,
+            "user_id": user.id,
+            "user_email": user.email,
+            "user_name": user.name,
+            "user_active": user.active,
+            "resource_type": kind,
+            "resource_id": id,
+            "resource_name": name,
+            "group_id": group_id,
+            "role": role,
+            "role_is_custom": self.is_custom(role),
+            "via": via,
+            "team_id": team_id,
+            "team_name": team.map_or(Value::Null, |t| t.name.clone()),
+        })
+    }
+
+    /// The items a team gives one of its members.
+    fn team_items(&self, user: &User, team: &Team, emit: &mut dyn FnMut(Value)) {
+        if !team.role.is_null() {
+            emit(self.item(user, ("account", None), &team.role, Some(team)));
+        }
+        for (kind, target, role) in &team.grants {
+            emit(self.item(user, (kind, Some(target)), role, Some(team)));
+        }
+    }
+}
+
+/// Builds the artifact from sources in memory.
+pub fn derive(sources: &Sources) -> Collected {
+    let mut items = Vec::new();
+    let mut each = |artifact: Artifact, f: &mut dyn FnMut(&Value)| {
+        sources.items(artifact).iter().for_each(f);
+    };
+    let (status, reason) = derive_streaming(&mut each, &mut |i| items.push(i));
+    Collected {
+        items,
+        status,
+        reason,
+        ..Collected::default()
+    }
+}
+
+/// Builds the artifact reading the sources through `each`, handing every item to `emit` (in no
+/// particular order: the bundle sorts by `sort_key`). Returns the status and reason; the
+/// sources' own completeness is added by the caller.
+pub fn derive_streaming(each: Each<'_>, emit: &mut dyn FnMut(Value)) -> (Status, Option<String>) {
+    let mut lookup = Lookup::read(each);
+    let mut without_id = 0usize;
+    let mut seen = Vec::new();
+    each(Artifact::Users, &mut |u| {
+        let Some(user) = User::of(u) else {
+            without_id += 1;
+            return;
+        };
+        let role = u.get("role").cloned().unwrap_or(Value::Null);
+        emit(lookup.item(&user, ("account", None), &role, None));
+        for (kind, field) in [
+            ("group", "group_memberships"),
+            ("connection", "connection_memberships"),
+        ] {
+            for m in list(u, field) {
+                if let Some(target) = text(m, "id") {
+                    let role = m.get("role").cloned().unwrap_or(Value::Null);
+                    emit(lookup.item(&user, (kind, Some(&target)), &role, None));
+                }
+            }
+        }
+        if let Some((teams, _)) = lookup.members.get(&user.id) {
+            for &t in teams {
+                lookup.team_items(&user, &lookup.teams[t], emit);
+            }
+            seen.push(user.id);
+        }
+    });
+    for id in seen {
+        if let Some(entry) = lookup.members.get_mut(&id) {
+            entry.1 = true;
+        }
+    }
+    // Team members `users.json` did not have: their team access still counts.
+    for (id, (teams, seen)) in &lookup.members {
+        if !seen {
+            let user = User::unknown(id);
+            for &t in teams {
+                lookup.team_items(&user, &lookup.teams[t], emit);
+            }
+        }
+    }
+    if without_id == 0 {
+        (Status::Complete, None)
+    } else {
+        (
+            Status::Partial,
+            Some(format!("{without_id} user(s) without an `id` are left out")),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources() -> Sources {
+        Sources::from_envelopes([
+            (
+                Artifact::Users,
+                json!({"status": "complete", "items": [
+                    {"id": "u1", "email": "a@x", "given_name": "Ann", "family_name": "Lee",
+                     "active": true, "role": null,
+                     "group_memberships": [],
+                     "connection_memberships": [{"id": "c1", "role": "Connection Reviewer"}]},
+                    {"id": "u2", "email": "b@x", "role": null, "active": false,
+                     "group_memberships": [], "connection_memberships": []}]}),
+            ),
+            (
+                Artifact::Teams,
+                json!({"status": "complete", "items": [
+                    {"id": "t1", "name": "Ops", "role": "Account Reviewer",
+                     "user_memberships": [{"user_id": "u1", "role": "Team Member"},
+                                          {"user_id": "ghost", "role": "Team Member"}],
+                     "group_memberships": [{"id": "g1", "role": "Destination Analyst"}],
+                     "connection_memberships": [{"id": "c1", "role": "Connection Administrator"}]}]}),
+            ),
+            (
+                Artifact::Roles,
+                json!({"status": "complete", "items": [
+                    {"name": "Account Reviewer", "is_custom": false},
+                    {"name": "Connection Administrator", "is_custom": true}]}),
+            ),
+            (
+                Artifact::Groups,
+                json!({"status": "complete", "items": [{"id": "g1", "name": "Prod"}]}),
+            ),
+            (
+                Artifact::Connections,
+                json!({"status": "complete", "items": [
+                    {"id": "c1", "schema": "pg", "group_id": "g1"}]}),
+            ),
+        ])
+    }
+
+    fn keys(c: &Collected) -> Vec<String> {
+        let mut keys: Vec<String> = c
+            .items
+            .iter()
+            .map(|i| i["sort_key"].as_str().expect("key").to_owned())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn each_path_to_a_resource_is_its_own_item() {
+        let c = derive(&sources());
+        assert_eq!(c.status, Status::Complete);
+        assert_eq!(
+            keys(&c),
+            [
+                "ghost|account||team|t1",
+                "ghost|connection|c1|team|t1",
+                "ghost|group|g1|team|t1",
+                "u1|account||direct|",
+                "u1|account||team|t1",
+                "u1|connection|c1|direct|",
+                "u1|connection|c1|team|t1",
+                "u1|group|g1|team|t1",
+                "u2|account||direct|",
+            ]
+        );
+        let find = |key: &str| {
+            c.items
+                .iter()
+                .find(|i| i["sort_key"] == key)
+                .expect("item")
+                .clone()
+        };
+        let via_team = find("u1|connection|c1|team|t1");
+        assert_eq!(via_team["role"], "Connection Administrator");
+        assert_eq!(via_team["role_is_custom"], true);
+        assert_eq!(via_team["resource_name"], "pg");
+        assert_eq!(via_team["group_id"], "g1");
+        assert_eq!(via_team["team_name"], "Ops");
+        assert_eq!(via_team["user_name"], "Ann Lee");
+        let direct = find("u1|connection|c1|direct|");
+        assert_eq!(direct["role"], "Connection Reviewer");
+        assert_eq!(direct["role_is_custom"], Value::Null);
+        assert_eq!(direct["team_id"], Value::Null);
+        let account = find("u1|account||team|t1");
+        assert_eq!(account["role"], "Account Reviewer");
+        assert_eq!(account["via"], "team");
+        let nobody = find("u2|account||direct|");
+        assert_eq!(nobody["role"], Value::Null);
+        assert_eq!(nobody["user_active"], false);
+        assert_eq!(find("ghost|group|g1|team|t1")["user_email"], Value::Null);
+    }
+
+    #[test]
+    fn a_user_without_an_id_makes_it_partial() {
+        let sources = Sources::from_envelopes([(
+            Artifact::Users,
+            json!({"status": "complete", "items": [{"email": "x@y"}]}),
+        )]);
+        let c = derive(&sources);
+        assert_eq!(c.status, Status::Partial);
+        assert!(c.items.is_empty());
+        assert!(
+            c.reason
+                .expect("reason")
+                .contains("1 user(s) without an `id`")
+        );
+    }
+}
