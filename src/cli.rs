@@ -258,6 +258,17 @@ pub struct CollectArgs {
     #[arg(long, value_name = "WHEN", default_value = "24h")]
     pub since: String,
 
+    /// findings.json reports users and system keys unused for more than this many days
+    /// (by `logged_in_at` and `last_used_at`).
+    #[arg(long, value_name = "DAYS", default_value_t = crate::derive::findings::DEFAULT_INACTIVE_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub inactive_days: u32,
+
+    /// findings.json reports connections without a successful sync in this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::derive::findings::DEFAULT_STALE_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub stale_days: u32,
+
     /// The bundle `changes.json` compares against (default: the newest earlier bundle of the
     /// same account, resources and vault profile, under --out).
     #[arg(long, value_name = "BUNDLE")]

@@ -481,6 +481,8 @@ impl Run<'_> {
             options: manifest::Options {
                 resources: self.resource_names(),
                 since: rfc3339(self.config.window.start),
+                inactive_days: self.config.inactive_days,
+                stale_days: self.config.stale_days,
                 api_url: self.config.api_url.to_string(),
                 rate: self.config.rate,
                 max_wait_secs: self.config.max_wait.as_secs(),
@@ -655,6 +657,19 @@ async fn produce(
             artifact,
             &Sources::load(bundle, sources, &derive::audit_coverage::keep),
         )),
+        Artifact::Findings => {
+            let params = derive::findings::Params {
+                now: run.config.window.end,
+                inactive_days: run.config.inactive_days,
+                stale_days: run.config.stale_days,
+            };
+            let loaded = Sources::load(bundle, sources, &derive::findings::keep);
+            let collected = derive::findings::derive(&loaded, &params);
+            let produced = collected.items.len();
+            Ok(derive::mark_incomplete_sources(
+                collected, produced, &loaded, sources,
+            ))
+        }
         Artifact::Activity | Artifact::Access => {
             let statuses = Sources::from_statuses(run.written());
             let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {

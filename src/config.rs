@@ -93,6 +93,10 @@ pub struct Config {
     pub window: Window,
     /// `--since` as given, to move the window to a later start ([`Config::restart_at`]).
     pub since: Since,
+    /// `--inactive-days`: users and system keys unused longer are reported in findings.json.
+    pub inactive_days: u32,
+    /// `--stale-days`: connections without a success for longer are reported in findings.json.
+    pub stale_days: u32,
     /// `--baseline`, if given.
     pub baseline: Option<PathBuf>,
     /// `--max-wait`: the run's waiting budget.
@@ -288,6 +292,8 @@ impl Config {
                     delays,
                     window: since.window(now),
                     since,
+                    inactive_days: args.inactive_days,
+                    stale_days: args.stale_days,
                     baseline: args.baseline.clone(),
                     max_wait,
                     extra_roots: extra_roots.clone(),
@@ -431,6 +437,10 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         })?;
         set.insert(artifact);
         set.extend(artifact.sources());
+        // A derived source (audit_coverage for findings) brings its own sources.
+        for source in artifact.sources() {
+            set.extend(source.sources());
+        }
     }
     // `changes` compares the collected artifacts selected with it; alone, it compares them all.
     let only_changes = set
@@ -556,6 +566,21 @@ mod tests {
             assert!(set.contains(&a), "{a:?}");
         }
         assert!(!set.contains(&Artifact::Users));
+    }
+
+    #[test]
+    fn a_derived_source_brings_its_own_sources() {
+        let set = parse_resources(Some(&["findings".into()])).expect("ok");
+        for a in [
+            Artifact::AuditCoverage,
+            Artifact::Groups,
+            Artifact::Destinations,
+            Artifact::LogServices,
+            Artifact::SystemKeys,
+        ] {
+            assert!(set.contains(&a), "{a:?}");
+        }
+        assert!(!set.contains(&Artifact::Access));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Artifacts computed from the bundle's collected artifacts: [`audit_coverage`],
-//! [`activity`] and [`access`]. They read the files already written, never change them, and are marked
+//! [`activity`], [`access`] and [`findings`]. They read the files already written, never change them, and are marked
 //! `derived` in their envelope and in the manifest.
 
 pub mod access;
 pub mod activity;
 pub mod audit_coverage;
+pub mod findings;
 
 use std::collections::BTreeMap;
 

@@ -85,6 +85,10 @@ pub struct Options {
     pub resources: Vec<&'static str>,
     /// Start of the sync-history window (`--since`), RFC 3339 UTC.
     pub since: String,
+    /// `--inactive-days`: the threshold of findings.json's inactivity checks.
+    pub inactive_days: u32,
+    /// `--stale-days`: the threshold of findings.json's connection check.
+    pub stale_days: u32,
     /// API root used.
     pub api_url: String,
     /// Requests per second allowed.

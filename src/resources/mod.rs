@@ -72,6 +72,8 @@ pub enum Artifact {
     Activity,
     /// `access.json` (derived): who can reach what, with which role, directly or by a team.
     Access,
+    /// `findings.json` (derived): reviewer-facing checks with stable ids, pass or fail.
+    Findings,
     /// `changes.json` (derived): what changed since the baseline bundle.
     Changes,
 }
@@ -88,7 +90,7 @@ pub enum Kind {
 
 impl Artifact {
     /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 18] = [
+    pub const ALL: [Artifact; 19] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -106,6 +108,7 @@ impl Artifact {
         Artifact::AuditCoverage,
         Artifact::Activity,
         Artifact::Access,
+        Artifact::Findings,
         Artifact::Changes,
     ];
 
@@ -129,6 +132,7 @@ impl Artifact {
             Artifact::AuditCoverage => "audit_coverage",
             Artifact::Activity => "activity",
             Artifact::Access => "access",
+            Artifact::Findings => "findings",
             Artifact::Changes => "changes",
         }
     }
@@ -136,9 +140,11 @@ impl Artifact {
     /// Collected or derived.
     pub fn kind(self) -> Kind {
         match self {
-            Artifact::AuditCoverage | Artifact::Activity | Artifact::Access | Artifact::Changes => {
-                Kind::Derived
-            }
+            Artifact::AuditCoverage
+            | Artifact::Activity
+            | Artifact::Access
+            | Artifact::Findings
+            | Artifact::Changes => Kind::Derived,
             _ => Kind::Collected,
         }
     }
@@ -171,6 +177,14 @@ impl Artifact {
                 Artifact::Groups,
                 Artifact::Connections,
             ],
+            Artifact::Findings => &[
+                Artifact::Users,
+                Artifact::Teams,
+                Artifact::Connections,
+                Artifact::SystemKeys,
+                Artifact::Webhooks,
+                Artifact::AuditCoverage,
+            ],
             _ => &[],
         }
     }
@@ -200,6 +214,7 @@ impl Artifact {
             Artifact::AuditCoverage => "audit_coverage.json",
             Artifact::Activity => "activity.json",
             Artifact::Access => "access.json",
+            Artifact::Findings => "findings.json",
             Artifact::Changes => "changes.json",
         }
     }
@@ -327,6 +342,7 @@ pub async fn collect(
         | Artifact::AuditCoverage
         | Artifact::Activity
         | Artifact::Access
+        | Artifact::Findings
         | Artifact::Changes => {
             unreachable!("{} is not a plain collected artifact", artifact.name())
         }

@@ -24,7 +24,8 @@ use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE};
 
 use types::{
     AccessItem, ActivityItem, AuditCoverageExtra, AuditCoverageItem, ChangeItem, ChangesExtra,
-    ConnectionItem, Envelope, Item, NoExtra, SyncHistoryExtra, SyncHistoryItem, TeamItem, UserItem,
+    ConnectionItem, Envelope, FindingsItem, Item, NoExtra, SyncHistoryExtra, SyncHistoryItem,
+    TeamItem, UserItem,
 };
 
 /// The name of the manifest's schema.
@@ -76,6 +77,7 @@ pub fn generate(name: &str) -> Option<Value> {
         Artifact::AuditCoverage => root::<Envelope<AuditCoverageItem, AuditCoverageExtra>>(),
         Artifact::Activity => root::<Envelope<ActivityItem, NoExtra>>(),
         Artifact::Access => root::<Envelope<AccessItem, NoExtra>>(),
+        Artifact::Findings => root::<Envelope<FindingsItem, NoExtra>>(),
         Artifact::Changes => root::<Envelope<ChangeItem, ChangesExtra>>(),
         _ => root::<Envelope<Item, NoExtra>>(),
     };

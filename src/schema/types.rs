@@ -272,6 +272,26 @@ pub(super) struct AccessItem {
     team_name: Value,
 }
 
+/// One reviewer-facing check of `findings.json`.
+#[derive(JsonSchema)]
+pub(super) struct FindingsItem {
+    /// The check's stable id, e.g. `FT-ACCESS-001`.
+    id: String,
+    /// What it checks, with its threshold.
+    title: String,
+    /// `n/a` when the artifact it reads could not be read.
+    #[schemars(extend("enum" = ["pass", "fail", "n/a"]))]
+    status: String,
+    /// How many subjects are listed in `items`.
+    count: u64,
+    /// The subjects behind the status: `id`, `label` and the field that matters.
+    items: Vec<Value>,
+    /// What the check shows.
+    proves: String,
+    /// What it does not show.
+    cannot_prove: String,
+}
+
 /// Whether a change is about access or configuration.
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]

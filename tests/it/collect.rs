@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::support::{self, KEY, SECRET, acme, collect, expected_requests, server};
 
-const ARTIFACTS: [&str; 18] = [
+const ARTIFACTS: [&str; 19] = [
     "account",
     "users",
     "roles",
@@ -26,10 +26,17 @@ const ARTIFACTS: [&str; 18] = [
     "audit_coverage",
     "activity",
     "access",
+    "findings",
     "changes",
 ];
 
-const DERIVED: [&str; 4] = ["audit_coverage", "activity", "access", "changes"];
+const DERIVED: [&str; 5] = [
+    "audit_coverage",
+    "activity",
+    "access",
+    "findings",
+    "changes",
+];
 
 fn ids(envelope: &Value, key: &str) -> Vec<String> {
     envelope["items"]

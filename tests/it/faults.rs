@@ -1146,6 +1146,8 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
             end: now,
         },
         since: iru_fivetran::config::Since::Ago(jiff::SignedDuration::from_hours(24)),
+        inactive_days: 90,
+        stale_days: 7,
         baseline: None,
         max_wait,
         extra_roots: Vec::new(),

@@ -13,6 +13,7 @@ mod doctor;
 mod examples;
 mod failures;
 mod faults;
+mod findings;
 mod inputs;
 mod local;
 mod manual;

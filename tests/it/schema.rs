@@ -12,7 +12,7 @@ use crate::support::{acme, collect, run, server};
 const BLESS: &str = "IRU_FIVETRAN_BLESS";
 
 /// Every schema name, in the order `schema` lists them.
-const NAMES: [&str; 22] = [
+const NAMES: [&str; 23] = [
     "account",
     "users",
     "roles",
@@ -30,6 +30,7 @@ const NAMES: [&str; 22] = [
     "audit_coverage",
     "activity",
     "access",
+    "findings",
     "changes",
     "manifest",
     "verify",
@@ -179,7 +180,7 @@ fn a_real_bundle_and_its_verify_report_match_the_schemas() {
     let second = collect(&fake, &["--out", out_arg]);
     second.assert_code(0);
     for run in [&first, &second] {
-        assert_eq!(validator.bundle(&run.bundle()), 18);
+        assert_eq!(validator.bundle(&run.bundle()), 19);
     }
     let bundle = second.bundle();
     let report = run(
@@ -251,7 +252,7 @@ fn the_example_bundle_in_the_docs_matches_the_schemas() {
     if !dir.join("manifest.json").exists() {
         return;
     }
-    assert_eq!(Validator::new().bundle(&dir), 18);
+    assert_eq!(Validator::new().bundle(&dir), 19);
 }
 
 #[test]

@@ -1,0 +1,112 @@
+//! `findings.json` on the acme fixture, end to end. The fixture's times are fixed while the
+//! run's start is the clock's, so only outcomes that do not depend on elapsed time are asserted
+//! (the thresholds are pushed to their maximum where they would).
+
+use serde_json::Value;
+
+use crate::support::{acme, collect, server};
+
+fn check<'a>(findings: &'a Value, id: &str) -> &'a Value {
+    findings["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing"))
+}
+
+fn ids(check: &Value) -> Vec<&str> {
+    check["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect()
+}
+
+#[test]
+fn findings_name_the_acme_accounts_known_problems() {
+    let fake = server(acme());
+    let run = collect(
+        &fake,
+        &[
+            "--resources",
+            "findings",
+            "--inactive-days",
+            "3650",
+            "--stale-days",
+            "3650",
+        ],
+    );
+    run.assert_code(0);
+    let manifest = run.manifest();
+    assert_eq!(manifest["options"]["inactive_days"], 3650);
+    assert_eq!(manifest["options"]["stale_days"], 3650);
+    let resources = manifest["options"]["resources"].to_string();
+    for source in [
+        "\"audit_coverage\"",
+        "\"log_services\"",
+        "\"groups\"",
+        "\"system_keys\"",
+    ] {
+        assert!(resources.contains(source), "{source} in {resources}");
+    }
+    let findings = run.json("findings.json");
+    assert_eq!(findings["kind"], "derived");
+    assert_eq!(findings["status"], "complete", "{findings}");
+    assert_eq!(findings["items"].as_array().expect("items").len(), 9);
+
+    let admins = check(&findings, "FT-ACCESS-001");
+    assert_eq!(admins["status"], "pass", "three administrators, the limit");
+    assert_eq!(
+        ids(admins),
+        ["brisk_falcon", "copper_willow", "tidy_lantern"]
+    );
+    let maya = &admins["items"].as_array().expect("items")[2];
+    assert_eq!(maya["id"], "tidy_lantern");
+    assert_eq!(
+        maya["via"],
+        serde_json::json!(["direct", "team:grand_compass"])
+    );
+    assert_eq!(ids(check(&findings, "FT-ACCESS-003")), ["frozen_pebble"]);
+    assert_eq!(ids(check(&findings, "FT-ACCESS-004")), ["copper_willow"]);
+    assert_eq!(
+        check(&findings, "FT-ACCESS-002")["count"],
+        0,
+        "nobody idle 10 years"
+    );
+    assert!(ids(check(&findings, "FT-ACCESS-005")).contains(&"silent_orbit"));
+    let connections = check(&findings, "FT-CONN-001");
+    assert_eq!(
+        ids(connections),
+        [
+            "9c4e2a7f1b3d48e6a5f0c2d7e8b91a34",
+            "brittle_canyon",
+            "lone_sextant"
+        ]
+    );
+    assert_eq!(
+        connections["items"][1]["problems"],
+        serde_json::json!(["broken"])
+    );
+    let keys = check(&findings, "FT-KEYS-001");
+    assert_eq!(keys["status"], "fail");
+    assert!(ids(keys).contains(&"lucid_otter"), "{keys}");
+    assert_eq!(check(&findings, "FT-HOOK-001")["status"], "pass");
+    assert_eq!(check(&findings, "FT-AUDIT-001")["status"], "pass");
+    for i in findings["items"].as_array().expect("items") {
+        assert!(i["proves"].as_str().is_some_and(|s| !s.is_empty()), "{i}");
+        assert!(
+            i["cannot_prove"].as_str().is_some_and(|s| !s.is_empty()),
+            "{i}"
+        );
+    }
+}
+
+#[test]
+fn a_threshold_out_of_range_is_refused() {
+    let fake = server(acme());
+    let run = collect(&fake, &["--inactive-days", "0"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--inactive-days"), "{}", run.stderr);
+}
