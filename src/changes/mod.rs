@@ -112,7 +112,7 @@ pub struct CollectionInput<'a> {
     pub resources: &'a [&'static str],
     /// This run's start (the manifest's `started_at`), RFC 3339 UTC.
     pub started_at: &'a str,
-    /// The bundle being written (its collected artifacts are readable with `read_json`).
+    /// The bundle being written (its collected artifacts stream back with `for_each_item`).
     pub current: &'a Bundle,
     /// The vault profile of this run, if any (a baseline must have the same).
     pub profile: Option<&'a str>,

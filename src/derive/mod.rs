@@ -30,11 +30,6 @@ pub struct Sources(BTreeMap<Artifact, Loaded>);
 /// or `None` to leave it out. Keeping less keeps memory flat on big accounts.
 pub type Keep<'a> = &'a dyn Fn(Artifact, Value) -> Option<Value>;
 
-/// Keeps every item whole.
-pub fn keep_all(_: Artifact, item: Value) -> Option<Value> {
-    Some(item)
-}
-
 impl Sources {
     /// Reads the given artifacts back from the bundle being written, an item at a time,
     /// keeping what `keep` returns. One that was not written is simply absent (its status then

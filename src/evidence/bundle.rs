@@ -106,16 +106,6 @@ impl Bundle {
         &self.tmp
     }
 
-    /// Reads back a JSON file this bundle has written (derived artifacts are computed from the
-    /// collected files, so memory holds one artifact at a time).
-    pub fn read_json(&self, name: &str) -> Option<serde_json::Value> {
-        if !self.files.contains_key(name) {
-            return None;
-        }
-        let bytes = fs::read(self.tmp.join(name)).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
     /// Starts writing an artifact item by item; see [`ItemSink`]. Any number of sinks may be
     /// open at once (artifacts are collected concurrently); each is recorded in the bundle
     /// with [`Bundle::record`] once finished.

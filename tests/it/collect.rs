@@ -6,29 +6,7 @@ use std::process::Command;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::support::{self, KEY, SECRET, acme, collect, expected_requests, server};
-
-const ARTIFACTS: [&str; 19] = [
-    "account",
-    "users",
-    "roles",
-    "teams",
-    "groups",
-    "destinations",
-    "connections",
-    "webhooks",
-    "log_services",
-    "system_keys",
-    "private_links",
-    "proxy_agents",
-    "hybrid_deployment_agents",
-    "sync_history",
-    "audit_coverage",
-    "activity",
-    "access",
-    "findings",
-    "changes",
-];
+use crate::support::{self, ARTIFACTS, KEY, SECRET, acme, collect, expected_requests, server};
 
 const DERIVED: [&str; 5] = [
     "audit_coverage",

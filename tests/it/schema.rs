@@ -6,37 +6,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{acme, collect, run, server};
+use crate::support::{self, acme, collect, run, server};
 
 /// Set to `1` to rewrite `schemas/` from the types instead of comparing.
 const BLESS: &str = "IRU_FIVETRAN_BLESS";
 
-/// Every schema name, in the order `schema` lists them.
-const NAMES: [&str; 23] = [
-    "account",
-    "users",
-    "roles",
-    "teams",
-    "groups",
-    "destinations",
-    "connections",
-    "webhooks",
-    "log_services",
-    "system_keys",
-    "private_links",
-    "proxy_agents",
-    "hybrid_deployment_agents",
-    "sync_history",
-    "audit_coverage",
-    "activity",
-    "access",
-    "findings",
-    "changes",
-    "manifest",
-    "verify",
-    "doctor",
-    "summary",
-];
+/// The schemas besides the artifacts', in the order `schema` lists them after those.
+const REPORTS: [&str; 4] = ["manifest", "verify", "doctor", "summary"];
+
+/// Every schema name, in the order `schema` lists them: the artifacts, then the reports.
+fn names() -> Vec<&'static str> {
+    support::ARTIFACTS.into_iter().chain(REPORTS).collect()
+}
 
 fn schemas_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")
@@ -52,8 +33,8 @@ fn committed(name: &str) -> Value {
 fn schema_lists_every_name_and_prints_each_schema_as_json() {
     let listed = run(&["schema"], &[]);
     listed.assert_code(0);
-    assert_eq!(listed.stdout.lines().collect::<Vec<_>>(), NAMES);
-    for name in NAMES {
+    assert_eq!(listed.stdout.lines().collect::<Vec<_>>(), names());
+    for name in names() {
         let printed = run(&["schema", name], &[]);
         printed.assert_code(0);
         let schema: Value = serde_json::from_str(&printed.stdout).expect("JSON");
@@ -91,7 +72,7 @@ fn committed_schemas_are_what_the_types_generate() {
             stale.push(file.display().to_string());
         }
     }
-    let expected: Vec<String> = NAMES
+    let expected: Vec<String> = names()
         .iter()
         .map(|n| format!("{n}.v1.schema.json"))
         .collect();
@@ -122,7 +103,7 @@ impl Validator {
         let mut schemas = boon::Schemas::new();
         let mut compiler = boon::Compiler::new();
         let mut index = Vec::new();
-        for name in NAMES {
+        for name in names() {
             let url = format!("file:///schemas/{name}.v1.schema.json");
             compiler
                 .add_resource(&url, committed(name))

@@ -74,26 +74,61 @@ pub fn collect(server: &FakeServer, extra: &[&str]) -> Run {
     )
 }
 
+/// Every artifact of a full bundle, in bundle order (the oracle the tests check the tool's
+/// own list against).
+pub const ARTIFACTS: [&str; 19] = [
+    "account",
+    "users",
+    "roles",
+    "teams",
+    "groups",
+    "destinations",
+    "connections",
+    "webhooks",
+    "log_services",
+    "system_keys",
+    "private_links",
+    "proxy_agents",
+    "hybrid_deployment_agents",
+    "sync_history",
+    "audit_coverage",
+    "activity",
+    "access",
+    "findings",
+    "changes",
+];
+
+/// Sets up a run of the binary the way every test runs it: a cleared environment plus `env`
+/// and no real waits, `args`, and `--out out_dir` for `collect` unless the test gave one.
+/// Returns the `--out` the test gave, if any (scanned for leaks too).
+fn prepare(
+    cmd: &mut Command,
+    args: &[&str],
+    env: &[(&str, &str)],
+    out_dir: &Path,
+) -> Option<PathBuf> {
+    cmd.env_clear()
+        .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
+        .args(args);
+    if args.first() == Some(&"collect") && !args.contains(&"--out") {
+        cmd.arg("--out").arg(out_dir);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    args.iter()
+        .position(|a| *a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+}
+
 /// Runs the binary with a cleared environment plus `env`, `--out` set to a fresh directory,
 /// then checks that no secret leaked anywhere.
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tempfile::tempdir().expect("temp dir");
     let out_dir = out.path().join("evidence");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_iru-fivetran"));
-    cmd.env_clear()
-        .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
-        .args(args);
-    if args.first() == Some(&"collect") && !args.contains(&"--out") {
-        cmd.arg("--out").arg(&out_dir);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let explicit_out = args
-        .iter()
-        .position(|a| *a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from);
+    let explicit_out = prepare(&mut cmd, args, env, &out_dir);
     let output = cmd.output().expect("binary runs");
     let run = Run {
         code: output.status.code().expect("exit code"),
@@ -335,23 +370,10 @@ pub fn spawn_via(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Runni
         }
         None => Command::new(binary),
     };
-    cmd.env_clear()
-        .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
-        .args(args)
-        .stdin(Stdio::null())
+    let explicit_out = prepare(&mut cmd, args, env, &out_dir);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if args.first() == Some(&"collect") && !args.contains(&"--out") {
-        cmd.arg("--out").arg(&out_dir);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let explicit_out = args
-        .iter()
-        .position(|a| *a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from);
     let mut child = cmd.spawn().expect("binary starts");
     let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
