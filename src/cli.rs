@@ -50,6 +50,10 @@ pub enum Command {
     /// Check a bundle offline: every hash, every envelope, no file missing or added.
     #[command(after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
+    /// Render a bundle as a report for reviewers: one self-contained HTML file (no scripts, no
+    /// network) or Markdown for tickets (offline; the bundle is verified first).
+    #[command(after_help = REPORT_AFTER_HELP)]
+    Report(ReportArgs),
     /// Check an API key before scheduling collections: where it comes from, whose it is, the
     /// quota left, and whether it can read each resource (about 16 GET requests, no bundle).
     #[command(after_help = DOCTOR_AFTER_HELP)]
@@ -123,6 +127,55 @@ pub struct VerifyArgs {
     /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+const REPORT_AFTER_HELP: &str = "\
+Verifies the bundle first (as `verify` does). A bundle that does not verify is still rendered,
+under a warning banner that lists the problems, and the exit code says so. The output depends on
+the bundle and the flags only: the same bundle gives the same bytes.
+
+Exit codes:
+  0  the report was written from a bundle that verifies (and whose signature holds, with
+     --public-key)
+  1  no report: the path is not a bundle, or the output could not be written
+  2  usage error
+  3  the report was written, with a warning banner: the bundle does not verify, or its
+     signature does not hold";
+
+/// Flags of `iru-fivetran report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The bundle directory (the path `collect` printed).
+    pub bundle: PathBuf,
+    /// `html`: one self-contained page (inline CSS and SVG charts) that opens offline and
+    /// prints to PDF; `md`: the same content as Markdown, for pasting into a ticket.
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Html)]
+    pub format: DocumentFormat,
+    /// Write the report to this file (replaced whole, never half-written) instead of stdout.
+    /// Not inside the bundle: an added file would make it fail verification.
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also check `manifest.json.sig` against this OpenSSH Ed25519 public key, as `verify`
+    /// does; the report's header says whether it holds.
+    #[arg(long, value_name = "PATH")]
+    pub public_key: Option<PathBuf>,
+    /// Most rows shown per table; the rest are counted, and the bundle's CSV and JSON files
+    /// hold them all.
+    #[arg(long, value_name = "N", default_value_t = 2000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_rows: u32,
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Output of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// One self-contained HTML file.
+    Html,
+    /// Markdown (GitHub-flavoured tables).
+    Md,
 }
 
 const DOCTOR_AFTER_HELP: &str = "\

@@ -25,6 +25,7 @@ pub mod fake;
 pub mod manual;
 pub mod output;
 pub mod paginate;
+pub mod report;
 pub mod resources;
 pub mod schema;
 pub mod signals;
@@ -74,6 +75,10 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => {
             output::init_logging(&args.log, &env_lookup);
             ExitCode::from(verify::verify_command(&args))
+        }
+        Command::Report(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(report::report_command(&args))
         }
         Command::Schema(args) => ExitCode::from(schema::schema_command(&args)),
         Command::Doctor(args) => {

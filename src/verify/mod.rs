@@ -135,40 +135,63 @@ impl Verified {
         name: &str,
         each: impl FnMut(Value),
     ) -> Result<serde_json::Map<String, Value>, VerifyError> {
-        let fail = |problem| VerifyError {
-            dir: self.dir.clone(),
-            problems: vec![problem],
-        };
-        let Some(digest) = self.files.get(name) else {
-            return Err(fail(Problem::Missing { name: name.into() }));
-        };
-        let reader = open_bounded(&self.dir.join(name), MAX_FILE_BYTES)
-            .map_err(|e| fail(e.into_problem(name)))?;
-        let mut hashing = Hashing {
-            inner: reader,
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
-        let parsed = crate::evidence::bundle::read_items(
-            BufReader::with_capacity(64 * 1024, &mut hashing),
-            each,
-        );
-        // Whatever the parser left unread still counts for the digest.
-        let rest = io::copy(&mut hashing, &mut io::sink());
-        let changed = || fail(Problem::ChangedSinceVerified { name: name.into() });
-        if rest.is_err()
-            || hashing.bytes != digest.bytes
-            || hex::encode(hashing.hasher.finalize()) != digest.sha256
-        {
-            return Err(changed());
-        }
-        parsed.map_err(|e| {
-            fail(Problem::Envelope {
-                name: name.into(),
-                detail: format!("not an artifact envelope: {e}"),
-            })
-        })
+        stream_checked(&self.dir, &self.files, name, each)
     }
+}
+
+impl Inspection {
+    /// [`Verified::stream_items`] for a bundle that may not verify: the bytes read are checked
+    /// against the digest taken when the file was inspected (what it held then, which is not
+    /// necessarily what the manifest says it should hold). For `report`, which renders a
+    /// bundle that does not verify under a warning.
+    pub fn stream_items(
+        &self,
+        name: &str,
+        each: impl FnMut(Value),
+    ) -> Result<serde_json::Map<String, Value>, VerifyError> {
+        stream_checked(&self.dir, &self.files, name, each)
+    }
+}
+
+fn stream_checked(
+    dir: &Path,
+    files: &BTreeMap<String, FileDigest>,
+    name: &str,
+    each: impl FnMut(Value),
+) -> Result<serde_json::Map<String, Value>, VerifyError> {
+    let fail = |problem| VerifyError {
+        dir: dir.to_owned(),
+        problems: vec![problem],
+    };
+    let Some(digest) = files.get(name) else {
+        return Err(fail(Problem::Missing { name: name.into() }));
+    };
+    let reader =
+        open_bounded(&dir.join(name), MAX_FILE_BYTES).map_err(|e| fail(e.into_problem(name)))?;
+    let mut hashing = Hashing {
+        inner: reader,
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let parsed = crate::evidence::bundle::read_items(
+        BufReader::with_capacity(64 * 1024, &mut hashing),
+        each,
+    );
+    // Whatever the parser left unread still counts for the digest.
+    let rest = io::copy(&mut hashing, &mut io::sink());
+    let changed = || fail(Problem::ChangedSinceVerified { name: name.into() });
+    if rest.is_err()
+        || hashing.bytes != digest.bytes
+        || hex::encode(hashing.hasher.finalize()) != digest.sha256
+    {
+        return Err(changed());
+    }
+    parsed.map_err(|e| {
+        fail(Problem::Envelope {
+            name: name.into(),
+            detail: format!("not an artifact envelope: {e}"),
+        })
+    })
 }
 
 /// One thing wrong with a bundle. Names from the bundle are shown escaped.

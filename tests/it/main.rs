@@ -21,6 +21,8 @@ mod package;
 mod profiles;
 mod props;
 mod quota;
+mod report;
+mod report_browser;
 mod schema;
 mod secret;
 mod support;

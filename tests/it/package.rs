@@ -16,12 +16,12 @@ use ssh_key::private::{Ed25519Keypair, PrivateKey};
 use crate::support::{self, KEY, acme, collect, run, server};
 
 /// A temporary directory for the summary (outside `--out`) and the keys.
-struct Side {
+pub(crate) struct Side {
     dir: tempfile::TempDir,
 }
 
 impl Side {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("tmp"),
         }
@@ -49,7 +49,7 @@ impl Side {
     }
 
     /// An Ed25519 key pair in OpenSSH files (private `0600`); returns the private key's text.
-    fn key(&self, mode: u32) -> (PathBuf, PathBuf, String) {
+    pub(crate) fn key(&self, mode: u32) -> (PathBuf, PathBuf, String) {
         let mut key = PrivateKey::from(Ed25519Keypair::from_seed(&[42; 32]));
         key.set_comment("evidence@example.com");
         let private = self.dir.path().join("signing_key");

@@ -1,0 +1,192 @@
+//! `iru-fivetran report BUNDLE`: the bundle as a page a reviewer can open anywhere.
+//!
+//! The flow: [`crate::verify::inspect`] checks the bundle (hashes, sizes, envelopes) and keeps
+//! what it found; [`read::read`] streams the artifacts into what the report shows, each table
+//! capped at `--max-rows`; [`content::document`] says it, in order, once for both formats;
+//! [`html`] or [`markdown`] renders it, escaping every string; the file is written atomically
+//! by [`crate::evidence::bundle::write_streamed_to`] (or the page goes to stdout).
+//!
+//! A bundle that does not verify is still rendered, under a banner listing its problems, and
+//! the exit code is 3. Only a path that is not a bundle at all (no readable manifest) gives no
+//! report. Nothing reads the clock, so the same bundle gives the same bytes.
+
+mod chart;
+mod content;
+mod html;
+mod markdown;
+mod model;
+mod read;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{DocumentFormat, LogFormat, ReportArgs};
+use crate::evidence::bundle::write_streamed_to;
+use crate::evidence::manifest;
+use crate::evidence::sign::{SIGNATURE_FILE, verify_signature};
+use crate::output::report_error;
+use crate::verify::{Inspection, VerifyError, inspect, printable};
+use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE};
+
+use model::{Check, Signature};
+
+/// Renders a bundle in `format`, returning the text and whether the bundle verified (and its
+/// signature held, when checked). An error, with what was found wrong, when the path is not a
+/// bundle with a readable manifest.
+pub fn render(
+    bundle: &Path,
+    format: DocumentFormat,
+    public_key: Option<&Path>,
+    max_rows: usize,
+) -> Result<(String, bool), VerifyError> {
+    let found = inspect(bundle);
+    if found.manifest.is_none() {
+        return Err(VerifyError {
+            dir: found.dir,
+            problems: found.problems,
+        });
+    }
+    let signature = signature(&found, public_key);
+    let model = read::read(&found, signature, max_rows);
+    let trusted = matches!(model.check, Check::Verified(_))
+        && !matches!(model.signature, Signature::Fails(_));
+    let doc = content::document(&model);
+    let text = match format {
+        DocumentFormat::Html => html::render(&doc),
+        DocumentFormat::Md => markdown::render(&doc),
+    };
+    Ok((text, trusted))
+}
+
+fn signature(found: &Inspection, public_key: Option<&Path>) -> Signature {
+    let signed = std::fs::symlink_metadata(found.dir.join(SIGNATURE_FILE)).is_ok();
+    match public_key {
+        None if signed => Signature::NotChecked,
+        None => Signature::Unsigned,
+        Some(key) => match verify_signature(&found.dir, key) {
+            Ok(check) => {
+                let same = found
+                    .files
+                    .get(manifest::FILE_NAME)
+                    .is_some_and(|d| d.sha256 == check.manifest_sha256);
+                if same {
+                    Signature::Holds(check.fingerprint)
+                } else {
+                    Signature::Fails("manifest.json changed while it was being read".into())
+                }
+            }
+            Err(e) => Signature::Fails(e.to_string()),
+        },
+    }
+}
+
+/// Runs `iru-fivetran report`, returning the exit code.
+pub fn report_command(args: &ReportArgs) -> u8 {
+    let format = args.log.log_format;
+    if let Some(out) = &args.out
+        && let Some(problem) = out_in_bundle(out, &args.bundle)
+    {
+        report_error(format, &problem);
+        return EXIT_USAGE;
+    }
+    let (text, trusted) = match render(
+        &args.bundle,
+        args.format,
+        args.public_key.as_deref(),
+        args.max_rows as usize,
+    ) {
+        Ok(rendered) => rendered,
+        Err(found) => {
+            for problem in &found.problems {
+                report_error(format, problem);
+            }
+            report_error(
+                format,
+                &format_args!(
+                    "no report: {} is not a bundle with a readable manifest.json; hint: give the directory `iru-fivetran collect` printed",
+                    printable(&args.bundle.display().to_string())
+                ),
+            );
+            return EXIT_FAILED;
+        }
+    };
+    let written = match &args.out {
+        Some(path) => write_streamed_to(path, |w| w.write_all(text.as_bytes()))
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "cannot write the report to {}: {}; hint: --out needs a path in an existing, writable directory",
+                    printable(&path.display().to_string()),
+                    e.source
+                )
+            }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                Ok(()) => Ok(()),
+                // `report | head`: the reader chose to stop.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("cannot write the report to stdout: {e}")),
+            }
+        }
+    };
+    if let Err(e) = written {
+        report_error(format, &e);
+        return EXIT_FAILED;
+    }
+    let dir = printable(&args.bundle.display().to_string());
+    if trusted {
+        if !args.log.quiet {
+            say(format, &done_line(args, &dir, "verified"));
+        }
+        EXIT_COMPLETE
+    } else {
+        report_error(
+            format,
+            &format_args!(
+                "{}; the report carries a warning banner; hint: `iru-fivetran verify {dir}` lists the problems",
+                done_line(args, &dir, "DOES NOT VERIFY")
+            ),
+        );
+        EXIT_PARTIAL
+    }
+}
+
+fn done_line(args: &ReportArgs, dir: &str, verdict: &str) -> String {
+    let what = match args.format {
+        DocumentFormat::Html => "HTML",
+        DocumentFormat::Md => "Markdown",
+    };
+    let to = args.out.as_ref().map_or_else(
+        || "stdout".to_owned(),
+        |p| printable(&p.display().to_string()),
+    );
+    format!("{what} report of bundle {dir} ({verdict}) written to {to}")
+}
+
+fn say(format: LogFormat, line: &str) {
+    match format {
+        LogFormat::Text => eprintln!("{line}"),
+        LogFormat::Json => tracing::info!("{line}"),
+    }
+}
+
+/// An error when `out` would land inside the bundle: an added file makes a bundle fail
+/// verification.
+fn out_in_bundle(out: &Path, bundle: &Path) -> Option<String> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let (Ok(parent), Ok(bundle)) = (parent.canonicalize(), bundle.canonicalize()) else {
+        return None;
+    };
+    parent.starts_with(&bundle).then(|| {
+        format!(
+            "--out {} is inside the bundle {}: a file added to a bundle makes it fail verification; hint: write the report beside the bundle, e.g. --out {}.html",
+            printable(&out.display().to_string()),
+            printable(&bundle.display().to_string()),
+            printable(&bundle.display().to_string()),
+        )
+    })
+}
