@@ -59,3 +59,14 @@ if grep -rq PLANTED docs/examples/bundle; then
   exit 1
 fi
 echo "docs/examples/bundle <- $(basename "$second")"
+
+# The report of that bundle: committed snapshots (tests/it/report.rs compares them), and the
+# README's pictures where Chromium is installed.
+target/debug/iru-fivetran report docs/examples/bundle --format md --out docs/examples/report.md --quiet
+target/debug/iru-fivetran report docs/examples/bundle --out docs/examples/report.html --quiet
+chmod 644 docs/examples/report.md docs/examples/report.html
+if [ -x "${IRU_FIVETRAN_CHROMIUM:-/usr/bin/chromium}" ] && command -v pdftoppm >/dev/null; then
+  bash docs/examples/screenshot.sh
+else
+  echo "note: no chromium or pdftoppm; docs/examples/report*.png not retaken (docs/examples/screenshot.sh)"
+fi
