@@ -31,6 +31,8 @@ pub struct Outcome {
     pub status: RunStatus,
     /// Each artifact as the manifest records it (for the summary table).
     pub artifacts: Vec<ArtifactEntry>,
+    /// Each spreadsheet export as the manifest records it.
+    pub tables: Vec<TableEntry>,
 }
 
 /// A run that could not produce a bundle (exit code 1).
@@ -325,6 +327,7 @@ async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunErr
         bundle: path,
         status,
         artifacts: run.entries.clone(),
+        tables: run.tables.clone(),
     })
 }
 

@@ -165,7 +165,10 @@ fn explain(code: u8, out: &Path) {
             .into(),
         "                        run is partial (exit 3 for a real account; the demo exits 0)"
             .into(),
+        "  access.csv, users.csv, connections.csv  the same, for spreadsheets".into(),
         "  sha256sum -c SHA256SUMS  (inside the bundle) checks every file".into(),
+        "  iru-fivetran report BUNDLE --out report.html  one page for reviewers (or --format md)"
+            .into(),
         "run the demo again into the same --out and changes.json compares the two bundles".into(),
     ];
     if code == EXIT_COMPLETE || code == EXIT_PARTIAL {

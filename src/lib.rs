@@ -42,7 +42,7 @@ use crate::config::Config;
 use crate::evidence::manifest::RunStatus;
 use crate::evidence::sign::SigningKey;
 use crate::evidence::summary::{
-    ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus,
+    ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus, TableSummary,
 };
 
 /// Exit code: a complete bundle.
@@ -238,15 +238,35 @@ fn collect_and_package(
         }
     };
     if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
+        let froms: Vec<String> = outcome
+            .tables
+            .iter()
+            .map(|t| format!("CSV of {}.json", t.from))
+            .collect();
         let rows: Vec<_> = outcome
             .artifacts
             .iter()
             .map(|a| (a.resource, a.status.name(), a.count, a.reason.as_deref()))
+            .chain(outcome.tables.iter().zip(&froms).map(|(t, from)| {
+                let rows = usize::try_from(t.rows).unwrap_or(usize::MAX);
+                (t.path, "written", rows, Some(from.as_str()))
+            }))
             .collect();
         output::summary_table(&rows);
     }
     output::print_bundle_path(&outcome.bundle);
     summary.bundle = Some(outcome.bundle.display().to_string());
+    summary.tables = outcome
+        .tables
+        .iter()
+        .map(|t| {
+            let table = TableSummary {
+                rows: t.rows,
+                sha256: t.sha256.clone(),
+            };
+            (t.path, table)
+        })
+        .collect();
     summary.signature = signature(&outcome.bundle, signer);
     let (status, code) = match outcome.status {
         RunStatus::Complete => (SummaryStatus::Complete, EXIT_COMPLETE),

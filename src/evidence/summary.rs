@@ -56,6 +56,9 @@ pub struct Summary {
     pub failed_bundle: Option<String>,
     /// Each artifact written, by name.
     pub artifacts: BTreeMap<&'static str, ArtifactSummary>,
+    /// Each spreadsheet export of a finished bundle (`access.csv`, ...), by file name; empty
+    /// when no bundle was finished.
+    pub tables: BTreeMap<&'static str, TableSummary>,
     /// Requests made; `null` when the run made none (a usage error).
     pub requests: Option<RequestSummary>,
     /// The archive, with `--archive` and a finished bundle.
@@ -87,6 +90,16 @@ impl From<&ArtifactEntry> for ArtifactSummary {
             reason: e.reason.clone(),
         }
     }
+}
+
+/// One spreadsheet export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TableSummary {
+    /// Rows, the header row not counted.
+    pub rows: u64,
+    /// SHA-256 of the file, lower-case hex (as in the manifest and `SHA256SUMS`).
+    #[schemars(regex(pattern = "^[0-9a-f]{64}$"))]
+    pub sha256: String,
 }
 
 /// Request counts.
@@ -127,6 +140,7 @@ impl Summary {
             bundle: None,
             failed_bundle: None,
             artifacts: BTreeMap::new(),
+            tables: BTreeMap::new(),
             requests: None,
             archive: None,
             signature: None,

@@ -91,6 +91,15 @@ fn assert_summary_matches_manifest(summary: &Value, manifest: &Value) {
             assert_eq!(summarized[field], entry[field], "{name}.{field}");
         }
     }
+    // The spreadsheet exports, as the manifest's `tables` records them.
+    let tables = manifest["tables"].as_array().expect("tables");
+    let summarized = summary["tables"].as_object().expect("tables object");
+    assert_eq!(summarized.len(), tables.len());
+    for entry in tables {
+        let path = entry["path"].as_str().expect("path");
+        assert_eq!(summarized[path]["rows"], entry["rows"], "{path}.rows");
+        assert_eq!(summarized[path]["sha256"], entry["sha256"], "{path}.sha256");
+    }
     assert!(
         summary["finished_at"]
             .as_str()

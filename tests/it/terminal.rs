@@ -70,6 +70,14 @@ fn progress_and_colour_appear_on_a_terminal_only() {
     run.assert_code(0);
     assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
     assert!(run.stderr.contains("artifact"), "{}", run.stderr);
+    // The spreadsheet exports are rows of the summary table too.
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("access.csv ") && l.ends_with("CSV of access.json")),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("INFO"),
         "plain log lines: {}",
