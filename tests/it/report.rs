@@ -566,3 +566,77 @@ fn the_signature_is_checked_when_a_public_key_is_given() {
             .contains("> **WARNING: The manifest's signature does not hold.**")
     );
 }
+
+/// Every string of `value` wrapped in markup, except under the keys named in `keep`.
+fn poison(value: &mut serde_json::Value, keep: &[&str]) {
+    match value {
+        serde_json::Value::String(s) => *s = format!("<i>{s}</i>\"'&"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| poison(v, keep)),
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if !keep.contains(&key.as_str()) {
+                    poison(v, keep);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_string_of_a_bundle_is_escaped_in_both_formats() {
+    // The example bundle with every string of every JSON file turned into markup (but the
+    // manifest's own structure, so the files are still found). It no longer verifies, so it is
+    // rendered under the banner: the values are all shown, and none may become markup.
+    let dir = tempfile::tempdir().expect("tmp");
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).expect("mkdir");
+    for entry in std::fs::read_dir(repo("docs/examples/bundle")).expect("example") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        let text = read(&path);
+        let out = if path.extension().is_some_and(|e| e == "json") {
+            let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+            let keep: &[&str] = if name == "manifest.json" {
+                &["schema", "path", "resource", "kind", "status", "sha256"]
+            } else {
+                &["schema", "resource", "kind"]
+            };
+            poison(&mut value, keep);
+            serde_json::to_string_pretty(&value).expect("json")
+        } else {
+            text
+        };
+        std::fs::write(bundle.join(name), out).expect("write");
+    }
+
+    let html = report(&bundle, &[]);
+    html.assert_code(3);
+    // The tag allow-list would stop at an <i> element; the values are there, as text.
+    assert_self_contained(&html.stdout);
+    let shown = html.stdout.matches("&lt;i&gt;").count();
+    assert!(shown > 500, "the poisoned values are shown: {shown}");
+    assert!(
+        html.stdout
+            .contains("&lt;i&gt;Acme Analytics Inc.&lt;/i&gt;&quot;&#39;&amp;")
+    );
+
+    let md = report(&bundle, &["--format", "md"]);
+    md.assert_code(3);
+    let text = &md.stdout;
+    let mut count = 0;
+    for (at, _) in text.match_indices("<i>") {
+        // Escaped, or the start of a code span (whose content Markdown shows literally).
+        assert!(
+            text[..at].ends_with('\\') || text[..at].ends_with('`'),
+            "unescaped <i> at byte {at}: {}",
+            &text[at.saturating_sub(60)..at + 20]
+        );
+        count += 1;
+    }
+    let escaped = text.matches("\\<i\\>").count();
+    assert!(
+        count + escaped > 500,
+        "the poisoned values are shown: {count} + {escaped}"
+    );
+}
