@@ -549,13 +549,13 @@ fn audit(model: &Model) -> Section {
     if let Some(audit) = &part.data {
         blocks.push(Block::Para(audit.statement.clone()));
         if !audit.verdicts.is_empty() {
-            blocks.push(Block::Facts(
-                audit
-                    .verdicts
-                    .iter()
-                    .map(|(verdict, n)| ("Destinations", format!("{n} {verdict}")))
-                    .collect(),
-            ));
+            let verdicts = audit
+                .verdicts
+                .iter()
+                .map(|(verdict, n)| format!("{n} {verdict}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            blocks.push(Block::Facts(vec![("Destinations by verdict", verdicts)]));
         }
         if !audit.account_level.is_empty() {
             blocks.push(Block::Heading("Account-wide exports".into()));
