@@ -62,13 +62,24 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+/// A warning above the report.
+#[derive(Debug, Clone)]
+pub struct Banner {
+    pub tone: Tone,
+    pub headline: String,
+    /// The problems, one each.
+    pub lines: Vec<String>,
+    /// What it means and what to do.
+    pub advice: String,
+}
+
 /// A whole report.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub title: String,
     pub subtitle: String,
-    /// `(tone, headline, lines)`, shown above everything else.
-    pub banners: Vec<(Tone, String, Vec<String>)>,
+    /// Shown above everything else.
+    pub banners: Vec<Banner>,
     pub sections: Vec<Section>,
     pub footer: String,
 }
@@ -152,7 +163,7 @@ pub fn document(model: &Model) -> Document {
     }
 }
 
-fn banners(model: &Model) -> Vec<(Tone, String, Vec<String>)> {
+fn banners(model: &Model) -> Vec<Banner> {
     let mut banners = Vec::new();
     if let Check::Problems(problems) = &model.check {
         let mut lines: Vec<String> = problems.iter().take(MAX_PROBLEMS_SHOWN).cloned().collect();
@@ -162,51 +173,52 @@ fn banners(model: &Model) -> Vec<(Tone, String, Vec<String>)> {
                 problems.len() - MAX_PROBLEMS_SHOWN
             ));
         }
-        lines.push(
-            "What follows was read from files that are not what the manifest says was \
-             collected, so it is not evidence. Restore the bundle from an untouched copy, or \
-             collect a new one, and render the report again."
-                .into(),
-        );
-        banners.push((
-            Tone::Bad,
-            format!(
+        banners.push(Banner {
+            tone: Tone::Bad,
+            headline: format!(
                 "This bundle does not verify: {} problem(s).",
                 problems.len()
             ),
             lines,
-        ));
+            advice: "What follows was read from files that are not what the manifest says was \
+                     collected, so it is not evidence. Restore the bundle from an untouched copy, \
+                     or collect a new one, and render the report again."
+                .into(),
+        });
     }
     if let Signature::Fails(why) = &model.signature {
-        banners.push((
-            Tone::Bad,
-            "The manifest's signature does not hold.".into(),
-            vec![why.clone()],
-        ));
+        banners.push(Banner {
+            tone: Tone::Bad,
+            headline: "The manifest's signature does not hold.".into(),
+            lines: vec![why.clone()],
+            advice: "The bundle may not come from the key's holder. Check that --public-key is \
+                     the signer's key, received by a channel other than the bundle."
+                .into(),
+        });
     }
     match model.header.run_status.as_deref() {
         Some("complete") => {}
-        Some("partial") => banners.push((
-            Tone::Warn,
-            "This run was partial.".into(),
-            vec![
-                "Some artifacts are incomplete; the table \"Files of the bundle\" at the end \
-                 says which and why. Tables built from them do not cover the whole \
-                 account."
-                    .into(),
-            ],
-        )),
-        status => banners.push((
-            Tone::Bad,
-            format!("This run's status is {}.", status.unwrap_or("unknown")),
-            vec![
+        Some("partial") => banners.push(Banner {
+            tone: Tone::Warn,
+            headline: "This run was partial.".into(),
+            lines: Vec::new(),
+            advice: "Some artifacts are incomplete; the table \"Files of the bundle\" at the end \
+                     says which and why. Tables built from them do not cover the whole account."
+                .into(),
+        }),
+        status => banners.push(Banner {
+            tone: Tone::Bad,
+            headline: format!("This run's status is {}.", status.unwrap_or("unknown")),
+            lines: vec![
                 model
                     .header
                     .run_error
                     .clone()
                     .unwrap_or_else(|| "The manifest gives no reason.".into()),
             ],
-        )),
+            advice: "A failed run's bundle holds only what was collected before the failure."
+                .into(),
+        }),
     }
     banners
 }

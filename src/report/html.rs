@@ -48,6 +48,7 @@ nav a { margin-right: 14px; color: var(--bar); }
 .banner { border: 2px solid; border-radius: 6px; padding: 10px 14px; margin: 12px 0; }
 .banner strong { display: block; font-size: 15px; margin-bottom: 4px; }
 .banner ul { margin: 4px 0 0; padding-left: 20px; }
+.banner p { margin: 6px 0 0; }
 .bad { border-color: var(--bad); background: var(--bad-bg); color: var(--bad); }
 .warn { border-color: #bf8700; background: var(--warn-bg); color: var(--warn); }
 .note { border-left: 4px solid; padding: 6px 10px; margin: 8px 0; border-radius: 0 4px 4px 0; }
@@ -104,17 +105,21 @@ pub fn render(doc: &Document) -> String {
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
     let _ = writeln!(out, "<header>\n<h1>{}</h1>", escape(&doc.title));
     let _ = writeln!(out, "<p class=\"sub\">{}</p>", escape(&doc.subtitle));
-    for (tone, headline, lines) in &doc.banners {
+    for banner in &doc.banners {
         let _ = write!(
             out,
-            "<div class=\"banner {}\" role=\"alert\"><strong>{}</strong><ul>",
-            tone_class(*tone),
-            escape(headline)
+            "<div class=\"banner {}\" role=\"alert\"><strong>{}</strong>",
+            tone_class(banner.tone),
+            escape(&banner.headline)
         );
-        for line in lines {
-            let _ = write!(out, "<li>{}</li>", escape(line));
+        if !banner.lines.is_empty() {
+            out.push_str("<ul>");
+            for line in &banner.lines {
+                let _ = write!(out, "<li>{}</li>", escape(line));
+            }
+            out.push_str("</ul>");
         }
-        out.push_str("</ul></div>\n");
+        let _ = writeln!(out, "<p>{}</p></div>", escape(&banner.advice));
     }
     out.push_str("<nav>");
     for section in &doc.sections {

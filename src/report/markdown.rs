@@ -58,16 +58,19 @@ pub fn render(doc: &Document) -> String {
         escape(&doc.title),
         escape(&doc.subtitle)
     );
-    for (tone, headline, lines) in &doc.banners {
-        let mark = match tone {
+    for banner in &doc.banners {
+        let mark = match banner.tone {
             Tone::Bad => "WARNING",
             Tone::Warn => "Note",
         };
-        let _ = writeln!(out, "> **{mark}: {}**\n>", escape(headline));
-        for line in lines {
+        let _ = writeln!(out, "> **{mark}: {}**\n>", escape(&banner.headline));
+        for line in &banner.lines {
             let _ = writeln!(out, "> - {}", escape(line));
         }
-        out.push('\n');
+        if !banner.lines.is_empty() {
+            out.push_str(">\n");
+        }
+        let _ = writeln!(out, "> {}\n", escape(&banner.advice));
     }
     for section in &doc.sections {
         let _ = writeln!(out, "## {}\n", escape(section.title));
