@@ -24,6 +24,10 @@
 //! fork (here the fake and its whole generated account), so it would measure the benchmark,
 //! not the collector. Without `/proc` (macOS), getrusage's figure is shown. With `--runs N`,
 //! the largest run's.
+//!
+//! `--report html|md` also renders each run's bundle with `iru-fivetran report` (default
+//! `--max-rows`), measured the same way, and prints a second table: the bundle's size, the
+//! report's wall and CPU time, peak RSS and output size.
 
 // The table on stdout is what the benchmark is for.
 #![allow(clippy::print_stdout)]
@@ -101,6 +105,10 @@ struct Args {
     /// with a baseline. Use with `--runs 2` or more.
     #[arg(long)]
     same_out: bool,
+    /// After each collection, render its bundle with `iru-fivetran report --format FORMAT`
+    /// and measure that too.
+    #[arg(long, value_name = "FORMAT")]
+    report: Option<String>,
     /// Show the collector's info logs (with times) instead of running it with `-q`.
     #[arg(long)]
     verbose: bool,
@@ -135,6 +143,17 @@ struct Measured {
     served: u64,
     manifest_total: u64,
     fake_cpu: Duration,
+    /// `--report`: the report of the run's bundle.
+    report: Option<ReportMeasured>,
+}
+
+/// What rendering one bundle's report measured.
+struct ReportMeasured {
+    bundle_bytes: u64,
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kib: u64,
+    output_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -226,6 +245,14 @@ fn run(args: &Args) -> Result<(), String> {
     let mut runs = Vec::with_capacity(args.runs);
     for n in 1..=args.runs.max(1) {
         let m = collect_once(&bin, &fake, args, pass_concurrency, n)?;
+        if let Some(r) = &m.report {
+            eprintln!(
+                "run {n}: report in {:.2} s, peak RSS {:.1} MiB, {} bytes",
+                r.wall.as_secs_f64(),
+                r.peak_rss_kib as f64 / 1024.0,
+                r.output_bytes
+            );
+        }
         eprintln!(
             "run {n}: wall {:.1} s, CPU {:.1} s, peak RSS {:.1} MiB, {} requests served ({} in the manifest), fake's CPU {:.1} s",
             m.wall.as_secs_f64(),
@@ -329,7 +356,71 @@ fn run(args: &Args) -> Result<(), String> {
     if !supports_concurrency {
         println!("* the collector has no --concurrency flag: its fixed fan-out of {FIXED_FAN_OUT}");
     }
+    if let Some(format) = &args.report {
+        let reports: Vec<&ReportMeasured> = runs.iter().filter_map(|m| m.report.as_ref()).collect();
+        let secs = |f: fn(&ReportMeasured) -> Duration| {
+            let values: Vec<f64> = reports.iter().map(|r| f(r).as_secs_f64()).collect();
+            median(&values).unwrap_or_default()
+        };
+        let max = |f: fn(&ReportMeasured) -> u64| reports.iter().map(|r| f(r)).max().unwrap_or(0);
+        let mib = |bytes: u64| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+        println!("report --format {format} of each run's bundle (default --max-rows):");
+        print_table(&[
+            ["bundle", "wall", "CPU", "peak RSS", "report"].map(str::to_owned),
+            [
+                mib(max(|r| r.bundle_bytes)),
+                seconds(secs(|r| r.wall)),
+                seconds(secs(|r| r.cpu)),
+                format!("{:.0} MiB", max(|r| r.peak_rss_kib) as f64 / 1024.0),
+                mib(max(|r| r.output_bytes)),
+            ],
+        ]);
+    }
     Ok(())
+}
+
+/// Renders `bundle` with `iru-fivetran report` as a child process and measures it.
+fn report_once(bin: &Path, bundle: &Path, format: &str) -> Result<ReportMeasured, String> {
+    let out = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+    let file = out.path().join("report");
+    let before = usage(UsageWho::RUSAGE_CHILDREN)?;
+    let started = Instant::now();
+    let child = Command::new(bin)
+        .env_clear()
+        .arg("report")
+        .arg(bundle)
+        .args(["--format", format, "-q", "--out"])
+        .arg(&file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let watcher = watch_peak_rss(child.id());
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let wall = started.elapsed();
+    let polled_peak = watcher.join().unwrap_or(None);
+    let after = usage(UsageWho::RUSAGE_CHILDREN)?;
+    if !output.status.success() {
+        return Err(format!(
+            "report exited with {}:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bundle_bytes = std::fs::read_dir(bundle)
+        .map_err(|e| format!("{}: {e}", bundle.display()))?
+        .filter_map(Result::ok)
+        .map(|e| size(&e.path()))
+        .sum();
+    Ok(ReportMeasured {
+        bundle_bytes,
+        wall,
+        cpu: after.cpu.saturating_sub(before.cpu),
+        peak_rss_kib: polled_peak.unwrap_or(after.max_rss_kib),
+        output_bytes: size(&file),
+    })
 }
 
 /// One collection: a fresh `--out`, the collector as a child, its resource use.
@@ -399,7 +490,12 @@ fn collect_once(
         .map_err(|e| format!("{bundle}/manifest.json: {e}"))?;
     let manifest: serde_json::Value =
         serde_json::from_str(&manifest).map_err(|e| format!("manifest.json: {e}"))?;
+    let report = match &args.report {
+        Some(format) => Some(report_once(bin, Path::new(&bundle), format)?),
+        None => None,
+    };
     Ok(Measured {
+        report,
         wall,
         cpu: children.cpu.saturating_sub(children_before.cpu),
         // getrusage's figure is no good on Linux: a child's maxrss starts at the parent's RSS
