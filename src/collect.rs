@@ -666,8 +666,7 @@ async fn produce(
                 inactive_days: run.config.inactive_days,
                 stale_days: run.config.stale_days,
             };
-            let loaded = Sources::load(bundle, sources, &derive::findings::keep);
-            let collected = derive::findings::derive(&loaded, &params);
+            let (collected, loaded) = derive::findings::derive_from_bundle(bundle, &params);
             let produced = collected.items.len();
             Ok(derive::mark_incomplete_sources(
                 collected, produced, &loaded, sources,

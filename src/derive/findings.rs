@@ -6,10 +6,16 @@
 //! absent): an empty list would otherwise read as a pass. Times are measured from the run's
 //! start ([`Params::now`], the end of the `--since` window), never from the clock at derivation,
 //! so the same sources always give the same findings.
+//!
+//! The sources stream past one item at a time ([`derive_from_bundle`]): each item is checked
+//! as it arrives and only its failing subjects are kept, with the teams (a few hundred, read
+//! first) and, per user id, the teams listing it. Users and connections, thousands on a big
+//! account, are never held.
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
+use crate::evidence::bundle::Bundle;
 use crate::resources::{Artifact, Collected, Status};
 
 use super::Sources;
@@ -105,89 +111,163 @@ fn readable(sources: &Sources, artifacts: &[Artifact]) -> bool {
     })
 }
 
-/// What the artifact needs of its sources ([`super::Keep`]): of users and connections, only
-/// the fields the checks read (there may be thousands); of the others, every item.
-pub fn keep(artifact: Artifact, item: Value) -> Option<Value> {
-    let fields: &[&str] = match artifact {
-        Artifact::Users => &[
-            "id",
-            "email",
-            "role",
-            "active",
-            "invited",
-            "logged_in_at",
-            "group_memberships",
-            "connection_memberships",
-        ],
-        Artifact::Connections => &["id", "schema", "service", "paused", "succeeded_at"],
-        _ => return Some(item),
-    };
-    let mut kept: serde_json::Map<String, Value> = fields
-        .iter()
-        .filter_map(|&f| item.get(f).map(|v| (f.to_owned(), v.clone())))
-        .collect();
-    if let Some(state) = item.pointer("/status/setup_state") {
-        kept.insert("status".into(), json!({"setup_state": state}));
-    }
-    Some(Value::Object(kept))
+/// The order the sources are read in. Teams come before users: a user's checks need the teams
+/// that list them, and users are checked as they stream past. The other sources are
+/// independent of each other.
+pub const READ_ORDER: [Artifact; 6] = [
+    Artifact::Teams,
+    Artifact::Users,
+    Artifact::Connections,
+    Artifact::SystemKeys,
+    Artifact::Webhooks,
+    Artifact::AuditCoverage,
+];
+
+/// The checks as the sources stream past: each source item is checked when it arrives and
+/// only the subjects that fail are kept.
+struct Builder {
+    params: Params,
+    access: access::AccessChecks,
+    connections: Vec<Value>,
+    audit: Vec<Value>,
+    system_keys: Vec<Value>,
+    webhooks: Vec<Value>,
 }
 
-/// Builds the artifact.
+impl Builder {
+    fn new(params: Params) -> Self {
+        Self {
+            params,
+            access: access::AccessChecks::default(),
+            connections: Vec::new(),
+            audit: Vec::new(),
+            system_keys: Vec::new(),
+            webhooks: Vec::new(),
+        }
+    }
+
+    /// Checks one item of `artifact`. Items come in [`READ_ORDER`].
+    fn add(&mut self, artifact: Artifact, item: &Value) {
+        let found = match artifact {
+            Artifact::Teams => {
+                self.access.add_team(item);
+                None
+            }
+            Artifact::Users => {
+                self.access.add_user(item, &self.params);
+                None
+            }
+            Artifact::Connections => {
+                connection(item, &self.params).map(|s| (&mut self.connections, s))
+            }
+            Artifact::AuditCoverage => audit(item).map(|s| (&mut self.audit, s)),
+            Artifact::SystemKeys => {
+                system_key(item, &self.params).map(|s| (&mut self.system_keys, s))
+            }
+            Artifact::Webhooks => webhook(item).map(|s| (&mut self.webhooks, s)),
+            _ => None,
+        };
+        if let Some((subjects, subject)) = found {
+            subjects.push(subject);
+        }
+    }
+
+    /// Drops what the items of `artifact` added: it could not be read in full, so it counts
+    /// as absent (its checks `n/a` with no subjects), as a source that was never written.
+    fn forget(&mut self, artifact: Artifact) {
+        match artifact {
+            Artifact::Teams | Artifact::Users => self.access.forget(artifact),
+            Artifact::Connections => self.connections.clear(),
+            Artifact::AuditCoverage => self.audit.clear(),
+            Artifact::SystemKeys => self.system_keys.clear(),
+            Artifact::Webhooks => self.webhooks.clear(),
+            _ => {}
+        }
+    }
+
+    /// The artifact, each check `n/a` when a source it reads has an unreadable status.
+    fn finish(self, sources: &Sources) -> Collected {
+        let users = Artifact::Users;
+        let both = [Artifact::Users, Artifact::Teams];
+        let params = self.params;
+        let [admins, inactive, invited, suspended, team_and_direct] = self.access.finish(&params);
+        let checks = [
+            (admins, readable(sources, &both)),
+            (inactive, readable(sources, &[users])),
+            (invited, readable(sources, &[users])),
+            (suspended, readable(sources, &both)),
+            (team_and_direct, readable(sources, &both)),
+            (
+                connections_check(self.connections, &params),
+                readable(sources, &[Artifact::Connections]),
+            ),
+            (
+                audit_check(self.audit),
+                readable(sources, &[Artifact::AuditCoverage]),
+            ),
+            (
+                system_keys_check(self.system_keys, &params),
+                readable(sources, &[Artifact::SystemKeys]),
+            ),
+            (
+                webhooks_check(self.webhooks),
+                readable(sources, &[Artifact::Webhooks]),
+            ),
+        ];
+        Collected {
+            items: checks.into_iter().map(|(c, r)| c.item(r)).collect(),
+            status: Status::Complete,
+            reason: None,
+            ..Collected::default()
+        }
+    }
+}
+
+/// Builds the artifact from sources in memory.
 pub fn derive(sources: &Sources, params: &Params) -> Collected {
-    let users = Artifact::Users;
-    let both = [Artifact::Users, Artifact::Teams];
-    let checks = [
-        (access::admins(sources), readable(sources, &both)),
-        (
-            access::inactive(sources, params),
-            readable(sources, &[users]),
-        ),
-        (access::invited(sources), readable(sources, &[users])),
-        (access::suspended(sources), readable(sources, &both)),
-        (access::team_and_direct(sources), readable(sources, &both)),
-        (
-            connections(sources, params),
-            readable(sources, &[Artifact::Connections]),
-        ),
-        (
-            audit(sources),
-            readable(sources, &[Artifact::AuditCoverage]),
-        ),
-        (
-            system_keys(sources, params),
-            readable(sources, &[Artifact::SystemKeys]),
-        ),
-        (webhooks(sources), readable(sources, &[Artifact::Webhooks])),
-    ];
-    Collected {
-        items: checks.into_iter().map(|(c, r)| c.item(r)).collect(),
-        status: Status::Complete,
-        reason: None,
-        ..Collected::default()
+    let mut builder = Builder::new(*params);
+    for artifact in READ_ORDER {
+        for item in sources.items(artifact) {
+            builder.add(artifact, item);
+        }
     }
+    builder.finish(sources)
 }
 
-fn connections(sources: &Sources, params: &Params) -> Check {
+/// Builds the artifact from the bundle being written, reading its sources back an item at a
+/// time in [`READ_ORDER`]. Returns it with the sources' statuses (for
+/// [`super::mark_incomplete_sources`]); memory holds one source item at a time, the teams, and
+/// the subjects found.
+pub fn derive_from_bundle(bundle: &Bundle, params: &Params) -> (Collected, Sources) {
+    let mut builder = Builder::new(*params);
+    let mut sources = Sources::default();
+    for artifact in READ_ORDER {
+        if !sources.read(bundle, artifact, |item| builder.add(artifact, &item)) {
+            builder.forget(artifact);
+        }
+    }
+    (builder.finish(&sources), sources)
+}
+
+/// A connection's subject for `FT-CONN-001`, if it is broken, paused or stale.
+fn connection(c: &Value, params: &Params) -> Option<Value> {
     let cutoff = params.cutoff(params.stale_days);
-    let subjects = sources
-        .items(Artifact::Connections)
-        .iter()
-        .filter_map(|c| {
-            let mut problems = Vec::new();
-            if text(c, "/status/setup_state").is_some_and(|s| s.eq_ignore_ascii_case("broken")) {
-                problems.push("broken");
-            }
-            if c.get("paused").and_then(Value::as_bool) == Some(true) {
-                problems.push("paused");
-            }
-            match time(c, "succeeded_at") {
-                None => problems.push("never_succeeded"),
-                Some(t) if t < cutoff => problems.push("stale"),
-                Some(_) => {}
-            }
-            (!problems.is_empty()).then(|| subject(c, "schema", "problems", json!(problems)))
-        })
-        .collect();
+    let mut problems = Vec::new();
+    if text(c, "/status/setup_state").is_some_and(|s| s.eq_ignore_ascii_case("broken")) {
+        problems.push("broken");
+    }
+    if c.get("paused").and_then(Value::as_bool) == Some(true) {
+        problems.push("paused");
+    }
+    match time(c, "succeeded_at") {
+        None => problems.push("never_succeeded"),
+        Some(t) if t < cutoff => problems.push("stale"),
+        Some(_) => {}
+    }
+    (!problems.is_empty()).then(|| subject(c, "schema", "problems", json!(problems)))
+}
+
+fn connections_check(subjects: Vec<Value>, params: &Params) -> Check {
     Check {
         id: "FT-CONN-001",
         title: format!(
@@ -204,13 +284,13 @@ fn connections(sources: &Sources, params: &Params) -> Check {
     }
 }
 
-fn audit(sources: &Sources) -> Check {
-    let subjects = sources
-        .items(Artifact::AuditCoverage)
-        .iter()
-        .filter(|d| text(d, "/verdict") == Some("not_exported"))
-        .map(|d| subject(d, "name", "verdict", json!("not_exported")))
-        .collect();
+/// A destination's subject for `FT-AUDIT-001`, if its audit trail is not exported.
+fn audit(d: &Value) -> Option<Value> {
+    (text(d, "/verdict") == Some("not_exported"))
+        .then(|| subject(d, "name", "verdict", json!("not_exported")))
+}
+
+fn audit_check(subjects: Vec<Value>) -> Check {
     Check {
         id: "FT-AUDIT-001",
         title: "destinations whose audit trail is not exported".to_owned(),
@@ -223,24 +303,22 @@ fn audit(sources: &Sources) -> Check {
     }
 }
 
-fn system_keys(sources: &Sources, params: &Params) -> Check {
+/// A system key's subject for `FT-KEYS-001`, if it is unused or never expires.
+fn system_key(k: &Value, params: &Params) -> Option<Value> {
     let cutoff = params.cutoff(params.inactive_days);
-    let subjects = sources
-        .items(Artifact::SystemKeys)
-        .iter()
-        .filter_map(|k| {
-            let mut problems = Vec::new();
-            match time(k, "last_used_at") {
-                None => problems.push("never_used"),
-                Some(t) if t < cutoff => problems.push("long_unused"),
-                Some(_) => {}
-            }
-            if k.get("expired_at").is_none_or(Value::is_null) {
-                problems.push("no_expiry");
-            }
-            (!problems.is_empty()).then(|| subject(k, "name", "problems", json!(problems)))
-        })
-        .collect();
+    let mut problems = Vec::new();
+    match time(k, "last_used_at") {
+        None => problems.push("never_used"),
+        Some(t) if t < cutoff => problems.push("long_unused"),
+        Some(_) => {}
+    }
+    if k.get("expired_at").is_none_or(Value::is_null) {
+        problems.push("no_expiry");
+    }
+    (!problems.is_empty()).then(|| subject(k, "name", "problems", json!(problems)))
+}
+
+fn system_keys_check(subjects: Vec<Value>, params: &Params) -> Check {
     Check {
         id: "FT-KEYS-001",
         title: format!(
@@ -255,25 +333,23 @@ fn system_keys(sources: &Sources, params: &Params) -> Check {
     }
 }
 
-fn webhooks(sources: &Sources) -> Check {
-    let subjects = sources
-        .items(Artifact::Webhooks)
-        .iter()
-        .filter(|w| {
-            !text(w, "/url").is_some_and(|u| {
-                u.get(..8)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-            })
-        })
-        .map(|w| {
-            subject(
-                w,
-                "type",
-                "url",
-                w.get("url").cloned().unwrap_or(Value::Null),
-            )
-        })
-        .collect();
+/// A webhook's subject for `FT-HOOK-001`, if its URL is not HTTPS.
+fn webhook(w: &Value) -> Option<Value> {
+    let https = text(w, "/url").is_some_and(|u| {
+        u.get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+    });
+    (!https).then(|| {
+        subject(
+            w,
+            "type",
+            "url",
+            w.get("url").cloned().unwrap_or(Value::Null),
+        )
+    })
+}
+
+fn webhooks_check(subjects: Vec<Value>) -> Check {
     Check {
         id: "FT-HOOK-001",
         title: "webhooks pointing to a non-HTTPS URL".to_owned(),

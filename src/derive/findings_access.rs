@@ -1,5 +1,9 @@
 //! The access checks of `findings.json`: administrators, inactive, invited and suspended
 //! users, and access granted twice (directly and by a team).
+//!
+//! Teams are read first and kept (a few fields each); users are then checked one at a time as
+//! they stream past, and only the subjects that fail are kept. Per user id, memory holds the
+//! teams listing it, and for administrators their label.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,82 +11,224 @@ use serde_json::{Value, json};
 
 use crate::resources::Artifact;
 
-use super::{ADMIN_LIMIT, ADMIN_ROLE, Check, Params, Sources, list, subject, text, time};
+use super::{ADMIN_LIMIT, ADMIN_ROLE, Check, Params, list, subject, text, time};
 
-/// Team id → the user ids it holds.
-fn team_members(team: &Value) -> Vec<&str> {
+/// The user ids a team lists, once per listing.
+fn team_members(team: &Value) -> impl Iterator<Item = &str> {
     list(team, "user_memberships")
         .iter()
         .filter_map(|m| text(m, "/user_id"))
-        .collect()
 }
 
 fn is_suspended(user: &Value) -> bool {
     user.get("active").and_then(Value::as_bool) == Some(false)
 }
 
-/// `FT-ACCESS-001`: who is an account administrator, directly or through a team.
-pub(super) fn admins(sources: &Sources) -> Check {
-    let mut via: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut labels: BTreeMap<String, Value> = BTreeMap::new();
-    for u in sources.items(Artifact::Users) {
-        let Some(id) = text(u, "/id") else { continue };
-        labels.insert(
-            id.to_owned(),
-            u.get("email").cloned().unwrap_or(Value::Null),
-        );
-        if text(u, "/role") == Some(ADMIN_ROLE) {
-            via.entry(id.to_owned()).or_default().push("direct".into());
+/// What the direct and team grants of one item (a user or a team) reach: `account` when it
+/// holds an account role, `group:ID` and `connection:ID` for each membership.
+fn grants(item: &Value) -> BTreeSet<String> {
+    let mut grants = BTreeSet::new();
+    if text(item, "/role").is_some() {
+        grants.insert("account".to_owned());
+    }
+    for (kind, field) in [
+        ("group", "group_memberships"),
+        ("connection", "connection_memberships"),
+    ] {
+        for m in list(item, field) {
+            if let Some(id) = text(m, "/id") {
+                grants.insert(format!("{kind}:{id}"));
+            }
         }
     }
-    for t in sources.items(Artifact::Teams) {
-        if text(t, "/role") != Some(ADMIN_ROLE) {
-            continue;
-        }
-        let team = text(t, "/id").unwrap_or_default();
-        for user in team_members(t) {
-            via.entry(user.to_owned())
+    grants
+}
+
+/// One team, as much of it as the checks need.
+#[derive(Debug)]
+struct Team {
+    /// `team:ID` as `FT-ACCESS-001` names it (`team:` for a team without an id).
+    via: String,
+    /// Whether the team's account role is Account Administrator.
+    admin: bool,
+    /// What the team grants its members ([`grants`]).
+    grants: BTreeSet<String>,
+}
+
+/// The five access checks, computed as teams and then users stream past.
+#[derive(Debug, Default)]
+pub(super) struct AccessChecks {
+    teams: Vec<Team>,
+    /// User id → indexes into `teams` of the teams listing it, once per listing, in team
+    /// order (a user listed twice by a team counts twice, as a membership each).
+    member_of: BTreeMap<String, Vec<usize>>,
+    /// User id → how many user items hold the Account Administrator role directly.
+    direct_admins: BTreeMap<String, usize>,
+    /// Administrator id → the e-mail of the last user item with that id.
+    admin_labels: BTreeMap<String, Value>,
+    inactive: Vec<Value>,
+    invited: Vec<Value>,
+    suspended: Vec<Value>,
+    team_and_direct: Vec<Value>,
+}
+
+impl AccessChecks {
+    /// Keeps what the checks need of one team. Every team comes before the first user.
+    pub(super) fn add_team(&mut self, team: &Value) {
+        let index = self.teams.len();
+        for user in team_members(team) {
+            self.member_of
+                .entry(user.to_owned())
                 .or_default()
-                .push(format!("team:{team}"));
+                .push(index);
+        }
+        self.teams.push(Team {
+            via: format!("team:{}", text(team, "/id").unwrap_or_default()),
+            admin: text(team, "/role") == Some(ADMIN_ROLE),
+            grants: grants(team),
+        });
+    }
+
+    /// Checks one user against every access check, keeping it where it fails.
+    pub(super) fn add_user(&mut self, user: &Value, params: &Params) {
+        let id = text(user, "/id");
+        let teams = id.and_then(|id| self.member_of.get(id));
+        let team_memberships = teams.map_or(0, Vec::len);
+        let admin_by_team = teams.is_some_and(|ts| ts.iter().any(|&t| self.teams[t].admin));
+        // Sorted, as `grants` is: the resources reached directly that a team also grants.
+        let twice: Option<Vec<String>> = teams.map(|ts| {
+            grants(user)
+                .into_iter()
+                .filter(|g| ts.iter().any(|&t| self.teams[t].grants.contains(g)))
+                .collect()
+        });
+        if let Some(id) = id {
+            self.note_admin(id, user, admin_by_team);
+        }
+        if is_inactive(user, params) {
+            let at = user.get("logged_in_at").cloned().unwrap_or(Value::Null);
+            self.inactive
+                .push(subject(user, "email", "logged_in_at", at));
+        }
+        if user.get("invited").and_then(Value::as_bool) == Some(true)
+            && user.get("logged_in_at").is_none_or(Value::is_null)
+        {
+            self.invited
+                .push(subject(user, "email", "invited", json!(true)));
+        }
+        if is_suspended(user) {
+            let own =
+                list(user, "group_memberships").len() + list(user, "connection_memberships").len();
+            let memberships = own + team_memberships;
+            if memberships > 0 {
+                self.suspended
+                    .push(subject(user, "email", "memberships", json!(memberships)));
+            }
+        }
+        if let Some(twice) = twice.filter(|t| !t.is_empty()) {
+            self.team_and_direct
+                .push(subject(user, "email", "resources", json!(twice)));
         }
     }
-    let subjects: Vec<Value> = via
-        .into_iter()
-        .map(|(id, via)| {
-            let label = labels.get(&id).cloned().unwrap_or(Value::Null);
-            json!({"id": id, "label": label, "via": via})
-        })
-        .collect();
-    let over = subjects.len() > ADMIN_LIMIT;
-    Check {
-        id: "FT-ACCESS-001",
-        title: format!("account administrators (fails above {ADMIN_LIMIT})"),
-        subjects,
-        status: Some(if over { "fail" } else { "pass" }),
-        proves: "which users hold the Account Administrator role, directly or through a team, \
-                 as Fivetran reported when the run started",
-        cannot_prove: "whether each administrator needs the role; custom roles with \
-                       administrator-like permissions are not counted",
+
+    /// Counts a direct administrator, and keeps the label of any administrator: the e-mail
+    /// of the last user item with its id, as a map of every user's label would give. An id
+    /// becomes an administrator's by this item, by an earlier one, or by a team (all read
+    /// before users), so its last item always passes here.
+    fn note_admin(&mut self, id: &str, user: &Value, admin_by_team: bool) {
+        let direct = text(user, "/role") == Some(ADMIN_ROLE);
+        if direct {
+            *self.direct_admins.entry(id.to_owned()).or_default() += 1;
+        }
+        if direct || admin_by_team || self.direct_admins.contains_key(id) {
+            let label = user.get("email").cloned().unwrap_or(Value::Null);
+            self.admin_labels.insert(id.to_owned(), label);
+        }
+    }
+
+    /// Drops what the items of `artifact` (teams or users) added: it could not be read in full.
+    pub(super) fn forget(&mut self, artifact: Artifact) {
+        match artifact {
+            Artifact::Teams => {
+                self.teams.clear();
+                self.member_of.clear();
+            }
+            Artifact::Users => {
+                self.direct_admins.clear();
+                self.admin_labels.clear();
+                self.inactive.clear();
+                self.invited.clear();
+                self.suspended.clear();
+                self.team_and_direct.clear();
+            }
+            _ => {}
+        }
+    }
+
+    /// The checks, in their order: `FT-ACCESS-001` to `FT-ACCESS-005`.
+    pub(super) fn finish(self, params: &Params) -> [Check; 5] {
+        [
+            self.admins_check(),
+            inactive_check(self.inactive, params),
+            invited_check(self.invited),
+            suspended_check(self.suspended),
+            team_and_direct_check(self.team_and_direct),
+        ]
+    }
+
+    /// `FT-ACCESS-001`: who is an account administrator, directly or through a team, by id.
+    /// `via` lists `direct` once per user item naming it, then `team:ID` once per listing by
+    /// an administrators' team, in team order.
+    fn admins_check(&self) -> Check {
+        let mut via: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (id, &times) in &self.direct_admins {
+            via.entry(id)
+                .or_default()
+                .extend(std::iter::repeat_n("direct".to_owned(), times));
+        }
+        for (id, teams) in &self.member_of {
+            for &t in teams {
+                if self.teams[t].admin {
+                    via.entry(id).or_default().push(self.teams[t].via.clone());
+                }
+            }
+        }
+        let subjects: Vec<Value> = via
+            .into_iter()
+            .map(|(id, via)| {
+                let label = self.admin_labels.get(id).cloned().unwrap_or(Value::Null);
+                json!({"id": id, "label": label, "via": via})
+            })
+            .collect();
+        let over = subjects.len() > ADMIN_LIMIT;
+        Check {
+            id: "FT-ACCESS-001",
+            title: format!("account administrators (fails above {ADMIN_LIMIT})"),
+            subjects,
+            status: Some(if over { "fail" } else { "pass" }),
+            proves: "which users hold the Account Administrator role, directly or through a team, \
+                     as Fivetran reported when the run started",
+            cannot_prove: "whether each administrator needs the role; custom roles with \
+                           administrator-like permissions are not counted",
+        }
+    }
+}
+
+/// Whether an active user's last login is older than `--inactive-days` (or absent, for a user
+/// who was not merely invited).
+fn is_inactive(user: &Value, params: &Params) -> bool {
+    if is_suspended(user) {
+        return false;
+    }
+    match time(user, "logged_in_at") {
+        Some(t) => t < params.cutoff(params.inactive_days),
+        None => user.get("invited").and_then(Value::as_bool) != Some(true),
     }
 }
 
 /// `FT-ACCESS-002`: active users whose last login is older than `--inactive-days` (or who
 /// have none and were not merely invited).
-pub(super) fn inactive(sources: &Sources, params: &Params) -> Check {
-    let cutoff = params.cutoff(params.inactive_days);
-    let subjects = sources
-        .items(Artifact::Users)
-        .iter()
-        .filter(|u| !is_suspended(u))
-        .filter(|u| match time(u, "logged_in_at") {
-            Some(t) => t < cutoff,
-            None => u.get("invited").and_then(Value::as_bool) != Some(true),
-        })
-        .map(|u| {
-            let at = u.get("logged_in_at").cloned().unwrap_or(Value::Null);
-            subject(u, "email", "logged_in_at", at)
-        })
-        .collect();
+fn inactive_check(subjects: Vec<Value>, params: &Params) -> Check {
     Check {
         id: "FT-ACCESS-002",
         title: format!(
@@ -100,14 +246,7 @@ pub(super) fn inactive(sources: &Sources, params: &Params) -> Check {
 }
 
 /// `FT-ACCESS-003`: invitations never accepted.
-pub(super) fn invited(sources: &Sources) -> Check {
-    let subjects = sources
-        .items(Artifact::Users)
-        .iter()
-        .filter(|u| u.get("invited").and_then(Value::as_bool) == Some(true))
-        .filter(|u| u.get("logged_in_at").is_none_or(Value::is_null))
-        .map(|u| subject(u, "email", "invited", json!(true)))
-        .collect();
+fn invited_check(subjects: Vec<Value>) -> Check {
     Check {
         id: "FT-ACCESS-003",
         title: "invited users who never logged in".to_owned(),
@@ -119,24 +258,7 @@ pub(super) fn invited(sources: &Sources) -> Check {
 }
 
 /// `FT-ACCESS-004`: suspended users who still hold memberships (their own or a team's).
-pub(super) fn suspended(sources: &Sources) -> Check {
-    let mut teams: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in sources.items(Artifact::Teams) {
-        for user in team_members(t) {
-            *teams.entry(user).or_default() += 1;
-        }
-    }
-    let subjects = sources
-        .items(Artifact::Users)
-        .iter()
-        .filter(|u| is_suspended(u))
-        .filter_map(|u| {
-            let own = list(u, "group_memberships").len() + list(u, "connection_memberships").len();
-            let team = text(u, "/id").and_then(|id| teams.get(id)).copied();
-            let memberships = own + team.unwrap_or(0);
-            (memberships > 0).then(|| subject(u, "email", "memberships", json!(memberships)))
-        })
-        .collect();
+fn suspended_check(subjects: Vec<Value>) -> Check {
     Check {
         id: "FT-ACCESS-004",
         title: "suspended users who still hold memberships".to_owned(),
@@ -151,53 +273,7 @@ pub(super) fn suspended(sources: &Sources) -> Check {
 
 /// `FT-ACCESS-005`: users who reach the same resource (the account, a group or a connection)
 /// both directly and through a team.
-pub(super) fn team_and_direct(sources: &Sources) -> Check {
-    let mut by_team: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for t in sources.items(Artifact::Teams) {
-        let mut grants = BTreeSet::new();
-        if text(t, "/role").is_some() {
-            grants.insert("account".to_owned());
-        }
-        for (kind, field) in [
-            ("group", "group_memberships"),
-            ("connection", "connection_memberships"),
-        ] {
-            for m in list(t, field) {
-                if let Some(id) = text(m, "/id") {
-                    grants.insert(format!("{kind}:{id}"));
-                }
-            }
-        }
-        for user in team_members(t) {
-            by_team
-                .entry(user)
-                .or_default()
-                .extend(grants.iter().cloned());
-        }
-    }
-    let subjects = sources
-        .items(Artifact::Users)
-        .iter()
-        .filter_map(|u| {
-            let team = by_team.get(text(u, "/id")?)?;
-            let mut direct = BTreeSet::new();
-            if text(u, "/role").is_some() {
-                direct.insert("account".to_owned());
-            }
-            for (kind, field) in [
-                ("group", "group_memberships"),
-                ("connection", "connection_memberships"),
-            ] {
-                for m in list(u, field) {
-                    if let Some(id) = text(m, "/id") {
-                        direct.insert(format!("{kind}:{id}"));
-                    }
-                }
-            }
-            let twice: Vec<&String> = direct.intersection(team).collect();
-            (!twice.is_empty()).then(|| subject(u, "email", "resources", json!(twice)))
-        })
-        .collect();
+fn team_and_direct_check(subjects: Vec<Value>) -> Check {
     Check {
         id: "FT-ACCESS-005",
         title: "users reaching a resource both directly and through a team".to_owned(),

@@ -14,9 +14,9 @@ fn envelope(items: Value) -> Value {
     json!({"status": "complete", "items": items})
 }
 
-/// An account where every check fails.
-fn failing() -> Sources {
-    Sources::from_envelopes([
+/// An account where every check fails, as envelopes.
+fn failing_envelopes() -> Vec<(Artifact, Value)> {
+    vec![
         (
             Artifact::Users,
             envelope(json!([
@@ -75,7 +75,12 @@ fn failing() -> Sources {
                 {"id": "g2", "name": "Dev", "verdict": "exported"},
             ])),
         ),
-    ])
+    ]
+}
+
+/// An account where every check fails.
+fn failing() -> Sources {
+    Sources::from_envelopes(failing_envelopes())
 }
 
 /// The same kinds of sources with nothing wrong.
@@ -252,15 +257,90 @@ fn a_source_that_could_not_be_read_gives_n_a_not_pass() {
     }
 }
 
+/// A bundle being written that holds `envelopes`, `users.json` cut short when `users_cut`.
+fn bundle_of(
+    dir: &std::path::Path,
+    envelopes: Vec<(Artifact, Value)>,
+    users_cut: bool,
+) -> crate::evidence::bundle::Bundle {
+    let mut bundle = crate::evidence::bundle::Bundle::create(dir, "t").expect("bundle");
+    for (artifact, envelope) in envelopes {
+        let mut bytes = crate::evidence::render(&envelope);
+        if users_cut && artifact == Artifact::Users {
+            bytes.truncate(bytes.len() / 2);
+        }
+        bundle.write(artifact.file_name(), &bytes).expect("write");
+    }
+    bundle
+}
+
 #[test]
-fn keep_drops_the_fields_no_check_reads() {
-    let kept = keep(
-        Artifact::Connections,
-        json!({"id": "c", "config": {"host": "h"}, "status": {"setup_state": "broken", "tasks": []}}),
-    )
-    .expect("kept");
-    assert_eq!(
-        kept,
-        json!({"id": "c", "status": {"setup_state": "broken"}})
-    );
+fn streaming_from_the_bundle_gives_what_memory_gives() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bundle = bundle_of(dir.path(), failing_envelopes(), false);
+    let (streamed, sources) = derive_from_bundle(&bundle, &params());
+    assert_eq!(streamed.items, derive(&failing(), &params()).items);
+    assert_eq!(sources.status(Artifact::Users), Status::Complete);
+}
+
+#[test]
+fn a_source_read_back_only_in_part_counts_as_absent() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bundle = bundle_of(dir.path(), failing_envelopes(), true);
+    let (streamed, sources) = derive_from_bundle(&bundle, &params());
+    assert_eq!(sources.status(Artifact::Users), Status::Failed);
+    let without_users: Vec<(Artifact, Value)> = failing_envelopes()
+        .into_iter()
+        .filter(|(a, _)| *a != Artifact::Users)
+        .collect();
+    let expected = derive(&Sources::from_envelopes(without_users), &params());
+    assert_eq!(streamed.items, expected.items);
+    let c = derive(&failing(), &params());
+    assert_ne!(check(&c, "FT-ACCESS-002")["count"], 0, "users were read");
+    for id in ["FT-ACCESS-002", "FT-ACCESS-003", "FT-ACCESS-004"] {
+        let item = check(&expected, id);
+        assert_eq!(
+            (item["status"].as_str(), item["count"].as_u64()),
+            (Some("n/a"), Some(0)),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn an_administrator_keeps_the_label_of_its_last_user_item() {
+    let sources = Sources::from_envelopes([
+        (
+            Artifact::Users,
+            envelope(json!([
+                {"id": "u1", "email": "first@x", "role": "Account Administrator"},
+                {"id": "u1", "email": "second@x", "role": null},
+                {"id": "u2", "email": "team@x"},
+                {"id": "u3", "email": "nobody@x"},
+            ])),
+        ),
+        (
+            Artifact::Teams,
+            envelope(json!([{"id": "t1", "role": "Account Administrator",
+                             "user_memberships": [{"user_id": "u2"}, {"user_id": "ghost"}]}])),
+        ),
+    ]);
+    let c = derive(&sources, &params());
+    let admins = check(&c, "FT-ACCESS-001");
+    assert_eq!(ids(&admins), ["ghost", "u1", "u2"]);
+    assert_eq!(admins["items"][0]["label"], Value::Null);
+    assert_eq!(admins["items"][1]["label"], "second@x");
+    assert_eq!(admins["items"][1]["via"], json!(["direct"]));
+    assert_eq!(admins["items"][2]["label"], "team@x");
+}
+
+#[test]
+fn the_read_order_is_every_source_once() {
+    let mut order = READ_ORDER.to_vec();
+    order.sort();
+    let mut sources = Artifact::Findings.sources().to_vec();
+    sources.sort();
+    assert_eq!(order, sources);
+    let at = |a: Artifact| READ_ORDER.iter().position(|&r| r == a);
+    assert!(at(Artifact::Teams) < at(Artifact::Users), "teams first");
 }

@@ -35,17 +35,37 @@ impl Sources {
     /// keeping what `keep` returns. One that was not written is simply absent (its status then
     /// reads as failed).
     pub fn load(bundle: &Bundle, artifacts: &[Artifact], keep: Keep<'_>) -> Self {
-        let mut map = BTreeMap::new();
+        let mut sources = Self::default();
         for &artifact in artifacts {
             let mut items = Vec::new();
-            let fields = bundle.for_each_item(artifact.file_name(), |item| {
-                items.extend(keep(artifact, item));
-            });
-            if let Some(fields) = fields {
-                map.insert(artifact, Loaded::new(&fields, items));
+            if sources.read(bundle, artifact, |item| items.extend(keep(artifact, item)))
+                && let Some(loaded) = sources.0.get_mut(&artifact)
+            {
+                loaded.items = items;
             }
         }
-        Self(map)
+        sources
+    }
+
+    /// Reads one artifact back from the bundle being written, handing each item to `each` as
+    /// it is parsed and keeping none of them, and records the artifact's status. Returns
+    /// whether the whole file was read: when it was not (not written, or unreadable) the
+    /// artifact stays absent, its status reads as failed, and the caller should disregard
+    /// the items it was handed, as [`Sources::load`] does.
+    ///
+    /// This lets a derived artifact fold its sources into what it needs as they stream past,
+    /// instead of holding a projection of every item ([`Keep`]).
+    pub fn read(&mut self, bundle: &Bundle, artifact: Artifact, each: impl FnMut(Value)) -> bool {
+        match bundle.for_each_item(artifact.file_name(), each) {
+            Some(fields) => {
+                self.0.insert(artifact, Loaded::new(&fields, Vec::new()));
+                true
+            }
+            None => {
+                self.0.remove(&artifact);
+                false
+            }
+        }
     }
 
     /// Sources known by their statuses only (the run knows them; no file is read).
