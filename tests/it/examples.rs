@@ -1,6 +1,7 @@
-//! The workflow files and the systemd units: they cannot run here, so their syntax and the
-//! properties the README promises are checked. YAML is read with python3's `yaml` module
-//! (turned into JSON); the tests skip cleanly where it is missing.
+//! The workflow files and the systemd units: they cannot run here as a whole, so their syntax
+//! and the properties the README promises are checked, and the example workflow's shell steps
+//! are run for real against the fake API. YAML is read with python3's `yaml` module (turned
+//! into JSON); the tests skip cleanly where it, or `jq` for the steps, is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -226,4 +227,132 @@ fn systemd_service_is_hardened_and_may_write_only_its_out_dir() {
     let timer = unit("docs/examples/systemd/iru-fivetran.timer");
     assert!(!value(&timer, "OnCalendar").is_empty());
     assert_eq!(value(&timer, "Persistent"), "true");
+}
+
+/// The `run` script of the step named `name`.
+fn script<'a>(workflow: &'a Value, name: &str) -> &'a str {
+    steps(workflow)
+        .into_iter()
+        .find(|(_, s)| s["name"] == name)
+        .and_then(|(_, s)| s["run"].as_str())
+        .unwrap_or_else(|| panic!("no step {name:?} with a run script"))
+}
+
+#[test]
+fn actions_example_steps_run_against_the_fake_and_make_what_they_upload() {
+    use crate::support::{KEY, SECRET, acme, assert_no_secret_under, leak_needles, server};
+
+    let Some(example) = yaml("docs/examples/github-actions.yml") else {
+        eprintln!("skipped: python3 with yaml is not installed");
+        return;
+    };
+    if Command::new("jq").arg("--version").output().is_err() {
+        eprintln!("skipped: jq is not installed");
+        return;
+    }
+    let fake = server(acme());
+    let work = tempfile::tempdir().expect("tmp");
+    let dir = work.path();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_iru-fivetran"))
+        .parent()
+        .expect("bin dir");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let outputs = dir.join("github_output");
+    let step_summary = dir.join("step_summary");
+    // As GitHub runs a `run:` step: bash -e -o pipefail, in the workspace. The one change:
+    // the collector's --rate is raised from its default of 4 a second, which would make this
+    // test wait 20 s for the fake.
+    let step = |name: &str, env: &[(&str, String)]| {
+        let text = script(&example, name)
+            .replace("iru-fivetran collect ", "iru-fivetran collect --rate 1000 ");
+        let mut cmd = Command::new("bash");
+        cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+            .arg(text)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", dir)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("GITHUB_STEP_SUMMARY", &step_summary)
+            .env("IRU_FIVETRAN_TEST_NO_DELAY", "1");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("bash runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        for needle in leak_needles() {
+            assert!(
+                !stdout.contains(&needle) && !stderr.contains(&needle),
+                "{needle} leaked"
+            );
+        }
+        assert!(
+            out.status.success(),
+            "step {name} failed:\n{stdout}\n{stderr}"
+        );
+    };
+
+    step(
+        "Collect",
+        &[
+            ("FIVETRAN_API_KEY", KEY.to_owned()),
+            ("FIVETRAN_API_SECRET", SECRET.to_owned()),
+            ("FIVETRAN_API_URL", fake.api_url()),
+        ],
+    );
+    let written = std::fs::read_to_string(&outputs).expect("step outputs");
+    let output = |key: &str| {
+        written
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no output {key} in {written}"))
+            .to_owned()
+    };
+    assert_eq!(output("code"), "0");
+    let (bundle, archive) = (output("bundle"), output("archive"));
+    assert!(
+        archive.ends_with(".tar.gz") && dir.join(&archive).is_file(),
+        "{archive}"
+    );
+    let summary = std::fs::read_to_string(&step_summary).expect("step summary");
+    assert!(summary.contains("status: complete, exit 0, "), "{summary}");
+    assert!(
+        summary.contains("- users: complete, 8 item(s)"),
+        "{summary}"
+    );
+
+    step(
+        "Verify",
+        &[("BUNDLE", bundle.clone()), ("ARCHIVE", archive.clone())],
+    );
+    step("Report", &[("BUNDLE", bundle)]);
+    assert!(
+        std::fs::read_to_string(dir.join("report.html"))
+            .expect("report.html")
+            .starts_with("<!DOCTYPE html>")
+    );
+
+    // Every file the upload step names exists.
+    let upload = steps(&example)
+        .into_iter()
+        .find(|(_, s)| s["name"] == "Upload the evidence")
+        .expect("upload step")
+        .1;
+    for line in upload["with"]["path"].as_str().expect("paths").lines() {
+        let file = line
+            .trim()
+            .replace("${{ steps.collect.outputs.archive }}", &archive);
+        assert!(
+            dir.join(&file).is_file(),
+            "the upload names {file}, which is not there"
+        );
+    }
+    assert_no_secret_under(dir);
 }
