@@ -97,18 +97,7 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
 
     let (connections, connections_by_state, connections_by_frequency, per_destination) =
         read_connections(&reader, &group_label, max_rows);
-    let audit = read_audit(&reader, &group_label, max_rows);
-    let verdicts: HashMap<String, String> = audit
-        .data
-        .as_ref()
-        .map(|a| {
-            a.rows
-                .rows
-                .iter()
-                .map(|r| (r.id.clone(), r.verdict.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let (audit, verdicts) = read_audit(&reader, &group_label, max_rows);
 
     let mut destinations = Rows::new(max_rows);
     let (file, state, _) = reader.read("destinations", |d| {
@@ -517,14 +506,20 @@ fn read_findings(reader: &Reader, max_rows: usize) -> Part<Vec<Finding>> {
     }
 }
 
+/// `audit_coverage.json`, and every destination's verdict by id (for the destinations table,
+/// whose rows are not necessarily the ones this table keeps).
 fn read_audit(
     reader: &Reader,
     group_label: &dyn Fn(&str) -> String,
     max_rows: usize,
-) -> Part<Option<Audit>> {
+) -> (Part<Option<Audit>>, HashMap<String, String>) {
     let mut rows = Rows::new(max_rows);
+    let mut by_id = HashMap::new();
     let (file, state, envelope) = reader.read("audit_coverage", |d| {
         let id = text(&d, "/id").unwrap_or_default();
+        if let Some(verdict) = text(&d, "/verdict") {
+            by_id.insert(id.clone(), verdict);
+        }
         rows.push(AuditRow {
             name: text(&d, "/name").unwrap_or_else(|| group_label(&id)),
             service: text(&d, "/destination_service").unwrap_or_default(),
@@ -551,7 +546,7 @@ fn read_audit(
             rows,
         }
     });
-    Part { file, state, data }
+    (Part { file, state, data }, by_id)
 }
 
 /// The account-wide exports of the audit coverage, one line each.
