@@ -383,15 +383,45 @@ fn run(args: &Args) -> Result<(), String> {
 fn report_once(bin: &Path, bundle: &Path, format: &str) -> Result<ReportMeasured, String> {
     let out = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let file = out.path().join("report");
-    let before = usage(UsageWho::RUSAGE_CHILDREN)?;
-    let started = Instant::now();
-    let child = Command::new(bin)
-        .env_clear()
+    let mut cmd = Command::new(bin);
+    cmd.env_clear()
         .arg("report")
         .arg(bundle)
         .args(["--format", format, "-q", "--out"])
         .arg(&file)
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    let run = run_measured(cmd, bin, "report")?;
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bundle_bytes = std::fs::read_dir(bundle)
+        .map_err(|e| format!("{}: {e}", bundle.display()))?
+        .filter_map(Result::ok)
+        .map(|e| size(&e.path()))
+        .sum();
+    Ok(ReportMeasured {
+        bundle_bytes,
+        wall: run.wall,
+        cpu: run.cpu,
+        peak_rss_kib: run.peak_rss_kib,
+        output_bytes: size(&file),
+    })
+}
+
+/// What running one child measured.
+struct ChildRun {
+    output: std::process::Output,
+    wall: Duration,
+    /// The child's user and system time.
+    cpu: Duration,
+    peak_rss_kib: u64,
+}
+
+/// Runs `cmd` (stdout and stderr piped unless it says otherwise) and measures it; an exit
+/// other than success is an error naming `what`, with its stderr.
+fn run_measured(mut cmd: Command, bin: &Path, what: &str) -> Result<ChildRun, String> {
+    let before = usage(UsageWho::RUSAGE_CHILDREN)?;
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
     let watcher = watch_peak_rss(child.id());
@@ -403,23 +433,19 @@ fn report_once(bin: &Path, bundle: &Path, format: &str) -> Result<ReportMeasured
     let after = usage(UsageWho::RUSAGE_CHILDREN)?;
     if !output.status.success() {
         return Err(format!(
-            "report exited with {}:\n{}",
+            "{what} exited with {}:\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let bundle_bytes = std::fs::read_dir(bundle)
-        .map_err(|e| format!("{}: {e}", bundle.display()))?
-        .filter_map(Result::ok)
-        .map(|e| size(&e.path()))
-        .sum();
-    Ok(ReportMeasured {
-        bundle_bytes,
+    Ok(ChildRun {
+        output,
         wall,
         cpu: after.cpu.saturating_sub(before.cpu),
+        // getrusage's figure is no good on Linux: a child's maxrss starts at the parent's RSS
+        // when it forks (the fake's whole account, here), folded in at exec. The child's own
+        // high-water mark, VmHWM, is read while it runs instead.
         peak_rss_kib: polled_peak.unwrap_or(after.max_rss_kib),
-        output_bytes: size(&file),
     })
 }
 
@@ -449,8 +475,7 @@ fn collect_once(
         .args(["collect", "--api-url", &fake.api_url()])
         .args(["--rate", &args.rate.to_string()])
         .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::piped());
+        .arg(&out);
     if let Some(n) = concurrency {
         cmd.args(["--concurrency", &n.to_string()]);
     }
@@ -462,29 +487,10 @@ fn collect_once(
         cmd.arg("-q").stderr(Stdio::piped());
     }
     let served_before = fake.requests().len() as u64;
-    let (children_before, self_before) = (
-        usage(UsageWho::RUSAGE_CHILDREN)?,
-        usage(UsageWho::RUSAGE_SELF)?,
-    );
-    let started = Instant::now();
-    let child = cmd.spawn().map_err(|e| format!("{}: {e}", bin.display()))?;
-    let watcher = watch_peak_rss(child.id());
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let wall = started.elapsed();
-    let polled_peak = watcher.join().unwrap_or(None);
-    let (children, self_after) = (
-        usage(UsageWho::RUSAGE_CHILDREN)?,
-        usage(UsageWho::RUSAGE_SELF)?,
-    );
-    if !output.status.success() {
-        return Err(format!(
-            "the collector exited with {} (a complete bundle is needed):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
+    let self_before = usage(UsageWho::RUSAGE_SELF)?;
+    let run = run_measured(cmd, bin, "the collector (a complete bundle is needed)")?;
+    let self_after = usage(UsageWho::RUSAGE_SELF)?;
+    let output = &run.output;
     let bundle = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let manifest = std::fs::read_to_string(Path::new(&bundle).join("manifest.json"))
         .map_err(|e| format!("{bundle}/manifest.json: {e}"))?;
@@ -496,12 +502,9 @@ fn collect_once(
     };
     Ok(Measured {
         report,
-        wall,
-        cpu: children.cpu.saturating_sub(children_before.cpu),
-        // getrusage's figure is no good on Linux: a child's maxrss starts at the parent's RSS
-        // when it forks (the fake's whole account, here), folded in at exec. The collector's
-        // own high-water mark, VmHWM, is read while it runs instead.
-        peak_rss_kib: polled_peak.unwrap_or(children.max_rss_kib),
+        wall: run.wall,
+        cpu: run.cpu,
+        peak_rss_kib: run.peak_rss_kib,
         served: fake.requests().len() as u64 - served_before,
         manifest_total: manifest["requests"]["total"].as_u64().unwrap_or_default(),
         fake_cpu: self_after.cpu.saturating_sub(self_before.cpu),

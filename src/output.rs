@@ -229,6 +229,14 @@ pub fn report_error(format: LogFormat, error: &dyn Display) {
     }
 }
 
+/// A line that is not an error, on stderr: plain text, or an info event in JSON mode.
+pub fn say(format: LogFormat, line: &str) {
+    match format {
+        LogFormat::Text => eprintln!("{line}"),
+        LogFormat::Json => tracing::info!("{line}"),
+    }
+}
+
 /// Writes the bundle path, the only line the tool ever prints on stdout.
 #[allow(clippy::print_stdout)]
 pub fn print_bundle_path(path: &std::path::Path) {

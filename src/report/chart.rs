@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::Chart;
+use super::model::{Chart, clip_to};
 
 const WIDTH: f64 = 560.0;
 const LABEL_WIDTH: f64 = 190.0;
@@ -15,13 +15,6 @@ const ROW: f64 = 24.0;
 const BAR: f64 = 16.0;
 /// Longest label drawn, in characters; the full label is in the table beside the chart.
 const LABEL_CHARS: usize = 28;
-
-fn short(label: &str) -> String {
-    match label.char_indices().nth(LABEL_CHARS) {
-        None => label.to_owned(),
-        Some((at, _)) => format!("{}…", &label[..at]),
-    }
-}
 
 /// The chart as an `<svg>` element. `id` must be a static, unique identifier.
 pub fn svg(chart: &Chart, id: &str, escape: impl Fn(&str) -> String) -> String {
@@ -54,7 +47,7 @@ pub fn svg(chart: &Chart, id: &str, escape: impl Fn(&str) -> String) -> String {
             out,
             r#"<text x="{lx}" y="{text_y}" text-anchor="end">{label}</text><rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1}" height="{BAR}" rx="2" class="bar"/><text x="{vx:.1}" y="{text_y}" class="value">{n}</text>"#,
             lx = LABEL_WIDTH - 8.0,
-            label = escape(&short(label)),
+            label = escape(&clip_to(label, LABEL_CHARS)),
             vx = LABEL_WIDTH + width + 6.0,
         );
     }

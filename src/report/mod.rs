@@ -20,11 +20,10 @@ mod read;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{DocumentFormat, LogFormat, ReportArgs};
+use crate::cli::{DocumentFormat, ReportArgs};
 use crate::evidence::bundle::write_streamed_to;
-use crate::evidence::manifest;
-use crate::evidence::sign::{SIGNATURE_FILE, verify_signature};
-use crate::output::report_error;
+use crate::evidence::sign::SIGNATURE_FILE;
+use crate::output::{report_error, say};
 use crate::verify::{Inspection, VerifyError, inspect, printable};
 use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE};
 
@@ -63,19 +62,9 @@ fn signature(found: &Inspection, public_key: Option<&Path>) -> Signature {
     match public_key {
         None if signed => Signature::NotChecked,
         None => Signature::Unsigned,
-        Some(key) => match verify_signature(&found.dir, key) {
-            Ok(check) => {
-                let same = found
-                    .files
-                    .get(manifest::FILE_NAME)
-                    .is_some_and(|d| d.sha256 == check.manifest_sha256);
-                if same {
-                    Signature::Holds(check.fingerprint)
-                } else {
-                    Signature::Fails("manifest.json changed while it was being read".into())
-                }
-            }
-            Err(e) => Signature::Fails(e.to_string()),
+        Some(key) => match found.check_signature(key) {
+            Ok(fingerprint) => Signature::Holds(fingerprint),
+            Err(why) => Signature::Fails(why),
         },
     }
 }
@@ -162,13 +151,6 @@ fn done_line(args: &ReportArgs, dir: &str, verdict: &str) -> String {
         |p| printable(&p.display().to_string()),
     );
     format!("{what} report of bundle {dir} ({verdict}) written to {to}")
-}
-
-fn say(format: LogFormat, line: &str) {
-    match format {
-        LogFormat::Text => eprintln!("{line}"),
-        LogFormat::Json => tracing::info!("{line}"),
-    }
 }
 
 /// An error when `out` would land inside the bundle: an added file makes a bundle fail

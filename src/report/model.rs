@@ -19,7 +19,12 @@ pub const MAX_BARS: usize = 16;
 
 /// A string from the bundle, clipped to [`MAX_CELL_CHARS`] characters.
 pub(super) fn clip(s: &str) -> String {
-    match s.char_indices().nth(MAX_CELL_CHARS) {
+    clip_to(s, MAX_CELL_CHARS)
+}
+
+/// `s` cut to `max` characters (on a character boundary), `…` appended where it was cut.
+pub(super) fn clip_to(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
         None => s.to_owned(),
         Some((at, _)) => format!("{}…", &s[..at]),
     }

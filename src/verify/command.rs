@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::cli::{LogFormat, ReportFormat, VerifyArgs};
 use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::{manifest, render};
-use crate::output::report_error;
+use crate::output::{report_error, say};
 use crate::{EXIT_COMPLETE, EXIT_FAILED};
 
 use super::{Inspection, Problem, inspect, printable};
@@ -141,47 +141,24 @@ pub fn verify_command(args: &VerifyArgs) -> u8 {
     if intact { EXIT_COMPLETE } else { EXIT_FAILED }
 }
 
-/// Checks the manifest's signature against `key`, and that it covers the manifest whose
-/// digest the hashes were checked against (the file could change between the two reads).
+/// Checks the manifest's signature against `key`, saying what it found.
 fn signature_holds(
     found: &Inspection,
     key: &std::path::Path,
     format: LogFormat,
     quiet: bool,
 ) -> bool {
-    match crate::evidence::sign::verify_signature(&found.dir, key) {
-        Ok(check) => {
-            let same = found
-                .files
-                .get(crate::evidence::manifest::FILE_NAME)
-                .is_some_and(|d| d.sha256 == check.manifest_sha256);
-            if !same {
-                report_error(
-                    format,
-                    &"manifest.json changed while it was being verified; run verify again",
-                );
-                return false;
-            }
+    match found.check_signature(key) {
+        Ok(fingerprint) => {
             if !quiet {
-                say(
-                    format,
-                    &format!("manifest.json is signed by {}", check.fingerprint),
-                );
+                say(format, &format!("manifest.json is signed by {fingerprint}"));
             }
             true
         }
-        Err(e) => {
-            report_error(format, &e);
+        Err(why) => {
+            report_error(format, &why);
             false
         }
-    }
-}
-
-/// A line that is not an error: plain on stderr, or an info event in JSON mode.
-fn say(format: LogFormat, line: &str) {
-    match format {
-        LogFormat::Text => eprintln!("{line}"),
-        LogFormat::Json => tracing::info!("{line}"),
     }
 }
 

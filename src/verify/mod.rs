@@ -153,6 +153,25 @@ impl Inspection {
     }
 }
 
+impl Inspection {
+    /// Checks `manifest.json.sig` against the OpenSSH public key at `public_key`, and that the
+    /// signature covers the manifest this inspection hashed (the file could change between the
+    /// two reads). Returns the signer's fingerprint, or why the signature does not hold.
+    pub fn check_signature(&self, public_key: &Path) -> Result<String, String> {
+        let check = crate::evidence::sign::verify_signature(&self.dir, public_key)
+            .map_err(|e| e.to_string())?;
+        let same = self
+            .files
+            .get(manifest::FILE_NAME)
+            .is_some_and(|d| d.sha256 == check.manifest_sha256);
+        if same {
+            Ok(check.fingerprint)
+        } else {
+            Err("manifest.json changed while it was being verified; run the check again".into())
+        }
+    }
+}
+
 fn stream_checked(
     dir: &Path,
     files: &BTreeMap<String, FileDigest>,
@@ -587,8 +606,7 @@ impl Verifier<'_> {
             });
             return Vec::new();
         };
-        let mut entries: Vec<Entry> = Vec::new();
-        for (i, e) in list.iter().enumerate() {
+        self.listed(list, "artifacts", |e| {
             let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
             let (Some(resource), Some(path), Some(sha256), Some(bytes)) = (
                 text("resource"),
@@ -596,36 +614,21 @@ impl Verifier<'_> {
                 text("sha256"),
                 e.get("bytes").and_then(Value::as_u64),
             ) else {
-                self.problems.push(Problem::Manifest {
-                    detail: format!("artifacts[{i}] lacks `resource`, `path`, `sha256` or `bytes`"),
-                });
-                continue;
+                return Err("`resource`, `path`, `sha256` or `bytes`");
             };
-            if !self.safe(manifest::FILE_NAME, &path) {
-                continue;
-            }
-            if entries.iter().any(|other| other.path == path) {
-                self.problems.push(Problem::Duplicate {
-                    source: manifest::FILE_NAME,
-                    name: path,
-                });
-                continue;
-            }
-            let kind = text("kind").unwrap_or_default();
-            entries.push(Entry {
+            Ok(Entry {
                 artifact: ArtifactRef {
                     resource,
                     path: path.clone(),
-                    kind,
+                    kind: text("kind").unwrap_or_default(),
                 },
                 path,
                 sha256: sha256.to_ascii_lowercase(),
                 bytes,
                 status: text("status"),
                 count: e.get("count").and_then(Value::as_u64),
-            });
-        }
-        entries
+            })
+        })
     }
 
     /// The manifest's `tables` (the CSV exports): hashed and sized like artifacts, but not
@@ -640,30 +643,16 @@ impl Verifier<'_> {
             });
             return Vec::new();
         };
-        let mut tables: Vec<Entry> = Vec::new();
-        for (i, t) in list.iter().enumerate() {
+        self.listed(list, "tables", |t| {
             let text = |k: &str| t.get(k).and_then(Value::as_str).map(str::to_owned);
             let (Some(path), Some(sha256), Some(bytes)) = (
                 text("path"),
                 text("sha256"),
                 t.get("bytes").and_then(Value::as_u64),
             ) else {
-                self.problems.push(Problem::Manifest {
-                    detail: format!("tables[{i}] lacks `path`, `sha256` or `bytes`"),
-                });
-                continue;
+                return Err("`path`, `sha256` or `bytes`");
             };
-            if !self.safe(manifest::FILE_NAME, &path) {
-                continue;
-            }
-            if tables.iter().any(|other| other.path == path) {
-                self.problems.push(Problem::Duplicate {
-                    source: manifest::FILE_NAME,
-                    name: path,
-                });
-                continue;
-            }
-            tables.push(Entry {
+            Ok(Entry {
                 artifact: ArtifactRef {
                     resource: text("from").unwrap_or_default(),
                     path: path.clone(),
@@ -674,9 +663,43 @@ impl Verifier<'_> {
                 bytes,
                 status: None,
                 count: None,
-            });
+            })
+        })
+    }
+
+    /// The entries of the manifest's list `key`, each made by `parse` (or, when it lacks a
+    /// field, a problem naming the fields it needs). A name that is not a plain file name, or
+    /// one listed twice, is a problem and left out.
+    fn listed(
+        &mut self,
+        list: &[Value],
+        key: &str,
+        parse: impl Fn(&Value) -> Result<Entry, &'static str>,
+    ) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = Vec::new();
+        for (i, item) in list.iter().enumerate() {
+            let entry = match parse(item) {
+                Ok(entry) => entry,
+                Err(fields) => {
+                    self.problems.push(Problem::Manifest {
+                        detail: format!("{key}[{i}] lacks {fields}"),
+                    });
+                    continue;
+                }
+            };
+            if !self.safe(manifest::FILE_NAME, &entry.path) {
+                continue;
+            }
+            if entries.iter().any(|other| other.path == entry.path) {
+                self.problems.push(Problem::Duplicate {
+                    source: manifest::FILE_NAME,
+                    name: entry.path,
+                });
+                continue;
+            }
+            entries.push(entry);
         }
-        tables
+        entries
     }
 
     /// Whether `name` is a plain file name; records a problem if not.

@@ -452,7 +452,6 @@ fn max_rows_caps_every_table_and_says_where_the_rest_is() {
 
 #[test]
 fn the_out_file_is_written_whole_and_matches_stdout() {
-    let side = Side::new();
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("report.html");
     let out_arg = out.display().to_string();
@@ -469,7 +468,6 @@ fn the_out_file_is_written_whole_and_matches_stdout() {
         ["report.html"],
         "no partial file left"
     );
-    drop(side);
 }
 
 #[test]
@@ -638,5 +636,44 @@ fn every_string_of_a_bundle_is_escaped_in_both_formats() {
     assert!(
         count + escaped > 500,
         "the poisoned values are shown: {count} + {escaped}"
+    );
+}
+
+#[test]
+fn a_destination_shows_its_audit_verdict_even_when_the_audit_table_is_cut() {
+    // With --max-rows 1 the audit table keeps its first row by the audit item's own name.
+    // Renamed so that row is another destination's, the destinations table (first row:
+    // Analytics EU) must still show Analytics EU's verdict, read from every audit item.
+    let dir = tempfile::tempdir().expect("tmp");
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).expect("mkdir");
+    for entry in std::fs::read_dir(repo("docs/examples/bundle")).expect("example") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, bundle.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let audit = bundle.join("audit_coverage.json");
+    let text = read(&audit).replace(
+        "\"name\": \"Analytics EU\"",
+        "\"name\": \"zz Analytics EU\"",
+    );
+    std::fs::write(&audit, text).expect("rename");
+
+    let md = report(&bundle, &["--format", "md", "--max-rows", "1"]);
+    md.assert_code(3);
+    let per_destination = md
+        .stdout
+        .split("### Per destination")
+        .nth(1)
+        .expect("audit table");
+    assert!(
+        per_destination.contains("| Production | snowflake | exported |"),
+        "{per_destination}"
+    );
+    assert!(
+        md.stdout.contains(
+            "| Analytics EU | big\\_query | GCP\\_EUROPE\\_WEST3 | connected | 5 | exported | `quiet_meadow` |"
+        ),
+        "{}",
+        md.stdout
     );
 }
