@@ -20,7 +20,6 @@ use crate::resources::{Artifact, Collected, Status};
 
 use super::Sources;
 
-#[path = "findings_access.rs"]
 mod access;
 
 /// `--inactive-days` when not given.
@@ -362,5 +361,4 @@ fn webhooks_check(subjects: Vec<Value>) -> Check {
 }
 
 #[cfg(test)]
-#[path = "findings_tests.rs"]
 mod tests;

@@ -187,5 +187,4 @@ impl<R: Read> Read for Exact<R> {
 }
 
 #[cfg(test)]
-#[path = "archive_tests.rs"]
 mod tests;

@@ -337,5 +337,4 @@ fn parse_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
 }
 
 #[cfg(test)]
-#[path = "sign_tests.rs"]
 mod tests;
