@@ -15,7 +15,7 @@ use tracing::info;
 use crate::cli::LogFormat;
 use crate::collect::{self, Outcome, RunError};
 use crate::config::Config;
-use crate::evidence::manifest::RunStatus;
+use crate::vocab::RunStatus;
 use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, output};
 
 /// How one profile's run ended.

@@ -14,13 +14,15 @@ use crate::changes;
 use crate::client::{self, ApiError, Client, Stats, StatsSnapshot};
 use crate::config::Config;
 use crate::derive::{self, Sources};
-use crate::evidence::bundle::{Bundle, ItemSink, WriteError, Written};
+use crate::evidence::bundle::{Bundle, ItemSink};
 use crate::evidence::manifest::{
-    self, ArtifactEntry, EndpointEntry, Manifest, Requests, RunStatus, TableEntry, Tool,
+    self, ArtifactEntry, EndpointEntry, Manifest, Requests, TableEntry, Tool,
 };
 use crate::evidence::{csv, envelope, render};
+use crate::files::{Digest, WriteError};
 use crate::output;
-use crate::resources::{self, AccountInfo, Artifact, Collected, Ctx, Kind, Status};
+use crate::resources::{self, Ctx};
+use crate::vocab::{AccountInfo, Artifact, Collected, Kind, RunStatus, Status, rfc3339};
 
 /// A finished run.
 #[derive(Debug)]
@@ -91,11 +93,6 @@ fn kept_note(kept: &Option<PathBuf>) -> String {
             )
         })
         .unwrap_or_default()
-}
-
-/// RFC 3339 UTC to the second: the form of every time in the bundle.
-fn rfc3339(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Runs a collection.
@@ -584,7 +581,7 @@ fn cut_short(error: &ApiError, items: usize) -> Collected {
 /// An artifact written to the bundle's directory, not yet recorded in its sums.
 struct Sealed {
     artifact: Artifact,
-    written: Written,
+    written: Digest,
     entry: ArtifactEntry,
 }
 

@@ -15,7 +15,7 @@ use crate::cli::CollectArgs;
 use crate::client::quota::{OnQuota, Reserve};
 use crate::credentials::{self, Choice, Credentials, CredentialsError};
 use crate::evidence::sign::{SignError, SigningKey};
-use crate::resources::{Artifact, Window};
+use crate::vocab::{Artifact, Window};
 
 /// Names of every environment variable the tool reads.
 pub mod env {
@@ -450,7 +450,7 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         set.extend(
             Artifact::ALL
                 .into_iter()
-                .filter(|a| a.kind() == crate::resources::Kind::Collected),
+                .filter(|a| a.kind() == crate::vocab::Kind::Collected),
         );
     }
     Ok(set)

@@ -165,7 +165,7 @@ impl Endpoint {
             out.push_str(&rest[..open]);
             let id = *ids.next().expect("an id for every placeholder");
             if id.is_empty() || id == "." || id == ".." {
-                return Err(UnusableId(crate::client::clean(id)));
+                return Err(UnusableId(crate::text::clean(id)));
             }
             out.extend(utf8_percent_encode(id, SEGMENT));
             rest = &rest[close + 1..];

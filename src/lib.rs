@@ -22,6 +22,7 @@ pub mod doctor;
 pub mod endpoints;
 pub mod evidence;
 pub mod fake;
+pub mod files;
 pub mod manual;
 pub mod output;
 pub mod paginate;
@@ -29,7 +30,9 @@ pub mod report;
 pub mod resources;
 pub mod schema;
 pub mod signals;
+pub mod text;
 pub mod verify;
+pub mod vocab;
 
 use std::process::ExitCode;
 
@@ -39,11 +42,11 @@ use jiff::Timestamp;
 
 use crate::cli::{Cli, CollectArgs, Command};
 use crate::config::Config;
-use crate::evidence::manifest::RunStatus;
 use crate::evidence::sign::SigningKey;
 use crate::evidence::summary::{
     ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus, TableSummary,
 };
+use crate::vocab::{RunStatus, rfc3339};
 
 /// Exit code: a complete bundle.
 pub const EXIT_COMPLETE: u8 = 0;
@@ -305,11 +308,6 @@ fn signature(dir: &std::path::Path, signer: Option<String>) -> Option<SignatureS
         path: path.display().to_string(),
         key_fingerprint,
     })
-}
-
-/// RFC 3339 UTC to the second, as in the bundle.
-fn rfc3339(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Runs `work` spawned on `runtime` until it ends or the first SIGINT/SIGTERM arrives.

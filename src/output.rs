@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorChoice, LogArgs, LogFormat};
 use crate::config::env;
+use crate::text;
 
 /// The progress display, set up by [`init_logging`] when a person watches (stderr is a
 /// terminal, not `-q`, text logs): bars are drawn there, and log lines are printed above them.
@@ -196,7 +197,7 @@ pub fn summary_table(rows: &[(&str, &str, usize, Option<&str>)]) {
         "artifact", "status", "items"
     );
     for (name, status, count, reason) in rows {
-        let reason = reason.map(|r| cut(r, 80)).unwrap_or_default();
+        let reason = reason.map(|r| text::one_line(r, 80)).unwrap_or_default();
         let row = format!("{name:<width$}  {status:<11}  {count:>7}  {reason}");
         out.push_str(row.trim_end());
         out.push('\n');
@@ -205,20 +206,6 @@ pub fn summary_table(rows: &[(&str, &str, usize, Option<&str>)]) {
         Some(multi) => multi.suspend(|| eprint!("{out}")),
         None => eprint!("{out}"),
     }
-}
-
-/// `text` on one line, at most `max` characters, `…` where it was cut.
-fn cut(text: &str, max: usize) -> String {
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if line.chars().count() <= max {
-        return line;
-    }
-    let mut short: String = line.chars().take(max.saturating_sub(1)).collect();
-    short.push('…');
-    short
 }
 
 /// Prints an error once, on stderr: plain text, or a log event in JSON mode.

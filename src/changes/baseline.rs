@@ -17,7 +17,9 @@ use tracing::debug;
 
 use crate::collect::file_name_safe;
 use crate::evidence::manifest;
-use crate::verify::{self, MAX_MANIFEST_BYTES, VerifyError, printable};
+use crate::files::{self, MAX_MANIFEST_BYTES};
+use crate::text::printable;
+use crate::verify::{self, VerifyError};
 
 use super::Snapshot;
 use super::compare::check;
@@ -142,7 +144,7 @@ fn screen(dir: &Path, new: &Snapshot<'_>) -> Option<String> {
         debug!("baseline candidate {} skipped: {why}", dir.display());
         None
     };
-    let Ok(bytes) = verify::read_bounded(&dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) else {
+    let Ok(bytes) = files::read_bounded(&dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) else {
         return skip("no readable manifest");
     };
     let Ok(m) = serde_json::from_slice::<Value>(&bytes) else {

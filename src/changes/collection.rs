@@ -12,8 +12,8 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 use tracing::debug;
 
-use crate::resources::{Collected, Status};
-use crate::verify::printable;
+use crate::text::printable;
+use crate::vocab::{Collected, Status};
 
 use super::{CollectionInput, Snapshot, baseline, compare, items, uncompared};
 

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use crate::evidence::redact::MARKER;
-use crate::resources::{Artifact, NOTES_KEY};
-use crate::verify::printable;
+use crate::text::printable;
+use crate::vocab::{Artifact, NOTES_KEY};
 
 use super::snapshot::LoadError;
 use super::{Change, Snapshot, access, settings};

@@ -89,7 +89,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::evidence::bundle::Bundle;
-use crate::resources::Artifact;
+use crate::vocab::Artifact;
 
 pub use collection::for_collection;
 pub use compare::{CompareError, NotComparable, compare, uncompared};
@@ -117,7 +117,7 @@ pub struct CollectionInput<'a> {
     /// The vault profile of this run, if any (a baseline must have the same).
     pub profile: Option<&'a str>,
     /// The artifacts written so far and their statuses.
-    pub written: &'a [(crate::resources::Artifact, crate::resources::Status)],
+    pub written: &'a [(crate::vocab::Artifact, crate::vocab::Status)],
 }
 
 /// Whether a change is about who can reach what, or about how things are set up.
@@ -217,6 +217,6 @@ impl Change {
 pub fn items(changes: &[Change]) -> Vec<Value> {
     let mut items: Vec<Value> = changes.iter().map(Change::to_json).collect();
     crate::evidence::redact::redact_items(Artifact::Changes, &mut items);
-    crate::resources::sort_items(&mut items, Artifact::Changes.key());
+    crate::vocab::sort_items(&mut items, Artifact::Changes.key());
     items
 }

@@ -1,7 +1,7 @@
 //! Configuration rules: groups, destinations, connections (schema config in [`super::schema`]),
 //! webhooks, log services, private links and agents.
 
-use crate::resources::Artifact;
+use crate::vocab::Artifact;
 
 use super::Change;
 use super::compare::{Ctx, Pair, Subject, at};

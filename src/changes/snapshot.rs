@@ -14,8 +14,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::evidence::bundle::Bundle;
-use crate::resources::{Artifact, Kind, Status};
 use crate::verify::{Verified, VerifyError};
+use crate::vocab::{Artifact, Kind, Status};
 
 use super::compare::compared_artifacts;
 

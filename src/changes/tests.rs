@@ -359,11 +359,11 @@ fn the_bundle_being_written_is_read_when_compared_not_before() {
         Some("acc"),
         &resources,
         Some("2026-01-02T00:00:00Z".into()),
-        &[(Artifact::Users, crate::resources::Status::Complete)],
+        &[(Artifact::Users, crate::vocab::Status::Complete)],
     );
     assert_eq!(
         new.status(Artifact::Users),
-        Some(crate::resources::Status::Complete)
+        Some(crate::vocab::Status::Complete)
     );
     // The file as it is when compared counts, not as it was when the snapshot was made.
     let file = bundle.tmp_dir().join("users.json");

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::verify::{needs_escape, printable};
+use crate::text::{needs_escape, printable};
 
-use crate::resources::Artifact;
+use crate::vocab::Artifact;
 
 use super::{Category, Change, Snapshot};
 

@@ -1,10 +1,5 @@
 //! What a request can end with, once retries are spent.
 
-use std::fmt::Write as _;
-
-/// The longest piece of server text kept in a message.
-const MAX_MESSAGE_CHARS: usize = 300;
-
 /// A request that did not give a usable answer. `path` is the percent-encoded path under `/v1`,
 /// so it never holds a control character or a secret.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -131,24 +126,3 @@ impl ApiError {
         }
     }
 }
-
-/// Makes server-supplied text safe for messages, logs and the manifest: control characters
-/// escaped, length capped.
-pub fn clean(text: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in text.chars().enumerate() {
-        if n == MAX_MESSAGE_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            let _ = write!(out, "{}", c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests;

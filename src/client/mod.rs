@@ -21,12 +21,13 @@ use serde_json::Value;
 use tracing::{debug, info, warn};
 use url::Url;
 
-pub use error::{ApiError, clean};
+pub use error::ApiError;
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
 
 use crate::config::Delays;
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
+use crate::text::clean;
 use retry::{Attempt, Class, Next, Policy, WaitReason};
 
 /// Items asked for per page: the API's maximum.

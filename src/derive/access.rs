@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::resources::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Status};
 
 use super::Sources;
 use super::activity::Each;

@@ -21,7 +21,7 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::resources::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Status};
 
 use super::Sources;
 

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::resources::{Artifact, Collected, NOTES_KEY, Status};
+use crate::vocab::{Artifact, Collected, NOTES_KEY, Status};
 
 use super::Sources;
 

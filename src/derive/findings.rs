@@ -16,7 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use crate::evidence::bundle::Bundle;
-use crate::resources::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Status};
 
 use super::Sources;
 

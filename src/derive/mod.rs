@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::evidence::bundle::Bundle;
-use crate::resources::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Status};
 
 /// One source artifact as read back: its status, and the items the reader chose to keep.
 #[derive(Debug, Default)]

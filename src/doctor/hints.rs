@@ -24,7 +24,7 @@ fn system_key_permission(resource: &str) -> Option<&'static str> {
 }
 
 /// The role or permission to grant a key of `key_kind` (`user`, `system_key` or `unknown`,
-/// as [`crate::resources::AccountInfo`] says) that may not read `resource`.
+/// as [`crate::vocab::AccountInfo`] says) that may not read `resource`.
 pub fn grant(resource: &str, key_kind: &str) -> String {
     let readable_name = resource.replace('_', " ");
     let user = if resource == "system_keys" {

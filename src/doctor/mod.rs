@@ -23,7 +23,7 @@ use crate::collect::client_options;
 use crate::config::Config;
 use crate::endpoints::ACCOUNT_INFO;
 use crate::output;
-use crate::resources::AccountInfo;
+use crate::vocab::AccountInfo;
 
 pub use probe::{Outcome, Probe};
 

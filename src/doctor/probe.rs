@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::client::{ApiError, Client};
 use crate::endpoints::{self as ep, Endpoint};
-use crate::resources::{Status as ArtifactStatus, Window, sync_history};
+use crate::resources::sync_history;
+use crate::vocab::{Status as ArtifactStatus, Window};
 
 use super::hints;
 

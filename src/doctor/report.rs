@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::client::clean;
+use crate::text::clean;
 
 use super::{Outcome, Report, Verdict};
 

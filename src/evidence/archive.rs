@@ -24,9 +24,8 @@ use flate2::{Compression, GzBuilder};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::evidence::bundle::{self, WriteError};
 use crate::evidence::manifest;
-use crate::verify::{self, is_plain_file_name};
+use crate::files::{self, WriteError, is_plain_file_name};
 
 /// Mode of the bundle directory entry.
 const DIR_MODE: u32 = 0o700;
@@ -77,7 +76,7 @@ pub fn write_archive(bundle_dir: &Path) -> Result<Archived, ArchiveError> {
     let mtime = started_at(bundle_dir)?;
     let files = list_files(bundle_dir)?;
     let path = bundle_dir.with_file_name(format!("{name}.tar.gz"));
-    let written = bundle::write_streamed_to(&path, |out| {
+    let written = files::write_private(&path, |out| {
         let gzip = GzBuilder::new()
             .mtime(0)
             .operating_system(255)
@@ -123,7 +122,7 @@ fn started_at(bundle_dir: &Path) -> Result<u64, ArchiveError> {
         problem,
     };
     let bytes =
-        verify::read_bounded(&path, verify::MAX_MANIFEST_BYTES).map_err(|f| bad(f.to_string()))?;
+        files::read_bounded(&path, files::MAX_MANIFEST_BYTES).map_err(|f| bad(f.to_string()))?;
     let manifest: Value =
         serde_json::from_slice(&bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     let started: Timestamp = manifest
@@ -144,7 +143,7 @@ fn list_files(bundle_dir: &Path) -> Result<Vec<(String, u64)>, ArchiveError> {
     let listing = fs::read_dir(bundle_dir).map_err(|e| unreadable(bundle_dir, e.to_string()))?;
     let mut files = Vec::new();
     for (seen, entry) in listing.enumerate() {
-        if seen == verify::MAX_DIR_ENTRIES {
+        if seen == files::MAX_DIR_ENTRIES {
             return Err(unreadable(bundle_dir, "too many entries".into()));
         }
         let entry = entry.map_err(|e| unreadable(bundle_dir, e.to_string()))?;

@@ -13,37 +13,16 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use crate::evidence::csv::Table;
 use crate::evidence::redact::{Redaction, Redactor};
 use crate::evidence::render;
 use crate::evidence::sign::{self, SigningKey};
-use crate::resources::Artifact;
+use crate::files::{self, Digest, Hashing, WriteError, create_private, failed, sync_dir};
+use crate::vocab::{Artifact, Sink};
 
 /// The name of the checksum file, in the format `sha256sum -c` reads.
 pub const SHA256SUMS: &str = "SHA256SUMS";
-
-/// A file written into the bundle.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Written {
-    /// Lower-case hex SHA-256 of the bytes.
-    pub sha256: String,
-    /// Size in bytes.
-    pub bytes: u64,
-}
-
-/// A write that failed, naming the path.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot write {path}: {source}\nhint: check that the --out directory exists or can be created, is writable and has free space"
-)]
-pub struct WriteError {
-    /// The path that could not be written.
-    pub path: PathBuf,
-    /// The I/O error.
-    pub source: io::Error,
-}
 
 /// A bundle being written. Dropped without [`Bundle::finish`], [`Bundle::keep_failed`] or
 /// [`Bundle::discard`] (a signal cancelled the run, a panic), it removes its temporary
@@ -52,7 +31,7 @@ pub struct WriteError {
 pub struct Bundle {
     out_dir: PathBuf,
     tmp: PathBuf,
-    files: BTreeMap<&'static str, Written>,
+    files: BTreeMap<&'static str, Digest>,
     /// Signs the manifest when the bundle is sealed (`--sign-key`).
     signer: Option<SigningKey>,
     /// Set once the directory has been renamed, kept on purpose or removed.
@@ -64,13 +43,6 @@ impl Drop for Bundle {
         if !self.sealed {
             let _ = fs::remove_dir_all(&self.tmp);
         }
-    }
-}
-
-fn failed(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError {
-        path: path.to_owned(),
-        source,
     }
 }
 
@@ -114,7 +86,7 @@ impl Bundle {
     }
 
     /// Records a file written by a finished [`ItemSink`].
-    pub fn record(&mut self, name: &'static str, written: Written) {
+    pub fn record(&mut self, name: &'static str, written: Digest) {
         self.files.insert(name, written);
     }
 
@@ -135,12 +107,9 @@ impl Bundle {
     }
 
     /// Writes one file atomically. `name` is one of the tool's fixed file names.
-    pub fn write(&mut self, name: &'static str, bytes: &[u8]) -> Result<Written, WriteError> {
+    pub fn write(&mut self, name: &'static str, bytes: &[u8]) -> Result<Digest, WriteError> {
         write_atomic(&self.tmp, name, bytes)?;
-        let written = Written {
-            sha256: hex::encode(Sha256::digest(bytes)),
-            bytes: bytes.len() as u64,
-        };
+        let written = Digest::of(bytes);
         self.files.insert(name, written.clone());
         Ok(written)
     }
@@ -148,7 +117,7 @@ impl Bundle {
     /// Writes `table` (a CSV export) from the items of the artifact it is made from, read
     /// back one at a time. Returns the file and its row count, or `None` when that artifact
     /// was not written.
-    pub fn write_table(&mut self, table: &Table) -> Result<Option<(Written, u64)>, WriteError> {
+    pub fn write_table(&mut self, table: &Table) -> Result<Option<(Digest, u64)>, WriteError> {
         let source = table.from.file_name();
         if !self.files.contains_key(source) {
             return Ok(None);
@@ -275,91 +244,14 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> 
     write_streamed(dir, name, |w| w.write_all(bytes)).map(|_| ())
 }
 
-/// Creates a bundle file readable by its owner only.
-fn create_private(path: &Path) -> Result<fs::File, WriteError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map_err(failed(path))
-}
-
 /// Writes `name` in `dir` from what `fill` writes, under a `.partial` name, synced, then
 /// renamed; returns its hash and size, computed as it is written.
 fn write_streamed(
     dir: &Path,
     name: &str,
     fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
-) -> Result<Written, WriteError> {
-    write_streamed_to(&dir.join(name), fill)
-}
-
-/// Writes `path` atomically and privately (`0600` on Unix) from what `fill` writes: under
-/// `<path>.partial`, synced, then renamed. For files beside the bundle (the archive, the run
-/// summary); returns the hash and size of what was written.
-pub(crate) fn write_streamed_to(
-    path: &Path,
-    fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
-) -> Result<Written, WriteError> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let file = create_private(&partial)?;
-    let result = fill_and_rename(file, &partial, path, fill);
-    if result.is_err() {
-        // Nothing half-written is left beside a bundle either.
-        let _ = fs::remove_file(&partial);
-    }
-    result
-}
-
-fn fill_and_rename(
-    file: fs::File,
-    partial: &Path,
-    path: &Path,
-    fill: impl FnOnce(&mut Hashing<BufWriter<fs::File>>) -> io::Result<()>,
-) -> Result<Written, WriteError> {
-    let mut out = Hashing {
-        inner: BufWriter::with_capacity(64 * 1024, file),
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
-    fill(&mut out).map_err(failed(partial))?;
-    let Hashing {
-        inner,
-        hasher,
-        bytes,
-    } = out;
-    let file = inner
-        .into_inner()
-        .map_err(|e| failed(partial)(e.into_error()))?;
-    file.sync_all().map_err(failed(partial))?;
-    drop(file);
-    fs::rename(partial, path).map_err(failed(path))?;
-    Ok(Written {
-        sha256: hex::encode(hasher.finalize()),
-        bytes,
-    })
-}
-
-/// A writer that hashes and counts what passes through it.
-pub(crate) struct Hashing<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+) -> Result<Digest, WriteError> {
+    files::write_private(&dir.join(name), fill)
 }
 
 /// Reads an artifact envelope from `reader`, handing each element of its `items` to `each` as
@@ -556,7 +448,7 @@ impl ItemSink {
 
     /// Writes the artifact: `envelope` is its envelope with an empty `items` (its `count` is
     /// set here), the items go in sorted. Returns the file written and what was redacted.
-    pub fn finish(mut self, mut envelope: Value) -> Result<(Written, Vec<Redaction>), WriteError> {
+    pub fn finish(mut self, mut envelope: Value) -> Result<(Digest, Vec<Redaction>), WriteError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -593,6 +485,16 @@ impl ItemSink {
         })?;
         let redactions = std::mem::replace(&mut self.redactor, Redactor::new(self.artifact));
         Ok((written, redactions.finish()))
+    }
+}
+
+impl Sink for ItemSink {
+    fn push(&mut self, item: Value) {
+        ItemSink::push(self, item);
+    }
+
+    fn count(&self) -> usize {
+        ItemSink::count(self)
     }
 }
 
@@ -671,13 +573,6 @@ fn indented(item: &Value) -> Vec<u8> {
         out.extend_from_slice(line);
     }
     out
-}
-
-/// Makes renames durable where the platform allows it; best effort.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::resources::Artifact;
+use crate::vocab::Artifact;
 
 /// One export: its fixed file name, the artifact it is made from, and its columns.
 #[derive(Debug)]

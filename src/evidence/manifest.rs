@@ -6,24 +6,12 @@ use serde::Serialize;
 
 use crate::client::StatsSnapshot;
 use crate::evidence::redact::Redaction;
-use crate::resources::{AccountInfo, Kind, Status};
+use crate::vocab::{AccountInfo, Kind, RunStatus, Status};
 
 /// The manifest's file name.
 pub const FILE_NAME: &str = "manifest.json";
 /// The manifest's schema id.
 pub const SCHEMA: &str = "iru-fivetran/manifest/v1";
-
-/// How the run as a whole ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Every artifact whole: complete, or unavailable (exit 0).
-    Complete,
-    /// At least one artifact partial, forbidden or failed (exit 3).
-    Partial,
-    /// The run could not finish (exit 1); the bundle directory is named `*.failed`.
-    Failed,
-}
 
 /// The manifest.
 #[derive(Debug, Serialize, JsonSchema)]

@@ -16,7 +16,7 @@ pub mod summary;
 
 use serde_json::{Map, Value, json};
 
-use crate::resources::{Artifact, Collected, sort_items};
+use crate::vocab::{Artifact, Collected, sort_items};
 
 /// The schema id of an artifact file, versioned.
 pub fn schema_id(artifact: Artifact) -> String {

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::resources::Artifact;
+use crate::vocab::Artifact;
 
 /// The connection field whose keys are names of schemas, tables and columns.
 const SCHEMA_CONFIG: &str = "schema_config";

@@ -27,7 +27,8 @@ use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 use zeroize::Zeroizing;
 
 use crate::evidence::manifest;
-use crate::verify::{self, printable};
+use crate::files;
+use crate::text::printable;
 
 /// The SSHSIG namespace every signature of this tool is made in (`ssh-keygen -Y ... -n`). A
 /// signature made for another purpose (git commits use `git`) never passes as a bundle's.
@@ -267,7 +268,7 @@ pub fn verify_signature(
     public_key_path: &Path,
 ) -> Result<SignatureCheck, SignError> {
     let read = |path: PathBuf, limit: u64, hint: &'static str| {
-        verify::read_bounded(&path, limit).map_err(|failure| SignError::Unreadable {
+        files::read_bounded(&path, limit).map_err(|failure| SignError::Unreadable {
             problem: failure.to_string(),
             path,
             hint,
@@ -284,7 +285,7 @@ pub fn verify_signature(
     })?;
     let manifest_bytes = read(
         bundle_dir.join(manifest::FILE_NAME),
-        verify::MAX_MANIFEST_BYTES,
+        files::MAX_MANIFEST_BYTES,
         "",
     )?;
     let signature_text = read(

@@ -15,10 +15,10 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::evidence::bundle::{self, WriteError};
 use crate::evidence::manifest::ArtifactEntry;
 use crate::evidence::render;
-use crate::resources::Status;
+use crate::files::{self, WriteError};
+use crate::vocab::Status;
 
 /// The summary's schema id.
 pub const SCHEMA: &str = "iru-fivetran/summary/v1";
@@ -157,7 +157,7 @@ impl Summary {
     /// Writes the summary to `path` atomically (`<path>.partial`, then renamed), `0600`.
     pub fn write(&self, path: &Path) -> Result<(), SummaryError> {
         let bytes = self.to_bytes();
-        bundle::write_streamed_to(path, |out| std::io::Write::write_all(out, &bytes))
+        files::write_private(path, |out| std::io::Write::write_all(out, &bytes))
             .map(|_| ())
             .map_err(|e| SummaryError(e, path.to_owned()))
     }

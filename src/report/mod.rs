@@ -4,7 +4,7 @@
 //! what it found; [`read::read`] streams the artifacts into what the report shows, each table
 //! capped at `--max-rows`; [`content::document`] says it, in order, once for both formats;
 //! [`html`] or [`markdown`] renders it, escaping every string; the file is written atomically
-//! by [`crate::evidence::bundle::write_streamed_to`] (or the page goes to stdout).
+//! by [`crate::files::write_streamed_to`] (or the page goes to stdout).
 //!
 //! A bundle that does not verify is still rendered, under a banner listing its problems, and
 //! the exit code is 3. Only a path that is not a bundle at all (no readable manifest) gives no
@@ -21,10 +21,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{DocumentFormat, ReportArgs};
-use crate::evidence::bundle::write_streamed_to;
 use crate::evidence::sign::SIGNATURE_FILE;
+use crate::files::write_private;
 use crate::output::{report_error, say};
-use crate::verify::{Inspection, VerifyError, inspect, printable};
+use crate::text::printable;
+use crate::verify::{Inspection, VerifyError, inspect};
 use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE};
 
 use model::{Check, Signature};
@@ -100,7 +101,7 @@ pub fn report_command(args: &ReportArgs) -> u8 {
         }
     };
     let written = match &args.out {
-        Some(path) => write_streamed_to(path, |w| w.write_all(text.as_bytes()))
+        Some(path) => write_private(path, |w| w.write_all(text.as_bytes()))
             .map(|_| ())
             .map_err(|e| {
                 format!(

@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::evidence::manifest;
-use crate::verify::{Inspection, printable};
+use crate::text::printable;
+use crate::verify::Inspection;
 
 use super::model::{
     AccessRow, ArtifactRow, Audit, AuditRow, ChangeRow, Changes, Chart, Check, ConnectionRow,

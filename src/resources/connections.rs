@@ -25,12 +25,10 @@ use serde_json::{Map, Value, json};
 
 use crate::client::ApiError;
 use crate::endpoints::{CONNECTION, CONNECTION_SCHEMAS, CONNECTIONS};
-use crate::evidence::bundle::ItemSink;
 use crate::paginate::Pager;
+use crate::vocab::{Collected, NOTES_KEY, Sink, id_of};
 
-use super::{
-    Collected, Ctx, NOTES_KEY, Notes, Problems, assemble, fatal, id_of, merge_detail, set_field,
-};
+use super::{Ctx, Notes, Problems, assemble, fatal, merge_detail, set_field};
 
 /// Fields that may change between the list and the detail read: ignored by the probe.
 const VOLATILE: [&str; 4] = ["status", "succeeded_at", "failed_at", NOTES_KEY];
@@ -53,7 +51,7 @@ fn pair_of(connection: &Value) -> String {
 
 /// Lists connections a page at a time; on each page, first probes the pairs not seen before,
 /// then enriches the rest, [`Ctx::fan_out`] at a time, while the next page is read.
-pub async fn collect(ctx: &Ctx<'_>, sink: &mut ItemSink) -> Result<Collected, ApiError> {
+pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, ApiError> {
     let path = CONNECTIONS.path(&[]).expect("top-level lists have no ids");
     let mut pager = Pager::new(ctx.client, CONNECTIONS, &path, &[], "id");
     let mut verdicts: HashMap<String, Verdict> = HashMap::new();

@@ -5,12 +5,12 @@ use serde_json::Value;
 
 use crate::client::ApiError;
 use crate::endpoints::{DESTINATION, DESTINATIONS};
-use crate::evidence::bundle::ItemSink;
+use crate::vocab::{Collected, Sink, id_of};
 
-use super::{Collected, Ctx, Notes, id_of, list_then, merge_detail};
+use super::{Ctx, Notes, list_then, merge_detail};
 
 /// Lists destinations, then reads each one's detail.
-pub async fn collect(ctx: &Ctx<'_>, sink: &mut ItemSink) -> Result<Collected, ApiError> {
+pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, ApiError> {
     list_then(ctx, sink, DESTINATIONS, "id", |d| enrich(ctx, d)).await
 }
 

@@ -4,8 +4,9 @@
 use crate::client::ApiError;
 use crate::endpoints::Endpoint;
 use crate::paginate;
+use crate::vocab::Collected;
 
-use super::{Collected, Ctx, Problems, assemble, fatal};
+use super::{Ctx, Problems, assemble, fatal};
 
 /// Reads every page of `endpoint`; items are identified by `key`.
 pub async fn collect(ctx: &Ctx<'_>, endpoint: Endpoint, key: &str) -> Result<Collected, ApiError> {

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use crate::client::ApiError;
 use crate::endpoints::{ACCOUNT_LOG_SERVICE, LOG_SERVICES};
 use crate::paginate;
+use crate::vocab::{Collected, NOTES_KEY, Status, id_of};
 
-use super::{Collected, Ctx, NOTES_KEY, Problems, Status, assemble, fatal, id_of};
+use super::{Ctx, Problems, assemble, fatal};
 
 /// Lists log services and reads the account-level one.
 pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {

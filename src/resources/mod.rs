@@ -21,287 +21,12 @@ mod users;
 use std::future::Future;
 
 use futures::StreamExt as _;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::client::{ApiError, Client};
 use crate::endpoints::Endpoint;
-use crate::evidence::bundle::ItemSink;
 use crate::paginate::{self, Pager};
-use jiff::Timestamp;
-
-pub use account::AccountInfo;
-
-/// The key under which the collector puts its notes on an item.
-pub const NOTES_KEY: &str = "_iru";
-
-/// One evidence file of the bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Artifact {
-    /// `account.json`: account id and name, and the identity of the key used.
-    Account,
-    /// `users.json`: users with their group and connection memberships.
-    Users,
-    /// `roles.json`: standard and custom roles.
-    Roles,
-    /// `teams.json`: teams with their user, group and connection memberships.
-    Teams,
-    /// `groups.json`: groups (one per destination).
-    Groups,
-    /// `destinations.json`: destinations with config and setup tests.
-    Destinations,
-    /// `connections.json`: connections with config, status, setup tests and schema config.
-    Connections,
-    /// `webhooks.json`
-    Webhooks,
-    /// `log_services.json`: external logging, per destination and account-wide.
-    LogServices,
-    /// `system_keys.json`: the API keys not tied to a user.
-    SystemKeys,
-    /// `private_links.json`
-    PrivateLinks,
-    /// `proxy_agents.json`
-    ProxyAgents,
-    /// `hybrid_deployment_agents.json`
-    HybridDeploymentAgents,
-    /// `sync_history.json`: each connection's syncs over the `--since` window.
-    SyncHistory,
-    /// `audit_coverage.json` (derived): where each destination's audit trail is exported.
-    AuditCoverage,
-    /// `activity.json` (derived): the activity facts of the other artifacts, sorted by time.
-    Activity,
-    /// `access.json` (derived): who can reach what, with which role, directly or by a team.
-    Access,
-    /// `findings.json` (derived): reviewer-facing checks with stable ids, pass or fail.
-    Findings,
-    /// `changes.json` (derived): what changed since the baseline bundle.
-    Changes,
-}
-
-/// Whether an artifact is read from the API or computed from other artifacts of the bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// Read from Fivetran.
-    Collected,
-    /// Computed from the bundle's collected artifacts; never alters them.
-    Derived,
-}
-
-impl Artifact {
-    /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 19] = [
-        Artifact::Account,
-        Artifact::Users,
-        Artifact::Roles,
-        Artifact::Teams,
-        Artifact::Groups,
-        Artifact::Destinations,
-        Artifact::Connections,
-        Artifact::Webhooks,
-        Artifact::LogServices,
-        Artifact::SystemKeys,
-        Artifact::PrivateLinks,
-        Artifact::ProxyAgents,
-        Artifact::HybridDeploymentAgents,
-        Artifact::SyncHistory,
-        Artifact::AuditCoverage,
-        Artifact::Activity,
-        Artifact::Access,
-        Artifact::Findings,
-        Artifact::Changes,
-    ];
-
-    /// The name used by `--resources`, the manifest and the schema id.
-    pub fn name(self) -> &'static str {
-        match self {
-            Artifact::Account => "account",
-            Artifact::Users => "users",
-            Artifact::Roles => "roles",
-            Artifact::Teams => "teams",
-            Artifact::Groups => "groups",
-            Artifact::Destinations => "destinations",
-            Artifact::Connections => "connections",
-            Artifact::Webhooks => "webhooks",
-            Artifact::LogServices => "log_services",
-            Artifact::SystemKeys => "system_keys",
-            Artifact::PrivateLinks => "private_links",
-            Artifact::ProxyAgents => "proxy_agents",
-            Artifact::HybridDeploymentAgents => "hybrid_deployment_agents",
-            Artifact::SyncHistory => "sync_history",
-            Artifact::AuditCoverage => "audit_coverage",
-            Artifact::Activity => "activity",
-            Artifact::Access => "access",
-            Artifact::Findings => "findings",
-            Artifact::Changes => "changes",
-        }
-    }
-
-    /// Collected or derived.
-    pub fn kind(self) -> Kind {
-        match self {
-            Artifact::AuditCoverage
-            | Artifact::Activity
-            | Artifact::Access
-            | Artifact::Findings
-            | Artifact::Changes => Kind::Derived,
-            _ => Kind::Collected,
-        }
-    }
-
-    /// The artifacts this one is made from; selecting it selects them too.
-    pub fn sources(self) -> &'static [Artifact] {
-        match self {
-            Artifact::SyncHistory => &[Artifact::Connections],
-            Artifact::AuditCoverage => &[
-                Artifact::Groups,
-                Artifact::Destinations,
-                Artifact::Connections,
-                Artifact::LogServices,
-                Artifact::Webhooks,
-            ],
-            Artifact::Activity => &[
-                Artifact::Users,
-                Artifact::Teams,
-                Artifact::Connections,
-                Artifact::SystemKeys,
-                Artifact::Webhooks,
-                Artifact::PrivateLinks,
-                Artifact::ProxyAgents,
-                Artifact::HybridDeploymentAgents,
-            ],
-            Artifact::Access => &[
-                Artifact::Users,
-                Artifact::Teams,
-                Artifact::Roles,
-                Artifact::Groups,
-                Artifact::Connections,
-            ],
-            Artifact::Findings => &[
-                Artifact::Users,
-                Artifact::Teams,
-                Artifact::Connections,
-                Artifact::SystemKeys,
-                Artifact::Webhooks,
-                Artifact::AuditCoverage,
-            ],
-            _ => &[],
-        }
-    }
-
-    /// The artifact of a `--resources` name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    /// The file it is written to: a fixed name, never derived from API data.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Artifact::Account => "account.json",
-            Artifact::Users => "users.json",
-            Artifact::Roles => "roles.json",
-            Artifact::Teams => "teams.json",
-            Artifact::Groups => "groups.json",
-            Artifact::Destinations => "destinations.json",
-            Artifact::Connections => "connections.json",
-            Artifact::Webhooks => "webhooks.json",
-            Artifact::LogServices => "log_services.json",
-            Artifact::SystemKeys => "system_keys.json",
-            Artifact::PrivateLinks => "private_links.json",
-            Artifact::ProxyAgents => "proxy_agents.json",
-            Artifact::HybridDeploymentAgents => "hybrid_deployment_agents.json",
-            Artifact::SyncHistory => "sync_history.json",
-            Artifact::AuditCoverage => "audit_coverage.json",
-            Artifact::Activity => "activity.json",
-            Artifact::Access => "access.json",
-            Artifact::Findings => "findings.json",
-            Artifact::Changes => "changes.json",
-        }
-    }
-
-    /// The field items are identified and sorted by.
-    pub fn key(self) -> &'static str {
-        match self {
-            Artifact::Roles => "name",
-            Artifact::Account => "account_id",
-            Artifact::Activity => "time",
-            Artifact::Access | Artifact::Changes => "sort_key",
-            _ => "id",
-        }
-    }
-}
-
-/// How complete an artifact is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Everything the key can see was read.
-    #[default]
-    Complete,
-    /// Some of it was read; `reason` says what is missing.
-    Partial,
-    /// Fivetran answered 403 for the list: the key may not read it.
-    Forbidden,
-    /// Nothing could be read.
-    Failed,
-    /// The evidence does not exist here, which is not a failure: Fivetran does not offer the
-    /// endpoint to this account, or there is no earlier bundle to compare with. `reason` says
-    /// which.
-    Unavailable,
-}
-
-impl Status {
-    /// The status as it is written in the bundle.
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Complete => "complete",
-            Status::Partial => "partial",
-            Status::Forbidden => "forbidden",
-            Status::Failed => "failed",
-            Status::Unavailable => "unavailable",
-        }
-    }
-
-    /// Whether the artifact holds all there is to hold (complete, or nothing exists).
-    pub fn is_whole(self) -> bool {
-        matches!(self, Status::Complete | Status::Unavailable)
-    }
-}
-
-/// One artifact's items and how complete they are.
-#[derive(Debug, Default)]
-pub struct Collected {
-    /// The items, as Fivetran returned them plus the documented additions.
-    pub items: Vec<Value>,
-    /// Completeness.
-    pub status: Status,
-    /// Why it is not complete.
-    pub reason: Option<String>,
-    /// Fields of this artifact's envelope beyond the common ones (e.g. `window` of
-    /// `sync_history`, `baseline` of `changes`).
-    pub extra: Map<String, Value>,
-}
-
-/// A time window, start inclusive, end exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    /// Start.
-    pub start: Timestamp,
-    /// End.
-    pub end: Timestamp,
-}
+use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, sort_items};
 
 /// What the resource functions share.
 pub struct Ctx<'a> {
@@ -319,7 +44,7 @@ pub struct Ctx<'a> {
 pub async fn collect(
     ctx: &Ctx<'_>,
     artifact: Artifact,
-    sink: &mut ItemSink,
+    sink: &mut dyn Sink,
 ) -> Result<Collected, ApiError> {
     use crate::endpoints as ep;
     match artifact {
@@ -411,16 +136,6 @@ fn describe(error: &ApiError) -> Value {
     }
 }
 
-/// The string id of an item, if it has one.
-fn id_of(item: &Value, key: &str) -> Option<String> {
-    item.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// Sorts items by `key` (string), then by their JSON text, so order never depends on the API.
-pub fn sort_items(items: &mut [Value], key: &str) {
-    items.sort_by_cached_key(|v| (id_of(v, key), v.to_string()));
-}
-
 /// The follow-up requests of an artifact that failed: how many, and the first few (the items
 /// carry each one in `_iru.incomplete`).
 #[derive(Debug, Default)]
@@ -505,7 +220,7 @@ fn fatal(error: Option<ApiError>) -> Result<Option<ApiError>, ApiError> {
 /// memory holds two pages and the items in flight, whatever the size of the list.
 async fn list_then<F, Fut>(
     ctx: &Ctx<'_>,
-    sink: &mut ItemSink,
+    sink: &mut dyn Sink,
     endpoint: Endpoint,
     key: &str,
     enrich: F,

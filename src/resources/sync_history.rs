@@ -47,9 +47,9 @@ use serde_json::{Map, Value, json};
 use crate::client::ApiError;
 use crate::endpoints::SYNC_HISTORY;
 use crate::paginate;
+use crate::vocab::{Collected, NOTES_KEY, Sink, Status, Window, id_of, rfc3339};
 
-use super::{Collected, Ctx, NOTES_KEY, Notes, Problems, Status, Window, assemble, id_of};
-use crate::evidence::bundle::ItemSink;
+use super::{Ctx, Notes, Problems, assemble};
 
 /// The widest window one request may ask for, as documented.
 pub const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -93,7 +93,7 @@ pub fn project(connection: &Value) -> Value {
 pub async fn collect(
     ctx: &Ctx<'_>,
     connections: Vec<Value>,
-    sink: &mut ItemSink,
+    sink: &mut dyn Sink,
 ) -> Result<Collected, ApiError> {
     let window = whole_seconds(ctx.window);
     let windows = split(window);
@@ -171,11 +171,6 @@ pub fn split(window: Window) -> Vec<Window> {
         start = end;
     }
     windows
-}
-
-/// RFC 3339 UTC to the second, the form of every time in the bundle and of the query.
-fn rfc3339(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The query of one request over `window` (at most [`MAX_WINDOW`] long): `start_time` and

@@ -5,12 +5,12 @@ use serde_json::Value;
 
 use crate::client::ApiError;
 use crate::endpoints::{TEAM_CONNECTIONS, TEAM_GROUPS, TEAM_USERS, TEAMS};
-use crate::evidence::bundle::ItemSink;
+use crate::vocab::{Collected, Sink, id_of};
 
-use super::{Collected, Ctx, Notes, embed_list, id_of, list_then};
+use super::{Ctx, Notes, embed_list, list_then};
 
 /// Lists teams, then each team's memberships.
-pub async fn collect(ctx: &Ctx<'_>, sink: &mut ItemSink) -> Result<Collected, ApiError> {
+pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, ApiError> {
     list_then(ctx, sink, TEAMS, "id", |team| enrich(ctx, team)).await
 }
 

@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use crate::cli::SchemaArgs;
 use crate::evidence::manifest::{self, Manifest};
 use crate::evidence::{render, schema_id};
-use crate::resources::{Artifact, Kind};
 use crate::verify::{REPORT_SCHEMA, Report};
+use crate::vocab::{Artifact, Kind};
 use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE};
 
 use types::{
@@ -149,7 +149,7 @@ pub fn schema_command(args: &SchemaArgs) -> u8 {
             None => {
                 eprintln!(
                     "error: no schema is named {:?}\nhint: the names are {}",
-                    crate::verify::printable(name),
+                    crate::text::printable(name),
                     names().join(", ")
                 );
                 return EXIT_USAGE;

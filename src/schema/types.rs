@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
-use crate::resources::{Kind, Status};
+use crate::vocab::{Kind, Status};
 
 /// An artifact file: the common envelope, the items, and the artifact's own fields `X`.
 #[derive(JsonSchema)]

@@ -14,9 +14,10 @@ use crate::cli::{LogFormat, ReportFormat, VerifyArgs};
 use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::{manifest, render};
 use crate::output::{report_error, say};
+use crate::text::printable;
 use crate::{EXIT_COMPLETE, EXIT_FAILED};
 
-use super::{Inspection, Problem, inspect, printable};
+use super::{Inspection, Problem, inspect};
 
 /// The schema id of the report printed by `verify --format json`.
 pub const REPORT_SCHEMA: &str = "iru-fivetran/verify/v1";

@@ -9,9 +9,9 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::resources::{Artifact, Kind, Status};
+use crate::vocab::{Artifact, Kind, Status};
 
-use super::printable;
+use crate::text::printable;
 
 /// What the manifest entry says about an artifact file.
 pub(super) struct Expected<'a> {

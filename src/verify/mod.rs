@@ -19,34 +19,20 @@ mod envelope;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::manifest;
+use crate::files::{
+    Digest, Hashing, MAX_DIR_ENTRIES, MAX_FILE_BYTES, MAX_MANIFEST_BYTES, MAX_SUMS_BYTES,
+    ReadFailure, is_plain_file_name, open_bounded, read_bounded,
+};
+use crate::text::printable;
 
 pub use command::{REPORT_SCHEMA, Report, ReportFile, ReportProblem, verify_command};
-
-/// Largest file hashed or read; a larger one is a problem, not an allocation.
-pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
-/// Largest `manifest.json` parsed.
-pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
-/// Largest `SHA256SUMS` read.
-pub const MAX_SUMS_BYTES: u64 = 1024 * 1024;
-/// Directory entries examined when looking for extra files.
-pub const MAX_DIR_ENTRIES: usize = 10_000;
-
-/// The digest of one verified file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileDigest {
-    /// Lower-case hex SHA-256.
-    pub sha256: String,
-    /// Size in bytes.
-    pub bytes: u64,
-}
 
 /// One artifact entry of a verified manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +53,7 @@ pub struct Verified {
     /// The parsed `manifest.json`.
     pub manifest: Value,
     /// Every file named by `SHA256SUMS` or the manifest, with its digest.
-    pub files: BTreeMap<String, FileDigest>,
+    pub files: BTreeMap<String, Digest>,
     /// The manifest's artifact entries, in manifest order.
     pub artifacts: Vec<ArtifactRef>,
 }
@@ -112,8 +98,8 @@ impl Verified {
             return Err(fail(Problem::Missing { name: name.into() }));
         };
         let bytes = read_bounded(&self.dir.join(name), MAX_FILE_BYTES)
-            .map_err(|e| fail(e.into_problem(name)))?;
-        if bytes.len() as u64 != digest.bytes || sha256_hex(&bytes) != digest.sha256 {
+            .map_err(|e| fail(read_problem(e, name)))?;
+        if &Digest::of(&bytes) != digest {
             return Err(fail(Problem::ChangedSinceVerified { name: name.into() }));
         }
         serde_json::from_slice(&bytes).map_err(|e| {
@@ -174,7 +160,7 @@ impl Inspection {
 
 fn stream_checked(
     dir: &Path,
-    files: &BTreeMap<String, FileDigest>,
+    files: &BTreeMap<String, Digest>,
     name: &str,
     each: impl FnMut(Value),
 ) -> Result<serde_json::Map<String, Value>, VerifyError> {
@@ -186,12 +172,8 @@ fn stream_checked(
         return Err(fail(Problem::Missing { name: name.into() }));
     };
     let reader =
-        open_bounded(&dir.join(name), MAX_FILE_BYTES).map_err(|e| fail(e.into_problem(name)))?;
-    let mut hashing = Hashing {
-        inner: reader,
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
+        open_bounded(&dir.join(name), MAX_FILE_BYTES).map_err(|e| fail(read_problem(e, name)))?;
+    let mut hashing = Hashing::new(reader);
     let parsed = crate::evidence::bundle::read_items(
         BufReader::with_capacity(64 * 1024, &mut hashing),
         each,
@@ -199,10 +181,7 @@ fn stream_checked(
     // Whatever the parser left unread still counts for the digest.
     let rest = io::copy(&mut hashing, &mut io::sink());
     let changed = || fail(Problem::ChangedSinceVerified { name: name.into() });
-    if rest.is_err()
-        || hashing.bytes != digest.bytes
-        || hex::encode(hashing.hasher.finalize()) != digest.sha256
-    {
+    if rest.is_err() || &hashing.finish().0 != digest {
         return Err(changed());
     }
     parsed.map_err(|e| {
@@ -444,7 +423,7 @@ pub struct Inspection {
     /// The parsed `manifest.json`, if it could be read and has the manifest's schema id.
     pub manifest: Option<Value>,
     /// Every file that could be hashed, with its digest.
-    pub files: BTreeMap<String, FileDigest>,
+    pub files: BTreeMap<String, Digest>,
     /// The manifest's well-formed artifact entries, in manifest order.
     pub artifacts: Vec<ArtifactRef>,
     /// Everything wrong, in the order found; empty for an intact bundle.
@@ -536,7 +515,7 @@ impl Verifier<'_> {
         let bytes = match read_bounded(&self.dir.join(SHA256SUMS), MAX_SUMS_BYTES) {
             Ok(bytes) => bytes,
             Err(e) => {
-                self.problems.push(e.into_problem(SHA256SUMS));
+                self.problems.push(read_problem(e, SHA256SUMS));
                 return sums;
             }
         };
@@ -563,18 +542,15 @@ impl Verifier<'_> {
     }
 
     /// The parsed manifest and the digest of its bytes.
-    fn read_manifest(&mut self) -> (Option<Value>, Option<FileDigest>) {
+    fn read_manifest(&mut self) -> (Option<Value>, Option<Digest>) {
         let bytes = match read_bounded(&self.dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) {
             Ok(bytes) => bytes,
             Err(e) => {
-                self.problems.push(e.into_problem(manifest::FILE_NAME));
+                self.problems.push(read_problem(e, manifest::FILE_NAME));
                 return (None, None);
             }
         };
-        let digest = FileDigest {
-            sha256: sha256_hex(&bytes),
-            bytes: bytes.len() as u64,
-        };
+        let digest = Digest::of(&bytes);
         let bad = |detail: String| Problem::Manifest { detail };
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(value) if value.get("schema").and_then(Value::as_str) == Some(manifest::SCHEMA) => {
@@ -715,7 +691,7 @@ impl Verifier<'_> {
     }
 
     /// Hashes a file (and checks its envelope if it is an artifact).
-    fn inspect(&mut self, name: &str, entry: Option<&Entry>) -> Option<FileDigest> {
+    fn inspect(&mut self, name: &str, entry: Option<&Entry>) -> Option<Digest> {
         let path = self.dir.join(name);
         let expected = entry.map(|e| envelope::Expected {
             resource: &e.artifact.resource,
@@ -737,7 +713,7 @@ impl Verifier<'_> {
                 Some(digest)
             }
             Err(e) => {
-                self.problems.push(e.into_problem(name));
+                self.problems.push(read_problem(e, name));
                 None
             }
         }
@@ -747,7 +723,7 @@ impl Verifier<'_> {
         &mut self,
         sums: &BTreeMap<String, String>,
         entries: &[&Entry],
-        files: &BTreeMap<String, FileDigest>,
+        files: &BTreeMap<String, Digest>,
     ) {
         for (name, hash) in sums {
             if files.get(name).is_some_and(|d| &d.sha256 != hash) {
@@ -835,154 +811,36 @@ fn parse_sums_line(line: &str) -> Option<(String, &str)> {
         .then(|| (hash.to_ascii_lowercase(), name))
 }
 
-/// Whether a name from the bundle may be opened: not empty, at most 255 bytes, no path
-/// separator, no leading dot (so no `.` or `..`), no control characters, no `:`.
-pub fn is_plain_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && !name.starts_with('.')
-        && !name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c == ':' || c.is_control())
-}
-
-/// A string from a bundle made safe for a terminal: control characters, bidirectional
-/// overrides and backslashes are written as escapes, everything else is kept.
-pub fn printable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            c if needs_escape(c) => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
+/// The problem of a bundle file that could not be read.
+fn read_problem(failure: ReadFailure, name: &str) -> Problem {
+    let name = name.to_owned();
+    match failure {
+        ReadFailure::Missing => Problem::Missing { name },
+        ReadFailure::NotAFile => Problem::NotAFile { name },
+        ReadFailure::TooLarge(limit) => Problem::TooLarge { name, limit },
+        ReadFailure::Io(e) => Problem::Unreadable {
+            name,
+            error: e.to_string(),
+        },
     }
-    out
-}
-
-/// Control characters and the invisible characters that reorder or hide text.
-pub(crate) fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
-}
-
-/// Why a file could not be read.
-#[derive(Debug)]
-pub(crate) enum ReadFailure {
-    /// It does not exist.
-    Missing,
-    /// It is a directory, symlink or other non-regular file.
-    NotAFile,
-    /// It is larger than the limit.
-    TooLarge(u64),
-    /// Reading failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for ReadFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadFailure::Missing => f.write_str("no such file"),
-            ReadFailure::NotAFile => f.write_str("not a regular file"),
-            ReadFailure::TooLarge(limit) => write!(f, "larger than {limit} bytes"),
-            ReadFailure::Io(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl ReadFailure {
-    /// The problem of a bundle file that failed this way.
-    pub(crate) fn into_problem(self, name: &str) -> Problem {
-        let name = name.to_owned();
-        match self {
-            ReadFailure::Missing => Problem::Missing { name },
-            ReadFailure::NotAFile => Problem::NotAFile { name },
-            ReadFailure::TooLarge(limit) => Problem::TooLarge { name, limit },
-            ReadFailure::Io(e) => Problem::Unreadable {
-                name,
-                error: e.to_string(),
-            },
-        }
-    }
-}
-
-/// Opens a regular file (never following a symlink), refusing one larger than `limit`.
-fn open_bounded(path: &Path, limit: u64) -> Result<io::Take<fs::File>, ReadFailure> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadFailure::Missing),
-        Err(e) => return Err(ReadFailure::Io(e)),
-    };
-    if !meta.file_type().is_file() {
-        return Err(ReadFailure::NotAFile);
-    }
-    if meta.len() > limit {
-        return Err(ReadFailure::TooLarge(limit));
-    }
-    let file = fs::File::open(path).map_err(ReadFailure::Io)?;
-    // One byte more than allowed, so that a file grown since the check is noticed.
-    Ok(file.take(limit + 1))
-}
-
-/// Reads a whole regular file of at most `limit` bytes.
-pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadFailure> {
-    let mut bytes = Vec::new();
-    open_bounded(path, limit)?
-        .read_to_end(&mut bytes)
-        .map_err(ReadFailure::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadFailure::TooLarge(limit));
-    }
-    Ok(bytes)
 }
 
 /// Streams a file through SHA-256; for an artifact, also checks its envelope.
 fn hash_file(
     path: &Path,
     expected: Option<&envelope::Expected<'_>>,
-) -> Result<(FileDigest, Vec<String>), ReadFailure> {
+) -> Result<(Digest, Vec<String>), ReadFailure> {
     let reader = open_bounded(path, MAX_FILE_BYTES)?;
-    let mut hashing = Hashing {
-        inner: reader,
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
+    let mut hashing = Hashing::new(reader);
     let mut buffered = BufReader::new(&mut hashing);
     let problems = expected.map(|e| envelope::check(serde_json::from_reader(&mut buffered), e));
     io::copy(&mut buffered, &mut io::sink()).map_err(ReadFailure::Io)?;
     drop(buffered);
-    if hashing.bytes > MAX_FILE_BYTES {
+    if hashing.count() > MAX_FILE_BYTES {
         return Err(ReadFailure::TooLarge(MAX_FILE_BYTES));
     }
-    let digest = FileDigest {
-        sha256: hex::encode(hashing.hasher.finalize()),
-        bytes: hashing.bytes,
-    };
+    let (digest, _) = hashing.finish();
     Ok((digest, problems.unwrap_or_default()))
-}
-
-/// A reader that hashes and counts what passes through it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -17,11 +17,11 @@ use std::time::{Duration, Instant, SystemTime};
 use iru_fivetran::client::{ApiError, Client, MAX_BODY_BYTES};
 use iru_fivetran::config::{Config, Delays, parse_api_url, parse_resources};
 use iru_fivetran::endpoints::ROLES;
-use iru_fivetran::evidence::manifest::RunStatus;
 use iru_fivetran::fake::{
     Chaos, ChaosFault, FakeAccount, FakeOptions, FakeServer, Fault, LastPage, encode_cursor,
 };
-use iru_fivetran::resources::Window;
+use iru_fivetran::vocab::RunStatus;
+use iru_fivetran::vocab::Window;
 use iru_fivetran::{collect, credentials, paginate, verify};
 use serde_json::{Value, json};
 

@@ -659,7 +659,7 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
     for line in table.lines().skip(1) {
         let first = line.split_whitespace().next().unwrap_or_default();
         assert!(
-            iru_fivetran::resources::Artifact::from_name(first).is_some()
+            iru_fivetran::vocab::Artifact::from_name(first).is_some()
                 || ["access.csv", "users.csv", "connections.csv"].contains(&first),
             "a summary row that is not an artifact's or a CSV's: {line:?}"
         );

@@ -12,7 +12,7 @@ use iru_fivetran::client::decode;
 use iru_fivetran::credentials::{Vault, parse_vault};
 use iru_fivetran::endpoints::Shape;
 use iru_fivetran::evidence::redact::{Action, MARKER, Redaction, is_secret_key, redact_items};
-use iru_fivetran::resources::Artifact;
+use iru_fivetran::vocab::Artifact;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::resources::Artifact;
+use crate::vocab::Artifact;
 
 use super::{ADMIN_LIMIT, ADMIN_ROLE, Check, Params, list, subject, text, time};
 

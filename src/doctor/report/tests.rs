@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::doctor::{QuotaLeft, SCHEMA_ID};
-use crate::resources::AccountInfo;
+use crate::vocab::AccountInfo;
 
 fn report(account: AccountInfo) -> Report {
     Report {

@@ -2,6 +2,7 @@
 
 use super::*;
 use serde_json::json;
+use sha2::{Digest as _, Sha256};
 
 #[test]
 fn bundle_appears_only_when_finished() {
@@ -57,7 +58,7 @@ fn sink_bytes(items: Vec<Value>) -> (Vec<u8>, Vec<Redaction>) {
         Artifact::Groups,
         Some("acc"),
         "2026-01-01T00:00:00Z",
-        crate::resources::Collected::default(),
+        crate::vocab::Collected::default(),
     );
     let (written, redactions) = sink.finish(header).expect("finish");
     let bytes = fs::read(b.tmp_dir().join("groups.json")).expect("read");
@@ -80,7 +81,7 @@ fn a_sink_writes_what_rendering_the_whole_artifact_writes_in_any_order() {
         Artifact::Groups,
         Some("acc"),
         "2026-01-01T00:00:00Z",
-        crate::resources::Collected {
+        crate::vocab::Collected {
             items: expected,
             ..Default::default()
         },
