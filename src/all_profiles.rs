@@ -5,7 +5,7 @@
 //!
 //! "Worst" follows the meaning of the codes, not their numbers: a failed run (1) is worse than
 //! a partial bundle (3), which is worse than a complete one (0); a usage error (2) happens
-//! before any profile runs, so it never meets the others. See [`worst`].
+//! before any profile runs, so it never meets the others. See [`exit::worst`].
 
 use std::path::PathBuf;
 
@@ -15,8 +15,8 @@ use tracing::info;
 use crate::cli::LogFormat;
 use crate::collect::{self, Outcome, RunError};
 use crate::config::Config;
-use crate::vocab::RunStatus;
-use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, output};
+use crate::exit;
+use crate::output;
 
 /// How one profile's run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +33,8 @@ impl ProfileRun {
     /// `complete`, `partial` or `failed`, from [`ProfileRun::code`].
     pub fn status(&self) -> &'static str {
         match self.code {
-            EXIT_COMPLETE => "complete",
-            EXIT_PARTIAL => "partial",
+            exit::COMPLETE => "complete",
+            exit::PARTIAL => "partial",
             _ => "failed",
         }
     }
@@ -42,33 +42,9 @@ impl ProfileRun {
 
 /// The exit code of one run: 0 complete, 3 partial, 1 failed.
 pub fn exit_code(result: &Result<Outcome, RunError>) -> u8 {
-    match result {
-        Ok(outcome) => match outcome.status {
-            RunStatus::Complete => EXIT_COMPLETE,
-            RunStatus::Partial => EXIT_PARTIAL,
-            RunStatus::Failed => EXIT_FAILED,
-        },
-        Err(_) => EXIT_FAILED,
-    }
-}
-
-/// How bad an exit code is: complete < partial < failed < usage < anything else (a signal).
-fn severity(code: u8) -> u8 {
-    match code {
-        EXIT_COMPLETE => 0,
-        EXIT_PARTIAL => 1,
-        EXIT_FAILED => 2,
-        EXIT_USAGE => 3,
-        _ => 4,
-    }
-}
-
-/// The worst of `codes` by [`severity`]; 0 when there are none.
-pub fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
-    codes
-        .into_iter()
-        .max_by_key(|&c| severity(c))
-        .unwrap_or(EXIT_COMPLETE)
+    result
+        .as_ref()
+        .map_or(exit::FAILED, |outcome| exit::of_run(outcome.status))
 }
 
 /// Runs each configuration in turn (each its own client, limiter and bundle), printing each

@@ -1,13 +1,13 @@
 //! Command-line types, and nothing else: clap parses, [`crate::config`] decides.
 //!
 //! Every environment variable a flag can come from is named by a constant in
-//! [`crate::config::env`], so `--help` and the README list the same names.
+//! [`crate::env`], so `--help` and the README list the same names.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::env;
+use crate::env;
 
 const AFTER_HELP: &str = "\
 Exit codes:

@@ -14,7 +14,7 @@ use crate::changes;
 use crate::client::{self, ApiError, Client, Stats, StatsSnapshot};
 use crate::config::Config;
 use crate::derive::{self, Sources};
-use crate::evidence::bundle::{Bundle, ItemSink};
+use crate::evidence::bundle::{self, Bundle, ItemSink};
 use crate::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, TableEntry, Tool,
 };
@@ -129,7 +129,7 @@ pub fn client_options(config: &Config) -> client::Options {
 async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunError> {
     // The sync-history window ends when the run starts: both are the same instant.
     let started = config.window.end;
-    let stamp = started.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let stamp = bundle::stamp(started);
     let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
     if let Some(key) = &config.sign_key {
         info!("the manifest will be signed with key {}", key.fingerprint());
@@ -175,10 +175,7 @@ async fn collect(config: &Config, report: &mut Report) -> Result<Outcome, RunErr
             return Err(RunError::Refused { error, kept: None });
         }
     };
-    let base_name = format!(
-        "fivetran-{}-{stamp}",
-        file_name_safe(run.account.account_id.as_deref())
-    );
+    let base_name = bundle::base_name(run.account.account_id.as_deref(), &stamp);
     announce_quota(&client, config, run.account.account_id.as_deref());
     if let Err(e) = run.write(&mut bundle, Artifact::Account, account) {
         bundle.discard();
@@ -370,13 +367,10 @@ fn previous_run_requests(
     out_dir: &std::path::Path,
     account_id: Option<&str>,
 ) -> Option<(String, u64)> {
-    let prefix = format!("fivetran-{}-", file_name_safe(account_id));
-    let newest = std::fs::read_dir(out_dir)
-        .ok()?
-        .take(10_000)
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with(&prefix) && !n.ends_with(".failed"))
-        .max()?;
+    let newest = bundle::earlier(out_dir, account_id, 10_000)
+        .into_iter()
+        .next()?
+        .name;
     let path = out_dir.join(&newest).join(manifest::FILE_NAME);
     if std::fs::metadata(&path).ok()?.len() > 16 * 1024 * 1024 {
         return None;
@@ -728,28 +722,6 @@ fn write_tables(bundle: &mut Bundle, tables: &mut Vec<TableEntry>) -> Result<(),
 
 fn render_json(manifest: &Manifest) -> Vec<u8> {
     render(&serde_json::to_value(manifest).expect("the manifest always serializes"))
-}
-
-/// An account id as a file-name part: `[A-Za-z0-9_-]` kept, anything else `_`, at most 64
-/// characters; `unknown` when there is none.
-pub fn file_name_safe(id: Option<&str>) -> String {
-    let safe: String = id
-        .unwrap_or_default()
-        .chars()
-        .take(64)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.is_empty() {
-        "unknown".into()
-    } else {
-        safe
-    }
 }
 
 #[cfg(test)]

@@ -12,33 +12,12 @@ use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
 
 use crate::cli::CollectArgs;
+use crate::client::Delays;
 use crate::client::quota::{OnQuota, Reserve};
 use crate::credentials::{self, Choice, Credentials, CredentialsError};
+use crate::env;
 use crate::evidence::sign::{SignError, SigningKey};
 use crate::vocab::{Artifact, Window};
-
-/// Names of every environment variable the tool reads.
-pub mod env {
-    /// Base URL of the API, when neither `--api-url` nor the vault entry's `api_url` gives one.
-    pub const API_URL: &str = "FIVETRAN_API_URL";
-    /// Vault file path (same as `--credentials-file`).
-    pub const CREDENTIALS_FILE: &str = "IRU_FIVETRAN_CREDENTIALS_FILE";
-    /// API key, used when no vault file is named.
-    pub const API_KEY: &str = "FIVETRAN_API_KEY";
-    /// API secret, used when no vault file is named.
-    pub const API_SECRET: &str = "FIVETRAN_API_SECRET";
-    /// Vault profile to use (same as `--profile`, which wins over it).
-    pub const PROFILE: &str = "IRU_FIVETRAN_PROFILE";
-    /// Log filter in `tracing` syntax, overriding `-v`/`-q` (falls back to `RUST_LOG`).
-    pub const LOG: &str = "IRU_FIVETRAN_LOG";
-    /// The standard log filter variable, read when [`LOG`] is unset.
-    pub const RUST_LOG: &str = "RUST_LOG";
-    /// Set to anything non-empty to turn colour off (<https://no-color.org>).
-    pub const NO_COLOR: &str = "NO_COLOR";
-    /// Test only: `1` makes every retry wait and rate-limit pause return at once (the wait is
-    /// still computed, logged and counted), so the test suite never sleeps for real.
-    pub const TEST_NO_DELAY: &str = "IRU_FIVETRAN_TEST_NO_DELAY";
-}
 
 /// Fivetran's public API root.
 pub const DEFAULT_API_URL: &str = "https://api.fivetran.com/v1";
@@ -62,15 +41,6 @@ const MAX_CONCURRENCY: usize = 64;
 /// The furthest back `--since` may reach: each connection costs one request per 7 days of
 /// window, so a quarter keeps a 3,000-connection account at 42,000 requests.
 const MAX_SINCE_DAYS: i64 = 92;
-
-/// Whether the tool really sleeps when it has to wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delays {
-    /// Waits happen (normal use).
-    Real,
-    /// Waits are computed and reported but skipped (the test suite).
-    Skip,
-}
 
 /// Everything `collect` needs, checked.
 #[derive(Debug)]

@@ -20,7 +20,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::env;
+use crate::env;
 pub use vault::{MAX_PROFILE_NAME, ProfileName, Vault, VaultAccount, parse_vault};
 
 /// A vault file larger than this is not a credentials file; refuse before reading it whole.

@@ -18,9 +18,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::cli::{Cli, Command, DemoArgs};
-use crate::config::env;
+use crate::env;
+use crate::exit;
 use crate::fake::{FakeAccount, FakeOptions, FakeServer};
-use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE};
 
 /// The sample account, as the fake serves it.
 const SAMPLE: &str = include_str!("../fixtures/accounts/demo.json");
@@ -36,7 +36,7 @@ pub fn run(args: &DemoArgs) -> u8 {
         Ok(account) => account,
         Err(e) => {
             eprintln!("error: the built-in sample account does not load: {e}");
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     };
     let options = FakeOptions {
@@ -48,7 +48,7 @@ pub fn run(args: &DemoArgs) -> u8 {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("error: cannot start the sample Fivetran on loopback: {e}");
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     };
     if !args.quiet {
@@ -58,7 +58,7 @@ pub fn run(args: &DemoArgs) -> u8 {
         );
     }
     let Some(collect) = collect_args(&fake.api_url(), args) else {
-        return EXIT_USAGE;
+        return exit::USAGE;
     };
     // Only the demo key and secret: the user's own credentials and settings are not read.
     let env_lookup = |name: &str| match name {
@@ -74,8 +74,8 @@ pub fn run(args: &DemoArgs) -> u8 {
     }
     // The sample account has a list the key may not read: a partial bundle is the demo
     // working as intended.
-    if code == EXIT_PARTIAL {
-        EXIT_COMPLETE
+    if code == exit::PARTIAL {
+        exit::COMPLETE
     } else {
         code
     }
@@ -171,7 +171,7 @@ fn explain(code: u8, out: &Path) {
             .into(),
         "run the demo again into the same --out and changes.json compares the two bundles".into(),
     ];
-    if code == EXIT_COMPLETE || code == EXIT_PARTIAL {
+    if code == exit::COMPLETE || code == exit::PARTIAL {
         for line in lines {
             eprintln!("{line}");
         }

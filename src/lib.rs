@@ -20,7 +20,9 @@ pub mod demo;
 pub mod derive;
 pub mod doctor;
 pub mod endpoints;
+pub mod env;
 pub mod evidence;
+pub mod exit;
 pub mod fake;
 pub mod files;
 pub mod manual;
@@ -47,15 +49,6 @@ use crate::evidence::summary::{
     ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus, TableSummary,
 };
 use crate::vocab::{RunStatus, rfc3339};
-
-/// Exit code: a complete bundle.
-pub const EXIT_COMPLETE: u8 = 0;
-/// Exit code: the run failed.
-pub const EXIT_FAILED: u8 = 1;
-/// Exit code: usage, configuration or credentials error, before any request.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: a partial bundle.
-pub const EXIT_PARTIAL: u8 = 3;
 
 /// Parses the command line, runs the command and maps its outcome to an exit code.
 pub fn main() -> ExitCode {
@@ -98,15 +91,15 @@ fn print_generated(
 ) -> u8 {
     let mut stdout = std::io::stdout().lock();
     match write(&mut stdout) {
-        Ok(()) => EXIT_COMPLETE,
+        Ok(()) => exit::COMPLETE,
         // `iru-fivetran man | head`: the reader chose to stop; that is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_COMPLETE,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::COMPLETE,
         Err(e) => {
             output::report_error(
                 cli::LogFormat::Text,
                 &format_args!("cannot write the {what} to stdout: {e}"),
             );
-            EXIT_FAILED
+            exit::FAILED
         }
     }
 }
@@ -121,7 +114,7 @@ pub(crate) fn collect_command(
     let format = args.log.log_format;
     let mut summary = Summary::new(
         SummaryStatus::Failed,
-        EXIT_FAILED,
+        exit::FAILED,
         rfc3339(Timestamp::now()),
     );
     let code = collect_and_package(args, env_lookup, &mut summary);
@@ -135,8 +128,8 @@ pub(crate) fn collect_command(
         Err(e) => {
             output::report_error(format, &e);
             // A pipeline that asked for the summary cannot go on without it.
-            if matches!(code, EXIT_COMPLETE | EXIT_PARTIAL) {
-                EXIT_FAILED
+            if matches!(code, exit::COMPLETE | exit::PARTIAL) {
+                exit::FAILED
             } else {
                 code
             }
@@ -161,7 +154,7 @@ fn collect_and_package(
         Ok(configs) => configs,
         Err(e) => {
             fail(summary, SummaryStatus::UsageError, &e);
-            return EXIT_USAGE;
+            return exit::USAGE;
         }
     };
     // One worker thread, and the run spawned on it: the run and the HTTP connections' tasks
@@ -177,7 +170,7 @@ fn collect_and_package(
         Err(e) => {
             let e = format!("cannot start the async runtime: {e}");
             fail(summary, SummaryStatus::Failed, &e);
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     };
     if args.all_profiles {
@@ -187,7 +180,7 @@ fn collect_and_package(
         return match until_signal(&runtime, work) {
             Ok(runs) => {
                 output::report_profiles(format, args.log.quiet, &runs);
-                all_profiles::worst(runs.iter().map(|r| r.code))
+                exit::worst(runs.iter().map(|r| r.code))
             }
             Err(signal) => interrupted(
                 runtime,
@@ -237,7 +230,7 @@ fn collect_and_package(
                 summary.failed_bundle = Some(kept.display().to_string());
                 summary.signature = signature(kept, signer);
             }
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     };
     if !args.log.quiet && args.log.log_format == cli::LogFormat::Text {
@@ -271,10 +264,11 @@ fn collect_and_package(
         })
         .collect();
     summary.signature = signature(&outcome.bundle, signer);
-    let (status, code) = match outcome.status {
-        RunStatus::Complete => (SummaryStatus::Complete, EXIT_COMPLETE),
-        RunStatus::Partial => (SummaryStatus::Partial, EXIT_PARTIAL),
-        RunStatus::Failed => (SummaryStatus::Failed, EXIT_FAILED),
+    let code = exit::of_run(outcome.status);
+    let status = match outcome.status {
+        RunStatus::Complete => SummaryStatus::Complete,
+        RunStatus::Partial => SummaryStatus::Partial,
+        RunStatus::Failed => SummaryStatus::Failed,
     };
     summary.status = status;
     if args.archive {
@@ -293,7 +287,7 @@ fn collect_and_package(
             Err(e) => {
                 // The bundle stays: it is complete and verifiable on its own.
                 fail(summary, SummaryStatus::Failed, &e);
-                return EXIT_FAILED;
+                return exit::FAILED;
             }
         }
     }

@@ -8,7 +8,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorChoice, LogArgs, LogFormat};
-use crate::config::env;
+use crate::env;
+use crate::exit;
 use crate::text;
 
 /// The progress display, set up by [`init_logging`] when a person watches (stderr is a
@@ -236,7 +237,7 @@ pub fn print_bundle_path(path: &std::path::Path) {
 pub fn report_profiles(format: LogFormat, quiet: bool, runs: &[crate::all_profiles::ProfileRun]) {
     match format {
         LogFormat::Text => {
-            if quiet && runs.iter().all(|r| r.code == crate::EXIT_COMPLETE) {
+            if quiet && runs.iter().all(|r| r.code == exit::COMPLETE) {
                 return;
             }
             for line in summary_lines(runs) {
@@ -247,7 +248,7 @@ pub fn report_profiles(format: LogFormat, quiet: bool, runs: &[crate::all_profil
             for run in runs {
                 let (status, profile) = (run.status(), run.profile.as_str());
                 match (&run.result, run.code) {
-                    (Ok(bundle), crate::EXIT_COMPLETE) => {
+                    (Ok(bundle), exit::COMPLETE) => {
                         let bundle = bundle.display().to_string();
                         tracing::info!(profile, status, bundle, "profile summary");
                     }

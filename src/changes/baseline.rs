@@ -9,13 +9,12 @@
 //! manifest `started_at` and the `-N` suffix, until one verifies. Each skipped candidate gets
 //! a `debug!` line saying why.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tracing::debug;
 
-use crate::collect::file_name_safe;
+use crate::evidence::bundle::{self, Earlier};
 use crate::evidence::manifest;
 use crate::files::{self, MAX_MANIFEST_BYTES};
 use crate::text::printable;
@@ -57,13 +56,11 @@ pub(super) fn explicit(dir: &Path, new: &Snapshot<'_>) -> Result<Snapshot<'stati
 /// The newest earlier bundle under `out_dir` that verifies and is comparable with `new`.
 pub(super) fn newest(out_dir: &Path, new: &Snapshot<'_>) -> Option<Snapshot<'static>> {
     let account = new.account_id.as_deref()?;
-    let prefix = format!("fivetran-{}-", file_name_safe(Some(account)));
-    let mut names = candidate_names(out_dir, &prefix);
-    names.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut names = bundle::earlier(out_dir, Some(account), MAX_SCANNED);
     names.truncate(MAX_CANDIDATES);
     let mut candidates: Vec<(String, u32, PathBuf)> = names
         .into_iter()
-        .filter_map(|((_, n), name)| {
+        .filter_map(|Earlier { n, name, .. }| {
             let dir = out_dir.join(&name);
             let started_at = screen(&dir, new)?;
             Some((started_at, n, dir))
@@ -91,50 +88,6 @@ fn load(dir: &Path) -> Result<Snapshot<'static>, VerifyError> {
 fn problems(e: &VerifyError) -> String {
     let all: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
     all.join("; ")
-}
-
-/// Names under `out_dir` that look like bundles of the account, with their `(stamp, N)`.
-fn candidate_names(out_dir: &Path, prefix: &str) -> Vec<((String, u32), String)> {
-    let Ok(listing) = fs::read_dir(out_dir) else {
-        return Vec::new();
-    };
-    let mut names = Vec::new();
-    for (seen, entry) in listing.enumerate() {
-        if seen == MAX_SCANNED {
-            debug!(
-                "more than {MAX_SCANNED} entries under {}; the rest are not considered as baselines",
-                out_dir.display()
-            );
-            break;
-        }
-        let Ok(entry) = entry else { continue };
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        if let Some(order) = name.strip_prefix(prefix).and_then(parse_suffix) {
-            names.push((order, name));
-        }
-    }
-    names
-}
-
-/// `<yyyymmddThhmmssZ>` or `<yyyymmddThhmmssZ>-<N>` → `(stamp, N)`, the plain name being 1.
-fn parse_suffix(rest: &str) -> Option<(String, u32)> {
-    let (stamp, n) = match rest.split_once('-') {
-        Some((stamp, n)) if n.bytes().all(|b| b.is_ascii_digit()) => (stamp, n.parse().ok()?),
-        Some(_) => return None,
-        None => (rest, 1),
-    };
-    let shape = stamp.len() == 16
-        && stamp.bytes().enumerate().all(|(i, b)| match i {
-            8 => b == b'T',
-            15 => b == b'Z',
-            _ => b.is_ascii_digit(),
-        });
-    shape.then(|| (stamp.to_owned(), n))
 }
 
 /// Reads a candidate's manifest (unverified, bounded) and returns its `started_at` if it is
@@ -181,6 +134,3 @@ fn screen(dir: &Path, new: &Snapshot<'_>) -> Option<String> {
     }
     Some(started_at)
 }
-
-#[cfg(test)]
-mod tests;

@@ -9,9 +9,9 @@ use std::io::Write as _;
 
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::evidence::render;
+use crate::exit;
 use crate::output::report_error;
 use crate::verify::{self, VerifyError};
-use crate::{EXIT_COMPLETE, EXIT_FAILED};
 
 use super::{CompareError, LoadError, Snapshot, compare, items, text, uncompared};
 
@@ -50,10 +50,10 @@ pub fn diff_command(args: &DiffArgs) -> u8 {
             .map_err(DiffError::Stdout)
     });
     match result {
-        Ok(()) => EXIT_COMPLETE,
+        Ok(()) => exit::COMPLETE,
         Err(e) => {
             report_error(args.log.log_format, &e);
-            EXIT_FAILED
+            exit::FAILED
         }
     }
 }

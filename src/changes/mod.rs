@@ -72,13 +72,11 @@
 //! compared: `succeeded_at`, `failed_at`, `status.*` of connections, `setup_tests`,
 //! `setup_status`, `logged_in_at`, `last_used_at`.
 
-mod access;
 mod baseline;
 mod collection;
 mod compare;
 mod diff;
-mod schema;
-mod settings;
+mod rules;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -94,7 +92,7 @@ use crate::vocab::Artifact;
 pub use collection::for_collection;
 pub use compare::{CompareError, NotComparable, compare, uncompared};
 pub use diff::diff_command;
-pub use settings::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
+pub use rules::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
 pub use snapshot::{LoadError, Snapshot};
 
 /// How many days ahead `system_key_expiring` looks from the new bundle's start.

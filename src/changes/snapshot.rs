@@ -17,7 +17,7 @@ use crate::evidence::bundle::Bundle;
 use crate::verify::{Verified, VerifyError};
 use crate::vocab::{Artifact, Kind, Status};
 
-use super::compare::compared_artifacts;
+use super::rules::compared_artifacts;
 
 /// What is compared of one bundle. `'b` is the borrow of the bundle being written, when the
 /// snapshot reads from it.

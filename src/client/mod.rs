@@ -24,11 +24,19 @@ use url::Url;
 pub use error::ApiError;
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
 
-use crate::config::Delays;
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
 use crate::text::clean;
 use retry::{Attempt, Class, Next, Policy, WaitReason};
+
+/// Whether the tool really sleeps when it has to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delays {
+    /// Waits happen (normal use).
+    Real,
+    /// Waits are computed and reported but skipped (the test suite).
+    Skip,
+}
 
 /// Items asked for per page: the API's maximum.
 pub const PAGE_LIMIT: u32 = 1000;

@@ -21,14 +21,3 @@ fn the_header_names_each_wait_for_what_it_is() {
     stats.limiter_wait_ms = 5_000;
     assert!(header(&stats).contains("5 s on the rate limit"));
 }
-
-#[test]
-fn account_ids_become_safe_file_name_parts() {
-    assert_eq!(file_name_safe(Some("acc_example-01")), "acc_example-01");
-    assert_eq!(file_name_safe(Some("../../etc")), "______etc");
-    assert_eq!(file_name_safe(Some("a b/c\n")), "a_b_c_");
-    assert_eq!(file_name_safe(Some("")), "unknown");
-    assert_eq!(file_name_safe(None), "unknown");
-    assert_eq!(file_name_safe(Some(&"x".repeat(500))).len(), 64);
-    assert_eq!(file_name_safe(Some("é")), "_");
-}

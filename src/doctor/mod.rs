@@ -13,15 +13,12 @@ mod report;
 
 use serde::Serialize;
 
-use crate::EXIT_COMPLETE;
-use crate::EXIT_FAILED;
-use crate::EXIT_PARTIAL;
-use crate::EXIT_USAGE;
 use crate::cli::{Cli, CollectArgs, Command, DoctorArgs, ReportFormat};
 use crate::client::{ApiError, Client};
 use crate::collect::client_options;
 use crate::config::Config;
 use crate::endpoints::ACCOUNT_INFO;
+use crate::exit;
 use crate::output;
 use crate::vocab::AccountInfo;
 
@@ -92,7 +89,7 @@ pub fn doctor_command(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -
         Ok(config) => config,
         Err(e) => {
             output::report_error(format, &e);
-            return EXIT_USAGE;
+            return exit::USAGE;
         }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -102,7 +99,7 @@ pub fn doctor_command(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -
         Ok(rt) => rt,
         Err(e) => {
             output::report_error(format, &format_args!("cannot start the async runtime: {e}"));
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     };
     let report = runtime.block_on(check(&config));
@@ -116,7 +113,7 @@ pub fn doctor_command(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -
         && let Err(e) = report::write_json(&report)
     {
         output::report_error(format, &e);
-        return EXIT_FAILED;
+        return exit::FAILED;
     }
     report.exit_code
 }
@@ -146,7 +143,7 @@ async fn check(config: &Config) -> Report {
     let mut report = Report {
         schema: SCHEMA_ID,
         verdict: Verdict::Failed,
-        exit_code: EXIT_FAILED,
+        exit_code: exit::FAILED,
         credentials: config.credentials.source().to_string(),
         profile: config.credentials.profile().map(ToString::to_string),
         api_url: config.api_url.to_string(),
@@ -174,9 +171,9 @@ async fn check(config: &Config) -> Report {
         Ok(()) => {
             let ready = report.probes.iter().all(|p| p.fine);
             (report.verdict, report.exit_code) = if ready {
-                (Verdict::Ready, EXIT_COMPLETE)
+                (Verdict::Ready, exit::COMPLETE)
             } else {
-                (Verdict::NotReady, EXIT_PARTIAL)
+                (Verdict::NotReady, exit::PARTIAL)
             };
         }
         Err(e) => report.error = Some(e),

@@ -22,11 +22,11 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{DocumentFormat, ReportArgs};
 use crate::evidence::sign::SIGNATURE_FILE;
+use crate::exit;
 use crate::files::write_private;
 use crate::output::{report_error, say};
 use crate::text::printable;
 use crate::verify::{Inspection, VerifyError, inspect};
-use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE};
 
 use model::{Check, Signature};
 
@@ -77,7 +77,7 @@ pub fn report_command(args: &ReportArgs) -> u8 {
         && let Some(problem) = out_in_bundle(out, &args.bundle)
     {
         report_error(format, &problem);
-        return EXIT_USAGE;
+        return exit::USAGE;
     }
     let (text, trusted) = match render(
         &args.bundle,
@@ -97,7 +97,7 @@ pub fn report_command(args: &ReportArgs) -> u8 {
                     printable(&args.bundle.display().to_string())
                 ),
             );
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     };
     let written = match &args.out {
@@ -122,14 +122,14 @@ pub fn report_command(args: &ReportArgs) -> u8 {
     };
     if let Err(e) = written {
         report_error(format, &e);
-        return EXIT_FAILED;
+        return exit::FAILED;
     }
     let dir = printable(&args.bundle.display().to_string());
     if trusted {
         if !args.log.quiet {
             say(format, &done_line(args, &dir, "verified"));
         }
-        EXIT_COMPLETE
+        exit::COMPLETE
     } else {
         report_error(
             format,
@@ -138,7 +138,7 @@ pub fn report_command(args: &ReportArgs) -> u8 {
                 done_line(args, &dir, "DOES NOT VERIFY")
             ),
         );
-        EXIT_PARTIAL
+        exit::PARTIAL
     }
 }
 

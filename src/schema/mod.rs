@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use crate::cli::SchemaArgs;
 use crate::evidence::manifest::{self, Manifest};
 use crate::evidence::{render, schema_id};
+use crate::exit;
 use crate::verify::{REPORT_SCHEMA, Report};
 use crate::vocab::{Artifact, Kind};
-use crate::{EXIT_COMPLETE, EXIT_FAILED, EXIT_USAGE};
 
 use types::{
     AccessItem, ActivityItem, AuditCoverageExtra, AuditCoverageItem, ChangeItem, ChangesExtra,
@@ -152,16 +152,16 @@ pub fn schema_command(args: &SchemaArgs) -> u8 {
                     crate::text::printable(name),
                     names().join(", ")
                 );
-                return EXIT_USAGE;
+                return exit::USAGE;
             }
         },
     };
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => EXIT_COMPLETE,
+        Ok(()) => exit::COMPLETE,
         Err(e) => {
             eprintln!("error: cannot write to stdout: {e}");
-            EXIT_FAILED
+            exit::FAILED
         }
     }
 }

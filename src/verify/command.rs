@@ -13,9 +13,9 @@ use serde_json::Value;
 use crate::cli::{LogFormat, ReportFormat, VerifyArgs};
 use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::{manifest, render};
+use crate::exit;
 use crate::output::{report_error, say};
 use crate::text::printable;
-use crate::{EXIT_COMPLETE, EXIT_FAILED};
 
 use super::{Inspection, Problem, inspect};
 
@@ -136,10 +136,10 @@ pub fn verify_command(args: &VerifyArgs) -> u8 {
                 format,
                 &format_args!("cannot write the report to stdout: {e}"),
             );
-            return EXIT_FAILED;
+            return exit::FAILED;
         }
     }
-    if intact { EXIT_COMPLETE } else { EXIT_FAILED }
+    if intact { exit::COMPLETE } else { exit::FAILED }
 }
 
 /// Checks the manifest's signature against `key`, saying what it found.

@@ -3,9 +3,14 @@
 
 use serde_json::json;
 
+use super::checker::parse_sums_line;
 use super::*;
 use crate::evidence::bundle::Bundle;
+use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::render;
+use crate::files::is_plain_file_name;
+use crate::text::printable;
+use std::fs;
 
 fn users(schema: &str) -> Value {
     json!({"schema": schema, "resource": "users", "kind": "collected", "status": "complete",

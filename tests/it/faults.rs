@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use iru_fivetran::client::{ApiError, Client, MAX_BODY_BYTES};
-use iru_fivetran::config::{Config, Delays, parse_api_url, parse_resources};
+use iru_fivetran::config::{Config, parse_api_url, parse_resources};
 use iru_fivetran::endpoints::ROLES;
 use iru_fivetran::fake::{
     Chaos, ChaosFault, FakeAccount, FakeOptions, FakeServer, Fault, LastPage, encode_cursor,
@@ -26,6 +26,7 @@ use iru_fivetran::{collect, credentials, paginate, verify};
 use serde_json::{Value, json};
 
 use crate::support::{self, acme, server};
+use iru_fivetran::client::Delays;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

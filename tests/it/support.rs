@@ -548,7 +548,7 @@ pub fn client_for(
     let options = Options {
         api_url: iru_fivetran::config::parse_api_url(url).expect("url"),
         rate,
-        delays: iru_fivetran::config::Delays::Skip,
+        delays: iru_fivetran::client::Delays::Skip,
         policy: Policy {
             max_attempts,
             ..Policy::default()

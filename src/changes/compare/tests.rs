@@ -1,6 +1,7 @@
 //! Unit tests of `changes::compare`.
 
 use super::*;
+use serde_json::json;
 
 fn side(which: &'static str, items: Value) -> Keyed<std::vec::IntoIter<Value>> {
     let Value::Array(items) = items else {

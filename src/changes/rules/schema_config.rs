@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::Change;
-use super::compare::{Subject, segment};
+use super::kit::{Subject, segment};
+use crate::changes::Change;
 
 /// Schema-level settings reported as `schema_change_handling_changed`.
 const HANDLING: [&str; 2] = ["schema_change_handling", "enable_new_by_default"];

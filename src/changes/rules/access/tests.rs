@@ -1,4 +1,4 @@
-//! Unit tests of `changes::access`.
+//! Unit tests of `changes::rules::access`.
 
 use super::*;
 

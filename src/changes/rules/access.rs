@@ -3,9 +3,9 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::Change;
-use super::EXPIRING_WITHIN_DAYS;
-use super::compare::{Ctx, Pair, Subject, at};
+use super::kit::{Ctx, Pair, Subject, at};
+use crate::changes::Change;
+use crate::changes::EXPIRING_WITHIN_DAYS;
 
 const GROUP_MEMBERSHIPS: (&str, &str) = ("group_memberships", "id");
 const CONNECTION_MEMBERSHIPS: (&str, &str) = ("connection_memberships", "id");

@@ -3,9 +3,9 @@
 
 use crate::vocab::Artifact;
 
-use super::Change;
-use super::compare::{Ctx, Pair, Subject, at};
-use super::schema;
+use super::kit::{Ctx, Pair, Subject, at};
+use super::schema_config;
+use crate::changes::Change;
 
 /// Destination fields reported as `destination_setting_changed` (config keys are separate).
 pub const DESTINATION_SETTINGS: [&str; 8] = [
@@ -108,7 +108,7 @@ pub(super) fn connection(pair: &Pair<'_>, _: &Ctx, out: &mut Vec<Change>) {
         &CONNECTION_SETTINGS,
     );
     s.config_keys(out, both, "config", "connection_config_changed");
-    schema::compare(
+    schema_config::compare(
         &s,
         out,
         (&at(old, "schema_config"), &at(new, "schema_config")),
