@@ -647,58 +647,27 @@ async fn produce(
                 sources,
             ))
         }
-        Artifact::AuditCoverage => Ok(derive::derive(
-            artifact,
-            &Sources::load(bundle, sources, &derive::audit_coverage::keep),
-        )),
-        Artifact::Findings => {
-            let params = derive::findings::Params {
-                now: run.config.window.end,
-                inactive_days: run.config.inactive_days,
-                stale_days: run.config.stale_days,
-            };
-            let (collected, loaded) = derive::findings::derive_from_bundle(bundle, &params);
-            let produced = collected.items.len();
-            Ok(derive::mark_incomplete_sources(
-                collected, produced, &loaded, sources,
-            ))
-        }
-        Artifact::Activity | Artifact::Access => {
-            let statuses = Sources::from_statuses(run.written());
-            let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {
-                bundle.for_each_item(a.file_name(), |item| f(&item));
-            };
-            let derive_streaming = match artifact {
-                Artifact::Access => derive::access::derive_streaming,
-                _ => derive::activity::derive_streaming,
-            };
-            let (status, reason) = derive_streaming(&mut each, &mut |item| sink.push(item));
-            let collected = Collected {
-                status,
-                reason,
-                ..Collected::default()
-            };
-            Ok(derive::mark_incomplete_sources(
-                collected,
-                sink.count(),
-                &statuses,
-                sources,
-            ))
-        }
-        Artifact::Changes => {
+        derived => {
             let profile = run.config.credentials.profile().map(ToString::to_string);
-            Ok(changes::for_collection(&changes::CollectionInput {
+            let inputs = derive::Inputs {
+                bundle,
                 written: &run.written(),
-                profile: profile.as_deref(),
-                out_dir: &run.config.out_dir,
-                baseline: run.config.baseline.as_deref(),
-                account_id: run.account.account_id.as_deref(),
-                resources: &run.resource_names(),
-                started_at: &rfc3339(run.started),
-                current: bundle,
-            }))
+                findings: derive::findings::Params {
+                    now: run.config.window.end,
+                    inactive_days: run.config.inactive_days,
+                    stale_days: run.config.stale_days,
+                },
+                changes: changes::Baseline {
+                    out_dir: &run.config.out_dir,
+                    baseline: run.config.baseline.as_deref(),
+                    account_id: run.account.account_id.as_deref(),
+                    resources: &run.resource_names(),
+                    started_at: &rfc3339(run.started),
+                    profile: profile.as_deref(),
+                },
+            };
+            Ok(derive::produce(derived, &inputs, sink))
         }
-        other => unreachable!("{} is collected, not produced", other.name()),
     }
 }
 

@@ -12,19 +12,25 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 use tracing::debug;
 
+use crate::evidence::bundle::Bundle;
 use crate::text::printable;
-use crate::vocab::{Collected, Status};
+use crate::vocab::{Artifact, Collected, Status};
 
-use super::{CollectionInput, Snapshot, baseline, compare, items, uncompared};
+use super::{Baseline, Snapshot, baseline, compare, items, uncompared};
 
-/// Computes `changes.json` for a collection.
-pub fn for_collection(input: &CollectionInput<'_>) -> Collected {
+/// Computes `changes.json` for a collection: `current` is the bundle being written and
+/// `written` its artifacts so far, with their statuses.
+pub fn for_collection(
+    current: &Bundle,
+    written: &[(Artifact, Status)],
+    input: &Baseline<'_>,
+) -> Collected {
     let mut new = Snapshot::from_bundle(
-        input.current,
+        current,
         input.account_id,
         input.resources,
         Some(input.started_at.to_owned()),
-        input.written,
+        written,
     );
     new.profile = input.profile.map(str::to_owned);
     let Some(account) = input.account_id else {

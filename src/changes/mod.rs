@@ -86,7 +86,6 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::evidence::bundle::Bundle;
 use crate::vocab::Artifact;
 
 pub use collection::for_collection;
@@ -98,8 +97,8 @@ pub use snapshot::{LoadError, Snapshot};
 /// How many days ahead `system_key_expiring` looks from the new bundle's start.
 pub const EXPIRING_WITHIN_DAYS: i64 = 30;
 
-/// What `collect` knows when it computes `changes.json`.
-pub struct CollectionInput<'a> {
+/// Where `changes.json` looks for its baseline, and what this run's bundle says of itself.
+pub struct Baseline<'a> {
     /// `--out`, searched for the newest earlier bundle of the same account.
     pub out_dir: &'a Path,
     /// `--baseline`, if given.
@@ -110,12 +109,8 @@ pub struct CollectionInput<'a> {
     pub resources: &'a [&'static str],
     /// This run's start (the manifest's `started_at`), RFC 3339 UTC.
     pub started_at: &'a str,
-    /// The bundle being written (its collected artifacts stream back with `for_each_item`).
-    pub current: &'a Bundle,
     /// The vault profile of this run, if any (a baseline must have the same).
     pub profile: Option<&'a str>,
-    /// The artifacts written so far and their statuses.
-    pub written: &'a [(crate::vocab::Artifact, crate::vocab::Status)],
 }
 
 /// Whether a change is about who can reach what, or about how things are set up.

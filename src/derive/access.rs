@@ -16,10 +16,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::vocab::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Sink, Status};
 
-use super::Sources;
-use super::activity::Each;
+use super::{Each, Inputs};
 
 /// One team, as much of it as the matrix needs.
 #[derive(Debug, Default)]
@@ -218,19 +217,9 @@ impl Lookup {
     }
 }
 
-/// Builds the artifact from sources in memory.
-pub fn derive(sources: &Sources) -> Collected {
-    let mut items = Vec::new();
-    let mut each = |artifact: Artifact, f: &mut dyn FnMut(&Value)| {
-        sources.items(artifact).iter().for_each(f);
-    };
-    let (status, reason) = derive_streaming(&mut each, &mut |i| items.push(i));
-    Collected {
-        items,
-        status,
-        reason,
-        ..Collected::default()
-    }
+/// Builds the artifact from the bundle being written, an item at a time.
+pub(super) fn produce(inputs: &Inputs<'_>, sink: &mut dyn Sink) -> Collected {
+    super::produce_streaming(Artifact::Access, inputs, sink, derive_streaming)
 }
 
 /// Builds the artifact reading the sources through `each`, handing every item to `emit` (in no

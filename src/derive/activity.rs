@@ -21,9 +21,9 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::vocab::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Sink, Status};
 
-use super::Sources;
+use super::{Each, Inputs};
 
 /// Rewrites an API timestamp with a fixed six-digit fraction; `None` if it does not parse.
 fn normalize(raw: &str) -> Option<String> {
@@ -130,24 +130,10 @@ impl Timeline<'_> {
     }
 }
 
-/// Builds the artifact from sources in memory.
-pub fn derive(sources: &Sources) -> Collected {
-    let mut events = Vec::new();
-    let mut each = |artifact: Artifact, f: &mut dyn FnMut(&Value)| {
-        sources.items(artifact).iter().for_each(f);
-    };
-    let (status, reason) = derive_streaming(&mut each, &mut |e| events.push(e));
-    Collected {
-        items: events,
-        status,
-        reason,
-        ..Collected::default()
-    }
+/// Builds the artifact from the bundle being written, an item at a time.
+pub(super) fn produce(inputs: &Inputs<'_>, sink: &mut dyn Sink) -> Collected {
+    super::produce_streaming(Artifact::Activity, inputs, sink, derive_streaming)
 }
-
-/// Source items handed over one at a time: `each(artifact, f)` calls `f` on every item of
-/// `artifact`.
-pub type Each<'a> = &'a mut dyn FnMut(Artifact, &mut dyn FnMut(&Value));
 
 /// Builds the artifact an item at a time: reads the sources through `each`, hands every event
 /// to `emit` (in no particular order: the bundle sorts by time), and returns the status and

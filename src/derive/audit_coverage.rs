@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 
 use crate::vocab::{Artifact, Collected, NOTES_KEY, Status};
 
-use super::Sources;
+use super::{Inputs, Sources, mark_incomplete_sources};
 
 /// Where the audit trail itself lives, stated in the artifact.
 pub const AUDIT_TRAIL: &str = "Fivetran's REST API has no audit-log endpoint, so this bundle \
@@ -209,7 +209,17 @@ pub fn keep(artifact: Artifact, item: Value) -> Option<Value> {
     relevant.then_some(item)
 }
 
-/// Builds the artifact.
+/// Builds the artifact from the bundle being written, keeping of its sources only what
+/// [`keep`] keeps.
+pub(super) fn produce(inputs: &Inputs<'_>) -> Collected {
+    let sources = Artifact::AuditCoverage.sources();
+    let loaded = Sources::load(inputs.bundle, sources, &keep);
+    let collected = derive(&loaded);
+    let produced = collected.items.len();
+    mark_incomplete_sources(collected, produced, &loaded, sources)
+}
+
+/// Builds the artifact from sources in memory.
 pub fn derive(sources: &Sources) -> Collected {
     let connections = sources.items(Artifact::Connections);
     let log_services = sources.items(Artifact::LogServices);

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::evidence::bundle::Bundle;
 use crate::vocab::{Artifact, Collected, Status};
 
-use super::Sources;
+use super::{Inputs, Sources, mark_incomplete_sources};
 
 mod access;
 
@@ -222,15 +222,11 @@ impl Builder {
     }
 }
 
-/// Builds the artifact from sources in memory.
-pub fn derive(sources: &Sources, params: &Params) -> Collected {
-    let mut builder = Builder::new(*params);
-    for artifact in READ_ORDER {
-        for item in sources.items(artifact) {
-            builder.add(artifact, item);
-        }
-    }
-    builder.finish(sources)
+/// Builds the artifact from the bundle being written.
+pub(super) fn produce(inputs: &Inputs<'_>) -> Collected {
+    let (collected, loaded) = derive_from_bundle(inputs.bundle, &inputs.findings);
+    let produced = collected.items.len();
+    mark_incomplete_sources(collected, produced, &loaded, Artifact::Findings.sources())
 }
 
 /// Builds the artifact from the bundle being written, reading its sources back an item at a

@@ -1,6 +1,7 @@
-//! Artifacts computed from the bundle's collected artifacts: [`audit_coverage`],
-//! [`activity`], [`access`] and [`findings`]. They read the files already written, never change them, and are marked
-//! `derived` in their envelope and in the manifest.
+//! Artifacts computed from the bundle's collected artifacts: [`audit_coverage`], [`activity`],
+//! [`access`], [`findings`], and `changes.json` ([`crate::changes`]). They read the files
+//! already written, never change them, and are marked `derived` in their envelope and in the
+//! manifest. [`produce`] is the one way a run makes any of them.
 
 pub mod access;
 pub mod activity;
@@ -11,8 +12,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::changes;
 use crate::evidence::bundle::Bundle;
-use crate::vocab::{Artifact, Collected, Status};
+use crate::vocab::{Artifact, Collected, Sink, Status};
 
 /// One source artifact as read back: its status, and the items the reader chose to keep.
 #[derive(Debug, Default)]
@@ -25,6 +27,10 @@ struct Loaded {
 /// as it needs.
 #[derive(Debug, Default)]
 pub struct Sources(BTreeMap<Artifact, Loaded>);
+
+/// Source items handed over one at a time: `each(artifact, f)` calls `f` on every item of
+/// `artifact`.
+pub type Each<'a> = &'a mut dyn FnMut(Artifact, &mut dyn FnMut(&Value));
 
 /// What to keep of a source item while loading: the item (whole, or only the fields needed),
 /// or `None` to leave it out. Keeping less keeps memory flat on big accounts.
@@ -142,16 +148,57 @@ impl Loaded {
     }
 }
 
-/// Computes a derived artifact other than `changes` from sources in memory.
-pub fn derive(artifact: Artifact, sources: &Sources) -> Collected {
-    let collected = match artifact {
-        Artifact::AuditCoverage => audit_coverage::derive(sources),
-        Artifact::Activity => activity::derive(sources),
-        Artifact::Access => access::derive(sources),
-        other => unreachable!("{} is not derived here", other.name()),
+/// What a derived artifact is made from: the bundle being written (its sources stream back
+/// from its files) and what the run knows.
+pub struct Inputs<'a> {
+    /// The bundle being written.
+    pub bundle: &'a Bundle,
+    /// Each artifact written so far, with its status.
+    pub written: &'a [(Artifact, Status)],
+    /// What `findings.json` measures against.
+    pub findings: findings::Params,
+    /// What `changes.json` looks for its baseline with.
+    pub changes: changes::Baseline<'a>,
+}
+
+/// Makes the derived artifact `artifact`. Its items go to `sink`, or come back in
+/// [`Collected::items`]; the caller seals both into the file.
+pub fn produce(artifact: Artifact, inputs: &Inputs<'_>, sink: &mut dyn Sink) -> Collected {
+    match artifact {
+        Artifact::AuditCoverage => audit_coverage::produce(inputs),
+        Artifact::Activity => activity::produce(inputs, sink),
+        Artifact::Access => access::produce(inputs, sink),
+        Artifact::Findings => findings::produce(inputs),
+        Artifact::Changes => {
+            changes::for_collection(inputs.bundle, inputs.written, &inputs.changes)
+        }
+        other => unreachable!("{} is not derived", other.name()),
+    }
+}
+
+/// A derived artifact built an item at a time: its sources come through [`Each`], its items
+/// go to the `FnMut`, and it returns its status and reason.
+type DeriveStreaming = fn(Each<'_>, &mut dyn FnMut(Value)) -> (Status, Option<String>);
+
+/// Reads the sources of a streaming derived artifact back from the bundle, an item at a time,
+/// and hands its items to `sink`; its status says whether its sources were whole.
+fn produce_streaming(
+    artifact: Artifact,
+    inputs: &Inputs<'_>,
+    sink: &mut dyn Sink,
+    derive_streaming: DeriveStreaming,
+) -> Collected {
+    let statuses = Sources::from_statuses(inputs.written.iter().copied());
+    let mut each = |a: Artifact, f: &mut dyn FnMut(&Value)| {
+        inputs.bundle.for_each_item(a.file_name(), |item| f(&item));
     };
-    let produced = collected.items.len();
-    mark_incomplete_sources(collected, produced, sources, artifact.sources())
+    let (status, reason) = derive_streaming(&mut each, &mut |item| sink.push(item));
+    let collected = Collected {
+        status,
+        reason,
+        ..Collected::default()
+    };
+    mark_incomplete_sources(collected, sink.count(), &statuses, artifact.sources())
 }
 
 /// Makes an artifact built from other artifacts `partial` when one of them is not whole: it

@@ -1,6 +1,22 @@
 //! Unit tests of `derive::access`.
 
 use super::*;
+use crate::derive::Sources;
+
+/// Builds the artifact from sources in memory.
+fn derive(sources: &Sources) -> Collected {
+    let mut items = Vec::new();
+    let mut each = |artifact: Artifact, f: &mut dyn FnMut(&Value)| {
+        sources.items(artifact).iter().for_each(f);
+    };
+    let (status, reason) = derive_streaming(&mut each, &mut |i| items.push(i));
+    Collected {
+        items,
+        status,
+        reason,
+        ..Collected::default()
+    }
+}
 
 fn sources() -> Sources {
     Sources::from_envelopes([

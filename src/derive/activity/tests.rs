@@ -1,6 +1,22 @@
 //! Unit tests of `derive::activity`.
 
 use super::*;
+use crate::derive::Sources;
+
+/// Builds the artifact from sources in memory.
+fn derive(sources: &Sources) -> Collected {
+    let mut events = Vec::new();
+    let mut each = |artifact: Artifact, f: &mut dyn FnMut(&Value)| {
+        sources.items(artifact).iter().for_each(f);
+    };
+    let (status, reason) = derive_streaming(&mut each, &mut |e| events.push(e));
+    Collected {
+        items: events,
+        status,
+        reason,
+        ..Collected::default()
+    }
+}
 
 #[test]
 fn times_are_fixed_width_so_text_order_is_time_order() {

@@ -2,6 +2,17 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// Builds the artifact from sources in memory.
+fn derive(sources: &Sources, params: &Params) -> Collected {
+    let mut builder = Builder::new(*params);
+    for artifact in READ_ORDER {
+        for item in sources.items(artifact) {
+            builder.add(artifact, item);
+        }
+    }
+    builder.finish(sources)
+}
+
 fn params() -> Params {
     Params {
         now: "2026-11-01T00:00:00Z".parse().expect("time"),
