@@ -1,4 +1,5 @@
-//! Command-line types, and nothing else: clap parses, [`crate::config`] decides.
+//! Command-line types, and nothing else: clap parses, [`crate::config`] decides. Flags become
+//! [`config::Settings`] here ([`CollectArgs::settings`]).
 //!
 //! Every environment variable a flag can come from is named by a constant in
 //! [`crate::env`], so `--help` and the README list the same names.
@@ -7,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::client::quota;
+use crate::config;
 use crate::env;
 
 const AFTER_HELP: &str = "\
@@ -118,8 +121,8 @@ pub struct VerifyArgs {
     pub bundle: PathBuf,
     /// `text`: problems and a verdict on stderr, nothing on stdout; `json`: the same on
     /// stderr, and a report on stdout (`iru-fivetran schema verify` describes it).
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     /// Also check `manifest.json.sig` (written by `collect --sign-key`) against this OpenSSH
     /// Ed25519 public key (a `.pub` file): the bundle is intact only if it verifies.
     #[arg(long, value_name = "PATH")]
@@ -194,27 +197,13 @@ Exit codes:
 /// Flags of `iru-fivetran doctor`: the account flags of `collect`, and the output format.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Base URL of the Fivetran REST API, as for `collect`.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// Vault file holding the key and secret, as for `collect`. Without it, FIVETRAN_API_KEY
-    /// and FIVETRAN_API_SECRET are read.
-    #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
-    pub credentials_file: Option<PathBuf>,
-
-    /// The vault profile to check (default: IRU_FIVETRAN_PROFILE, else the profile named
-    /// `default`, else the only one).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-
-    /// A PEM file of certificates to trust besides the system's, as for `collect`.
-    #[arg(long, value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
+    /// The account to check, found as `collect` finds it.
+    #[command(flatten)]
+    pub account: AccountArgs,
 
     /// `text`: the table on stderr only; `json`: the table on stderr and a report on stdout.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 
     /// Logging options.
     #[command(flatten)]
@@ -223,7 +212,7 @@ pub struct DoctorArgs {
 
 /// Output of `verify` and `doctor` on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub enum OutputFormat {
     /// Nothing on stdout: the problems and the verdict are on stderr.
     Text,
     /// A JSON report on stdout.
@@ -276,7 +265,7 @@ pub enum DiffFormat {
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     /// Directory under which the bundle directory is created.
-    #[arg(long, value_name = "DIR", default_value = "evidence")]
+    #[arg(long, value_name = "DIR", default_value = config::DEFAULT_OUT)]
     pub out: PathBuf,
 
     /// Comma-separated artifacts to collect (default: all). `account` is always collected,
@@ -284,21 +273,9 @@ pub struct CollectArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub resources: Option<Vec<String>>,
 
-    /// Base URL of the Fivetran REST API. `http://` is accepted for loopback hosts only.
-    /// Without it: the vault entry's `api_url`, else FIVETRAN_API_URL, else Fivetran's.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// Vault file holding `api_key` and `api_secret` (TOML, or JSON with the same keys), or
-    /// named accounts under `[profiles.NAME]`. Without it, FIVETRAN_API_KEY and
-    /// FIVETRAN_API_SECRET are read.
-    #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
-    pub credentials_file: Option<PathBuf>,
-
-    /// The vault profile to collect (default: IRU_FIVETRAN_PROFILE, else the profile named
-    /// `default`, else the only one).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// The account to collect.
+    #[command(flatten)]
+    pub account: AccountArgs,
 
     /// Collect every profile of the vault file, one bundle each, one after the other; one
     /// profile's failure does not stop the others. Exit code: the worst of them (1 over 3 over 0).
@@ -308,7 +285,7 @@ pub struct CollectArgs {
 
     /// Start of the sync-history window: a duration back from now (`90m`, `24h`, `7d`, `2w`) or
     /// an RFC 3339 time. At most 92 days back.
-    #[arg(long, value_name = "WHEN", default_value = "24h")]
+    #[arg(long, value_name = "WHEN", default_value = config::DEFAULT_SINCE)]
     pub since: String,
 
     /// findings.json reports users and system keys unused for more than this many days
@@ -330,17 +307,12 @@ pub struct CollectArgs {
     /// The most the run may spend waiting on retries and Fivetran's Retry-After, in all
     /// (`90s`, `15m`, `2h`). A wait that would pass it is not made: that artifact stops with
     /// the reason instead of hanging.
-    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_WAIT)]
     pub max_wait: String,
-
-    /// A PEM file of certificates to trust besides the system's, for a company proxy that
-    /// re-signs TLS. `HTTPS_PROXY` and `NO_PROXY` are honoured as usual.
-    #[arg(long, value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
 
     /// Share of Fivetran's hourly quota the run never touches, left to other tools: a number of
     /// requests, or a percentage of the quota such as `20%` (the default).
-    #[arg(long, value_name = "N|P%", default_value = "20%")]
+    #[arg(long, value_name = "N|P%", default_value = config::DEFAULT_RESERVE)]
     pub reserve: String,
 
     /// At the reserve: `slow` waits for this run's own requests to leave the rolling hour;
@@ -377,6 +349,68 @@ pub struct CollectArgs {
     /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+/// Where the account is and where its key comes from: the flags `collect` and `doctor` share.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Base URL of the Fivetran REST API. `http://` is accepted for loopback hosts only.
+    /// Without it: the vault entry's `api_url`, else FIVETRAN_API_URL, else Fivetran's.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Vault file holding `api_key` and `api_secret` (TOML, or JSON with the same keys), or
+    /// named accounts under `[profiles.NAME]`. Without it, FIVETRAN_API_KEY and
+    /// FIVETRAN_API_SECRET are read.
+    #[arg(long, value_name = "PATH", env = env::CREDENTIALS_FILE)]
+    pub credentials_file: Option<PathBuf>,
+
+    /// The vault profile to use (default: IRU_FIVETRAN_PROFILE, else the profile named
+    /// `default`, else the only one).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// A PEM file of certificates to trust besides the system's, for a company proxy that
+    /// re-signs TLS. `HTTPS_PROXY` and `NO_PROXY` are honoured as usual.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl AccountArgs {
+    /// The account as [`crate::config`] takes it.
+    pub fn account(&self) -> config::Account {
+        config::Account {
+            api_url: self.api_url.clone(),
+            credentials_file: self.credentials_file.clone(),
+            profile: self.profile.clone(),
+            ca_cert: self.ca_cert.clone(),
+        }
+    }
+}
+
+impl CollectArgs {
+    /// The run these flags ask for, as [`crate::config`] takes it.
+    pub fn settings(&self) -> config::Settings {
+        config::Settings {
+            account: self.account.account(),
+            all_profiles: self.all_profiles,
+            out: self.out.clone(),
+            resources: self.resources.clone(),
+            since: self.since.clone(),
+            inactive_days: self.inactive_days,
+            stale_days: self.stale_days,
+            baseline: self.baseline.clone(),
+            max_wait: self.max_wait.clone(),
+            reserve: self.reserve.clone(),
+            on_quota: match self.on_quota {
+                OnQuota::Slow => quota::OnQuota::Slow,
+                OnQuota::Stop => quota::OnQuota::Stop,
+            },
+            concurrency: self.concurrency,
+            sign_key: self.sign_key.clone(),
+            rate: self.rate,
+        }
+    }
 }
 
 /// Logging flags shared by every command.

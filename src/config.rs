@@ -1,5 +1,8 @@
-//! Turns parsed flags and the environment into one checked [`Config`], once.
+//! Turns what a run is asked to do ([`Settings`]) and the environment into one checked
+//! [`Config`], once.
 //!
+//! [`Settings`] is plain data: `collect`'s flags become one ([`crate::cli::CollectArgs::settings`]),
+//! and `doctor` and `demo` build theirs in code, so no command parses another's command line.
 //! Nothing below this module reads the environment or clap: the client, the resources and the
 //! bundle writer get their settings from [`Config`]. Every problem found here is a usage or
 //! configuration error (exit 2), reported before any request is made.
@@ -11,13 +14,25 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
 
-use crate::cli::CollectArgs;
-use crate::client::Delays;
 use crate::client::quota::{OnQuota, Reserve};
+use crate::client::{self, Delays};
 use crate::credentials::{self, Choice, Credentials, CredentialsError};
+use crate::derive::findings::{DEFAULT_INACTIVE_DAYS, DEFAULT_STALE_DAYS};
 use crate::env;
 use crate::evidence::sign::{SignError, SigningKey};
 use crate::vocab::{Artifact, Window};
+
+/// `--out` when not given.
+pub const DEFAULT_OUT: &str = "evidence";
+
+/// `--since` when not given.
+pub const DEFAULT_SINCE: &str = "24h";
+
+/// `--max-wait` when not given.
+pub const DEFAULT_MAX_WAIT: &str = "15m";
+
+/// `--reserve` when not given.
+pub const DEFAULT_RESERVE: &str = "20%";
 
 /// Fivetran's public API root.
 pub const DEFAULT_API_URL: &str = "https://api.fivetran.com/v1";
@@ -41,6 +56,75 @@ const MAX_CONCURRENCY: usize = 64;
 /// The furthest back `--since` may reach: each connection costs one request per 7 days of
 /// window, so a quarter keeps a 3,000-connection account at 42,000 requests.
 const MAX_SINCE_DAYS: i64 = 92;
+
+/// Where a command finds its account: the API root and the key. `collect` and `doctor` take
+/// the same four flags.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Account {
+    /// `--api-url`.
+    pub api_url: Option<String>,
+    /// `--credentials-file` (or `IRU_FIVETRAN_CREDENTIALS_FILE`, which clap reads).
+    pub credentials_file: Option<PathBuf>,
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// What a `collect` run is asked to do, not yet checked: `collect`'s flags, or what `doctor`
+/// and `demo` ask for. [`Settings::default`] is `collect` without a flag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The account and its key.
+    pub account: Account,
+    /// `--all-profiles`.
+    pub all_profiles: bool,
+    /// `--out`.
+    pub out: PathBuf,
+    /// `--resources`, split at commas; `None`: all.
+    pub resources: Option<Vec<String>>,
+    /// `--since`.
+    pub since: String,
+    /// `--inactive-days`.
+    pub inactive_days: u32,
+    /// `--stale-days`.
+    pub stale_days: u32,
+    /// `--baseline`.
+    pub baseline: Option<PathBuf>,
+    /// `--max-wait`.
+    pub max_wait: String,
+    /// `--reserve`.
+    pub reserve: String,
+    /// `--on-quota`.
+    pub on_quota: OnQuota,
+    /// `--concurrency`; `None`: [`DEFAULT_CONCURRENCY`].
+    pub concurrency: Option<usize>,
+    /// `--sign-key`.
+    pub sign_key: Option<PathBuf>,
+    /// `--rate`; `None`: [`DEFAULT_RATE`].
+    pub rate: Option<f64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            account: Account::default(),
+            all_profiles: false,
+            out: PathBuf::from(DEFAULT_OUT),
+            resources: None,
+            since: DEFAULT_SINCE.into(),
+            inactive_days: DEFAULT_INACTIVE_DAYS,
+            stale_days: DEFAULT_STALE_DAYS,
+            baseline: None,
+            max_wait: DEFAULT_MAX_WAIT.into(),
+            reserve: DEFAULT_RESERVE.into(),
+            on_quota: OnQuota::Slow,
+            concurrency: None,
+            sign_key: None,
+            rate: None,
+        }
+    }
+}
 
 /// Everything `collect` needs, checked.
 #[derive(Debug)]
@@ -167,15 +251,15 @@ impl Since {
 }
 
 impl Config {
-    /// Builds the configuration of a single `collect` run from its flags and an environment
-    /// lookup; with `--all-profiles`, the first profile's (see [`Config::runs_from_args`]).
+    /// Builds the configuration of a single `collect` run from its settings and an environment
+    /// lookup; with `--all-profiles`, the first profile's (see [`Config::runs`]).
     ///
     /// `env` is injected so tests can drive precedence without touching the process environment.
-    pub fn from_args(
-        args: &CollectArgs,
+    pub fn one(
+        settings: &Settings,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut runs = Self::runs_from_args(args, env)?;
+        let mut runs = Self::runs(settings, env)?;
         Ok(runs.remove(0))
     }
 
@@ -187,40 +271,41 @@ impl Config {
     /// `--all-profiles`); the API root is `--api-url`, else the vault entry's `api_url`, else
     /// `FIVETRAN_API_URL`, else Fivetran's: the vault file wins over the environment for the URL
     /// as for the key.
-    pub fn runs_from_args(
-        args: &CollectArgs,
+    pub fn runs(
+        settings: &Settings,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Vec<Self>, ConfigError> {
-        let artifacts = parse_resources(args.resources.as_deref())?;
+        let artifacts = parse_resources(settings.resources.as_deref())?;
         let now = Timestamp::now();
-        let since = parse_since_spec(&args.since, now)?;
-        let rate = args.rate.unwrap_or(DEFAULT_RATE);
+        let since = parse_since_spec(&settings.since, now)?;
+        let rate = settings.rate.unwrap_or(DEFAULT_RATE);
         if !(rate > 0.0 && rate <= MAX_RATE) {
             return Err(ConfigError::Rate(rate));
         }
-        let max_wait = parse_max_wait(&args.max_wait)?;
-        let reserve = parse_reserve(&args.reserve)?;
-        let on_quota = match args.on_quota {
-            crate::cli::OnQuota::Slow => OnQuota::Slow,
-            crate::cli::OnQuota::Stop => OnQuota::Stop,
-        };
-        let extra_roots = match &args.ca_cert {
+        let max_wait = parse_max_wait(&settings.max_wait)?;
+        let reserve = parse_reserve(&settings.reserve)?;
+        let on_quota = settings.on_quota;
+        let extra_roots = match &settings.account.ca_cert {
             Some(path) => read_ca_cert(path)?,
             None => Vec::new(),
         };
-        let concurrency = args.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        let concurrency = settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
             return Err(ConfigError::Concurrency(concurrency));
         }
-        let sign_key = args.sign_key.as_deref().map(SigningKey::load).transpose()?;
-        let flag_url = match &args.api_url {
+        let sign_key = settings
+            .sign_key
+            .as_deref()
+            .map(SigningKey::load)
+            .transpose()?;
+        let flag_url = match &settings.account.api_url {
             Some(raw) => Some(parse_api_url(raw)?),
             None => None,
         };
         let env_url = env(env::API_URL).filter(|v| !v.trim().is_empty());
-        let choice = if args.all_profiles {
+        let choice = if settings.all_profiles {
             Choice::All
-        } else if let Some(name) = &args.profile {
+        } else if let Some(name) = &settings.account.profile {
             Choice::Named {
                 name: name.clone(),
                 from: "--profile",
@@ -233,7 +318,11 @@ impl Config {
         } else {
             Choice::Default
         };
-        let all = credentials::resolve_choice(args.credentials_file.as_deref(), &choice, env)?;
+        let all = credentials::resolve_choice(
+            settings.account.credentials_file.as_deref(),
+            &choice,
+            env,
+        )?;
         let delays = match env(env::TEST_NO_DELAY).as_deref() {
             Some("1") => Delays::Skip,
             _ => Delays::Real,
@@ -254,7 +343,7 @@ impl Config {
                 };
                 Ok(Self {
                     api_url,
-                    out_dir: args.out.clone(),
+                    out_dir: settings.out.clone(),
                     artifacts: artifacts.clone(),
                     rate,
                     concurrency,
@@ -262,9 +351,9 @@ impl Config {
                     delays,
                     window: since.window(now),
                     since,
-                    inactive_days: args.inactive_days,
-                    stale_days: args.stale_days,
-                    baseline: args.baseline.clone(),
+                    inactive_days: settings.inactive_days,
+                    stale_days: settings.stale_days,
+                    baseline: settings.baseline.clone(),
                     max_wait,
                     extra_roots: extra_roots.clone(),
                     reserve,
@@ -273,6 +362,26 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    /// The client settings of this run: `collect` and `doctor` build their one client from
+    /// these.
+    pub fn client_options(&self) -> client::Options {
+        client::Options {
+            api_url: self.api_url.clone(),
+            rate: self.rate,
+            delays: self.delays,
+            policy: client::retry::Policy {
+                max_wait: self.max_wait,
+                ..client::retry::Policy::default()
+            },
+            timeout: client::REQUEST_TIMEOUT,
+            max_body: client::MAX_BODY_BYTES,
+            extra_roots: self.extra_roots.clone(),
+            reserve: self.reserve,
+            on_quota: self.on_quota,
+            concurrency: self.concurrency,
+        }
     }
 
     /// Moves the sync-history window to a run starting at `now` (the second and later runs of

@@ -2,19 +2,15 @@
 
 use std::fmt::Display;
 use std::io::{IsTerminal as _, Write as _};
-use std::sync::OnceLock;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::MultiProgress;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorChoice, LogArgs, LogFormat};
 use crate::env;
 use crate::exit;
+use crate::progress;
 use crate::text;
-
-/// The progress display, set up by [`init_logging`] when a person watches (stderr is a
-/// terminal, not `-q`, text logs): bars are drawn there, and log lines are printed above them.
-static PROGRESS: OnceLock<MultiProgress> = OnceLock::new();
 
 /// Starts logging to stderr. `IRU_FIVETRAN_LOG` (or `RUST_LOG`) overrides `-v`/`-q`.
 pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>) {
@@ -40,8 +36,7 @@ pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>)
     };
     let progress = terminal && !args.quiet && args.log_format == LogFormat::Text;
     let writer = if progress {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        Writer::Above(PROGRESS.get_or_init(|| multi).clone())
+        Writer::Above(progress::install())
     } else {
         Writer::Plain
     };
@@ -107,91 +102,9 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Writer {
     }
 }
 
-/// Progress of a run, drawn only when a person watches (see [`init_logging`]); otherwise
-/// every method does nothing, and pipes, cron mail and CI logs get the plain log lines only.
-#[derive(Clone, Default)]
-pub struct Progress {
-    multi: Option<MultiProgress>,
-    header: Option<ProgressBar>,
-}
-
-impl Progress {
-    /// The run's progress: a header line (requests, quota) and one line per artifact.
-    pub fn start() -> Self {
-        let Some(multi) = PROGRESS.get().cloned() else {
-            return Self::default();
-        };
-        let header = multi.add(ProgressBar::new_spinner());
-        header.set_style(
-            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        header.enable_steady_tick(std::time::Duration::from_millis(120));
-        Self {
-            multi: Some(multi),
-            header: Some(header),
-        }
-    }
-
-    /// Sets the header's text (requests so far, the quota left, a wait under way).
-    pub fn status(&self, text: String) {
-        if let Some(header) = &self.header {
-            header.set_message(text);
-        }
-    }
-
-    /// A line for one artifact, counting its items.
-    pub fn artifact(&self, name: &'static str) -> ArtifactProgress {
-        let bar = self.multi.as_ref().map(|multi| {
-            let bar = multi.add(ProgressBar::new_spinner());
-            bar.set_style(
-                ProgressStyle::with_template("  {spinner} {prefix:<26} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.set_prefix(name);
-            bar.set_message("reading");
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            bar
-        });
-        ArtifactProgress { bar }
-    }
-
-    /// Removes the bars (the summary table follows).
-    pub fn finish(&self) {
-        if let Some(multi) = &self.multi {
-            let _ = multi.clear();
-        }
-        if let Some(header) = &self.header {
-            header.finish_and_clear();
-        }
-    }
-}
-
-/// One artifact's line.
-#[derive(Clone)]
-pub struct ArtifactProgress {
-    bar: Option<ProgressBar>,
-}
-
-impl ArtifactProgress {
-    /// Items so far.
-    pub fn items(&self, count: usize) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{count} item(s)"));
-        }
-    }
-
-    /// Done: the final status and count stay on the line.
-    pub fn done(&self, status: &str, count: usize) {
-        if let Some(bar) = &self.bar {
-            bar.finish_with_message(format!("{status}, {count} item(s)"));
-        }
-    }
-}
-
 /// The end-of-run table on stderr: one row per artifact with its status, count and reason
 /// (cut to one line). Not printed with `-q` or JSON logs.
-pub fn summary_table(rows: &[(&str, &str, usize, Option<&str>)]) {
+pub fn artifact_table(rows: &[(&str, &str, usize, Option<&str>)]) {
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(8).max(8);
     let mut out = format!(
         "{:<width$}  {:<11}  {:>7}  reason\n",
@@ -203,10 +116,7 @@ pub fn summary_table(rows: &[(&str, &str, usize, Option<&str>)]) {
         out.push_str(row.trim_end());
         out.push('\n');
     }
-    match PROGRESS.get() {
-        Some(multi) => multi.suspend(|| eprint!("{out}")),
-        None => eprint!("{out}"),
-    }
+    progress::suspend(|| eprint!("{out}"));
 }
 
 /// Prints an error once, on stderr: plain text, or a log event in JSON mode.
@@ -234,13 +144,17 @@ pub fn print_bundle_path(path: &std::path::Path) {
 /// The end-of-run summary of `--all-profiles`, on stderr: one line per profile with its status
 /// and bundle or error. In text mode `-q` keeps it back only when every profile is complete;
 /// in JSON mode it is one log event per profile, at a level that says how it went.
-pub fn report_profiles(format: LogFormat, quiet: bool, runs: &[crate::all_profiles::ProfileRun]) {
+pub fn report_profiles(
+    format: LogFormat,
+    quiet: bool,
+    runs: &[crate::commands::collect::all_profiles::ProfileRun],
+) {
     match format {
         LogFormat::Text => {
             if quiet && runs.iter().all(|r| r.code == exit::COMPLETE) {
                 return;
             }
-            for line in summary_lines(runs) {
+            for line in profile_lines(runs) {
                 eprintln!("{line}");
             }
         }
@@ -266,7 +180,7 @@ pub fn report_profiles(format: LogFormat, quiet: bool, runs: &[crate::all_profil
 }
 
 /// The text summary: a heading, then `profile  status  bundle-or-error`, columns aligned.
-pub fn summary_lines(runs: &[crate::all_profiles::ProfileRun]) -> Vec<String> {
+pub fn profile_lines(runs: &[crate::commands::collect::all_profiles::ProfileRun]) -> Vec<String> {
     let width = runs.iter().map(|r| r.profile.len()).max().unwrap_or(0);
     let mut lines = vec![format!("summary of {} profile(s):", runs.len())];
     lines.extend(runs.iter().map(|r| {

@@ -54,3 +54,38 @@ pub async fn first() -> Signal {
         }
     }
 }
+
+/// How long a second signal still waits for the first one's cleanup before exiting.
+const CLEANUP_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs `work` spawned on `runtime` until it ends or the first SIGINT/SIGTERM arrives.
+pub fn until_signal<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, Signal> {
+    let finished = runtime.block_on(async move {
+        let mut run = tokio::spawn(work);
+        tokio::select! {
+            joined = &mut run => Ok(joined),
+            signal = first() => {
+                // Dropping the run (on the worker thread) removes the temporary bundle
+                // directory. A second signal meanwhile gives that a second more, then exits
+                // whatever the cleanup is doing (a hung file system must not hold the exit).
+                run.abort();
+                tokio::select! {
+                    _ = &mut run => {}
+                    second = first() => {
+                        let _ = tokio::time::timeout(CLEANUP_GRACE, run).await;
+                        std::process::exit(i32::from(second.exit_code()));
+                    }
+                }
+                Err(signal)
+            }
+        }
+    });
+    match finished {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(joined)) => std::panic::resume_unwind(joined.into_panic()),
+        Err(signal) => Err(signal),
+    }
+}

@@ -75,12 +75,11 @@
 mod baseline;
 mod collection;
 mod compare;
-mod diff;
 mod rules;
 mod snapshot;
 #[cfg(test)]
 mod tests;
-mod text;
+pub mod text;
 
 use std::path::Path;
 
@@ -90,7 +89,6 @@ use crate::vocab::Artifact;
 
 pub use collection::for_collection;
 pub use compare::{CompareError, NotComparable, compare, uncompared};
-pub use diff::diff_command;
 pub use rules::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
 pub use snapshot::{LoadError, Snapshot};
 

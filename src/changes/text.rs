@@ -22,7 +22,7 @@ const VALUE_MAX: usize = 160;
 /// Renders the change log; `changes` must be sorted by sort key. Of the snapshots only the
 /// account, bundle ids and starts are shown: each change carries its own label, so no
 /// artifact is read again here.
-pub(super) fn render(
+pub fn render(
     changes: &[Change],
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,

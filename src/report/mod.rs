@@ -1,10 +1,9 @@
-//! `iru-fivetran report BUNDLE`: the bundle as a page a reviewer can open anywhere.
+//! The report: a bundle as a page a reviewer can open anywhere (`iru-fivetran report BUNDLE`).
 //!
 //! The flow: [`crate::verify::inspect`] checks the bundle (hashes, sizes, envelopes) and keeps
 //! what it found; [`read::read`] streams the artifacts into what the report shows, each table
 //! capped at `--max-rows`; [`content::document`] says it, in order, once for both formats;
-//! [`html`] or [`markdown`] renders it, escaping every string; the file is written atomically
-//! by [`crate::files::write_streamed_to`] (or the page goes to stdout).
+//! [`html`] or [`markdown`] renders it, escaping every string. The command writes the text.
 //!
 //! A bundle that does not verify is still rendered, under a banner listing its problems, and
 //! the exit code is 3. Only a path that is not a bundle at all (no readable manifest) gives no
@@ -17,25 +16,28 @@ mod markdown;
 mod model;
 mod read;
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cli::{DocumentFormat, ReportArgs};
 use crate::evidence::sign::SIGNATURE_FILE;
-use crate::exit;
-use crate::files::write_private;
-use crate::output::{report_error, say};
-use crate::text::printable;
 use crate::verify::{Inspection, VerifyError, inspect};
 
 use model::{Check, Signature};
+
+/// The form of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One self-contained HTML page.
+    Html,
+    /// Markdown (GitHub-flavoured tables).
+    Markdown,
+}
 
 /// Renders a bundle in `format`, returning the text and whether the bundle verified (and its
 /// signature held, when checked). An error, with what was found wrong, when the path is not a
 /// bundle with a readable manifest.
 pub fn render(
     bundle: &Path,
-    format: DocumentFormat,
+    format: Format,
     public_key: Option<&Path>,
     max_rows: usize,
 ) -> Result<(String, bool), VerifyError> {
@@ -52,8 +54,8 @@ pub fn render(
         && !matches!(model.signature, Signature::Fails(_));
     let doc = content::document(&model);
     let text = match format {
-        DocumentFormat::Html => html::render(&doc),
-        DocumentFormat::Md => markdown::render(&doc),
+        Format::Html => html::render(&doc),
+        Format::Markdown => markdown::render(&doc),
     };
     Ok((text, trusted))
 }
@@ -68,108 +70,4 @@ fn signature(found: &Inspection, public_key: Option<&Path>) -> Signature {
             Err(why) => Signature::Fails(why),
         },
     }
-}
-
-/// Runs `iru-fivetran report`, returning the exit code.
-pub fn report_command(args: &ReportArgs) -> u8 {
-    let format = args.log.log_format;
-    if let Some(out) = &args.out
-        && let Some(problem) = out_in_bundle(out, &args.bundle)
-    {
-        report_error(format, &problem);
-        return exit::USAGE;
-    }
-    let (text, trusted) = match render(
-        &args.bundle,
-        args.format,
-        args.public_key.as_deref(),
-        args.max_rows as usize,
-    ) {
-        Ok(rendered) => rendered,
-        Err(found) => {
-            for problem in &found.problems {
-                report_error(format, problem);
-            }
-            report_error(
-                format,
-                &format_args!(
-                    "no report: {} is not a bundle with a readable manifest.json; hint: give the directory `iru-fivetran collect` printed",
-                    printable(&args.bundle.display().to_string())
-                ),
-            );
-            return exit::FAILED;
-        }
-    };
-    let written = match &args.out {
-        Some(path) => write_private(path, |w| w.write_all(text.as_bytes()))
-            .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "cannot write the report to {}: {}; hint: --out needs a path in an existing, writable directory",
-                    printable(&path.display().to_string()),
-                    e.source
-                )
-            }),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-                Ok(()) => Ok(()),
-                // `report | head`: the reader chose to stop.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("cannot write the report to stdout: {e}")),
-            }
-        }
-    };
-    if let Err(e) = written {
-        report_error(format, &e);
-        return exit::FAILED;
-    }
-    let dir = printable(&args.bundle.display().to_string());
-    if trusted {
-        if !args.log.quiet {
-            say(format, &done_line(args, &dir, "verified"));
-        }
-        exit::COMPLETE
-    } else {
-        report_error(
-            format,
-            &format_args!(
-                "{}; the report carries a warning banner; hint: `iru-fivetran verify {dir}` lists the problems",
-                done_line(args, &dir, "DOES NOT VERIFY")
-            ),
-        );
-        exit::PARTIAL
-    }
-}
-
-fn done_line(args: &ReportArgs, dir: &str, verdict: &str) -> String {
-    let what = match args.format {
-        DocumentFormat::Html => "HTML",
-        DocumentFormat::Md => "Markdown",
-    };
-    let to = args.out.as_ref().map_or_else(
-        || "stdout".to_owned(),
-        |p| printable(&p.display().to_string()),
-    );
-    format!("{what} report of bundle {dir} ({verdict}) written to {to}")
-}
-
-/// An error when `out` would land inside the bundle: an added file makes a bundle fail
-/// verification.
-fn out_in_bundle(out: &Path, bundle: &Path) -> Option<String> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let (Ok(parent), Ok(bundle)) = (parent.canonicalize(), bundle.canonicalize()) else {
-        return None;
-    };
-    parent.starts_with(&bundle).then(|| {
-        format!(
-            "--out {} is inside the bundle {}: a file added to a bundle makes it fail verification; hint: write the report beside the bundle, e.g. --out {}.html",
-            printable(&out.display().to_string()),
-            printable(&bundle.display().to_string()),
-            printable(&bundle.display().to_string()),
-        )
-    })
 }

@@ -1,25 +1,22 @@
-//! JSON Schemas of the bundle's files, generated from Rust types, and `iru-fivetran schema`.
+//! JSON Schemas of the bundle's files and of the tool's JSON outputs, generated from Rust
+//! types (`iru-fivetran schema` prints them).
 //!
 //! One schema per artifact (its envelope, from [`types`]), one for `manifest.json` (from
 //! [`crate::evidence::manifest::Manifest`], the type the manifest is written from) and one for
-//! the report of `verify --format json` ([`crate::verify::Report`]). They describe what the
+//! the verdict of `verify --format json` ([`crate::verify::Verdict`]). They describe what the
 //! tool writes (schemars' serialize contract): every key it always writes is required, objects
 //! stay open, since a `v1` reader ignores keys it does not know (docs/evidence-format.md,
 //! "Versioning"). The same text is committed under `schemas/`, and a test keeps the two equal.
 
 mod types;
 
-use std::io::Write as _;
-
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
-use crate::cli::SchemaArgs;
 use crate::evidence::manifest::{self, Manifest};
-use crate::evidence::{render, schema_id};
-use crate::exit;
-use crate::verify::{REPORT_SCHEMA, Report};
+use crate::evidence::schema_id;
+use crate::verify::{self, Verdict};
 use crate::vocab::{Artifact, Kind};
 
 use types::{
@@ -56,7 +53,7 @@ pub fn generate(name: &str) -> Option<Value> {
         return Some(titled(root::<Manifest>(), manifest::SCHEMA));
     }
     if name == VERIFY_REPORT {
-        return Some(titled(root::<Report>(), REPORT_SCHEMA));
+        return Some(titled(root::<Verdict>(), verify::SCHEMA_ID));
     }
     if name == SUMMARY {
         use crate::evidence::summary;
@@ -64,7 +61,7 @@ pub fn generate(name: &str) -> Option<Value> {
     }
     if name == DOCTOR_REPORT {
         return Some(titled(
-            root::<crate::doctor::Report>(),
+            root::<crate::doctor::Checkup>(),
             crate::doctor::SCHEMA_ID,
         ));
     }
@@ -134,34 +131,4 @@ fn titled(mut schema: Value, id: &str) -> Value {
         map.insert("title".into(), json!(id));
     }
     schema
-}
-
-/// Runs `iru-fivetran schema [NAME]`, returning the exit code.
-pub fn schema_command(args: &SchemaArgs) -> u8 {
-    let bytes = match &args.name {
-        None => names()
-            .iter()
-            .map(|n| format!("{n}\n"))
-            .collect::<String>()
-            .into_bytes(),
-        Some(name) => match generate(name) {
-            Some(schema) => render(&schema),
-            None => {
-                eprintln!(
-                    "error: no schema is named {:?}\nhint: the names are {}",
-                    crate::text::printable(name),
-                    names().join(", ")
-                );
-                return exit::USAGE;
-            }
-        },
-    };
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => exit::COMPLETE,
-        Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
-            exit::FAILED
-        }
-    }
 }

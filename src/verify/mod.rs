@@ -11,12 +11,12 @@
 //! [`verify`] turns that into a [`Verified`] bundle or a [`VerifyError`]. A `Verified` keeps
 //! the manifest and each file's digest so callers (`diff`, `changes.json`) can read artifacts
 //! back with [`Verified::read_json`], which re-checks the bytes it reads against the verified
-//! digest. The `verify` command ([`command`]) reports an [`Inspection`] as it is.
+//! digest. The `verify` command reports an [`Inspection`] as it is, as a [`Verdict`].
 
 mod checker;
-mod command;
 mod envelope;
 mod problem;
+mod verdict;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufReader};
@@ -30,8 +30,8 @@ use crate::files::{Digest, Hashing, MAX_FILE_BYTES, open_bounded, read_bounded};
 use problem::read_problem;
 
 pub use checker::inspect;
-pub use command::{REPORT_SCHEMA, Report, ReportFile, ReportProblem, verify_command};
 pub use problem::{Problem, VerifyError};
+pub use verdict::{SCHEMA_ID, Verdict, VerdictFile, VerdictProblem};
 
 /// One artifact entry of a verified manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! `iru-fivetran demo`: a real collection of the built-in sample account, no key needed.
 
 use base64::Engine as _;
-use iru_fivetran::demo::{DEMO_KEY, DEMO_SECRET};
+use iru_fivetran::commands::demo::{DEMO_KEY, DEMO_SECRET};
 
 use crate::support::{self, KEY, SECRET};
 

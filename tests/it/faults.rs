@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use iru_fivetran::client::{ApiError, Client, MAX_BODY_BYTES};
+use iru_fivetran::commands::collect::run as collect;
 use iru_fivetran::config::{Config, parse_api_url, parse_resources};
 use iru_fivetran::endpoints::ROLES;
 use iru_fivetran::fake::{
@@ -22,7 +23,7 @@ use iru_fivetran::fake::{
 };
 use iru_fivetran::vocab::RunStatus;
 use iru_fivetran::vocab::Window;
-use iru_fivetran::{collect, credentials, paginate, verify};
+use iru_fivetran::{credentials, paginate, verify};
 use serde_json::{Value, json};
 
 use crate::support::{self, acme, server};

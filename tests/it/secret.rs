@@ -137,7 +137,7 @@ fn debug_output_of_everything_holding_the_secret_is_redacted() {
         "FIVETRAN_API_SECRET" => Some(SECRET.to_owned()),
         _ => None,
     };
-    let config = Config::from_args(args, &env).expect("config");
+    let config = Config::one(&args.settings(), &env).expect("config");
     let header = config.credentials.authorization_header();
     assert!(header.is_sensitive());
     assert_eq!(
@@ -171,7 +171,7 @@ fn debug_output_of_everything_holding_the_secret_is_redacted() {
         "FIVETRAN_API_SECRET" => Some(format!("{SECRET}\u{0}")),
         _ => None,
     };
-    let refused = Config::from_args(args, &bad).expect_err("refused");
+    let refused = Config::one(&args.settings(), &bad).expect_err("refused");
 
     let shown = [
         format!("{config:?}"),

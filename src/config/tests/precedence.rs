@@ -34,7 +34,7 @@ fn runs(flags: &[&str], env: &[(&str, &str)]) -> Result<Vec<(String, String)>, S
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let configs = Config::runs_from_args(args, &lookup).map_err(|e| e.to_string())?;
+    let configs = Config::runs(&args.settings(), &lookup).map_err(|e| e.to_string())?;
     Ok(configs
         .iter()
         .map(|c| {
@@ -92,7 +92,7 @@ fn a_bad_profile_url_names_the_profile_and_not_the_url() {
     let Command::Collect(args) = &cli.command else {
         panic!("collect")
     };
-    let err = Config::runs_from_args(args, &|_| None)
+    let err = Config::runs(&args.settings(), &|_| None)
         .expect_err("refused")
         .to_string();
     assert!(err.contains("api_url of profile `x`"), "{err}");

@@ -1,7 +1,7 @@
 //! `collect --all-profiles`: every profile of the vault file collected into its own bundle, one
 //! after the other, in name order. A profile's failure (401, unreachable, nothing readable) is
 //! reported and the next profile runs. Each bundle path goes to stdout as soon as it is
-//! written; one summary line per profile goes to stderr at the end; the exit code is the worst.
+//! written; one line per profile goes to stderr at the end; the exit code is the worst.
 //!
 //! "Worst" follows the meaning of the codes, not their numbers: a failed run (1) is worse than
 //! a partial bundle (3), which is worse than a complete one (0); a usage error (2) happens
@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use tracing::info;
 
+use super::run::{self, Outcome, RunError};
 use crate::cli::LogFormat;
-use crate::collect::{self, Outcome, RunError};
 use crate::config::Config;
 use crate::exit;
 use crate::output;
@@ -60,7 +60,7 @@ pub async fn run_each(configs: Vec<Config>, format: LogFormat) -> Vec<ProfileRun
             .profile()
             .map_or_else(String::new, |p| p.as_str().to_owned());
         info!("profile `{profile}` ({} of {total})", i + 1);
-        let result = collect::run(&config).await;
+        let result = run::run(&config).await;
         let code = exit_code(&result);
         let result = match result {
             Ok(outcome) => {

@@ -13,17 +13,19 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Parser as _;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, DemoArgs};
+use crate::cli::{DemoArgs, LogArgs, LogFormat};
+use crate::commands::collect;
+use crate::config::{Account, Settings};
 use crate::env;
 use crate::exit;
 use crate::fake::{FakeAccount, FakeOptions, FakeServer};
+use crate::output;
 
 /// The sample account, as the fake serves it.
-const SAMPLE: &str = include_str!("../fixtures/accounts/demo.json");
+const SAMPLE: &str = include_str!("../../fixtures/accounts/demo.json");
 
 /// The demo's API key: only the loopback fake accepts it.
 pub const DEMO_KEY: &str = "demo-key";
@@ -31,7 +33,7 @@ pub const DEMO_KEY: &str = "demo-key";
 pub const DEMO_SECRET: &str = "demo-secret-not-a-real-one";
 
 /// Runs the demo; returns the exit code.
-pub fn run(args: &DemoArgs) -> u8 {
+pub fn command(args: &DemoArgs) -> u8 {
     let account = match sample(Timestamp::now()) {
         Ok(account) => account,
         Err(e) => {
@@ -57,9 +59,7 @@ pub fn run(args: &DemoArgs) -> u8 {
             fake.api_url()
         );
     }
-    let Some(collect) = collect_args(&fake.api_url(), args) else {
-        return exit::USAGE;
-    };
+    let settings = settings(&fake.api_url(), args);
     // Only the demo key and secret: the user's own credentials and settings are not read.
     let env_lookup = |name: &str| match name {
         env::API_KEY => Some(DEMO_KEY.to_owned()),
@@ -67,8 +67,20 @@ pub fn run(args: &DemoArgs) -> u8 {
         _ => None,
     };
     // How things are shown (NO_COLOR, IRU_FIVETRAN_LOG) is the user's to choose as usual.
-    crate::output::init_logging(&collect.log, &|name| std::env::var(name).ok());
-    let code = crate::collect_command(&collect, &env_lookup);
+    let log = LogArgs {
+        verbose: 0,
+        quiet: args.quiet,
+        log_format: LogFormat::Text,
+        color: args.color,
+    };
+    output::init_logging(&log, &|name| std::env::var(name).ok());
+    let outputs = collect::Outputs {
+        log_format: LogFormat::Text,
+        quiet: args.quiet,
+        summary_json: None,
+        archive: false,
+    };
+    let code = collect::run(&settings, outputs, &env_lookup);
     if !args.quiet {
         explain(code, &args.out);
     }
@@ -108,43 +120,18 @@ pub fn sample(now: Timestamp) -> Result<FakeAccount, String> {
     Ok(account)
 }
 
-/// The `collect` arguments of the demo run, parsed as the command line would be.
-fn collect_args(api_url: &str, demo: &DemoArgs) -> Option<crate::cli::CollectArgs> {
-    use clap::ValueEnum as _;
-    let out = demo.out.to_string_lossy().into_owned();
-    let color = demo
-        .color
-        .to_possible_value()
-        .map(|v| v.get_name().to_owned())
-        .unwrap_or_else(|| "auto".into());
-    let mut argv = vec![
-        "iru-fivetran",
-        "collect",
-        "--api-url",
-        api_url,
-        "--out",
-        out.as_str(),
-        "--rate",
-        "50",
-        "--color",
-        color.as_str(),
-    ];
-    if demo.quiet {
-        argv.push("-q");
-    }
-    match Cli::try_parse_from(argv) {
-        Ok(Cli {
-            command: Command::Collect(mut args),
-        }) => {
-            // Whatever IRU_FIVETRAN_CREDENTIALS_FILE says: the demo never reads a vault.
-            args.credentials_file = None;
-            Some(args)
-        }
-        Ok(_) => None,
-        Err(e) => {
-            eprintln!("error: the demo's collect arguments do not parse: {e}");
-            None
-        }
+/// The `collect` the demo runs: the loopback fake's URL, `--out` and a rate high enough not
+/// to make the demo wait; nothing from a vault file (whatever IRU_FIVETRAN_CREDENTIALS_FILE
+/// says) or the user's settings.
+fn settings(api_url: &str, demo: &DemoArgs) -> Settings {
+    Settings {
+        account: Account {
+            api_url: Some(api_url.to_owned()),
+            ..Account::default()
+        },
+        out: demo.out.clone(),
+        rate: Some(50.0),
+        ..Settings::default()
     }
 }
 

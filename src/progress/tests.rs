@@ -1,4 +1,4 @@
-//! Unit tests of `collect`.
+//! Unit tests of `progress`.
 
 use super::*;
 

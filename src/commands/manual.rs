@@ -1,6 +1,7 @@
 //! Shell completion scripts and the man page, both generated from the clap types in
 //! [`crate::cli`], so they can never disagree with `--help`. Both are written to a writer the
-//! caller gives (stdout in the binary): this module writes no file.
+//! caller gives (stdout, for `iru-fivetran completions` and `iru-fivetran man`): this module
+//! writes no file.
 //!
 //! The man page is one page, `iru-fivetran(1)`, with a section per command (its synopsis,
 //! options and notes), rather than one page per command: one file to install, and `man
@@ -13,7 +14,9 @@ use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{Roff, bold, roman};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, LogFormat};
+use crate::exit;
+use crate::output;
 
 /// The binary's name, as completion scripts must call it.
 const BIN: &str = "iru-fivetran";
@@ -142,6 +145,33 @@ fn command_section(sub: &clap::Command, page: &mut Vec<u8>) -> io::Result<()> {
         page.extend_from_slice(b".fi\n");
     }
     Ok(())
+}
+
+/// Runs `iru-fivetran completions SHELL`, returning the exit code.
+pub fn completions_command(shell: Shell) -> u8 {
+    print_generated("completion script", |w| completions(shell, w))
+}
+
+/// Runs `iru-fivetran man`, returning the exit code.
+pub fn man_command() -> u8 {
+    print_generated("man page", man_page)
+}
+
+/// Writes generated text to stdout; exit 1 with the reason if stdout cannot take it.
+fn print_generated(what: &str, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> u8 {
+    let mut stdout = io::stdout().lock();
+    match write(&mut stdout) {
+        Ok(()) => exit::COMPLETE,
+        // `iru-fivetran man | head`: the reader chose to stop; that is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::COMPLETE,
+        Err(e) => {
+            output::report_error(
+                LogFormat::Text,
+                &format_args!("cannot write the {what} to stdout: {e}"),
+            );
+            exit::FAILED
+        }
+    }
 }
 
 #[cfg(test)]

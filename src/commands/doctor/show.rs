@@ -1,20 +1,21 @@
-//! What `doctor` shows: a table on stderr, and the JSON report on stdout with `--format json`.
+//! What `doctor` shows: a table on stderr, and the [`Checkup`] as JSON on stdout with
+//! `--format json`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 
 use crate::text::clean;
 
-use super::{Outcome, Report, Verdict};
+use crate::doctor::{Checkup, Outcome, Readiness};
 
 /// The table, with the identity and quota above it and the verdict below, on stderr.
-pub fn print_text(report: &Report) {
-    eprint!("{}", text(report));
+pub fn print_text(checkup: &Checkup) {
+    eprint!("{}", text(checkup));
 }
 
-/// The report as one JSON document on stdout.
-pub fn write_json(report: &Report) -> Result<(), String> {
-    let mut bytes = serde_json::to_vec_pretty(report).map_err(|e| e.to_string())?;
+/// The checkup as one JSON document on stdout.
+pub fn write_json(checkup: &Checkup) -> Result<(), String> {
+    let mut bytes = serde_json::to_vec_pretty(checkup).map_err(|e| e.to_string())?;
     bytes.push(b'\n');
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -24,11 +25,11 @@ pub fn write_json(report: &Report) -> Result<(), String> {
 }
 
 /// The text of [`print_text`]. Values from the API are cleaned of control characters.
-pub fn text(report: &Report) -> String {
+pub fn text(checkup: &Checkup) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "credentials  {}", report.credentials);
-    let _ = writeln!(out, "api          {}", report.api_url);
-    if let Some(account) = &report.account {
+    let _ = writeln!(out, "credentials  {}", checkup.credentials);
+    let _ = writeln!(out, "api          {}", checkup.api_url);
+    if let Some(account) = &checkup.account {
         let id = account
             .account_id
             .as_deref()
@@ -48,24 +49,24 @@ pub fn text(report: &Report) -> String {
             ),
         };
     }
-    let _ = match (report.quota.remaining, report.quota.limit) {
+    let _ = match (checkup.quota.remaining, checkup.quota.limit) {
         (Some(left), Some(limit)) => writeln!(
             out,
             "quota        {left} of {limit} requests left this hour ({} used by this check)",
-            report.requests
+            checkup.requests
         ),
         (Some(left), None) => writeln!(out, "quota        {left} requests left this hour"),
         _ => writeln!(out, "quota        not reported by Fivetran"),
     };
-    if !report.probes.is_empty() {
-        let width = report
+    if !checkup.probes.is_empty() {
+        let width = checkup
             .probes
             .iter()
             .map(|p| p.resource.len())
             .max()
             .unwrap_or(8)
             .max(8);
-        let ep_width = report
+        let ep_width = checkup
             .probes
             .iter()
             .map(|p| p.endpoint.len())
@@ -76,7 +77,7 @@ pub fn text(report: &Report) -> String {
             "\n{:<width$}  {:<ep_width$}  {:<11}  detail",
             "resource", "endpoint", "status"
         );
-        for p in &report.probes {
+        for p in &checkup.probes {
             let row = format!(
                 "{:<width$}  {:<ep_width$}  {:<11}  {}",
                 p.resource,
@@ -90,10 +91,10 @@ pub fn text(report: &Report) -> String {
             }
         }
     }
-    let bad = report.probes.iter().filter(|p| !p.fine).count();
-    let _ = match report.verdict {
-        Verdict::Ready => {
-            let offered = report
+    let bad = checkup.probes.iter().filter(|p| !p.fine).count();
+    let _ = match checkup.verdict {
+        Readiness::Ready => {
+            let offered = checkup
                 .probes
                 .iter()
                 .any(|p| p.outcome == Outcome::Unavailable && p.fine);
@@ -107,12 +108,12 @@ pub fn text(report: &Report) -> String {
                 }
             )
         }
-        Verdict::NotReady => writeln!(
+        Readiness::NotReady => writeln!(
             out,
             "\nnot ready: {bad} of {} resources cannot be read; grant what the hints say, then run doctor again",
-            report.probes.len()
+            checkup.probes.len()
         ),
-        Verdict::Failed => writeln!(
+        Readiness::Failed => writeln!(
             out,
             "\nfailed: the check could not run (see the error below)"
         ),
@@ -120,7 +121,7 @@ pub fn text(report: &Report) -> String {
     out
 }
 
-/// The status word of the table and the JSON report.
+/// The status word of the table and the JSON checkup.
 fn outcome_name(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Readable => "readable",

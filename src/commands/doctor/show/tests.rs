@@ -1,13 +1,13 @@
-//! Unit tests of `doctor::report`.
+//! Unit tests of `commands::doctor::show`.
 
 use super::*;
 use crate::doctor::{QuotaLeft, SCHEMA_ID};
 use crate::vocab::AccountInfo;
 
-fn report(account: AccountInfo) -> Report {
-    Report {
+fn report(account: AccountInfo) -> Checkup {
+    Checkup {
         schema: SCHEMA_ID,
-        verdict: Verdict::Ready,
+        verdict: Readiness::Ready,
         exit_code: 0,
         credentials: "FIVETRAN_API_KEY and FIVETRAN_API_SECRET".into(),
         profile: None,

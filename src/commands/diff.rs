@@ -13,7 +13,7 @@ use crate::exit;
 use crate::output::report_error;
 use crate::verify::{self, VerifyError};
 
-use super::{CompareError, LoadError, Snapshot, compare, items, text, uncompared};
+use crate::changes::{CompareError, LoadError, Snapshot, compare, items, text, uncompared};
 
 /// Why `diff` could not print a change log.
 #[derive(Debug)]
@@ -41,7 +41,7 @@ impl fmt::Display for DiffError {
 }
 
 /// Runs `iru-fivetran diff`, returning the exit code.
-pub fn diff_command(args: &DiffArgs) -> u8 {
+pub fn command(args: &DiffArgs) -> u8 {
     let result = change_log(args).and_then(|bytes| {
         let mut stdout = std::io::stdout().lock();
         stdout

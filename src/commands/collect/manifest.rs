@@ -1,0 +1,110 @@
+//! The manifest of a run, from what it wrote and what its client counted.
+
+use jiff::Timestamp;
+use tracing::info;
+
+use crate::client::{self, StatsSnapshot};
+use crate::evidence::bundle::Bundle;
+use crate::evidence::manifest::{
+    self, ArtifactEntry, EndpointEntry, Manifest, Requests, TableEntry, Tool,
+};
+use crate::evidence::{csv, render};
+use crate::files::WriteError;
+use crate::vocab::{Kind, RunStatus, Status, rfc3339};
+
+use super::run::Run;
+
+impl Run<'_> {
+    /// Complete when every artifact is whole; failed when no collected artifact could be read
+    /// at all (each failed or forbidden); partial otherwise.
+    pub(super) fn status(&self) -> RunStatus {
+        let unreadable =
+            |e: &&ArtifactEntry| matches!(e.status, Status::Failed | Status::Forbidden);
+        let collected: Vec<&ArtifactEntry> = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == Kind::Collected)
+            .collect();
+        if self.entries.iter().all(|e| e.status.is_whole()) {
+            RunStatus::Complete
+        } else if collected.iter().all(unreadable) {
+            RunStatus::Failed
+        } else {
+            RunStatus::Partial
+        }
+    }
+
+    /// The manifest of this run, for the bundle named `bundle_id`.
+    pub(super) fn manifest(
+        &self,
+        bundle_id: &str,
+        stats: &StatsSnapshot,
+        status: RunStatus,
+        error: Option<String>,
+    ) -> Manifest {
+        Manifest {
+            schema: manifest::SCHEMA,
+            tool: Tool::current(),
+            bundle_id: bundle_id.to_owned(),
+            account: self.account.clone(),
+            started_at: rfc3339(self.started),
+            finished_at: rfc3339(Timestamp::now()),
+            options: manifest::Options {
+                resources: self.resource_names(),
+                since: rfc3339(self.config.window.start),
+                inactive_days: self.config.inactive_days,
+                stale_days: self.config.stale_days,
+                api_url: self.config.api_url.to_string(),
+                rate: self.config.rate,
+                max_wait_secs: self.config.max_wait.as_secs(),
+                concurrency: self.config.concurrency,
+                reserve: match self.config.reserve {
+                    client::quota::Reserve::Requests(n) => n.to_string(),
+                    client::quota::Reserve::Percent(p) => format!("{p}%"),
+                },
+                on_quota: match self.config.on_quota {
+                    client::quota::OnQuota::Slow => "slow",
+                    client::quota::OnQuota::Stop => "stop",
+                },
+                profile: self
+                    .config
+                    .credentials
+                    .profile()
+                    .map(|p| p.as_str().to_owned()),
+            },
+            status,
+            error,
+            requests: Requests::from(stats),
+            artifacts: self.entries.clone(),
+            tables: self.tables.clone(),
+            endpoints: EndpointEntry::from_stats(stats),
+            not_available_from_api: manifest::limitations(),
+        }
+    }
+}
+
+/// Writes each CSV export whose artifact is in the bundle, and records it for the manifest.
+pub(super) fn write_tables(
+    bundle: &mut Bundle,
+    tables: &mut Vec<TableEntry>,
+) -> Result<(), WriteError> {
+    for table in &csv::TABLES {
+        if let Some((written, rows)) = bundle.write_table(table)? {
+            info!("{}: {rows} row(s)", table.name);
+            tables.push(TableEntry {
+                path: table.name,
+                kind: Kind::Derived,
+                from: table.from.name(),
+                sha256: written.sha256,
+                bytes: written.bytes,
+                rows,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The manifest's canonical bytes.
+pub(super) fn render_json(manifest: &Manifest) -> Vec<u8> {
+    render(&serde_json::to_value(manifest).expect("the manifest always serializes"))
+}

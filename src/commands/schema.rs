@@ -1,0 +1,41 @@
+//! `iru-fivetran schema [NAME]`: prints the JSON Schema of a bundle file or of a JSON output
+//! ([`schema::generate`]), or the names.
+
+use std::io::Write as _;
+
+use crate::evidence::render;
+use crate::exit;
+use crate::schema::{generate, names};
+use crate::text::printable;
+
+use crate::cli::SchemaArgs;
+
+/// Runs `iru-fivetran schema [NAME]`, returning the exit code.
+pub fn command(args: &SchemaArgs) -> u8 {
+    let bytes = match &args.name {
+        None => names()
+            .iter()
+            .map(|n| format!("{n}\n"))
+            .collect::<String>()
+            .into_bytes(),
+        Some(name) => match generate(name) {
+            Some(schema) => render(&schema),
+            None => {
+                eprintln!(
+                    "error: no schema is named {:?}\nhint: the names are {}",
+                    printable(name),
+                    names().join(", ")
+                );
+                return exit::USAGE;
+            }
+        },
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => exit::COMPLETE,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            exit::FAILED
+        }
+    }
+}
