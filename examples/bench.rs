@@ -37,8 +37,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use iru_fivetran::fake::synthetic::{SyntheticSize, floor as floor_at, median};
-use iru_fivetran::fake::{FakeAccount, FakeOptions, FakeServer};
+use iru_fivetran_fake::synthetic::{SyntheticSize, floor as floor_at, median};
+use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
 use nix::sys::resource::{UsageWho, getrusage};
 
 const KEY: &str = "bench-key";

@@ -2,7 +2,7 @@
 //! `cargo run --example fake_server -- fixtures/accounts/acme.json`, then, in another shell,
 //! `FIVETRAN_API_KEY=fake-key FIVETRAN_API_SECRET=fake-secret cargo run -- collect --api-url URL`.
 
-use iru_fivetran::fake::{FakeAccount, FakeOptions, FakeServer};
+use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
 
 fn main() -> Result<(), String> {
     let path = std::env::args()

@@ -2,15 +2,15 @@
 //! [`config::Settings`] here ([`CollectArgs::settings`]).
 //!
 //! Every environment variable a flag can come from is named by a constant in
-//! [`crate::env`], so `--help` and the README list the same names.
+//! [`iru_fivetran_core::env`], so `--help` and the README list the same names.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::client::quota;
 use crate::config;
-use crate::env;
+use iru_fivetran_core::client::quota;
+use iru_fivetran_core::env;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -290,12 +290,12 @@ pub struct CollectArgs {
 
     /// findings.json reports users and system keys unused for more than this many days
     /// (by `logged_in_at` and `last_used_at`).
-    #[arg(long, value_name = "DAYS", default_value_t = crate::derive::findings::DEFAULT_INACTIVE_DAYS,
+    #[arg(long, value_name = "DAYS", default_value_t = iru_fivetran_core::derive::findings::DEFAULT_INACTIVE_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub inactive_days: u32,
 
     /// findings.json reports connections without a successful sync in this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = crate::derive::findings::DEFAULT_STALE_DAYS,
+    #[arg(long, value_name = "DAYS", default_value_t = iru_fivetran_core::derive::findings::DEFAULT_STALE_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub stale_days: u32,
 

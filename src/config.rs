@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
 
-use crate::client::quota::{OnQuota, Reserve};
-use crate::client::{self, Delays};
-use crate::credentials::{self, Choice, Credentials, CredentialsError};
-use crate::derive::findings::{DEFAULT_INACTIVE_DAYS, DEFAULT_STALE_DAYS};
-use crate::env;
-use crate::evidence::sign::{SignError, SigningKey};
-use crate::vocab::{Artifact, Window};
+use iru_fivetran_core::client::quota::{OnQuota, Reserve};
+use iru_fivetran_core::client::{self, Delays};
+use iru_fivetran_core::credentials::{self, Choice, Credentials, CredentialsError};
+use iru_fivetran_core::derive::findings::{DEFAULT_INACTIVE_DAYS, DEFAULT_STALE_DAYS};
+use iru_fivetran_core::env;
+use iru_fivetran_core::evidence::sign::{SignError, SigningKey};
+use iru_fivetran_core::vocab::{Artifact, Window};
 
 /// `--out` when not given.
 pub const DEFAULT_OUT: &str = "evidence";
@@ -529,7 +529,7 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         set.extend(
             Artifact::ALL
                 .into_iter()
-                .filter(|a| a.kind() == crate::vocab::Kind::Collected),
+                .filter(|a| a.kind() == iru_fivetran_core::vocab::Kind::Collected),
         );
     }
     Ok(set)

@@ -1,38 +1,19 @@
-//! iru-fivetran: collects compliance evidence from a Fivetran account into a verifiable bundle.
+//! iru-fivetran, the command-line tool: it parses flags ([`cli`]), turns them and the
+//! environment into one checked configuration ([`config`]), runs a command ([`commands`], one
+//! module each), and says how it went ([`output`], [`progress`], [`signals`]). The work is
+//! in the `iru_fivetran_core` crate; the fake Fivetran the demo serves is in
+//! `iru_fivetran_fake`. `docs/architecture.md` maps both.
 //!
-//! The flow, one module each: [`cli`] (clap types) → [`config`] and [`credentials`] (flags,
-//! environment and vault file, resolved once) → [`client`] (the only place requests are made:
-//! auth, rate limit, retries) → [`paginate`] → [`resources`] (what each artifact is made of) →
-//! [`evidence`] (redaction, canonical JSON, the only place files are written, manifest) →
-//! [`output`] (what the user sees). [`collect`] runs the whole thing; [`doctor`] checks a key; [`manual`] prints the
-//! completion scripts and the man page.
-//!
-//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
+//! Only this crate reads the environment, and only through an injected lookup (the env
+//! variable names are in `iru_fivetran_core::env`). Data goes to stdout (a bundle's path, a
+//! report, a schema, JSON documents), everything else to stderr.
 
-pub mod changes;
 pub mod cli;
-pub mod client;
 pub mod commands;
 pub mod config;
-pub mod credentials;
-pub mod derive;
-pub mod doctor;
-pub mod endpoints;
-pub mod env;
-pub mod evidence;
-pub mod exit;
-pub mod fake;
-pub mod files;
 pub mod output;
-pub mod paginate;
 pub mod progress;
-pub mod report;
-pub mod resources;
-pub mod schema;
 pub mod signals;
-pub mod text;
-pub mod verify;
-pub mod vocab;
 
 use std::process::ExitCode;
 

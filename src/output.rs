@@ -7,10 +7,10 @@ use indicatif::MultiProgress;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorChoice, LogArgs, LogFormat};
-use crate::env;
-use crate::exit;
 use crate::progress;
-use crate::text;
+use iru_fivetran_core::env;
+use iru_fivetran_core::exit;
+use iru_fivetran_core::text;
 
 /// Starts logging to stderr. `IRU_FIVETRAN_LOG` (or `RUST_LOG`) overrides `-v`/`-q`.
 pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>) {

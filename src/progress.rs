@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::client::{Client, StatsSnapshot};
+use iru_fivetran_core::client::{Client, StatsSnapshot};
 
 /// The progress display, set up by [`install`] when a person watches: bars are drawn there,
 /// and log lines are printed above them.

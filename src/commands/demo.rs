@@ -19,10 +19,10 @@ use serde_json::Value;
 use crate::cli::{DemoArgs, LogArgs, LogFormat};
 use crate::commands::collect;
 use crate::config::{Account, Settings};
-use crate::env;
-use crate::exit;
-use crate::fake::{FakeAccount, FakeOptions, FakeServer};
 use crate::output;
+use iru_fivetran_core::env;
+use iru_fivetran_core::exit;
+use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
 
 /// The sample account, as the fake serves it.
 const SAMPLE: &str = include_str!("../../fixtures/accounts/demo.json");

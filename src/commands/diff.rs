@@ -8,12 +8,14 @@ use std::fmt;
 use std::io::Write as _;
 
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::evidence::render;
-use crate::exit;
 use crate::output::report_error;
-use crate::verify::{self, VerifyError};
+use iru_fivetran_core::evidence::render;
+use iru_fivetran_core::exit;
+use iru_fivetran_core::verify::{self, VerifyError};
 
-use crate::changes::{CompareError, LoadError, Snapshot, compare, items, text, uncompared};
+use iru_fivetran_core::changes::{
+    CompareError, LoadError, Snapshot, compare, items, text, uncompared,
+};
 
 /// Why `diff` could not print a change log.
 #[derive(Debug)]

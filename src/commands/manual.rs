@@ -15,8 +15,8 @@ use clap_mangen::Man;
 use roff::{Roff, bold, roman};
 
 use crate::cli::{Cli, LogFormat};
-use crate::exit;
 use crate::output;
+use iru_fivetran_core::exit;
 
 /// The binary's name, as completion scripts must call it.
 const BIN: &str = "iru-fivetran";

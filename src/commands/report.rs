@@ -8,10 +8,10 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::exit;
-use crate::files::write_private;
-use crate::report;
-use crate::text::printable;
+use iru_fivetran_core::exit;
+use iru_fivetran_core::files::write_private;
+use iru_fivetran_core::report;
+use iru_fivetran_core::text::printable;
 
 use crate::cli::{DocumentFormat, ReportArgs};
 use crate::output::{report_error, say};

@@ -3,10 +3,10 @@
 
 use std::io::Write as _;
 
-use crate::evidence::render;
-use crate::exit;
-use crate::schema::{generate, names};
-use crate::text::printable;
+use iru_fivetran_core::evidence::render;
+use iru_fivetran_core::exit;
+use iru_fivetran_core::schema::{generate, names};
+use iru_fivetran_core::text::printable;
 
 use crate::cli::SchemaArgs;
 

@@ -9,13 +9,13 @@ use std::io::Write as _;
 use serde_json::Value;
 
 use crate::cli::{LogFormat, OutputFormat, VerifyArgs};
-use crate::evidence::bundle::SHA256SUMS;
-use crate::evidence::{manifest, render};
-use crate::exit;
 use crate::output::{report_error, say};
-use crate::text::printable;
+use iru_fivetran_core::evidence::bundle::SHA256SUMS;
+use iru_fivetran_core::evidence::{manifest, render};
+use iru_fivetran_core::exit;
+use iru_fivetran_core::text::printable;
 
-use crate::verify::{Inspection, Problem, Verdict, inspect};
+use iru_fivetran_core::verify::{Inspection, Problem, Verdict, inspect};
 
 /// Runs `iru-fivetran verify`, returning the exit code.
 pub fn command(args: &VerifyArgs) -> u8 {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use iru_fivetran::fake::synthetic::{SyntheticSize, floor, median};
-use iru_fivetran::fake::{FakeAccount, FakeOptions, FakeServer};
+use iru_fivetran_fake::synthetic::{SyntheticSize, floor, median};
+use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
 use serde_json::Value;
 
 use crate::support::{self, KEY, PLANTED, SECRET, expected_requests};

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use iru_fivetran::fake::{FakeAccount, FakeServer};
+use iru_fivetran_fake::{FakeAccount, FakeServer};
 use serde_json::{Value, json};
 
 use crate::support::{self, Run, acme, server};

@@ -2,10 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use iru_fivetran::client::{Client, MAX_BODY_BYTES};
-use iru_fivetran::endpoints::{GROUPS, ROLES, USERS, WEBHOOKS};
-use iru_fivetran::fake::{FakeServer, Fault, Transport};
-use iru_fivetran::paginate;
+use iru_fivetran_core::client::{Client, MAX_BODY_BYTES};
+use iru_fivetran_core::endpoints::{GROUPS, ROLES, USERS, WEBHOOKS};
+use iru_fivetran_core::paginate;
+use iru_fivetran_fake::{FakeServer, Fault, Transport};
 
 use crate::support::{self, acme, server};
 

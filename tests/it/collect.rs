@@ -410,9 +410,9 @@ fn resources_flag_selects_artifacts_and_account_always_comes() {
 
 #[test]
 fn every_list_end_style_is_understood() {
-    use iru_fivetran::fake::{FakeServer, LastPage};
+    use iru_fivetran_fake::{FakeServer, LastPage};
     for last_page in [LastPage::Missing, LastPage::Null, LastPage::Empty] {
-        let options = iru_fivetran::fake::FakeOptions {
+        let options = iru_fivetran_fake::FakeOptions {
             last_page,
             ..support::options()
         };
@@ -530,7 +530,7 @@ fn output_is_identical_whatever_the_concurrency() {
 
 /// acme with its first two connections made one `(service, service_version)` pair, and their
 /// list items made equal to their details when `list_carries_detail`.
-fn paired_acme(list_carries_detail: bool) -> (iru_fivetran::fake::FakeAccount, [String; 2]) {
+fn paired_acme(list_carries_detail: bool) -> (iru_fivetran_fake::FakeAccount, [String; 2]) {
     let mut a = acme();
     let ids: [String; 2] = [0, 1].map(|n| a.connections[n]["id"].as_str().expect("id").to_owned());
     for (n, id) in ids.iter().enumerate() {
@@ -547,7 +547,7 @@ fn paired_acme(list_carries_detail: bool) -> (iru_fivetran::fake::FakeAccount, [
     (a, ids)
 }
 
-fn detail_requests(fake: &iru_fivetran::fake::FakeServer, ids: &[String]) -> usize {
+fn detail_requests(fake: &iru_fivetran_fake::FakeServer, ids: &[String]) -> usize {
     fake.requests()
         .iter()
         .filter(|r| {

@@ -22,7 +22,7 @@ fn the_demo_writes_a_verifiable_bundle_and_never_reads_the_users_credentials() {
     run.assert_code(0);
     let bundle = run.bundle();
     assert!(bundle.starts_with(&dir), "{}", bundle.display());
-    iru_fivetran::verify::verify(&bundle).expect("an intact bundle");
+    iru_fivetran_core::verify::verify(&bundle).expect("an intact bundle");
 
     let manifest = run.manifest();
     // A real partial run: the sample key may not read one list.

@@ -1,6 +1,6 @@
 //! `iru-fivetran doctor`: the key check, against the fake, through `support::run` (leak checks).
 
-use iru_fivetran::fake::{FakeOptions, FakeServer, Fault, SyncHistoryMode};
+use iru_fivetran_fake::{FakeOptions, FakeServer, Fault, SyncHistoryMode};
 use serde_json::Value;
 
 use crate::support::{self, KEY, KEY_EU, SECRET, SECRET_EU, acme, run, server};

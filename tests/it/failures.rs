@@ -1,6 +1,6 @@
 //! What the API can do wrong, and what the bundle and exit code say about it.
 
-use iru_fivetran::fake::{Fault, encode_cursor};
+use iru_fivetran_fake::{Fault, encode_cursor};
 use serde_json::Value;
 
 use crate::support::{self, KEY, acme, collect, run, server};

@@ -14,20 +14,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use iru_fivetran::client::{ApiError, Client, MAX_BODY_BYTES};
 use iru_fivetran::commands::collect::run as collect;
 use iru_fivetran::config::{Config, parse_api_url, parse_resources};
-use iru_fivetran::endpoints::ROLES;
-use iru_fivetran::fake::{
+use iru_fivetran_core::client::{ApiError, Client, MAX_BODY_BYTES};
+use iru_fivetran_core::endpoints::ROLES;
+use iru_fivetran_core::vocab::RunStatus;
+use iru_fivetran_core::vocab::Window;
+use iru_fivetran_core::{credentials, paginate, verify};
+use iru_fivetran_fake::{
     Chaos, ChaosFault, FakeAccount, FakeOptions, FakeServer, Fault, LastPage, encode_cursor,
 };
-use iru_fivetran::vocab::RunStatus;
-use iru_fivetran::vocab::Window;
-use iru_fivetran::{credentials, paginate, verify};
 use serde_json::{Value, json};
 
 use crate::support::{self, acme, server};
-use iru_fivetran::client::Delays;
+use iru_fivetran_core::client::Delays;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1153,8 +1153,8 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         baseline: None,
         max_wait,
         extra_roots: Vec::new(),
-        reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
-        on_quota: iru_fivetran::client::quota::OnQuota::Slow,
+        reserve: iru_fivetran_core::client::quota::DEFAULT_RESERVE,
+        on_quota: iru_fivetran_core::client::quota::OnQuota::Slow,
         sign_key: None,
     }
 }

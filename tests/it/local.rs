@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use iru_fivetran::fake::{FakeAccount, Fault, Transport};
+use iru_fivetran_fake::{FakeAccount, Fault, Transport};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
@@ -186,7 +186,7 @@ fn a_missing_out_directory_is_created_with_its_parents() {
     let run = collect(&fake, &["--resources", "roles", "--out", arg(&out)]);
     run.assert_code(0);
     assert_eq!(run.bundle().parent(), Some(out.as_path()));
-    assert!(iru_fivetran::verify::verify(&run.bundle()).is_ok());
+    assert!(iru_fivetran_core::verify::verify(&run.bundle()).is_ok());
 }
 
 /// A tmpfs mounted for one test, unmounted when dropped (also when the test fails).
@@ -353,7 +353,7 @@ fn a_taken_bundle_name_gets_a_suffix_and_the_taken_one_is_untouched() {
     let base = name.strip_suffix("-2").expect("suffixed -2");
     assert!(taken.contains(base), "{name}");
     assert_eq!(run.manifest()["bundle_id"], name.as_str());
-    assert!(iru_fivetran::verify::verify(&bundle).is_ok());
+    assert!(iru_fivetran_core::verify::verify(&bundle).is_ok());
     let mut after = support::snapshot(&out);
     after.retain(|path, _| !path.starts_with(&name));
     assert_eq!(after, before, "the taken directories are untouched");
@@ -387,7 +387,7 @@ fn two_runs_at_once_into_the_same_out_give_two_complete_distinct_bundles() {
             "{}",
             String::from_utf8_lossy(&sums.stdout)
         );
-        if let Err(e) = iru_fivetran::verify::verify(&bundle) {
+        if let Err(e) = iru_fivetran_core::verify::verify(&bundle) {
             panic!("{}: {e}", bundle.display());
         }
         bundles.insert(bundle);
@@ -490,27 +490,29 @@ fn rename(value: &mut Value, renames: &BTreeMap<String, String>) {
 /// percent-encoded segment (only unreserved characters and `%XX`, never `.` or `..`).
 fn ids_in_path(path: &str) -> Option<Vec<String>> {
     let segments: Vec<&str> = path.strip_prefix("/v1/")?.split('/').collect();
-    iru_fivetran::endpoints::ALL.iter().find_map(|endpoint| {
-        let template: Vec<&str> = endpoint.template[1..].split('/').collect();
-        if template.len() != segments.len() {
-            return None;
-        }
-        let mut ids = Vec::new();
-        for (t, s) in template.iter().zip(&segments) {
-            if *t == "{id}" {
-                let encoded_only = s
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b));
-                if !encoded_only || *s == "." || *s == ".." || s.is_empty() {
-                    return None;
-                }
-                ids.push(percent_decode_str(s).decode_utf8().ok()?.into_owned());
-            } else if t != s {
+    iru_fivetran_core::endpoints::ALL
+        .iter()
+        .find_map(|endpoint| {
+            let template: Vec<&str> = endpoint.template[1..].split('/').collect();
+            if template.len() != segments.len() {
                 return None;
             }
-        }
-        Some(ids)
-    })
+            let mut ids = Vec::new();
+            for (t, s) in template.iter().zip(&segments) {
+                if *t == "{id}" {
+                    let encoded_only = s
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b));
+                    if !encoded_only || *s == "." || *s == ".." || s.is_empty() {
+                        return None;
+                    }
+                    ids.push(percent_decode_str(s).decode_utf8().ok()?.into_owned());
+                } else if t != s {
+                    return None;
+                }
+            }
+            Some(ids)
+        })
 }
 
 #[test]
@@ -659,7 +661,7 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
     for line in table.lines().skip(1) {
         let first = line.split_whitespace().next().unwrap_or_default();
         assert!(
-            iru_fivetran::vocab::Artifact::from_name(first).is_some()
+            iru_fivetran_core::vocab::Artifact::from_name(first).is_some()
                 || ["access.csv", "users.csv", "connections.csv"].contains(&first),
             "a summary row that is not an artifact's or a CSV's: {line:?}"
         );
@@ -677,7 +679,7 @@ fn write_vault(dir: &Path, name: &str, contents: &str, mode: u32) -> PathBuf {
     path
 }
 
-fn collect_with_vault(fake: &iru_fivetran::fake::FakeServer, vault: &Path) -> support::Run {
+fn collect_with_vault(fake: &iru_fivetran_fake::FakeServer, vault: &Path) -> support::Run {
     let url = fake.api_url();
     support::run(
         &[

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use iru_fivetran::evidence::archive::write_archive;
-use iru_fivetran::evidence::sign::{self, SIGNATURE_FILE, SignError};
-use iru_fivetran::fake::Fault;
+use iru_fivetran_core::evidence::archive::write_archive;
+use iru_fivetran_core::evidence::sign::{self, SIGNATURE_FILE, SignError};
+use iru_fivetran_fake::Fault;
 use serde_json::Value;
 use ssh_key::LineEnding;
 use ssh_key::private::{Ed25519Keypair, PrivateKey};
@@ -369,7 +369,7 @@ fn the_archive_is_reproducible_and_standard_tools_read_it() {
         if let Some(check) = tool("sha256sum", &["-c", "SHA256SUMS"], &extracted) {
             assert!(check.status.success(), "{check:?}");
         }
-        iru_fivetran::verify::verify(&extracted).expect("the extracted bundle verifies");
+        iru_fivetran_core::verify::verify(&extracted).expect("the extracted bundle verifies");
     }
 }
 
@@ -412,7 +412,7 @@ fn a_signed_bundle_verifies_with_the_library_and_ssh_keygen_until_one_byte_chang
     // manifest → signature → SHA256SUMS: the sums list the signature, and the bundle verifies.
     let sums = std::fs::read_to_string(bundle.join("SHA256SUMS")).expect("sums");
     assert!(sums.contains(&format!("  {SIGNATURE_FILE}\n")), "{sums}");
-    iru_fivetran::verify::verify(&bundle).expect("bundle verifies");
+    iru_fivetran_core::verify::verify(&bundle).expect("bundle verifies");
     let check = sign::verify_signature(&bundle, &public).expect("signature verifies");
     let summary = side.summary();
     assert_eq!(summary["signature"]["key_fingerprint"], check.fingerprint);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use iru_fivetran::fake::{FakeOptions, FakeServer, Fault};
+use iru_fivetran_fake::{FakeOptions, FakeServer, Fault};
 
 use crate::support::{self, KEY, KEY_EU, SECRET, SECRET_EU, SECRET_WRONG, acme, options, server};
 

@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use iru_fivetran::client::decode;
-use iru_fivetran::credentials::{Vault, parse_vault};
-use iru_fivetran::endpoints::Shape;
-use iru_fivetran::evidence::redact::{Action, MARKER, Redaction, is_secret_key, redact_items};
-use iru_fivetran::vocab::Artifact;
+use iru_fivetran_core::client::decode;
+use iru_fivetran_core::credentials::{Vault, parse_vault};
+use iru_fivetran_core::endpoints::Shape;
+use iru_fivetran_core::evidence::redact::{Action, MARKER, Redaction, is_secret_key, redact_items};
+use iru_fivetran_core::vocab::Artifact;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};

@@ -1,6 +1,6 @@
 //! Sharing the hourly quota: the reserve, `--on-quota slow|stop`, and the estimate at the start.
 
-use iru_fivetran::fake::{FakeOptions, FakeServer};
+use iru_fivetran_fake::{FakeOptions, FakeServer};
 use serde_json::Value;
 
 use crate::support::{self, acme, collect};

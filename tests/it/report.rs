@@ -30,7 +30,7 @@ pub const HOSTILE_GROUP: &str = "[click](https://evil.example) **bold** | pipe <
 pub const HOSTILE_SCHEMA: &str = "=HYPERLINK(\"http://evil.example\")\n# heading";
 
 /// The acme account with hostile names in users, groups and connections.
-pub fn hostile_account() -> iru_fivetran::fake::FakeAccount {
+pub fn hostile_account() -> iru_fivetran_fake::FakeAccount {
     let mut account = acme();
     let user = account
         .users
@@ -232,7 +232,7 @@ fn every_section_is_there_with_the_bundles_facts() {
     let md = report(&repo("docs/examples/bundle"), &["--format", "md"]).stdout;
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&repo("docs/examples/bundle/manifest.json"))).expect("json");
-    let manifest_hash = iru_fivetran::verify::verify(&repo("docs/examples/bundle"))
+    let manifest_hash = iru_fivetran_core::verify::verify(&repo("docs/examples/bundle"))
         .expect("verifies")
         .files["manifest.json"]
         .sha256
@@ -489,7 +489,7 @@ fn out_inside_the_bundle_is_refused_and_the_bundle_stays_intact() {
             .contains("hint: write the report beside the bundle")
     );
     assert!(!bundle.join("report.html").exists());
-    iru_fivetran::verify::verify(&bundle).expect("still verifies");
+    iru_fivetran_core::verify::verify(&bundle).expect("still verifies");
 }
 
 #[test]

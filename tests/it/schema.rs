@@ -61,10 +61,11 @@ fn committed_schemas_are_what_the_types_generate() {
     let dir = schemas_dir();
     let bless = std::env::var(BLESS).is_ok_and(|v| v == "1");
     let mut stale = Vec::new();
-    for name in iru_fivetran::schema::names() {
-        let file = dir.join(iru_fivetran::schema::file_name(name));
-        let generated =
-            iru_fivetran::evidence::render(&iru_fivetran::schema::generate(name).expect("known"));
+    for name in iru_fivetran_core::schema::names() {
+        let file = dir.join(iru_fivetran_core::schema::file_name(name));
+        let generated = iru_fivetran_core::evidence::render(
+            &iru_fivetran_core::schema::generate(name).expect("known"),
+        );
         if bless {
             fs::create_dir_all(&dir).expect("schemas/");
             fs::write(&file, &generated).expect("write schema");

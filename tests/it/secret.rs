@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use iru_fivetran::fake::{FakeServer, Fault};
+use iru_fivetran_fake::{FakeServer, Fault};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -164,7 +164,8 @@ fn debug_output_of_everything_holding_the_secret_is_redacted() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&vault, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
-    let from_file = iru_fivetran::credentials::resolve(Some(&vault), &|_| None).expect("vault");
+    let from_file =
+        iru_fivetran_core::credentials::resolve(Some(&vault), &|_| None).expect("vault");
     // And refusals that had the secret in hand.
     let bad = |name: &str| match name {
         "FIVETRAN_API_KEY" => Some(format!("{KEY}:x")),
@@ -205,15 +206,20 @@ fn debug_output_of_everything_holding_the_secret_is_redacted() {
 /// The claim the reasoning above rests on: `expose_secret` is called in one function only.
 #[test]
 fn the_secret_is_exposed_in_one_function_only() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // Every crate's sources: the command-line tool's and the libraries' under crates/.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("src");
+    let crates = root.join("crates");
     let mut callers = Vec::new();
-    for file in support::files_under(&src) {
+    for file in [support::files_under(&src), support::files_under(&crates)].concat() {
         let text = std::fs::read_to_string(&file).expect("read");
         for (n, line) in text.lines().enumerate() {
             if line.contains(".expose_secret()") {
                 callers.push(format!(
                     "{}:{}",
-                    file.strip_prefix(&src).expect("under src").display(),
+                    file.strip_prefix(root)
+                        .expect("under the workspace")
+                        .display(),
                     n + 1
                 ));
             }
@@ -224,7 +230,8 @@ fn the_secret_is_exposed_in_one_function_only() {
         2,
         "the key and the secret, once each: {callers:?}"
     );
-    let credentials = std::fs::read_to_string(src.join("credentials.rs")).expect("read");
+    let credentials =
+        std::fs::read_to_string(crates.join("core/src/credentials.rs")).expect("read");
     let function = credentials
         .split("pub fn authorization_header")
         .nth(1)
@@ -573,7 +580,7 @@ fn ca_cert_trusts_a_re_signing_proxy_and_without_it_the_run_fails_clearly() {
 
     let run = collect_at(&url, &["--ca-cert", ca.to_str().expect("utf8")], &[]);
     run.assert_code(0);
-    assert!(iru_fivetran::verify::verify(&run.bundle()).is_ok());
+    assert!(iru_fivetran_core::verify::verify(&run.bundle()).is_ok());
     assert_eq!(run.manifest()["options"]["api_url"], url.as_str());
     let requests = fake.requests();
     assert!(!requests.is_empty());

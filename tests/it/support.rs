@@ -6,7 +6,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use iru_fivetran::fake::{FakeAccount, FakeOptions, FakeServer};
+use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
 use serde_json::Value;
 
 pub const KEY: &str = "it-key-9f3b";
@@ -542,13 +542,13 @@ pub fn client_for(
     timeout: std::time::Duration,
     max_body: u64,
     max_attempts: u32,
-) -> iru_fivetran::client::Client {
-    use iru_fivetran::client::{Client, Options, retry::Policy};
-    let creds = iru_fivetran::credentials::resolve(None, &test_env).expect("credentials");
+) -> iru_fivetran_core::client::Client {
+    use iru_fivetran_core::client::{Client, Options, retry::Policy};
+    let creds = iru_fivetran_core::credentials::resolve(None, &test_env).expect("credentials");
     let options = Options {
         api_url: iru_fivetran::config::parse_api_url(url).expect("url"),
         rate,
-        delays: iru_fivetran::client::Delays::Skip,
+        delays: iru_fivetran_core::client::Delays::Skip,
         policy: Policy {
             max_attempts,
             ..Policy::default()
@@ -556,8 +556,8 @@ pub fn client_for(
         timeout,
         max_body,
         extra_roots: Vec::new(),
-        reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
-        on_quota: iru_fivetran::client::quota::OnQuota::Slow,
+        reserve: iru_fivetran_core::client::quota::DEFAULT_RESERVE,
+        on_quota: iru_fivetran_core::client::quota::OnQuota::Slow,
         concurrency: 8,
     };
     Client::new(&options, &creds).expect("client")

@@ -1,7 +1,7 @@
 //! `sync_history.json` end to end: windows of at most 7 days read to their last page, an
 //! endpoint the account is not offered, deletions and failures along the way.
 
-use iru_fivetran::fake::{
+use iru_fivetran_fake::{
     FakeOptions, FakeServer, Fault, Recorded, SYNC_HISTORY_UNAVAILABLE, SyncHistoryMode,
     encode_cursor,
 };
@@ -122,7 +122,7 @@ fn history_requests(fake: &FakeServer) -> Vec<Recorded> {
 }
 
 /// Connections with details: the ones whose sync history is asked for.
-fn live_connections(account: &iru_fivetran::fake::FakeAccount) -> usize {
+fn live_connections(account: &iru_fivetran_fake::FakeAccount) -> usize {
     account
         .connections
         .iter()

@@ -65,7 +65,7 @@ fn rewrite_consistently(dir: &Path, name: &str, bytes: &[u8]) {
             entry["bytes"] = bytes.len().into();
         }
     }
-    let manifest = iru_fivetran::evidence::render(&manifest);
+    let manifest = iru_fivetran_core::evidence::render(&manifest);
     fs::write(dir.join("manifest.json"), &manifest).expect("write");
     let sums: String = fs::read_to_string(dir.join("SHA256SUMS"))
         .expect("sums")
@@ -232,7 +232,7 @@ fn manifest_and_sha256sums_must_agree() {
             entry["sha256"] = "f".repeat(64).into();
         }
     }
-    let text = iru_fivetran::evidence::render(&manifest);
+    let text = iru_fivetran_core::evidence::render(&manifest);
     fs::write(dir.join("manifest.json"), &text).expect("write");
     let sums: String = fs::read_to_string(dir.join("SHA256SUMS"))
         .expect("sums")
@@ -268,7 +268,11 @@ fn an_envelope_that_lies_is_caught_even_with_every_hash_updated() {
         serde_json::from_slice(&fs::read(dir.join("users.json")).expect("read")).expect("json");
     users["count"] = (users["count"].as_u64().expect("count") + 1).into();
     users["kind"] = "derived".into();
-    rewrite_consistently(&dir, "users.json", &iru_fivetran::evidence::render(&users));
+    rewrite_consistently(
+        &dir,
+        "users.json",
+        &iru_fivetran_core::evidence::render(&users),
+    );
     let run = verify(&[path(&dir)]);
     run.assert_code(1);
     for expected in [

@@ -15,8 +15,8 @@ use tracing::info;
 use super::run::{self, Outcome, RunError};
 use crate::cli::LogFormat;
 use crate::config::Config;
-use crate::exit;
 use crate::output;
+use iru_fivetran_core::exit;
 
 /// How one profile's run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

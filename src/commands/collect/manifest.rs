@@ -3,14 +3,14 @@
 use jiff::Timestamp;
 use tracing::info;
 
-use crate::client::{self, StatsSnapshot};
-use crate::evidence::bundle::Bundle;
-use crate::evidence::manifest::{
+use iru_fivetran_core::client::{self, StatsSnapshot};
+use iru_fivetran_core::evidence::bundle::Bundle;
+use iru_fivetran_core::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, TableEntry, Tool,
 };
-use crate::evidence::{csv, render};
-use crate::files::WriteError;
-use crate::vocab::{Kind, RunStatus, Status, rfc3339};
+use iru_fivetran_core::evidence::{csv, render};
+use iru_fivetran_core::files::WriteError;
+use iru_fivetran_core::vocab::{Kind, RunStatus, Status, rfc3339};
 
 use super::run::Run;
 

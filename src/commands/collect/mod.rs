@@ -13,13 +13,13 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use crate::evidence::archive;
-use crate::evidence::sign::{self, SigningKey};
-use crate::evidence::summary::{
+use iru_fivetran_core::evidence::archive;
+use iru_fivetran_core::evidence::sign::{self, SigningKey};
+use iru_fivetran_core::evidence::summary::{
     ArchiveSummary, RequestSummary, SignatureSummary, Summary, SummaryStatus, TableSummary,
 };
-use crate::exit;
-use crate::vocab::{RunStatus, rfc3339};
+use iru_fivetran_core::exit;
+use iru_fivetran_core::vocab::{RunStatus, rfc3339};
 
 use crate::cli::{CollectArgs, LogFormat};
 use crate::config::{Config, Settings};

@@ -2,10 +2,10 @@
 
 use tracing::{info, warn};
 
-use crate::client::{self, Client};
-use crate::evidence::bundle;
-use crate::evidence::manifest;
-use crate::files;
+use iru_fivetran_core::client::{self, Client};
+use iru_fivetran_core::evidence::bundle;
+use iru_fivetran_core::evidence::manifest;
+use iru_fivetran_core::files;
 
 use crate::config::Config;
 

@@ -13,15 +13,17 @@ use jiff::Timestamp;
 use serde_json::Value;
 use tracing::{info, warn};
 
-use crate::changes;
-use crate::client::{ApiError, Client, Stats, StatsSnapshot};
-use crate::derive::{self, Sources};
-use crate::evidence::bundle::{self, Bundle, ItemSink};
-use crate::evidence::envelope;
-use crate::evidence::manifest::{self, ArtifactEntry, TableEntry};
-use crate::files::{Digest, WriteError};
-use crate::resources::{self, Ctx};
-use crate::vocab::{AccountInfo, Artifact, Collected, Kind, RunStatus, Status, rfc3339};
+use iru_fivetran_core::changes;
+use iru_fivetran_core::client::{ApiError, Client, Stats, StatsSnapshot};
+use iru_fivetran_core::derive::{self, Sources};
+use iru_fivetran_core::evidence::bundle::{self, Bundle, ItemSink};
+use iru_fivetran_core::evidence::envelope;
+use iru_fivetran_core::evidence::manifest::{self, ArtifactEntry, TableEntry};
+use iru_fivetran_core::files::{Digest, WriteError};
+use iru_fivetran_core::resources::{self, Ctx};
+use iru_fivetran_core::vocab::{
+    AccountInfo, Artifact, Collected, Kind, RunStatus, Status, rfc3339,
+};
 
 use crate::config::Config;
 use crate::progress::{Progress, ticking};

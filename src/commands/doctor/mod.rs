@@ -7,9 +7,9 @@
 
 mod show;
 
-use crate::client::Client;
-use crate::doctor::{self, Checkup, Readiness};
-use crate::exit;
+use iru_fivetran_core::client::Client;
+use iru_fivetran_core::doctor::{self, Checkup, Readiness};
+use iru_fivetran_core::exit;
 
 use crate::cli::{DoctorArgs, OutputFormat};
 use crate::config::{Config, Settings};

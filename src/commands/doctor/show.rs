@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::text::clean;
+use iru_fivetran_core::text::clean;
 
-use crate::doctor::{Checkup, Outcome, Readiness};
+use iru_fivetran_core::doctor::{Checkup, Outcome, Readiness};
 
 /// The table, with the identity and quota above it and the verdict below, on stderr.
 pub fn print_text(checkup: &Checkup) {

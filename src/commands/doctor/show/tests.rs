@@ -1,8 +1,8 @@
 //! Unit tests of `commands::doctor::show`.
 
 use super::*;
-use crate::doctor::{QuotaLeft, SCHEMA_ID};
-use crate::vocab::AccountInfo;
+use iru_fivetran_core::doctor::{QuotaLeft, SCHEMA_ID};
+use iru_fivetran_core::vocab::AccountInfo;
 
 fn report(account: AccountInfo) -> Checkup {
     Checkup {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::client::StatsSnapshot;
 use crate::evidence::redact::Redaction;
-use crate::vocab::{AccountInfo, Kind, RunStatus, Status};
+use crate::vocab::{AccountInfo, Kind, RunStatus, Status, TOOL_NAME};
 
 /// The manifest's file name.
 pub const FILE_NAME: &str = "manifest.json";
@@ -60,7 +60,7 @@ impl Tool {
     /// This build.
     pub fn current() -> Self {
         Self {
-            name: env!("CARGO_PKG_NAME"),
+            name: TOOL_NAME,
             version: env!("CARGO_PKG_VERSION"),
         }
     }

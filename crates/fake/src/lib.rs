@@ -1,11 +1,12 @@
 //! An in-process fake of Fivetran's REST API, serving a fake account from a fixture file.
 //!
-//! It answers the GET endpoints in [`crate::endpoints`] the way the OpenAPI definition and the
+//! It answers the GET endpoints of `iru_fivetran_core::endpoints` the way the OpenAPI definition and the
 //! documented behaviour say Fivetran does: the success and error envelopes, cursor pagination
 //! (opaque base64 cursors, `next_cursor` left out on the last page), `NotFound_*` codes, 403
-//! bodies, rate-limit headers, HTTP Basic auth. Tests inject faults (429, 5xx, odd bodies) for
-//! a number of requests to a path and read back every request received, or let a seeded
-//! [`Chaos`] mix of faults hit a few percent of all requests.
+//! bodies, rate-limit headers, HTTP Basic auth. Tests read back every request received; with
+//! the `faults` feature they also inject faults (429, 5xx, odd bodies) for a number of requests
+//! to a path, or let a seeded `Chaos` mix of faults hit a few percent of all requests. The
+//! `synthetic` feature generates an account of any size (`synthetic`).
 //!
 //! `/connections/{id}/sync-history` checks its `start_time`/`end_time` window as the
 //! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
@@ -13,16 +14,18 @@
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
-mod chaos;
+#[cfg(feature = "faults")]
+mod faults;
 mod routes;
+#[cfg(feature = "synthetic")]
 pub mod synthetic;
 
-pub use chaos::{Chaos, ChaosFault, ChaosServed};
+#[cfg(feature = "faults")]
+pub use faults::{Chaos, ChaosFault, ChaosServed, Fault};
 pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
 
-use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,8 +35,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt as _, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+#[cfg(not(feature = "faults"))]
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -162,6 +166,7 @@ pub struct FakeOptions {
     /// Whether `/connections/{id}/sync-history` is offered.
     pub sync_history: SyncHistoryMode,
     /// A seeded random mix of faults on a few percent of requests (`None`: no chaos).
+    #[cfg(feature = "faults")]
     pub chaos: Option<Chaos>,
     /// Time spent before answering each request, to stand for the network and Fivetran's own
     /// work (zero: answer at once). Requests wait concurrently, so it costs no CPU and does not
@@ -182,6 +187,7 @@ impl Default for FakeOptions {
             page_size: 2,
             last_page: LastPage::Missing,
             sync_history: SyncHistoryMode::Available,
+            #[cfg(feature = "faults")]
             chaos: None,
             latency: Duration::ZERO,
             quota: 20_000,
@@ -191,6 +197,7 @@ impl Default for FakeOptions {
 }
 
 /// How a fault misbehaves at the transport level.
+#[cfg(feature = "faults")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Transport {
     /// The canned status and body are sent normally.
@@ -203,78 +210,6 @@ pub enum Transport {
     Truncate,
     /// The answer is sent only after this long (to trip the client's timeout).
     Stall(Duration),
-}
-
-/// A canned answer for requests to one path, served `times` times before the normal answer.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    /// The request path, `/v1/...`, without the query.
-    pub path: String,
-    /// Only the request with this `cursor` query value (`None`: any).
-    pub cursor: Option<String>,
-    /// The status.
-    pub status: u16,
-    /// Extra headers.
-    pub headers: Vec<(String, String)>,
-    /// The body (bytes, so a test can send invalid UTF-8; cheap to clone when large).
-    pub body: Bytes,
-    /// How many requests get it.
-    pub times: u32,
-    /// Transport-level misbehaviour.
-    pub transport: Transport,
-}
-
-impl Fault {
-    /// A fault with Fivetran's error envelope as its body.
-    pub fn status(path: &str, status: u16, code: &str, message: &str) -> Self {
-        Self {
-            path: path.to_owned(),
-            cursor: None,
-            status,
-            headers: Vec::new(),
-            body: Bytes::from(serde_json::json!({"code": code, "message": message}).to_string()),
-            times: 1,
-            transport: Transport::Normal,
-        }
-    }
-
-    /// A fault at the transport level on an otherwise normal 200 answer of `body`.
-    pub fn transport(path: &str, transport: Transport, body: &str) -> Self {
-        Self {
-            transport,
-            ..Self::status(path, 200, "", "").body(body)
-        }
-    }
-
-    /// Serves the fault `n` times.
-    pub fn times(mut self, n: u32) -> Self {
-        self.times = n;
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// Replaces the body.
-    pub fn body(mut self, body: &str) -> Self {
-        self.body = Bytes::from(body.to_owned());
-        self
-    }
-
-    /// Replaces the body with raw bytes (invalid UTF-8, a huge body shared without copying).
-    pub fn bytes(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
-        self
-    }
-
-    /// Applies only to the page requested with this cursor.
-    pub fn on_cursor(mut self, cursor: &str) -> Self {
-        self.cursor = Some(cursor.to_owned());
-        self
-    }
 }
 
 /// One request as the server saw it.
@@ -300,17 +235,11 @@ pub(crate) struct State {
     account: FakeAccount,
     options: FakeOptions,
     expected_auth: String,
-    faults: Vec<Fault>,
     requests: Vec<Recorded>,
     remaining: u64,
-    /// Requests so far per path and query, so chaos draws do not depend on arrival order.
-    seen: HashMap<String, u64>,
-    /// The chaos faults served so far.
-    served: Vec<ChaosServed>,
-    /// Set while routing a request chaos picked for a repeated item; a list page takes it.
-    duplicate: Cell<bool>,
-    /// Set by the list page that repeated an item.
-    duplicated: Cell<bool>,
+    /// The faults to serve, and what chaos served.
+    #[cfg(feature = "faults")]
+    faults: faults::Faults,
     /// Ids of the account's users and teams, so that a membership request finds its parent at
     /// once, not by a scan that makes a large fake slower than the client it serves.
     user_ids: HashSet<String>,
@@ -349,13 +278,10 @@ impl FakeServer {
             account,
             options,
             expected_auth,
-            faults: Vec::new(),
             requests: Vec::new(),
             remaining,
-            seen: HashMap::new(),
-            served: Vec::new(),
-            duplicate: Cell::new(false),
-            duplicated: Cell::new(false),
+            #[cfg(feature = "faults")]
+            faults: faults::Faults::default(),
             user_ids,
             team_ids,
         }));
@@ -388,8 +314,9 @@ impl FakeServer {
     }
 
     /// Adds a fault.
+    #[cfg(feature = "faults")]
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push(fault);
+        self.lock().faults.injected.push(fault);
     }
 
     /// Every request received so far.
@@ -398,8 +325,9 @@ impl FakeServer {
     }
 
     /// The chaos faults served so far, in the order served.
+    #[cfg(feature = "faults")]
     pub fn chaos_served(&self) -> Vec<ChaosServed> {
-        self.lock().served.clone()
+        self.lock().faults.served.clone()
     }
 
     /// Changes the account while the server runs.
@@ -464,26 +392,18 @@ pub(crate) async fn serve(
     }
 }
 
-type Body = BoxBody<Bytes, std::io::Error>;
+/// A response body: whole, or (with faults) cut short.
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 /// Sends an answer, misbehaving as its fault asks. An `Err` makes hyper drop the connection.
 async fn respond(answer: routes::Answer) -> Result<Response<Body>, std::io::Error> {
-    let cut = || std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: connection cut");
-    let body = answer.body;
-    let full_length = body.len();
-    let body: Body = match answer.transport {
-        Transport::Reset => return Err(cut()),
-        Transport::Stall(wait) => {
-            tokio::time::sleep(wait).await;
-            Full::new(body).map_err(|never| match never {}).boxed()
-        }
-        Transport::Truncate => {
-            let half = body.slice(..full_length / 2);
-            let frames = vec![Ok(Frame::data(half)), Err(cut())];
-            StreamBody::new(futures::stream::iter(frames)).boxed()
-        }
-        Transport::Normal => Full::new(body).map_err(|never| match never {}).boxed(),
-    };
+    let full_length = answer.body.len();
+    #[cfg(feature = "faults")]
+    let body = faults::body(answer.body, answer.transport).await?;
+    #[cfg(not(feature = "faults"))]
+    let body: Body = Full::new(answer.body)
+        .map_err(|never| match never {})
+        .boxed();
     let mut response = Response::builder()
         .status(answer.status)
         .header("content-type", "application/json")
@@ -494,6 +414,14 @@ async fn respond(answer: routes::Answer) -> Result<Response<Body>, std::io::Erro
     response
         .body(body)
         .map_err(|e| std::io::Error::other(format!("fault: bad header: {e}")))
+}
+
+/// The answer to an authorized GET: with faults, an injected or chaos fault may come first.
+fn answer(state: &mut State, path: &str, query: Option<&str>) -> routes::Answer {
+    #[cfg(feature = "faults")]
+    return faults::answer(state, path, query);
+    #[cfg(not(feature = "faults"))]
+    return routes::route(state, path, query);
 }
 
 fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
@@ -512,7 +440,7 @@ fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
     } else if req.method() != hyper::Method::GET {
         routes::error(405, "MethodNotAllowed", "This tool must only send GET")
     } else {
-        routes::answer(&mut state, &path, query.as_deref())
+        answer(&mut state, &path, query.as_deref())
     };
     state.remaining = state.remaining.saturating_sub(1);
     state.requests.push(Recorded {

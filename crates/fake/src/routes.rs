@@ -7,7 +7,9 @@ use jiff::{SignedDuration, Timestamp};
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::{ChaosFault, ChaosServed, LastPage, State, SyncHistoryMode, Transport};
+#[cfg(feature = "faults")]
+use crate::Transport;
+use crate::{LastPage, State, SyncHistoryMode};
 
 /// The widest `start_time`..`end_time` range `/sync-history` accepts, as documented.
 const SYNC_HISTORY_MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -20,28 +22,35 @@ pub(crate) struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// How it is sent (faults may cut it short).
+    #[cfg(feature = "faults")]
     pub transport: Transport,
 }
 
-pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
-    Answer {
-        status,
-        headers: Vec::new(),
-        body: Bytes::from(json!({"code": code, "message": message}).to_string()),
-        transport: Transport::Normal,
+impl Answer {
+    /// An answer sent normally.
+    pub(crate) fn new(status: u16, body: Bytes) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body,
+            #[cfg(feature = "faults")]
+            transport: Transport::Normal,
+        }
     }
+}
+
+pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
+    let body = json!({"code": code, "message": message}).to_string();
+    Answer::new(status, Bytes::from(body))
 }
 
 fn object(data: &Value) -> Answer {
-    Answer {
-        status: 200,
-        headers: Vec::new(),
-        body: Bytes::from(json!({"code": "Success", "data": data}).to_string()),
-        transport: Transport::Normal,
-    }
+    let body = json!({"code": "Success", "data": data}).to_string();
+    Answer::new(200, Bytes::from(body))
 }
 
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     query?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (k == name).then(|| percent_decode_str(v).decode_utf8_lossy().into_owned())
@@ -64,8 +73,10 @@ fn page(state: &State, items: &[Value], query: Option<&str>) -> Answer {
     };
     let size = limit.min(state.options.page_size.max(1));
     let end = (skip + size).min(items.len());
+    #[cfg_attr(not(feature = "faults"), allow(unused_mut))]
     let mut slice = items.get(skip..end).unwrap_or_default().to_vec();
-    if state.duplicate.take() {
+    #[cfg(feature = "faults")]
+    if state.faults.duplicate.take() {
         // An item of the previous page, else of the next, else of this one, shown again.
         let repeat = match skip {
             0 => items.get(end).or(slice.first()),
@@ -73,7 +84,7 @@ fn page(state: &State, items: &[Value], query: Option<&str>) -> Answer {
         };
         if let Some(repeat) = repeat.cloned() {
             slice.insert(0, repeat);
-            state.duplicated.set(true);
+            state.faults.duplicated.set(true);
         }
     }
     let mut data = json!({"items": slice});
@@ -111,62 +122,8 @@ pub(crate) fn ids(items: &[Value]) -> std::collections::HashSet<String> {
         .collect()
 }
 
-/// Answers an authorized GET: an injected fault first, else a chaos fault if one is drawn,
-/// else the right answer.
-pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answer {
-    let cursor = query_param(query, "cursor");
-    if let Some(i) = state
-        .faults
-        .iter()
-        .position(|f| f.times > 0 && f.path == path && (f.cursor.is_none() || f.cursor == cursor))
-    {
-        let fault = &mut state.faults[i];
-        fault.times -= 1;
-        return Answer {
-            status: fault.status,
-            headers: fault.headers.clone(),
-            body: fault.body.clone(),
-            transport: fault.transport,
-        };
-    }
-    let Some(chaos) = state.options.chaos else {
-        return route(state, path, query);
-    };
-    let key = format!("{path}?{}", query.unwrap_or_default());
-    let seen = state.seen.entry(key).or_insert(0);
-    let nth = *seen;
-    *seen += 1;
-    let Some(fault) = chaos.draw(path, query, nth) else {
-        return route(state, path, query);
-    };
-    let answer = match fault.replacement() {
-        Some(replacement) => replacement,
-        None if fault == ChaosFault::Truncated => Answer {
-            transport: Transport::Truncate,
-            ..route(state, path, query)
-        },
-        None => {
-            state.duplicate.set(true);
-            let answer = route(state, path, query);
-            state.duplicate.set(false);
-            if !state.duplicated.replace(false) {
-                // Not a list page, or an empty one: nothing to repeat, no fault served.
-                return answer;
-            }
-            answer
-        }
-    };
-    state.served.push(ChaosServed {
-        path: path.to_owned(),
-        query: query.map(str::to_owned),
-        nth,
-        fault,
-    });
-    answer
-}
-
 /// The right answer to an authorized GET.
-fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
+pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     if let Some(message) = state.account.forbidden.get(path) {
         return error(403, "Forbidden", message);
     }

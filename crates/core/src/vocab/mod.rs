@@ -18,6 +18,9 @@ pub use account::AccountInfo;
 pub use artifact::{Artifact, Kind};
 pub use status::{Collected, RunStatus, Status, Window};
 
+/// The tool's name, as the manifest gives it (the crates are named after it, not it).
+pub const TOOL_NAME: &str = "iru-fivetran";
+
 /// The key under which the collector puts its notes on an item.
 pub const NOTES_KEY: &str = "_iru";
 

@@ -13,8 +13,8 @@
 
 use bytes::Bytes;
 
-use super::Transport;
-use super::routes::{Answer, error};
+use crate::Transport;
+use crate::routes::{Answer, error};
 
 /// Makes the fake answer about `percent` percent of requests with a fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

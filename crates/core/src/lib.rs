@@ -1,0 +1,41 @@
+//! The work of iru-fivetran, with no terminal and no command line: reading a Fivetran account
+//! through its REST API (GET only), writing the evidence bundle, checking one, comparing two
+//! and rendering one as a report. The `iru-fivetran` crate parses flags, reads the
+//! environment, shows progress and calls into this one.
+//!
+//! The modules form layers; a module imports only from layers below it, never from its own
+//! layer or above (`tests/layers.rs` checks every `use`):
+//!
+//! | layer | modules | owns |
+//! |---|---|---|
+//! | 0 | [`vocab`], [`text`], [`files`], [`env`] | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
+//! | 1 | [`exit`], [`credentials`], [`endpoints`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read |
+//! | 2 | [`client`] | the only place a request is made: auth, rate limit, retries |
+//! | 3 | [`paginate`] | reading a list to its end |
+//! | 4 | [`evidence`] | redaction, canonical JSON, the bundle writer (the only place bundle files are written), manifest, signature, archive, run summary |
+//! | 5 | [`resources`] | what each collected artifact is made of |
+//! | 6 | [`verify`] | checking a finished bundle |
+//! | 7 | [`changes`] | what changed between two bundles |
+//! | 8 | [`derive`] | the artifacts made from the others, [`derive::produce`] the one entry |
+//! | 9 | [`report`], [`doctor`] | the report renderer; checking a key |
+//! | 10 | [`schema`] | the JSON Schemas of every file and output |
+//!
+//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
+
+pub mod changes;
+pub mod client;
+pub mod credentials;
+pub mod derive;
+pub mod doctor;
+pub mod endpoints;
+pub mod env;
+pub mod evidence;
+pub mod exit;
+pub mod files;
+pub mod paginate;
+pub mod report;
+pub mod resources;
+pub mod schema;
+pub mod text;
+pub mod verify;
+pub mod vocab;
