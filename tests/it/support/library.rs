@@ -1,0 +1,49 @@
+//! Library-level helpers, for tests that drive the crate in-process instead of through the
+//! binary: the test credentials as an environment lookup, a runtime, and a client.
+
+use super::{KEY, SECRET};
+
+/// The test credentials as an environment lookup (for in-process runs and clients).
+pub fn test_env(name: &str) -> Option<String> {
+    match name {
+        "FIVETRAN_API_KEY" => Some(KEY.to_owned()),
+        "FIVETRAN_API_SECRET" => Some(SECRET.to_owned()),
+        _ => None,
+    }
+}
+
+/// A current-thread runtime for library-level tests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A client for `url` with the given rate, timeout, body cap and attempts; waits skipped.
+pub fn client_for(
+    url: &str,
+    rate: f64,
+    timeout: std::time::Duration,
+    max_body: u64,
+    max_attempts: u32,
+) -> iru_fivetran::client::Client {
+    use iru_fivetran::client::{Client, Options, retry::Policy};
+    let creds = iru_fivetran::credentials::resolve(None, &test_env).expect("credentials");
+    let options = Options {
+        api_url: iru_fivetran::config::parse_api_url(url).expect("url"),
+        rate,
+        delays: iru_fivetran::config::Delays::Skip,
+        policy: Policy {
+            max_attempts,
+            ..Policy::default()
+        },
+        timeout,
+        max_body,
+        extra_roots: Vec::new(),
+        reserve: iru_fivetran::client::quota::DEFAULT_RESERVE,
+        on_quota: iru_fivetran::client::quota::OnQuota::Slow,
+        concurrency: 8,
+    };
+    Client::new(&options, &creds).expect("client")
+}
