@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod bench;
 mod changes;
+mod chaos;
 mod client;
 mod collect;
 mod contract;
