@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use iru_fivetran::client::{Client, MAX_BODY_BYTES};
-use iru_fivetran::endpoints::{GROUPS, ROLES, USERS, WEBHOOKS};
-use iru_fivetran::fake::{FakeServer, Fault, Transport};
+use iru_fivetran::endpoints::{ROLES, USERS};
+use iru_fivetran::fake::{FakeServer, Fault};
 use iru_fivetran::paginate;
 
 use crate::support::{self, acme, server};
@@ -67,44 +67,4 @@ fn a_cursor_that_never_ends_is_cut_at_the_page_cap() {
     assert_eq!(listed.items.len(), 10);
     let error = listed.error.expect("stopped").to_string();
     assert!(error.contains("more than 5 pages"), "{error}");
-}
-
-#[test]
-fn resets_cut_bodies_and_timeouts_are_retried() {
-    let fake = server(acme());
-    let stall = Transport::Stall(Duration::from_secs(3));
-    fake.inject(Fault::transport("/v1/roles", Transport::Reset, ""));
-    fake.inject(Fault::transport(
-        "/v1/groups",
-        Transport::Truncate,
-        &"x".repeat(4000),
-    ));
-    fake.inject(Fault::transport("/v1/webhooks", stall, "{}"));
-    let client = client(&fake, 1000.0);
-    let rt = support::runtime();
-    for (endpoint, path) in [
-        (ROLES, "/roles"),
-        (GROUPS, "/groups"),
-        (WEBHOOKS, "/webhooks"),
-    ] {
-        let listed = rt.block_on(paginate::list_all(&client, endpoint, path, "id"));
-        assert!(listed.drained(), "{path}: {:?}", listed.error);
-        assert!(!listed.items.is_empty(), "{path}");
-    }
-    let stats = client.stats().snapshot();
-    assert_eq!(stats.retries, 3, "one retry each");
-}
-
-#[test]
-fn transport_failures_that_persist_name_the_cause() {
-    let fake = server(acme());
-    fake.inject(Fault::transport("/v1/roles", Transport::Reset, "").times(100));
-    let client = client(&fake, 1000.0);
-    let listed = support::runtime().block_on(paginate::list_all(&client, ROLES, "/roles", "name"));
-    let error = listed.error.expect("failed").to_string();
-    assert!(
-        error.contains("GET /v1/roles failed after 6 attempt(s)"),
-        "{error}"
-    );
-    assert_eq!(fake.requests().len(), 6);
 }

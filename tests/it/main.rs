@@ -29,4 +29,5 @@ mod secret;
 mod support;
 mod sync_history;
 mod terminal;
+mod transport;
 mod verify;

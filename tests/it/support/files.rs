@@ -1,5 +1,5 @@
 //! Reading what runs leave on disk: the files under a directory, the names in it, a byte-for-byte
-//! snapshot, and an artifact's entry in a manifest.
+//! snapshot, an artifact's entry in a manifest and an envelope's reason.
 
 use std::path::{Path, PathBuf};
 
@@ -58,4 +58,9 @@ pub fn manifest_artifact<'a>(manifest: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|a| a["resource"] == name)
         .unwrap_or_else(|| panic!("{name} in manifest"))
+}
+
+/// An envelope's (or a manifest entry's) `reason`.
+pub fn reason(envelope: &Value) -> &str {
+    envelope["reason"].as_str().expect("a reason")
 }

@@ -38,3 +38,8 @@ pub fn options() -> FakeOptions {
 pub fn server(account: FakeAccount) -> FakeServer {
     FakeServer::start(account, options()).expect("fake server starts")
 }
+
+/// How many requests the fake received for `path`.
+pub fn requests_to(fake: &FakeServer, path: &str) -> usize {
+    fake.requests().iter().filter(|r| r.path == path).count()
+}

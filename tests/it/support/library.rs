@@ -1,5 +1,6 @@
 //! Library-level helpers, for tests that drive the crate in-process instead of through the
-//! binary: the test credentials as an environment lookup, a runtime, and a client.
+//! binary: the test credentials as an environment lookup, a runtime, clients, and reading a
+//! list with one.
 
 use super::{KEY, SECRET};
 
@@ -46,4 +47,29 @@ pub fn client_for(
         concurrency: 8,
     };
     Client::new(&options, &creds).expect("client")
+}
+
+/// A client for `fake` at `rate`, with a 500 ms timeout, the usual body cap and 6 attempts.
+pub fn fake_client(
+    fake: &iru_fivetran::fake::FakeServer,
+    rate: f64,
+) -> iru_fivetran::client::Client {
+    let timeout = std::time::Duration::from_millis(500);
+    client_for(
+        &fake.api_url(),
+        rate,
+        timeout,
+        iru_fivetran::client::MAX_BODY_BYTES,
+        6,
+    )
+}
+
+/// Reads roles to the end (or to the error).
+pub fn list_roles(client: &iru_fivetran::client::Client) -> iru_fivetran::paginate::Listed {
+    runtime().block_on(iru_fivetran::paginate::list_all(
+        client,
+        iru_fivetran::endpoints::ROLES,
+        "/roles",
+        "name",
+    ))
 }

@@ -10,11 +10,12 @@ mod oracle;
 mod run;
 
 pub use background::{spawn_collect, spawn_via, wait_for};
-pub use files::{entries, files_under, manifest_artifact, snapshot};
+pub use files::{entries, files_under, manifest_artifact, reason, snapshot};
 pub use fixtures::{
-    KEY, KEY_EU, PAIRS, PLANTED, SECRET, SECRET_EU, SECRET_WRONG, acme, fixture, options, server,
+    KEY, KEY_EU, PAIRS, PLANTED, SECRET, SECRET_EU, SECRET_WRONG, acme, fixture, options,
+    requests_to, server,
 };
 pub use leaks::{assert_no_secret_in, assert_no_secret_under, leak_needles};
-pub use library::{client_for, runtime, test_env};
+pub use library::{client_for, fake_client, list_roles, runtime, test_env};
 pub use oracle::{ARTIFACTS, expected_requests};
 pub use run::{Run, collect, run};
