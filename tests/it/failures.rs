@@ -385,55 +385,6 @@ fn a_key_revoked_mid_run_stops_every_artifact_in_flight() {
 }
 
 #[test]
-fn cursor_loops_and_repeated_items_are_handled() {
-    let fake = server(acme());
-    // The second page of roles points back at itself.
-    let second = encode_cursor(2);
-    let looping = format!(
-        "{{\"code\":\"Success\",\"data\":{{\"items\":[{{\"name\":\"Loop Role\"}}],\"next_cursor\":\"{second}\"}}}}"
-    );
-    fake.inject(
-        Fault::status("/v1/roles", 200, "", "")
-            .body(&looping)
-            .on_cursor(&second)
-            .times(10),
-    );
-    // The second page of users repeats an item of the first.
-    let users = acme().users;
-    let repeated = serde_json::json!({"code": "Success", "data": {
-        "items": [users[1], users[2]], "next_cursor": encode_cursor(4)}});
-    fake.inject(
-        Fault::status("/v1/users", 200, "", "")
-            .body(&repeated.to_string())
-            .on_cursor(&encode_cursor(2)),
-    );
-    let run = collect(&fake, &["--resources", "roles,users"]);
-    run.assert_code(3);
-    let roles = run.json("roles.json");
-    assert_eq!(roles["status"], "partial");
-    assert!(
-        roles["reason"]
-            .as_str()
-            .expect("r")
-            .contains("cursor it had already returned")
-    );
-    let users_out = run.json("users.json");
-    assert_eq!(users_out["status"], "complete");
-    assert_eq!(
-        users_out["count"], 7,
-        "8 users, one page replaced by a repeat: 7 distinct"
-    );
-    let mut ids: Vec<&str> = users_out["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|u| u["id"].as_str().expect("id"))
-        .collect();
-    ids.dedup();
-    assert_eq!(ids.len(), 7, "each once");
-}
-
-#[test]
 fn unusable_ids_are_never_requested() {
     let mut account = acme();
     account

@@ -5,13 +5,12 @@
 //! stderr. Library-level tests drive `Client` and `paginate` where a short timeout or a small
 //! body cap is needed.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
 use iru_fivetran::client::MAX_BODY_BYTES;
-use iru_fivetran::fake::{FakeOptions, FakeServer, Fault, LastPage, encode_cursor};
+use iru_fivetran::fake::Fault;
 use iru_fivetran::verify;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::support::{self, acme, list_roles, reason, requests_to, server};
 
@@ -284,97 +283,6 @@ fn a_body_that_never_has_data_fails_that_artifact_with_the_reason() {
         "HTTP 502 on GET /v1/groups after 6 attempt(s): empty body"
     );
     assert_eq!(run.json("webhooks.json")["status"], "complete");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pagination
-
-#[test]
-fn an_empty_last_page_after_full_pages_ends_every_list() {
-    let account = acme();
-    let options = FakeOptions {
-        last_page: LastPage::EmptyPage,
-        ..support::options()
-    };
-    let fake = FakeServer::start(account.clone(), options).expect("server");
-    let run = support::collect(&fake, &[]);
-    run.assert_code(0);
-    assert_eq!(run.json("users.json")["count"], account.users.len());
-    assert_eq!(run.json("roles.json")["count"], account.roles.len());
-    // 8 users at 2 a page: 4 full pages, then the empty one.
-    let pages: Vec<Option<String>> = fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/v1/users")
-        .map(|r| r.query)
-        .collect();
-    assert_eq!(pages.len(), 5, "{pages:?}");
-    assert!(
-        pages[4]
-            .as_deref()
-            .is_some_and(|q| q.contains(&encode_cursor(8))),
-        "{pages:?}"
-    );
-    let users = run.json("users.json");
-    let memberships: usize = users["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|u| u["group_memberships"].as_array().expect("read").len())
-        .sum();
-    assert_eq!(
-        memberships,
-        account.user_groups.values().map(Vec::len).sum::<usize>(),
-        "membership lists end the same way"
-    );
-}
-
-#[test]
-fn an_item_repeated_in_a_page_or_a_membership_list_is_kept_once() {
-    let account = acme();
-    let fake = server(account.clone());
-    // The first page of groups holds its first item twice.
-    let groups = &account.groups;
-    let page = json!({"code": "Success", "data": {
-        "items": [groups[0], groups[1], groups[0]], "next_cursor": encode_cursor(2)}});
-    fake.inject(Fault::status("/v1/groups", 200, "", "").body(&page.to_string()));
-    // The second page of a team's users repeats a user of the first (keyed by `user_id`).
-    let (team, members) = account
-        .team_users
-        .iter()
-        .find(|(_, m)| m.len() == 3)
-        .expect("a team with 3 users");
-    let path = format!("/v1/teams/{team}/users");
-    let page = json!({"code": "Success", "data": {"items": [members[1], members[2]]}});
-    fake.inject(
-        Fault::status(&path, 200, "", "")
-            .body(&page.to_string())
-            .on_cursor(&encode_cursor(2)),
-    );
-    let run = support::collect(&fake, &["--resources", "groups,teams"]);
-    run.assert_code(0);
-    let groups_out = run.json("groups.json");
-    assert_eq!(groups_out["status"], "complete");
-    assert_eq!(groups_out["count"], groups.len());
-    let teams = run.json("teams.json");
-    let item = teams["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|t| t["id"] == team.as_str())
-        .expect("team");
-    let users: Vec<&str> = item["user_memberships"]
-        .as_array()
-        .expect("read")
-        .iter()
-        .map(|m| m["user_id"].as_str().expect("user_id"))
-        .collect();
-    let expected: BTreeSet<&str> = members
-        .iter()
-        .map(|m| m["user_id"].as_str().expect("user_id"))
-        .collect();
-    assert_eq!(users.len(), 3, "{users:?}");
-    assert_eq!(users.iter().copied().collect::<BTreeSet<_>>(), expected);
 }
 
 // ---------------------------------------------------------------------------------------------
