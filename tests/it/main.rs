@@ -3,6 +3,7 @@
 mod access;
 mod audit;
 mod bench;
+mod bodies;
 mod changes;
 mod chaos;
 mod collect;
