@@ -31,5 +31,6 @@ mod secret;
 mod support;
 mod sync_history;
 mod terminal;
+mod too_many_requests;
 mod transport;
 mod verify;
