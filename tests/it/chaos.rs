@@ -1,7 +1,8 @@
 //! Chaos: a seeded random mix of faults (`FakeOptions::chaos`) over many in-process runs.
 //! Every run must end complete with every item exactly once, or partial with the manifest
 //! saying what is missing; the check itself is shown to catch each way of getting that wrong.
-//! Each kind of fault alone has its own test in `faults.rs`.
+//! Each kind of fault alone has its own tests: `transport.rs`, `too_many_requests.rs`,
+//! `api_errors.rs`, `bodies.rs`, `pagination.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,6 +1,7 @@
 //! The integration tests, one binary (faster to link than one per file).
 
 mod access;
+mod api_errors;
 mod audit;
 mod bench;
 mod bodies;
@@ -12,8 +13,6 @@ mod cron;
 mod demo;
 mod doctor;
 mod examples;
-mod failures;
-mod faults;
 mod findings;
 mod inputs;
 mod limiter;
