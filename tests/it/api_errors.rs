@@ -522,39 +522,3 @@ fn users_teams_and_destinations_deleted_after_the_list_are_kept_and_marked() {
     );
     assert_eq!(requests_to(&fake, &format!("/v1/teams/{team}/groups")), 0);
 }
-
-#[test]
-fn unusable_ids_are_never_requested() {
-    let mut account = acme();
-    account
-        .users
-        .push(serde_json::json!({"id": "..", "email": "dots@example.com"}));
-    account
-        .connections
-        .push(serde_json::json!({"id": "../../account/info", "service": "x"}));
-    let fake = server(account);
-    let run = collect(&fake, &["--resources", "users,connections"]);
-    run.assert_code(3);
-    for r in fake.requests() {
-        assert!(!r.path.contains("/../"), "{}", r.path);
-    }
-    assert!(
-        fake.requests()
-            .iter()
-            .any(|r| r.path == "/v1/connections/..%2F..%2Faccount%2Finfo"),
-        "slashes encoded inside one segment"
-    );
-    let users = run.json("users.json");
-    let dots = users["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|u| u["id"] == "..")
-        .expect("kept");
-    assert!(
-        dots["_iru"]["incomplete"][0]
-            .as_str()
-            .expect("n")
-            .contains("cannot be used")
-    );
-}

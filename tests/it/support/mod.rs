@@ -18,4 +18,4 @@ pub use fixtures::{
 pub use leaks::{assert_no_secret_in, assert_no_secret_under, leak_needles};
 pub use library::{client_for, fake_client, list_roles, runtime, test_env};
 pub use oracle::{ARTIFACTS, expected_requests};
-pub use run::{Run, collect, run};
+pub use run::{Run, arg, collect, run};

@@ -31,6 +31,11 @@ pub fn collect(server: &FakeServer, extra: &[&str]) -> Run {
     )
 }
 
+/// A path as a command-line argument.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("utf8 path")
+}
+
 /// Sets up a run of the binary the way every test runs it: a cleared environment plus `env`
 /// and no real waits, `args`, and `--out out_dir` for `collect` unless the test gave one.
 /// Returns the `--out` the test gave, if any (scanned for leaks too).
