@@ -163,7 +163,13 @@ fn a_signal_during_a_stuck_dns_lookup_still_ends_the_run() {
         },
     );
     child.signal("INT");
-    std::thread::sleep(Duration::from_millis(500));
+    // The second SIGINT comes once the first one's cleanup has removed the temporary directory
+    // (made before the lookup): the run is then past listening for a second signal, as when a
+    // person presses Ctrl-C again because the first seemed to do nothing.
+    let out = child.out_dir();
+    support::wait_for("the first signal's cleanup", Duration::from_secs(3), || {
+        support::entries(&out).is_empty()
+    });
     child.signal("INT");
     let run = child.wait(Duration::from_secs(3));
     run.assert_code(130);
