@@ -1,6 +1,6 @@
 //! Lists whose pages misbehave: a cursor that loops or never ends, an item repeated across
-//! pages, within a page or in a membership list, and a list that ends on an empty page. Each
-//! item is kept once, and a list cut short says so.
+//! pages, within a page or in a membership list, and the ways a list may end (no cursor, a null
+//! or empty one, an empty page). Each item is kept once, and a list cut short says so.
 
 use std::collections::BTreeSet;
 
@@ -166,4 +166,19 @@ fn an_empty_last_page_after_full_pages_ends_every_list() {
         account.user_groups.values().map(Vec::len).sum::<usize>(),
         "membership lists end the same way"
     );
+}
+
+#[test]
+fn every_list_end_style_is_understood() {
+    use iru_fivetran::fake::{FakeServer, LastPage};
+    for last_page in [LastPage::Missing, LastPage::Null, LastPage::Empty] {
+        let options = iru_fivetran::fake::FakeOptions {
+            last_page,
+            ..support::options()
+        };
+        let fake = FakeServer::start(acme(), options).expect("server");
+        let run = collect(&fake, &["--resources", "users"]);
+        run.assert_code(0);
+        assert_eq!(run.json("users.json")["count"], 8, "{last_page:?}");
+    }
 }

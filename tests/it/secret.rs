@@ -64,6 +64,36 @@ fn the_most_verbose_logs_never_show_the_secret_or_the_header() {
     }
 }
 
+#[test]
+fn verbose_and_trace_logs_never_show_the_secret() {
+    let fake = server(acme());
+    let run = collect(&fake, &["-vv", "--resources", "users"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("GET http://127.0.0.1"),
+        "debug logs are on"
+    );
+    let url = fake.api_url();
+    let traced = support::run(
+        &[
+            "collect",
+            "--api-url",
+            &url,
+            "--rate",
+            "1000",
+            "--resources",
+            "users",
+        ],
+        &[
+            ("FIVETRAN_API_KEY", KEY),
+            ("FIVETRAN_API_SECRET", SECRET),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    traced.assert_code(0);
+    assert!(traced.stderr.contains("TRACE"), "trace logs are on");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Redirects
 

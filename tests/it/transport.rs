@@ -1,5 +1,6 @@
-//! Faults below the HTTP status: connections reset before the headers or mid-body, bodies cut
-//! short, servers that accept and never answer (timeouts), and how large a body may be (over
+//! Faults below the HTTP status: an API that refuses connections, connections reset before the
+//! headers or mid-body, bodies cut short, servers that accept and never answer (timeouts), and
+//! how large a body may be (over
 //! the cap it is refused without being read past it or retried; within it, kept whole). The fake
 //! serves what it can shape (`Fault::transport`, a huge body); a raw TCP listener ([`Raw`]) the
 //! rest. What a body says is in `bodies.rs`.
@@ -16,7 +17,7 @@ use iru_fivetran::fake::{Fault, Transport};
 use iru_fivetran::{paginate, verify};
 use serde_json::json;
 
-use crate::support::{self, acme, list_roles, reason, requests_to, server};
+use crate::support::{self, KEY, SECRET, acme, list_roles, reason, requests_to, server};
 
 // ---------------------------------------------------------------------------------------------
 // A raw listener, for faults the fake cannot shape
@@ -108,7 +109,33 @@ fn answer_roles(mut stream: TcpStream) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resets, truncation, silence
+// Refused, reset, truncated, silent
+
+#[test]
+fn an_unreachable_api_is_a_failed_run() {
+    // Port 1 on loopback refuses connections: nothing can be read, so the run fails (exit 1)
+    // rather than publishing an empty "partial" bundle.
+    let run = support::run(
+        &[
+            "collect",
+            "--api-url",
+            "http://127.0.0.1:1/v1",
+            "--rate",
+            "1000",
+        ],
+        &[("FIVETRAN_API_KEY", KEY), ("FIVETRAN_API_SECRET", SECRET)],
+    );
+    run.assert_code(1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("no artifact could be collected"),
+        "{}",
+        run.stderr
+    );
+    let entries = run.out_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].starts_with("fivetran-unknown-") && entries[0].ends_with(".failed"));
+}
 
 #[test]
 fn resets_cut_bodies_and_timeouts_are_retried() {
