@@ -1,9 +1,8 @@
 //! Faults below the HTTP status: an API that refuses connections, connections reset before the
 //! headers or mid-body, bodies cut short, servers that accept and never answer (timeouts), and
-//! how large a body may be (over
-//! the cap it is refused without being read past it or retried; within it, kept whole). The fake
-//! serves what it can shape (`Fault::transport`, a huge body); a raw TCP listener ([`Raw`]) the
-//! rest. What a body says is in `bodies.rs`.
+//! how large a body may be (over the cap it is refused without being read past it or retried;
+//! within it, kept whole). The fake serves what it can shape (`Fault::transport`, a huge
+//! body); a raw TCP listener ([`Raw`]) the rest. What a body says is in `bodies.rs`.
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
