@@ -16,6 +16,20 @@ fn collect_to(fake: &FakeServer, out: &Path, extra: &[&str]) -> Run {
     support::collect(fake, &args)
 }
 
+/// Collects `sel` into `out`, applies `edit` to the fake account, and collects again: the old run
+/// and the new one, whose `changes.json` compares the two.
+fn collect_edit_collect(
+    fake: &FakeServer,
+    out: &Path,
+    sel: &[&str],
+    edit: impl FnOnce(&mut FakeAccount),
+) -> (Run, Run) {
+    let old = collect_to(fake, out, sel);
+    fake.edit(edit);
+    let new = collect_to(fake, out, sel);
+    (old, new)
+}
+
 /// Runs `iru-fivetran diff ARGS` through `support::run` (cleared environment, leak check).
 fn diff(args: &[&str]) -> Run {
     let mut full = vec!["diff"];
@@ -205,10 +219,8 @@ fn access_changes_of_users_teams_and_memberships() {
     let fake = server(acme());
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "users,teams,changes"];
-    let old = collect_to(&fake, out.path(), &sel);
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, edit_access);
     old.assert_code(0);
-    fake.edit(edit_access);
-    let new = collect_to(&fake, out.path(), &sel);
     new.assert_code(0);
     let c = new.json("changes.json");
     assert_eq!(c["status"], "complete", "{}", c["reason"]);
@@ -305,12 +317,11 @@ fn changes_json_is_sorted_by_an_unredacted_sort_key_access_first() {
     let fake = server(acme());
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "users,webhooks,changes"];
-    collect_to(&fake, out.path(), &sel).assert_code(0);
-    fake.edit(|a| {
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, |a| {
         a.users.retain(|u| u["id"] != "rusty_beacon");
         item(&mut a.webhooks, "id", "mellow_tundra")["active"] = json!(false);
     });
-    let new = collect_to(&fake, out.path(), &sel);
+    old.assert_code(0);
     let c = new.json("changes.json");
     let keys: Vec<&str> = c["items"]
         .as_array()
@@ -395,10 +406,8 @@ fn configuration_changes_of_connections_and_their_schema_config() {
     let fake = server(acme());
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "connections,changes"];
-    let old = collect_to(&fake, out.path(), &sel);
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, edit_connections);
     old.assert_code(0);
-    fake.edit(edit_connections);
-    let new = collect_to(&fake, out.path(), &sel);
     new.assert_code(0);
     let c = new.json("changes.json");
     assert_diff_agrees(&old, &new, &c);
@@ -534,10 +543,8 @@ fn configuration_changes_of_destinations_groups_webhooks_logs_roles_and_agents()
     let out = tempfile::tempdir().expect("tmp");
     let resources = "destinations,groups,webhooks,log_services,roles,private_links,proxy_agents,hybrid_deployment_agents,changes";
     let sel = ["--resources", resources];
-    let old = collect_to(&fake, out.path(), &sel);
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, edit_the_rest);
     old.assert_code(0);
-    fake.edit(edit_the_rest);
-    let new = collect_to(&fake, out.path(), &sel);
     new.assert_code(0);
     let c = new.json("changes.json");
     assert_diff_agrees(&old, &new, &c);
@@ -604,10 +611,8 @@ fn system_key_changes_and_keys_about_to_expire() {
     let fake = server(account);
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "system_keys,changes"];
-    let old = collect_to(&fake, out.path(), &sel);
-    old.assert_code(0);
     let (soon, later) = (in_days(10), in_days(100));
-    fake.edit(|a| {
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, |a| {
         a.system_keys.retain(|k| k["id"] != "lucid_otter");
         let mut fresh = a.system_keys[0].clone();
         fresh["id"] = json!("fresh_key");
@@ -623,7 +628,7 @@ fn system_key_changes_and_keys_about_to_expire() {
         item(&mut a.system_keys, "id", "f2a91c7d03e84b6c9d51e7a8b0c4f6e2")["expired_at"] =
             json!(later);
     });
-    let new = collect_to(&fake, out.path(), &sel);
+    old.assert_code(0);
     new.assert_code(0);
     let c = new.json("changes.json");
     assert_diff_agrees(&old, &new, &c);
@@ -689,9 +694,9 @@ fn an_explicit_baseline_is_used_and_a_bad_one_fails_the_artifact() {
     let fake = server(acme());
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "users,changes"];
-    let first = collect_to(&fake, out.path(), &sel);
-    fake.edit(|a| item(&mut a.users, "id", "brisk_falcon")["role"] = json!("Account Reviewer"));
-    let second = collect_to(&fake, out.path(), &sel);
+    let (first, second) = collect_edit_collect(&fake, out.path(), &sel, |a| {
+        item(&mut a.users, "id", "brisk_falcon")["role"] = json!("Account Reviewer");
+    });
     assert_eq!(second.json("changes.json")["count"], 1);
 
     // Without --baseline the third run would compare with the second and find nothing.
@@ -799,13 +804,12 @@ fn an_artifact_incomplete_in_a_bundle_is_not_compared_and_is_named() {
     let fake = server(acme());
     let out = tempfile::tempdir().expect("tmp");
     let sel = ["--resources", "users,webhooks,changes"];
-    collect_to(&fake, out.path(), &sel).assert_code(0);
-    fake.edit(|a| {
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, |a| {
         a.forbidden
             .insert("/v1/webhooks".into(), "You do not have permission".into());
         a.users.retain(|u| u["id"] != "rusty_beacon");
     });
-    let new = collect_to(&fake, out.path(), &sel);
+    old.assert_code(0);
     new.assert_code(3);
     let c = new.json("changes.json");
     assert_eq!(c["status"], "partial");

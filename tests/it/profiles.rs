@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use iru_fivetran_fake::{FakeOptions, FakeServer, Fault};
 
-use crate::support::{self, KEY, KEY_EU, SECRET, SECRET_EU, SECRET_WRONG, acme, options, server};
+use crate::support::{
+    self, KEY, KEY_EU, SECRET, SECRET_EU, SECRET_WRONG, acme, arg, options, server,
+};
 
 fn eu_server() -> FakeServer {
     FakeServer::start(
@@ -37,10 +39,6 @@ fn write_vault(dir: &Path, prod_url: &str, eu_url: &str, eu_secret: &str, mode: 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
     path
-}
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("utf8 path")
 }
 
 /// `collect --resources roles --credentials-file VAULT` plus `extra`, with `env`.

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
@@ -61,6 +62,36 @@ fn the_most_verbose_logs_never_show_the_secret_or_the_header() {
             "{flags:?} {var:?}: an Authorization value in the logs"
         );
     }
+}
+
+#[test]
+fn verbose_and_trace_logs_never_show_the_secret() {
+    let fake = server(acme());
+    let run = collect(&fake, &["-vv", "--resources", "users"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("GET http://127.0.0.1"),
+        "debug logs are on"
+    );
+    let url = fake.api_url();
+    let traced = support::run(
+        &[
+            "collect",
+            "--api-url",
+            &url,
+            "--rate",
+            "1000",
+            "--resources",
+            "users",
+        ],
+        &[
+            ("FIVETRAN_API_KEY", KEY),
+            ("FIVETRAN_API_SECRET", SECRET),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    traced.assert_code(0);
+    assert!(traced.stderr.contains("TRACE"), "trace logs are on");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,6 +290,8 @@ struct Relay {
     addr: SocketAddr,
     /// Every byte clients sent (before TLS termination, for `Tls`).
     seen: Arc<Mutex<Vec<u8>>>,
+    /// Connections accepted and not yet done relaying.
+    open: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -269,12 +302,14 @@ impl Relay {
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let open = Arc::new(AtomicUsize::new(0));
         let (tx, mut rx) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
         let thread_seen = Arc::clone(&seen);
+        let thread_open = Arc::clone(&open);
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
@@ -284,8 +319,11 @@ impl Relay {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             let (mode, seen) = (mode.clone(), Arc::clone(&thread_seen));
+                            let open = Arc::clone(&thread_open);
+                            open.fetch_add(1, Ordering::SeqCst);
                             tokio::spawn(async move {
                                 let _ = relay(stream, mode, seen).await;
+                                open.fetch_sub(1, Ordering::SeqCst);
                             });
                         }
                     }
@@ -295,6 +333,7 @@ impl Relay {
         Self {
             addr,
             seen,
+            open,
             shutdown: Some(tx),
             thread: Some(thread),
         }
@@ -305,6 +344,11 @@ impl Relay {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// How many connections are still being relayed.
+    fn open(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
     }
 
     fn url(&self) -> String {
@@ -509,18 +553,14 @@ fn http_proxy_carries_plain_requests_and_no_proxy_bypasses_it() {
         );
     }
 
-    // The first run's tunnels may still be relaying their last bytes (TLS close_notify as the
-    // process exits): wait until the proxy has been quiet for a moment.
-    let mut through_proxy = proxy.seen().len();
-    let settled = std::time::Instant::now();
-    loop {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let now = proxy.seen().len();
-        if now == through_proxy || settled.elapsed() > std::time::Duration::from_secs(5) {
-            break;
-        }
-        through_proxy = now;
-    }
+    // The first run's connections may still be relaying their last bytes as the process
+    // exits: wait until the proxy has finished with every one of them.
+    support::wait_for(
+        "the proxy to finish the first run's connections",
+        std::time::Duration::from_secs(5),
+        || proxy.open() == 0,
+    );
+    let through_proxy = proxy.seen().len();
     let before = fake.requests().len();
     for env in [
         [
