@@ -622,3 +622,6 @@ fn read_changes(reader: &Reader, max_rows: usize) -> Part<Option<Changes>> {
     });
     Part { file, state, data }
 }
+
+#[cfg(test)]
+mod tests;

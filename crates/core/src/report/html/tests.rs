@@ -1,6 +1,8 @@
 //! Unit tests of `report::html`.
 
 use super::*;
+use crate::report::chart::svg;
+use crate::report::model::Chart;
 
 #[test]
 fn escape_leaves_no_markup() {
@@ -15,4 +17,22 @@ fn escape_leaves_no_markup() {
 fn status_classes_are_a_fixed_set() {
     assert_eq!(status_class("fail\" onmouseover=\"x"), "status-other");
     assert_eq!(status_class("pass"), "status-pass");
+}
+
+/// A chart with a label and a title that need escaping.
+fn chart() -> Chart {
+    Chart {
+        title: "Users & <roles>".into(),
+        bars: vec![("<b>admin</b>".into(), 4), ("viewer".into(), 1)],
+    }
+}
+
+#[test]
+fn svg_escapes_labels_and_scales_bars_to_the_largest() {
+    let svg = svg(&chart(), "roles", escape);
+    assert!(svg.contains("Users &amp; &lt;roles&gt;: 5 in all"));
+    assert!(svg.contains("&lt;b&gt;admin&lt;/b&gt;"));
+    assert!(!svg.contains("<b>"));
+    assert!(svg.contains(r#"width="300.0""#), "{svg}");
+    assert!(svg.contains(r#"width="75.0""#), "{svg}");
 }

@@ -1,6 +1,5 @@
 //! Unit tests of `report::model`.
 
-use super::super::read::frequency_label;
 use super::*;
 
 #[test]
@@ -38,14 +37,6 @@ fn many_categories_fold_into_other() {
     // The largest categories are the ones kept.
     assert!(chart.bars.iter().any(|(l, _)| l == "39"));
     assert!(!chart.bars.iter().any(|(l, _)| l == "0"));
-}
-
-#[test]
-fn frequencies_read_as_people_say_them() {
-    assert_eq!(frequency_label(Some(360)), "every 6 h");
-    assert_eq!(frequency_label(Some(1440)), "every 1 day(s)");
-    assert_eq!(frequency_label(Some(15)), "every 15 min");
-    assert_eq!(frequency_label(None), "not set");
 }
 
 #[test]
