@@ -1,4 +1,8 @@
-//! What the user sees: log lines on stderr, errors once on stderr, the bundle path on stdout.
+//! What the user sees of a run: log lines on stderr (above the progress bars, if any), each
+//! error once on stderr, the end-of-run tables on stderr, and the bundle path on stdout.
+//! `collect` prints nothing else on stdout; the commands that print data (verify's and
+//! doctor's `--format json`, report, diff, schema, completions, man) write it to stdout
+//! themselves.
 
 use std::fmt::Display;
 use std::io::{IsTerminal as _, Write as _};
@@ -135,7 +139,8 @@ pub fn say(format: LogFormat, line: &str) {
     }
 }
 
-/// Writes the bundle path, the only line the tool ever prints on stdout.
+/// Writes a bundle's path on stdout: the only line `collect` prints there, so a script can read
+/// it with `$(...)`.
 #[allow(clippy::print_stdout)]
 pub fn print_bundle_path(path: &std::path::Path) {
     println!("{}", path.display());

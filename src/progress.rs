@@ -28,7 +28,7 @@ pub(crate) fn suspend(print: impl FnOnce()) {
     }
 }
 
-/// Progress of a run, drawn only when a person watches (see [`init_logging`]); otherwise
+/// Progress of a run, drawn only when a person watches (see [`crate::output::init_logging`]); otherwise
 /// every method does nothing, and pipes, cron mail and CI logs get the plain log lines only.
 #[derive(Clone, Default)]
 pub struct Progress {

@@ -4,8 +4,8 @@
 
 #![no_main]
 
-use iru_fivetran::client::decode;
-use iru_fivetran::endpoints::Shape;
+use iru_fivetran_core::client::decode;
+use iru_fivetran_core::endpoints::Shape;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -5,8 +5,8 @@
 
 #![no_main]
 
-use iru_fivetran::evidence::redact::{Action, MARKER, is_secret_key, redact_items};
-use iru_fivetran::resources::Artifact;
+use iru_fivetran_core::evidence::redact::{Action, MARKER, is_secret_key, redact_items};
+use iru_fivetran_core::vocab::Artifact;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use iru_fivetran::credentials::{Vault, parse_vault};
+use iru_fivetran_core::credentials::{Vault, parse_vault};
 use libfuzzer_sys::fuzz_target;
 
 /// A TOML basic string, every character escaped.

@@ -33,7 +33,7 @@ pub const DEMO_KEY: &str = "demo-key";
 pub const DEMO_SECRET: &str = "demo-secret-not-a-real-one";
 
 /// Runs the demo; returns the exit code.
-pub fn command(args: &DemoArgs) -> u8 {
+pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
     let account = match sample(Timestamp::now()) {
         Ok(account) => account,
         Err(e) => {
@@ -61,7 +61,7 @@ pub fn command(args: &DemoArgs) -> u8 {
     }
     let settings = settings(&fake.api_url(), args);
     // Only the demo key and secret: the user's own credentials and settings are not read.
-    let env_lookup = |name: &str| match name {
+    let demo_env = |name: &str| match name {
         env::API_KEY => Some(DEMO_KEY.to_owned()),
         env::API_SECRET => Some(DEMO_SECRET.to_owned()),
         _ => None,
@@ -73,14 +73,14 @@ pub fn command(args: &DemoArgs) -> u8 {
         log_format: LogFormat::Text,
         color: args.color,
     };
-    output::init_logging(&log, &|name| std::env::var(name).ok());
+    output::init_logging(&log, env_lookup);
     let outputs = collect::Outputs {
         log_format: LogFormat::Text,
         quiet: args.quiet,
         summary_json: None,
         archive: false,
     };
-    let code = collect::run(&settings, outputs, &env_lookup);
+    let code = collect::run(&settings, outputs, &demo_env);
     if !args.quiet {
         explain(code, &args.out);
     }

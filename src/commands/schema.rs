@@ -1,5 +1,5 @@
 //! `iru-fivetran schema [NAME]`: prints the JSON Schema of a bundle file or of a JSON output
-//! ([`schema::generate`]), or the names.
+//! ([`iru_fivetran_core::schema::generate`]), or the names.
 
 use std::io::Write as _;
 

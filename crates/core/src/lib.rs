@@ -8,7 +8,7 @@
 //!
 //! | layer | modules | owns |
 //! |---|---|---|
-//! | 0 | [`vocab`], [`text`], [`files`], [`env`] | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
+//! | 0 | [`vocab`], [`text`], [`files`], [`env`](mod@env) | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
 //! | 1 | [`exit`], [`credentials`], [`endpoints`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read |
 //! | 2 | [`client`] | the only place a request is made: auth, rate limit, retries |
 //! | 3 | [`paginate`] | reading a list to its end |
@@ -16,7 +16,7 @@
 //! | 5 | [`resources`] | what each collected artifact is made of |
 //! | 6 | [`verify`] | checking a finished bundle |
 //! | 7 | [`changes`] | what changed between two bundles |
-//! | 8 | [`derive`] | the artifacts made from the others, [`derive::produce`] the one entry |
+//! | 8 | [`derive`](mod@derive) | the artifacts made from the others, [`derive::produce`] the one entry |
 //! | 9 | [`report`], [`doctor`] | the report renderer; checking a key |
 //! | 10 | [`schema`] | the JSON Schemas of every file and output |
 //!

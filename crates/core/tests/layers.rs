@@ -336,7 +336,7 @@ fn find_word(code: &str, word: &str, from: usize) -> Option<usize> {
 }
 
 /// The layer of each top-level module, read from the table in `lib.rs`'s documentation:
-/// rows `//! | N | [`a`], [`b`] | ... |`.
+/// rows `//! | N | [`a`], [`b`](mod@b) | ... |`.
 fn layers(lib: &str) -> BTreeMap<String, u32> {
     let mut layers = BTreeMap::new();
     for line in lib.lines() {
@@ -350,9 +350,11 @@ fn layers(lib: &str) -> BTreeMap<String, u32> {
         let Ok(layer) = layer.trim().parse::<u32>() else {
             continue;
         };
-        for name in modules.split(',') {
-            let name = name.trim().trim_start_matches("[`").trim_end_matches("`]");
-            layers.insert(name.to_owned(), layer);
+        // Each module is a link: [`name`], or [`name`](mod@name) where the name is ambiguous.
+        for cell in modules.split(',') {
+            if let Some(name) = cell.split('`').nth(1) {
+                layers.insert(name.to_owned(), layer);
+            }
         }
     }
     layers

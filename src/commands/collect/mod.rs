@@ -1,5 +1,5 @@
 //! `iru-fivetran collect`: the command around a run. It checks the settings ([`Config`]),
-//! starts the runtime, runs the collection ([`run`]) or one per profile ([`all_profiles`])
+//! starts the runtime, runs the collection ([`run`](mod@run)) or one per profile ([`all_profiles`])
 //! until it ends or a signal stops it, prints the end-of-run table and the bundle's path,
 //! archives the bundle (`--archive`) and writes the run summary (`--summary-json`), whatever
 //! the outcome.

@@ -3,7 +3,7 @@
 //! The credentials, API root and TLS roots are resolved by [`Config`] exactly as for
 //! `collect` (the doctor asks for a `collect` of its account, with its own waiting budget and
 //! no quota reserve), one client is built from them, and [`doctor::check`] makes the probes.
-//! The table goes to stderr ([`show`]); `--format json` also writes the [`Checkup`] on stdout.
+//! The table goes to stderr (`show.rs`); `--format json` also writes the [`Checkup`] on stdout.
 
 mod show;
 
