@@ -26,7 +26,8 @@ pub struct Listed {
 }
 
 impl Listed {
-    /// Whether the list was read to its end.
+    /// Whether the list was read to its end. For tests (the `test-support` feature).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn drained(&self) -> bool {
         self.error.is_none()
     }

@@ -94,6 +94,8 @@ pub struct Client {
     /// One permit per request in flight (`--concurrency`), held from the limiter to the end
     /// of the answer; never across a retry's wait.
     in_flight: tokio::sync::Semaphore,
+    /// Attempts the limiter let through, so tests can check that every attempt went through it.
+    #[cfg(any(test, feature = "test-support"))]
     permits: AtomicU64,
     /// Milliseconds the run has spent waiting on retries and 429s (counted even when waits
     /// are skipped in tests), against [`Policy::max_wait`].
@@ -144,6 +146,7 @@ impl Client {
             auth: credentials.authorization_header(),
             limiter: RateLimiter::direct(quota(options.rate)),
             in_flight: tokio::sync::Semaphore::new(options.concurrency.max(1)),
+            #[cfg(any(test, feature = "test-support"))]
             permits: AtomicU64::new(0),
             waited_ms: AtomicU64::new(0),
             max_body: options.max_body,
@@ -167,7 +170,9 @@ impl Client {
         self.quota.reserve_requests()
     }
 
-    /// How many times the rate limiter let an attempt through (equals attempts made).
+    /// How many times the rate limiter let an attempt through (equals attempts made). For tests
+    /// (the `test-support` feature).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn limiter_permits(&self) -> u64 {
         self.permits.load(Ordering::Relaxed)
     }
@@ -237,6 +242,7 @@ impl Client {
                 return Err(refused.clone());
             }
             self.book_send(path).await?;
+            #[cfg(any(test, feature = "test-support"))]
             self.permits.fetch_add(1, Ordering::Relaxed);
             attempts += 1;
             self.stats.record_attempt(endpoint.template);

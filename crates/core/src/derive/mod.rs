@@ -89,7 +89,8 @@ impl Sources {
         Self(map)
     }
 
-    /// Builds sources from envelopes in memory (tests, and bundles read from disk).
+    /// Builds sources from envelopes in memory.
+    #[cfg(test)]
     pub fn from_envelopes(envelopes: impl IntoIterator<Item = (Artifact, Value)>) -> Self {
         let map = envelopes
             .into_iter()

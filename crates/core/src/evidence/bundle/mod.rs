@@ -79,7 +79,8 @@ impl Bundle {
         self.signer = Some(key);
     }
 
-    /// The temporary directory (for messages).
+    /// The temporary directory.
+    #[cfg(test)]
     pub fn tmp_dir(&self) -> &Path {
         &self.tmp
     }
