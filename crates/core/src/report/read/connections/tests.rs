@@ -1,4 +1,4 @@
-//! Unit tests of `report::read`.
+//! Unit tests of `report::read::connections`.
 
 use super::*;
 

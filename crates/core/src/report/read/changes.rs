@@ -1,0 +1,39 @@
+//! `changes.json`: the baseline, the number of changes by category and the change log, in
+//! the order the file lists them.
+
+use std::collections::BTreeMap;
+
+use super::Reader;
+use crate::report::model::{ChangeRow, Changes, Part, Rows, State, display, text};
+
+pub(super) fn read_changes(reader: &Reader, max_rows: usize) -> Part<Option<Changes>> {
+    let mut rows = Rows::new(max_rows);
+    let mut categories: BTreeMap<String, u64> = BTreeMap::new();
+    let mut index = 0;
+    let (file, state, envelope) = reader.read("changes", |c| {
+        let category = text(&c, "/category").unwrap_or_default();
+        *categories.entry(category.clone()).or_default() += 1;
+        rows.push(ChangeRow {
+            index,
+            category,
+            kind: text(&c, "/kind").unwrap_or_default(),
+            artifact: text(&c, "/artifact").unwrap_or_default(),
+            subject: text(&c, "/label")
+                .or_else(|| c.get("id").map(display))
+                .unwrap_or_default(),
+            field: text(&c, "/field").unwrap_or_default(),
+            before: c.get("before").map(display).unwrap_or_default(),
+            after: c.get("after").map(display).unwrap_or_default(),
+            note: text(&c, "/note").unwrap_or_default(),
+        });
+        index += 1;
+    });
+    rows.trim();
+    let data = matches!(state, State::Read { .. }).then(|| Changes {
+        baseline_bundle: text(&envelope, "/baseline/bundle_id").unwrap_or_default(),
+        baseline_started_at: text(&envelope, "/baseline/started_at").unwrap_or_default(),
+        categories: categories.into_iter().collect(),
+        rows,
+    });
+    Part { file, state, data }
+}

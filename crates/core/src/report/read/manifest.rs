@@ -1,0 +1,84 @@
+//! What the manifest itself says: the header (account, run, key, options), the artifacts and
+//! tables it lists, and what the Fivetran API does not offer.
+
+use serde_json::Value;
+
+use super::Reader;
+use crate::evidence::manifest;
+use crate::report::model::{ArtifactRow, Header, Limitation, display, list, text};
+
+pub(super) fn header(reader: &Reader) -> Header {
+    let m = |p: &str| reader.manifest_text(p);
+    let mut options = Vec::new();
+    if let Some(opts) = reader.manifest.get("options").and_then(Value::as_object) {
+        for name in ["profile", "since", "inactive_days", "stale_days", "api_url"] {
+            if let Some(value) = opts.get(name).filter(|v| !v.is_null()) {
+                options.push((name.to_owned(), display(value)));
+            }
+        }
+    }
+    Header {
+        bundle_dir: String::new(),
+        account_name: m("/account/account_name"),
+        account_id: m("/account/account_id"),
+        bundle_id: m("/bundle_id"),
+        started_at: m("/started_at"),
+        finished_at: m("/finished_at"),
+        run_status: m("/status"),
+        run_error: reader
+            .manifest
+            .get("error")
+            .filter(|e| !e.is_null())
+            .map(display),
+        written_by: match (m("/tool/name"), m("/tool/version")) {
+            (Some(name), Some(version)) => Some(format!("{name} {version}")),
+            _ => None,
+        },
+        key_id: m("/account/key_id"),
+        key_kind: m("/account/key_kind"),
+        key_owner: None,
+        manifest_sha256: reader
+            .found
+            .files
+            .get(manifest::FILE_NAME)
+            .map(|d| d.sha256.clone()),
+        options,
+    }
+}
+
+pub(super) fn artifact_rows(manifest: &Value) -> Vec<ArtifactRow> {
+    list(manifest, "artifacts")
+        .iter()
+        .map(|a| ArtifactRow {
+            path: text(a, "/path").unwrap_or_default(),
+            kind: text(a, "/kind").unwrap_or_default(),
+            status: text(a, "/status").unwrap_or_default(),
+            count: a.get("count").and_then(Value::as_u64),
+            reason: text(a, "/reason"),
+            sha256: text(a, "/sha256").unwrap_or_default(),
+        })
+        .collect()
+}
+
+pub(super) fn table_rows(manifest: &Value) -> Vec<(String, Option<u64>, String)> {
+    list(manifest, "tables")
+        .iter()
+        .map(|t| {
+            (
+                text(t, "/path").unwrap_or_default(),
+                t.get("rows").and_then(Value::as_u64),
+                text(t, "/sha256").unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+pub(super) fn limitations(manifest: &Value) -> Vec<Limitation> {
+    list(manifest, "not_available_from_api")
+        .iter()
+        .map(|l| Limitation {
+            statement: text(l, "/statement").unwrap_or_default(),
+            instead: text(l, "/instead").unwrap_or_default(),
+        })
+        .collect()
+}
