@@ -1,4 +1,4 @@
-//! The benchmark's parts (`examples/bench.rs`): the generated account, the fake's latency, the
+//! The benchmark's parts (`examples/bench/`): the generated account, the fake's latency, the
 //! request plan against what the collector really sends, and the floor arithmetic.
 
 use std::collections::HashSet;
