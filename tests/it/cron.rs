@@ -19,6 +19,9 @@ if [ "$FAKE_EXIT" = 1 ]; then
   mkdir "$out/$FAKE_NAME.failed"
 else
   mkdir "$out/$FAKE_NAME"
+  if [ -n "${FAKE_BASELINE-}" ]; then
+    printf '%s' "$FAKE_BASELINE" > "$out/$FAKE_NAME/changes.json"
+  fi
   printf '%s\n' "$out/$FAKE_NAME"
 fi
 exit "$FAKE_EXIT"
@@ -70,8 +73,14 @@ impl Cron {
         self.tmp.path().join("out")
     }
 
-    /// Runs the script; the fake writes `name` and exits `exit`.
+    /// Runs the script with `IRU_FIVETRAN_KEEP=keep`; the fake writes `name` and exits `exit`.
     fn run(&self, keep: &str, name: &str, exit: u8, extra: &[&str]) -> Output {
+        self.run_with(&[("IRU_FIVETRAN_KEEP", keep)], name, exit, extra)
+    }
+
+    /// Runs the script with `env` (besides the out dir, the credentials path and the fake's
+    /// settings); the fake writes `name` and exits `exit`.
+    fn run_with(&self, env: &[(&str, &str)], name: &str, exit: u8, extra: &[&str]) -> Output {
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/cron/iru-fivetran-cron.sh");
         let path = format!(
@@ -85,7 +94,7 @@ impl Cron {
             .env_clear()
             .env("PATH", path)
             .env("IRU_FIVETRAN_OUT_DIR", self.out())
-            .env("IRU_FIVETRAN_KEEP", keep)
+            .envs(env.iter().copied())
             .env(
                 "IRU_FIVETRAN_CREDENTIALS_FILE",
                 "/etc/iru-fivetran/test.toml",
@@ -254,6 +263,110 @@ fn cron_wrapper_refuses_a_keep_that_is_not_a_positive_number() {
             "keep {keep:?}"
         );
         // Refused before collect runs: nothing new, nothing removed.
+        assert_eq!(cron.left(), ["fivetran-acme-20261105T021500Z"]);
+    }
+}
+
+/// A bundle name of account `acme` for a run that started `back` before now.
+fn acme_bundle(back: jiff::Span) -> String {
+    let at = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .checked_sub(back)
+        .expect("a date");
+    format!("fivetran-acme-{}", at.strftime("%Y%m%dT%H%M%SZ"))
+}
+
+/// A changes.json, as collect writes it (canonical JSON), whose baseline is `bundle_id`.
+fn changes_against(bundle_id: &str) -> String {
+    format!(
+        "{{\n  \"baseline\": {{\n    \"account_id\": \"acme\",\n    \"bundle_id\": \"{bundle_id}\",\n    \"started_at\": \"2026-01-01T00:00:00Z\"\n  }},\n  \"count\": 0,\n  \"items\": []\n}}\n"
+    )
+}
+
+#[test]
+fn cron_wrapper_keeps_thirteen_months_of_bundles_by_default() {
+    if !bash_available() {
+        eprintln!("skipped: bash is not installed");
+        return;
+    }
+    let old = acme_bundle(jiff::Span::new().months(14));
+    let just_over = acme_bundle(jiff::Span::new().months(13).days(2));
+    let within = acme_bundle(jiff::Span::new().months(12).days(20));
+    let recent = acme_bundle(jiff::Span::new().days(1));
+    let new = acme_bundle(jiff::Span::new());
+    let archive = format!("{old}.tar.gz");
+    let cron = Cron::new(&[&old, &archive, &just_over, &within, &recent]);
+    let out = cron.run_with(&[], &new, 0, &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "stderr: {}", text(&out.stderr));
+    assert_eq!(cron.left(), sorted(&[&within, &recent, &new]));
+}
+
+#[test]
+fn cron_wrapper_keeps_the_bundle_a_kept_change_log_was_counted_from() {
+    if !bash_available() {
+        eprintln!("skipped: bash is not installed");
+        return;
+    }
+    // By age: the oldest kept bundle compared itself with one from 20 months ago.
+    let baseline = acme_bundle(jiff::Span::new().months(20));
+    let other_old = acme_bundle(jiff::Span::new().months(19));
+    let kept = acme_bundle(jiff::Span::new().months(12));
+    let new = acme_bundle(jiff::Span::new());
+    let cron = Cron::new(&[&baseline, &other_old, &kept]);
+    std::fs::write(
+        cron.out().join(&kept).join("changes.json"),
+        changes_against(&baseline),
+    )
+    .expect("changes.json");
+    let out = cron.run_with(&[], &new, 0, &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(cron.left(), sorted(&[&baseline, &kept, &new]));
+
+    // By count: KEEP=1 keeps the new bundle, and the bundle its own changes.json names.
+    let cron = Cron::new(&POPULATED[..2]);
+    let out = cron.run_with(
+        &[
+            ("IRU_FIVETRAN_KEEP", "1"),
+            (
+                "FAKE_BASELINE",
+                &changes_against("fivetran-acme-20261101T021500Z"),
+            ),
+        ],
+        "fivetran-acme-20261106T021500Z",
+        0,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        cron.left(),
+        sorted(&[
+            "fivetran-acme-20261101T021500Z",
+            "fivetran-acme-20261101T021500Z.tar.gz",
+            "fivetran-acme-20261106T021500Z"
+        ])
+    );
+}
+
+#[test]
+fn cron_wrapper_refuses_months_that_are_not_a_positive_number() {
+    if !bash_available() {
+        eprintln!("skipped: bash is not installed");
+        return;
+    }
+    for months in ["0", "-1", "13m"] {
+        let cron = Cron::new(&["fivetran-acme-20261105T021500Z"]);
+        let out = cron.run_with(
+            &[("IRU_FIVETRAN_KEEP_MONTHS", months)],
+            "fivetran-acme-20261106T021500Z",
+            0,
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "months {months:?}");
+        assert!(
+            text(&out.stderr).contains("IRU_FIVETRAN_KEEP_MONTHS"),
+            "months {months:?}"
+        );
         assert_eq!(cron.left(), ["fivetran-acme-20261105T021500Z"]);
     }
 }
