@@ -41,6 +41,10 @@ pub enum Command {
     /// Print what changed between two bundles of the same account (offline).
     #[command(after_help = DIFF_AFTER_HELP)]
     Diff(DiffArgs),
+    /// Roll every bundle of one account in a folder up into one change log for a period, with
+    /// where the series has gaps (offline; JSON, CSV or Markdown).
+    #[command(after_help = CHANGES_AFTER_HELP)]
+    Changes(ChangesArgs),
     /// Collect a built-in sample account served on loopback: a real run and a real bundle,
     /// no Fivetran key needed.
     Demo(DemoArgs),
@@ -250,6 +254,61 @@ pub struct DiffArgs {
     /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+const CHANGES_AFTER_HELP: &str = "\
+Every bundle of the account whose run started in the period is verified and compared with the
+one before it (the last bundle before the period included, so the period's first changes are
+seen). Each change says between which two runs it happened. Gaps are listed: days without a
+run (the series is read as a daily one), failed runs, bundles that do not verify (left out),
+artifacts not whole and so not compared, and no bundle before the period.
+
+Examples:
+  iru-fivetran changes evidence --from 2026-01-01 --to 2026-06-30 > h1.md
+  iru-fivetran changes evidence --from 2026-01-01 --to 2026-06-30 --out h1/
+
+Exit codes:
+  0  the change log was written, and the series has no gap
+  1  no bundle of the account started in the period, or the output could not be written
+  2  usage error (a date, a folder of several accounts without --account)
+  3  the change log was written, and it lists gaps";
+
+/// Flags of `iru-fivetran changes`.
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// The folder of bundles (the `--out` of `collect`).
+    pub dir: PathBuf,
+    /// The period's first day (UTC), `YYYY-MM-DD`.
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// The period's last day (UTC), included, `YYYY-MM-DD`.
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    /// The account, when the folder holds bundles of several.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// What to print on stdout: `md` (for a ticket or a workpaper), `json` (schema
+    /// iru-fivetran/period/v1) or `csv` (one row per change). Not with --out.
+    #[arg(long, value_enum, default_value_t = PeriodFormat::Md, conflicts_with = "out")]
+    pub format: PeriodFormat,
+    /// Write all three forms into this folder instead (`changes-<account>-<from>-<to>.md`,
+    /// `.json`, `.csv`), each replaced whole, never half-written.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Output of `changes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodFormat {
+    /// Markdown.
+    Md,
+    /// The JSON document.
+    Json,
+    /// The changes as CSV.
+    Csv,
 }
 
 /// Output of `diff`.

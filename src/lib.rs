@@ -34,6 +34,10 @@ pub fn main() -> ExitCode {
             output::init_logging(&args.log, &env_lookup);
             ExitCode::from(commands::diff::command(&args))
         }
+        Command::Changes(args) => {
+            output::init_logging(&args.log, &env_lookup);
+            ExitCode::from(commands::changes::command(&args))
+        }
         Command::Demo(args) => ExitCode::from(commands::demo::command(&args, &env_lookup)),
         Command::Completions(args) => {
             ExitCode::from(commands::manual::completions_command(args.shell))

@@ -2,6 +2,7 @@
 //! The work itself is in the library's modules; a command resolves its settings, starts what
 //! it needs (a runtime, a signal handler), calls them, and says how it went.
 
+pub mod changes;
 pub mod collect;
 pub mod demo;
 pub mod diff;

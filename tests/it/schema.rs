@@ -12,7 +12,7 @@ use crate::support::{self, acme, collect, run, server};
 const BLESS: &str = "IRU_FIVETRAN_BLESS";
 
 /// The schemas besides the artifacts', in the order `schema` lists them after those.
-const REPORTS: [&str; 4] = ["manifest", "verify", "doctor", "summary"];
+const REPORTS: [&str; 5] = ["manifest", "verify", "doctor", "summary", "period"];
 
 /// Every schema name, in the order `schema` lists them: the artifacts, then the reports.
 fn names() -> Vec<&'static str> {

@@ -18,7 +18,8 @@
 //! | 7 | [`changes`] | what changed between two bundles |
 //! | 8 | [`derive`](mod@derive) | the artifacts made from the others, [`derive::produce`] the one entry |
 //! | 9 | [`report`], [`doctor`] | the report renderer; checking a key |
-//! | 10 | [`schema`] | the JSON Schemas of every file and output |
+//! | 10 | [`period`] | a period's change log, rolled up from a folder of bundles |
+//! | 11 | [`schema`] | the JSON Schemas of every file and output |
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
 
@@ -33,6 +34,7 @@ pub mod evidence;
 pub mod exit;
 pub mod files;
 pub mod paginate;
+pub mod period;
 pub mod report;
 pub mod resources;
 pub mod schema;

@@ -23,6 +23,8 @@ use crate::verify::{Inspection, VerifyError, inspect};
 
 use model::{Check, Signature};
 
+pub use markdown::{code as markdown_code, escape as markdown_escape};
+
 /// The form of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -32,13 +32,17 @@ pub const VERIFY_REPORT: &str = "verify";
 /// The name of the `collect --summary-json` document's schema.
 pub const SUMMARY: &str = "summary";
 
+/// The name of the schema of `changes --format json` (a period's change log).
+pub const PERIOD: &str = "period";
+
 /// The name of the `doctor --format json` report's schema.
 pub const DOCTOR_REPORT: &str = "doctor";
 
-/// Every schema name: the artifacts in bundle order, then `manifest`, `verify`, `doctor` and `summary`.
+/// Every schema name: the artifacts in bundle order, then `manifest`, `verify`, `doctor`,
+/// `summary` and `period`.
 pub fn names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Artifact::ALL.iter().map(|a| a.name()).collect();
-    names.extend([MANIFEST, VERIFY_REPORT, DOCTOR_REPORT, SUMMARY]);
+    names.extend([MANIFEST, VERIFY_REPORT, DOCTOR_REPORT, SUMMARY, PERIOD]);
     names
 }
 
@@ -58,6 +62,12 @@ pub fn generate(name: &str) -> Option<Value> {
     if name == SUMMARY {
         use crate::evidence::summary;
         return Some(titled(root::<summary::Summary>(), summary::SCHEMA));
+    }
+    if name == PERIOD {
+        return Some(titled(
+            root::<crate::period::PeriodDocument>(),
+            crate::period::SCHEMA,
+        ));
     }
     if name == DOCTOR_REPORT {
         return Some(titled(

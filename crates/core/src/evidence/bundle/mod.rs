@@ -23,7 +23,7 @@ use crate::evidence::sign::{self, SigningKey};
 use crate::files::{self, Digest, Hashing, WriteError, failed, sync_dir};
 use crate::vocab::Artifact;
 
-pub use naming::{Earlier, base_name, earlier, file_name_safe, stamp};
+pub use naming::{Earlier, Found, all, base_name, earlier, file_name_safe, stamp};
 pub use read::read_items;
 pub use spill::ItemSink;
 

@@ -91,6 +91,71 @@ pub fn earlier(out_dir: &Path, account_id: Option<&str>, max_scanned: usize) -> 
     found
 }
 
+/// A bundle directory found in a folder, of any account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The account id as it is in the name ([`file_name_safe`]).
+    pub account: String,
+    /// Its run's start, as in its name.
+    pub stamp: String,
+    /// Its `-N` (1 for the plain name).
+    pub n: u32,
+    /// Whether it is a failed run's `.failed` directory.
+    pub failed: bool,
+    /// The directory's name.
+    pub name: String,
+}
+
+/// Every bundle directory directly under `dir`, finished or `.failed`, of any account, oldest
+/// first (by stamp, then `-N`). At most `max_scanned` directory entries are looked at.
+pub fn all(dir: &Path, max_scanned: usize) -> Vec<Found> {
+    let Ok(listing) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in listing.take(max_scanned) {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if let Some(parsed) = parse_name(&name) {
+            found.push(parsed);
+        }
+    }
+    found.sort_by(|a, b| (&a.stamp, a.n, &a.name).cmp(&(&b.stamp, b.n, &b.name)));
+    found
+}
+
+/// `fivetran-<account>-<stamp>[-N][.failed]`, read from the end, since the account part may
+/// hold `-`.
+fn parse_name(name: &str) -> Option<Found> {
+    let rest = name.strip_prefix("fivetran-")?;
+    let (rest, failed) = match rest.strip_suffix(".failed") {
+        Some(rest) => (rest, true),
+        None => (rest, false),
+    };
+    // The stamp is the 16 characters after the last `-` that is followed by a stamp.
+    let at = (0..rest.len().saturating_sub(16))
+        .rev()
+        .find(|&i| rest.as_bytes()[i] == b'-' && parse_suffix(&rest[i + 1..]).is_some())?;
+    let (stamp, n) = parse_suffix(&rest[at + 1..])?;
+    let account = &rest[..at];
+    let safe = !account.is_empty()
+        && account
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    safe.then(|| Found {
+        account: account.to_owned(),
+        stamp,
+        n,
+        failed,
+        name: name.to_owned(),
+    })
+}
+
 /// `<yyyymmddThhmmssZ>` or `<yyyymmddThhmmssZ>-<N>` → `(stamp, N)`, the plain name being 1.
 fn parse_suffix(rest: &str) -> Option<(String, u32)> {
     let (stamp, n) = match rest.split_once('-') {

@@ -63,3 +63,30 @@ fn earlier_bundles_are_this_accounts_finished_ones_newest_first() {
         "fivetran-a_b-20261127T030140Z"
     );
 }
+
+#[test]
+fn every_bundle_of_a_folder_is_found_with_its_account_read_from_the_end() {
+    let out = tempfile::tempdir().expect("tmp");
+    for name in [
+        "fivetran-acme-eu-20261127T030140Z-2",
+        "fivetran-acme-20261128T000000Z.failed",
+        "fivetran-acme-20261127T030140Z",
+        "fivetran--20261127T030140Z",
+        "fivetran-acme-2026112T030140Z",
+        "other",
+    ] {
+        std::fs::create_dir(out.path().join(name)).expect("mkdir");
+    }
+    let found: Vec<(String, String, u32, bool)> = all(out.path(), 100)
+        .into_iter()
+        .map(|f| (f.account, f.stamp, f.n, f.failed))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("acme".into(), "20261127T030140Z".into(), 1, false),
+            ("acme-eu".into(), "20261127T030140Z".into(), 2, false),
+            ("acme".into(), "20261128T000000Z".into(), 1, true),
+        ]
+    );
+}
