@@ -342,8 +342,9 @@ pub struct CollectArgs {
     #[arg(long, conflicts_with_all = ["profile", "baseline", "archive", "summary_json"])]
     pub all_profiles: bool,
 
-    /// Start of the sync-history window: a duration back from now (`90m`, `24h`, `7d`, `2w`) or
-    /// an RFC 3339 time. At most 92 days back.
+    /// Start of the sync-history window (sync_history.json: the syncs that started since): a
+    /// duration back from now (`90m`, `24h`, `1h30m`, `7d`, `2w`), a date (`2026-11-01`, from
+    /// its first second, UTC) or an RFC 3339 time (without a zone: UTC). At most 92 days back.
     #[arg(long, value_name = "WHEN", default_value = config::DEFAULT_SINCE)]
     pub since: String,
 

@@ -196,7 +196,7 @@ pub enum ConfigError {
     Rate(f64),
     /// `--since` is not a duration or time, or reaches too far back.
     #[error(
-        "--since {given:?}: {problem}\nhint: use a duration back from now such as 24h, 7d or 2w, or an RFC 3339 time such as 2026-11-01T00:00:00Z"
+        "--since {given:?}: {problem}\nhint: use a duration back from now such as 24h, 1h30m, 7d or 2w, a date such as 2026-11-01 (its first second, UTC), or an RFC 3339 time such as 2026-11-01T00:00:00Z"
     )]
     Since {
         /// The value given (a duration or time, never a secret).
@@ -463,24 +463,18 @@ pub fn parse_since_spec(raw: &str, now: Timestamp) -> Result<Since, ConfigError>
     let text = raw.trim();
     let since = if let Ok(t) = text.parse::<Timestamp>() {
         Since::At(t)
+    } else if let Some(at) = text
+        .contains(['T', 't', ' '])
+        .then(|| text.parse::<jiff::civil::DateTime>().ok())
+        .flatten()
+    {
+        // A time without a zone is read as UTC, the zone of every time the tool writes.
+        Since::At(utc(at, &bad)?)
+    } else if let Ok(day) = text.parse::<jiff::civil::Date>() {
+        // A day, as an auditor names a period: its first second, UTC.
+        Since::At(utc(day.to_datetime(jiff::civil::Time::midnight()), &bad)?)
     } else {
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(split);
-        let n: i64 = digits
-            .parse()
-            .map_err(|_| bad("is neither a duration nor an RFC 3339 time"))?;
-        let unit_secs = match unit {
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            "w" => 7 * 86_400,
-            _ => return Err(bad("has an unknown unit (use m, h, d or w)")),
-        };
-        let secs = n
-            .checked_mul(unit_secs)
-            .ok_or_else(|| bad("is too large"))?;
+        let secs = duration_secs(text).map_err(&bad)?;
         now.checked_sub(SignedDuration::from_secs(secs))
             .map_err(|_| bad("is too large"))?;
         Since::Ago(SignedDuration::from_secs(secs))
@@ -495,6 +489,47 @@ pub fn parse_since_spec(raw: &str, now: Timestamp) -> Result<Since, ConfigError>
         )));
     }
     Ok(since)
+}
+
+/// A civil time read as UTC.
+fn utc(
+    at: jiff::civil::DateTime,
+    bad: &dyn Fn(&str) -> ConfigError,
+) -> Result<Timestamp, ConfigError> {
+    at.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .map_err(|_| bad("is not a time jiff can place"))
+}
+
+/// Seconds of a duration back from now: one or more `<n><unit>` parts, units `w`, `d`, `h`,
+/// `m` in any order (`1h30m`, `2d12h`, `90m`).
+fn duration_secs(text: &str) -> Result<i64, &'static str> {
+    const NEITHER: &str =
+        "is neither a duration (90m, 24h, 1h30m, 7d, 2w), a date (2026-11-01) nor an RFC 3339 time";
+    let mut total: i64 = 0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err(NEITHER);
+    }
+    while !rest.is_empty() {
+        let split = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (digits, after) = rest.split_at(split);
+        let n: i64 = digits.parse().map_err(|_| NEITHER)?;
+        let unit_len = after.chars().next().map_or(0, char::len_utf8);
+        let unit_secs = match &after[..unit_len] {
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ => return Err("has an unknown unit (use m, h, d or w)"),
+        };
+        let part = n.checked_mul(unit_secs).ok_or("is too large")?;
+        total = total.checked_add(part).ok_or("is too large")?;
+        rest = &after[unit_len..];
+    }
+    Ok(total)
 }
 
 /// Parses the comma list of `--resources`; `None` means all. `account` is always included,

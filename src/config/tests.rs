@@ -102,8 +102,20 @@ fn since_accepts_durations_and_times() {
     assert_eq!(at("2w"), "2026-11-13T12:00:00Z");
     assert_eq!(at("90m"), "2026-11-27T10:30:00Z");
     assert_eq!(at("2026-11-01T00:00:00Z"), "2026-11-01T00:00:00Z");
+    // An auditor names a period by its first day; a time without a zone is UTC.
+    assert_eq!(at("2026-11-01"), "2026-11-01T00:00:00Z");
+    assert_eq!(at("2026-11-01T06:30:00"), "2026-11-01T06:30:00Z");
+    // Compound durations, units in any order.
+    assert_eq!(at("1h30m"), "2026-11-27T10:30:00Z");
+    assert_eq!(at("2d12h"), "2026-11-25T00:00:00Z");
+    assert_eq!(at("30m1h"), "2026-11-27T10:30:00Z");
+    assert_eq!(at("1w1d"), "2026-11-19T12:00:00Z");
     for (bad, needle) in [
         ("yesterday", "neither"),
+        ("", "neither"),
+        ("1h30", "unknown unit"),
+        ("2026-11-27T12:00:01", "not in the past"),
+        ("2026-11-28", "not in the past"),
         ("5y", "unknown unit"),
         ("0h", "not in the past"),
         ("2027-01-01T00:00:00Z", "not in the past"),
