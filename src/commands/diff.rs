@@ -44,6 +44,16 @@ impl fmt::Display for DiffError {
 
 /// Runs `iru-fivetran diff`, returning the exit code.
 pub fn command(args: &DiffArgs) -> u8 {
+    let mistakes: Vec<String> = [&args.old, &args.new]
+        .into_iter()
+        .filter_map(|p| super::folder_of_bundles(p))
+        .collect();
+    if !mistakes.is_empty() {
+        for mistake in &mistakes {
+            report_error(args.log.log_format, mistake);
+        }
+        return exit::FAILED;
+    }
     let result = change_log(args).and_then(|bytes| {
         let mut stdout = std::io::stdout().lock();
         stdout

@@ -37,6 +37,10 @@ pub fn command(args: &ReportArgs) -> u8 {
     ) {
         Ok(rendered) => rendered,
         Err(found) => {
+            if let Some(mistake) = super::folder_of_bundles(&args.bundle) {
+                report_error(format, &mistake);
+                return exit::FAILED;
+            }
             for problem in &found.problems {
                 report_error(format, problem);
             }

@@ -19,8 +19,12 @@ use iru_fivetran_core::verify::{Inspection, Problem, Verdict, inspect};
 
 /// Runs `iru-fivetran verify`, returning the exit code.
 pub fn command(args: &VerifyArgs) -> u8 {
-    let found = inspect(&args.bundle);
     let format = args.log.log_format;
+    if let Some(mistake) = super::folder_of_bundles(&args.bundle) {
+        report_error(format, &mistake);
+        return exit::FAILED;
+    }
+    let found = inspect(&args.bundle);
     for problem in &found.problems {
         report_error(format, problem);
     }

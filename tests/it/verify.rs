@@ -323,3 +323,37 @@ fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().expect("tmp");
     verify(&[path(dir.path()), "--format", "yaml"]).assert_code(2);
 }
+
+#[test]
+fn a_folder_of_bundles_is_recognised_by_verify_diff_and_report() {
+    let fake = server(acme());
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("ev");
+    let sel = ["--out", path(&out), "--resources", "roles"];
+    collect(&fake, &sel).assert_code(0);
+    let newest = collect(&fake, &sel);
+    newest.assert_code(0);
+    let newest = newest.bundle();
+    let expected = format!(
+        "{} is not a bundle: it holds 2 bundle(s); did you mean {}?",
+        out.display(),
+        newest.display()
+    );
+    let runs = [
+        verify(&[path(&out)]),
+        run(&["diff", path(&out), path(&newest)], &[]),
+        run(&["report", path(&out)], &[]),
+    ];
+    for run in runs {
+        run.assert_code(1);
+        assert!(run.stderr.contains(&expected), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("hint: give one bundle directory"),
+            "{}",
+            run.stderr
+        );
+        // Not a line per file it lacks, nor a line per bundle "added".
+        assert!(!run.stderr.contains("listed but missing"), "{}", run.stderr);
+        assert!(!run.stderr.contains("(added)"), "{}", run.stderr);
+    }
+}
