@@ -6,13 +6,63 @@
 
 use std::path::PathBuf;
 
+use std::ffi::OsStr;
+
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config;
 use iru_fivetran_core::client::quota;
 use iru_fivetran_core::env;
+use iru_fivetran_core::schema;
+use iru_fivetran_core::vocab::Artifact;
+
+/// A value taken as it is (the command checks it and says what is valid), with the names it
+/// can be offered to shell completion and listed in `--help`.
+#[derive(Clone, Copy)]
+struct Offered(fn() -> Vec<&'static str>);
+
+impl TypedValueParser for Offered {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        value
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter().map(PossibleValue::new)))
+    }
+}
+
+/// Every artifact's name, as `--resources` takes it.
+fn artifact_names() -> Vec<&'static str> {
+    Artifact::ALL.map(Artifact::name).to_vec()
+}
 
 const AFTER_HELP: &str = "\
+Exit codes:
+  0  complete bundle: every selected artifact was collected in full
+  1  the run failed (bad key or secret, output not writable, ...); no bundle
+     that looks complete is left behind
+  2  usage, configuration or credentials error, found before any request
+  3  partial bundle: the manifest says which artifacts are incomplete and why
+With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.";
+
+const COLLECT_AFTER_HELP: &str = "\
+Examples:
+  iru-fivetran collect --credentials-file fivetran.toml -o evidence
+  iru-fivetran collect -q --summary-json summary.json --archive        (cron, CI)
+  iru-fivetran collect --resources users,teams,connections --since 7d
+  iru-fivetran collect --all-profiles --credentials-file accounts.toml
+
 Exit codes:
   0  complete bundle: every selected artifact was collected in full
   1  the run failed (bad key or secret, output not writable, ...); no bundle
@@ -36,7 +86,7 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Read the whole account and write an evidence bundle (GET requests only).
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = COLLECT_AFTER_HELP)]
     Collect(CollectArgs),
     /// Print what changed between two bundles of the same account (offline).
     #[command(after_help = DIFF_AFTER_HELP)]
@@ -227,7 +277,10 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The file whose schema to print: an artifact (`users`), `manifest`, `verify` (the
-    /// report of `verify --format json`) or `doctor` (that of `doctor --format json`). Without it, the names are listed.
+    /// report of `verify --format json`), `doctor` (that of `doctor --format json`),
+    /// `summary` or `period` (that of `changes --format json`). Without it, the names are
+    /// listed.
+    #[arg(value_parser = Offered(schema::names), hide_possible_values = true)]
     pub name: Option<String>,
 }
 
@@ -320,94 +373,97 @@ pub enum DiffFormat {
     Json,
 }
 
-/// Flags of `iru-fivetran collect`.
+/// Flags of `iru-fivetran collect`, grouped in `--help` by what they are about.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     /// Directory under which the bundle directory is created.
-    #[arg(long, value_name = "DIR", default_value = config::DEFAULT_OUT)]
+    #[arg(short, long, value_name = "DIR", default_value = config::DEFAULT_OUT,
+          help_heading = "Output")]
     pub out: PathBuf,
 
     /// Comma-separated artifacts to collect (default: all). `account` is always collected,
     /// since the bundle's name and manifest need it.
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', help_heading = "What to collect",
+          value_parser = Offered(artifact_names), hide_possible_values = true)]
     pub resources: Option<Vec<String>>,
 
     /// The account to collect.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Account")]
     pub account: AccountArgs,
 
     /// Collect every profile of the vault file, one bundle each, one after the other; one
     /// profile's failure does not stop the others. Exit code: the worst of them (1 over 3 over 0).
     /// Not with `--archive` or `--summary-json`, which describe one run.
-    #[arg(long, conflicts_with_all = ["profile", "baseline", "archive", "summary_json"])]
+    #[arg(long, conflicts_with_all = ["profile", "baseline", "archive", "summary_json"],
+          help_heading = "Account")]
     pub all_profiles: bool,
 
     /// Start of the sync-history window (sync_history.json: the syncs that started since): a
     /// duration back from now (`90m`, `24h`, `1h30m`, `7d`, `2w`), a date (`2026-11-01`, from
     /// its first second, UTC) or an RFC 3339 time (without a zone: UTC). At most 92 days back.
-    #[arg(long, value_name = "WHEN", default_value = config::DEFAULT_SINCE)]
+    #[arg(long, value_name = "WHEN", default_value = config::DEFAULT_SINCE, help_heading = "What to collect")]
     pub since: String,
 
     /// findings.json reports users and system keys unused for more than this many days
     /// (by `logged_in_at` and `last_used_at`).
     #[arg(long, value_name = "DAYS", default_value_t = iru_fivetran_core::derive::findings::DEFAULT_INACTIVE_DAYS,
-          value_parser = clap::value_parser!(u32).range(1..=3650))]
+          value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "What to collect")]
     pub inactive_days: u32,
 
     /// findings.json reports connections without a successful sync in this many days.
     #[arg(long, value_name = "DAYS", default_value_t = iru_fivetran_core::derive::findings::DEFAULT_STALE_DAYS,
-          value_parser = clap::value_parser!(u32).range(1..=3650))]
+          value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "What to collect")]
     pub stale_days: u32,
 
     /// The bundle `changes.json` compares against (default: the newest earlier bundle of the
     /// same account, resources and vault profile, under --out).
-    #[arg(long, value_name = "BUNDLE")]
+    #[arg(long, value_name = "BUNDLE", help_heading = "What to collect")]
     pub baseline: Option<PathBuf>,
 
     /// The most the run may spend waiting on retries and Fivetran's Retry-After, in all
     /// (`90s`, `15m`, `2h`). A wait that would pass it is not made: that artifact stops with
     /// the reason instead of hanging.
-    #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_WAIT)]
+    #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_WAIT, help_heading = "Pace")]
     pub max_wait: String,
 
     /// Share of Fivetran's hourly quota the run never touches, left to other tools: a number of
     /// requests, or a percentage of the quota such as `20%` (the default).
-    #[arg(long, value_name = "N|P%", default_value = config::DEFAULT_RESERVE)]
+    #[arg(long, value_name = "N|P%", default_value = config::DEFAULT_RESERVE, help_heading = "Pace")]
     pub reserve: String,
 
     /// At the reserve: `slow` waits for this run's own requests to leave the rolling hour;
     /// `stop` ends the remaining artifacts as partial with the reason.
-    #[arg(long, value_enum, default_value_t = OnQuota::Slow)]
+    #[arg(long, value_enum, default_value_t = OnQuota::Slow, help_heading = "Pace")]
     pub on_quota: OnQuota,
 
     /// Requests in flight at once, across every artifact (the artifacts are read side by
     /// side), all through the one rate limiter (default 8, at most 64). Output is the same
     /// whatever the value.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Pace")]
     pub concurrency: Option<usize>,
 
     /// Also write `<bundle>.tar.gz` beside the bundle: reproducible (the same bundle always
     /// gives the same bytes), files 0600; its SHA-256 is logged and put in the run summary.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub archive: bool,
 
     /// Sign manifest.json with this OpenSSH Ed25519 private key (unencrypted, chmod 600),
     /// writing manifest.json.sig; check it with `ssh-keygen -Y verify -n iru-fivetran`.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub sign_key: Option<PathBuf>,
 
     /// Write a JSON summary of the run to PATH whatever the outcome (schema
     /// iru-fivetran/summary/v1): status, exit code, bundle, artifacts, requests, archive hash.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub summary_json: Option<PathBuf>,
 
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Pace")]
     pub rate: Option<f64>,
 
     /// Logging options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Logging")]
     pub log: LogArgs,
 }
 

@@ -177,10 +177,20 @@ pub enum ConfigError {
         hint: &'static str,
     },
     /// `--resources` names something unknown.
-    #[error("unknown resource `{name}` in --resources\nhint: valid names are: {valid}")]
+    #[error("unknown resource `{name}` in --resources{}\nhint: valid names are: {valid}", suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     UnknownResource {
         /// The offending name, as given.
         name: String,
+        /// The valid name it is closest to, if one is close.
+        suggestion: Option<&'static str>,
+        /// Every valid name, comma-separated.
+        valid: String,
+    },
+    /// `--resources` was given but names nothing.
+    #[error(
+        "--resources names no artifact\nhint: leave it out to collect everything, or name some: {valid}"
+    )]
+    NoResources {
         /// Every valid name, comma-separated.
         valid: String,
     },
@@ -540,6 +550,10 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         set.extend(Artifact::ALL);
         return Ok(set);
     };
+    let valid = || Artifact::ALL.map(Artifact::name).join(", ");
+    if names.iter().all(|n| n.trim().is_empty()) {
+        return Err(ConfigError::NoResources { valid: valid() });
+    }
     for raw in names {
         let name = raw.trim();
         if name.is_empty() {
@@ -547,7 +561,8 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         }
         let artifact = Artifact::from_name(name).ok_or_else(|| ConfigError::UnknownResource {
             name: name.escape_debug().to_string(),
-            valid: Artifact::ALL.map(Artifact::name).join(", "),
+            suggestion: closest(name, Artifact::ALL.map(Artifact::name)),
+            valid: valid(),
         })?;
         set.insert(artifact);
         set.extend(artifact.sources());
@@ -568,6 +583,36 @@ pub fn parse_resources(names: Option<&[String]>) -> Result<BTreeSet<Artifact>, C
         );
     }
     Ok(set)
+}
+
+/// The name of `names` closest to `given` (at most two edits away, or `given` plus an `s`,
+/// whatever the case), for a "did you mean" hint.
+pub fn closest<const N: usize>(given: &str, names: [&'static str; N]) -> Option<&'static str> {
+    let given = given.to_ascii_lowercase();
+    names
+        .into_iter()
+        .map(|name| (edits(&given, name), name))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// The Levenshtein distance between two short names.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Checks an API root: https (or http to a loopback host), no credentials, no query, path `/v1`.

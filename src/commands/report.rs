@@ -25,6 +25,20 @@ pub fn command(args: &ReportArgs) -> u8 {
         report_error(format, &problem);
         return exit::USAGE;
     }
+    // A page of HTML is no use on a screen: say where it goes instead of filling the terminal.
+    if args.out.is_none()
+        && args.format == DocumentFormat::Html
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        let dir = printable(&args.bundle.display().to_string());
+        report_error(
+            format,
+            &format_args!(
+                "the HTML report is a file to open in a browser, not text for this terminal\nhint: write it with `iru-fivetran report {dir} --out report.html`, read it here with --format md, or pipe it"
+            ),
+        );
+        return exit::USAGE;
+    }
     let format_of_report = match args.format {
         DocumentFormat::Html => report::Format::Html,
         DocumentFormat::Md => report::Format::Markdown,

@@ -180,4 +180,29 @@ fn unknown_resource_lists_valid_names() {
         .to_string();
     assert!(err.contains("`userz`"), "{err}");
     assert!(err.contains("users, roles, teams"), "{err}");
+    let err = parse_resources(Some(&["user".into()]))
+        .expect_err("unknown")
+        .to_string();
+    assert!(err.contains("did you mean `users`?"), "{err}");
+    let err = parse_resources(Some(&["Sync_Histroy".into()]))
+        .expect_err("unknown")
+        .to_string();
+    assert!(err.contains("did you mean `sync_history`?"), "{err}");
+    let err = parse_resources(Some(&["everything".into()]))
+        .expect_err("unknown")
+        .to_string();
+    assert!(!err.contains("did you mean"), "nothing close: {err}");
+}
+
+#[test]
+fn resources_that_name_nothing_are_a_usage_error() {
+    for empty in [vec!["".to_owned()], vec![" ".into(), "".into()]] {
+        let err = parse_resources(Some(&empty))
+            .expect_err("nothing named")
+            .to_string();
+        assert!(
+            err.contains("--resources names no artifact") && err.contains("hint:"),
+            "{err}"
+        );
+    }
 }

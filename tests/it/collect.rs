@@ -525,3 +525,16 @@ fn every_detail_of_a_service_is_read_when_the_probe_finds_the_list_short() {
         assert!(item["_iru"].get("detail_from_list").is_none(), "{item}");
     }
 }
+
+#[test]
+fn collect_takes_dash_o_for_the_output_folder_as_report_does() {
+    let fake = crate::support::server(crate::support::acme());
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("short");
+    let run = crate::support::collect(
+        &fake,
+        &["-o", crate::support::arg(&out), "--resources", "roles"],
+    );
+    run.assert_code(0);
+    assert!(run.bundle().starts_with(&out), "{}", run.stdout);
+}

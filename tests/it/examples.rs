@@ -356,3 +356,31 @@ fn actions_example_steps_run_against_the_fake_and_make_what_they_upload() {
     }
     assert_no_secret_under(dir);
 }
+
+/// The README's `verify` example says what `verify` prints of the example bundle (the same
+/// files, artifacts and run status), so a reader's first check looks as promised.
+#[test]
+fn the_readme_verify_example_is_what_verify_prints() {
+    let readme = std::fs::read_to_string(repo("README.md")).expect("README");
+    let shown = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("# bundle evidence/"))
+        .and_then(|l| l.split_once(" verifies: "))
+        .map(|(_, verdict)| verdict.to_owned())
+        .expect("the README shows a verify verdict");
+    let run = crate::support::run(
+        &[
+            "verify",
+            repo("docs/examples/bundle").to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    run.assert_code(0);
+    let printed = run
+        .stderr
+        .lines()
+        .find_map(|l| l.split_once(" verifies: "))
+        .map(|(_, verdict)| verdict.to_owned())
+        .expect("verify prints a verdict");
+    assert_eq!(shown, printed);
+}

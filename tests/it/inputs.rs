@@ -46,6 +46,16 @@ fn configuration_errors_exit_2_before_any_request() {
             "unknown resource `bogus`",
         ),
         (
+            vec!["collect", "--api-url", &url, "--resources", "user"],
+            both.to_vec(),
+            "unknown resource `user` in --resources; did you mean `users`?",
+        ),
+        (
+            vec!["collect", "--api-url", &url, "--resources", ""],
+            both.to_vec(),
+            "--resources names no artifact",
+        ),
+        (
             vec!["collect", "--api-url", "http://api.fivetran.com/v1"],
             both.to_vec(),
             "loopback",

@@ -144,3 +144,52 @@ fn man_page_to_a_full_disk_fails_with_the_reason() {
         "{stderr}"
     );
 }
+
+#[test]
+fn completions_offer_the_artifact_and_schema_names() {
+    let zsh = run(&["completions", "zsh"], &[]);
+    zsh.assert_code(0);
+    let resources = zsh
+        .stdout
+        .lines()
+        .find(|l| l.contains("--resources="))
+        .expect("a --resources line");
+    for name in crate::support::ARTIFACTS {
+        assert!(resources.contains(name), "{name} in {resources}");
+    }
+    let schema = zsh
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("'::name -- The file whose schema to print"))
+        .expect("the schema name argument");
+    for name in ["manifest", "verify", "doctor", "summary", "period", "users"] {
+        assert!(
+            schema.contains(name),
+            "schema name {name} offered: {schema}"
+        );
+    }
+    let bash = run(&["completions", "bash"], &[]);
+    assert!(
+        bash.stdout
+            .contains("hybrid_deployment_agents sync_history audit_coverage"),
+        "bash completes the names too"
+    );
+}
+
+#[test]
+fn collect_help_groups_its_options_and_ends_with_examples() {
+    let help = run(&["collect", "--help"], &[]);
+    help.assert_code(0);
+    let at = |s: &str| help.stdout.find(s).unwrap_or_else(|| panic!("{s} in help"));
+    // Headings in order, each above its options.
+    assert!(at("Output:") < at("-o, --out <DIR>"));
+    assert!(at("What to collect:") < at("--resources <LIST>"));
+    assert!(at("Account:") < at("--credentials-file <PATH>"));
+    assert!(at("Pace:") < at("--rate <N>"));
+    assert!(at("Logging:") < at("--log-format"));
+    assert!(at("Examples:") > at("--log-format"));
+    assert!(
+        help.stdout
+            .contains("iru-fivetran collect --credentials-file fivetran.toml -o evidence")
+    );
+}

@@ -109,3 +109,46 @@ fn quiet_draws_nothing_even_on_a_terminal() {
     // Only the bundle path.
     assert_eq!(drawn.trim().lines().count(), 1, "{drawn:?}");
 }
+
+/// Runs `line` (a shell command line) under a pseudo-terminal: its exit code and what it
+/// drew; `None` where util-linux `script` is not installed.
+fn in_a_terminal(line: &str) -> Option<(i32, String)> {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let output = Command::new(script)
+        .env_clear()
+        .env("TERM", "xterm-256color")
+        .env("SHELL", "/bin/sh")
+        .env("PATH", "/usr/bin:/bin")
+        .args(["-qec", line, "/dev/null"])
+        .output()
+        .expect("script runs");
+    let code = output.status.code().expect("exit code");
+    Some((code, String::from_utf8_lossy(&output.stdout).into_owned()))
+}
+
+#[test]
+fn an_html_report_is_not_poured_onto_a_terminal() {
+    let bundle = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/bundle");
+    let bin = env!("CARGO_BIN_EXE_iru-fivetran");
+    let Some((code, drawn)) = in_a_terminal(&format!("{bin} report {}", bundle.display())) else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert_eq!(code, 2, "{drawn}");
+    assert!(!drawn.contains("<html"), "{drawn}");
+    assert!(drawn.contains("--out report.html"), "{drawn}");
+    // Markdown reads on a terminal, and a pipe still gets the page.
+    let (code, drawn) = in_a_terminal(&format!("{bin} report {} --format md", bundle.display()))
+        .expect("script is there");
+    assert_eq!(code, 0, "{drawn}");
+    assert!(drawn.contains("# "), "{drawn}");
+    let (code, drawn) =
+        in_a_terminal(&format!("{bin} report {} | head -c 200", bundle.display())).expect("script");
+    assert_eq!(code, 0, "{drawn}");
+    assert!(
+        drawn.contains("<!DOCTYPE html>") || drawn.contains("<html"),
+        "{drawn}"
+    );
+}

@@ -48,14 +48,15 @@ pub(super) fn prepare(
     cmd.env_clear()
         .env("IRU_FIVETRAN_TEST_NO_DELAY", "1")
         .args(args);
-    if args.first() == Some(&"collect") && !args.contains(&"--out") {
+    let has_out = args.contains(&"--out") || args.contains(&"-o");
+    if args.first() == Some(&"collect") && !has_out {
         cmd.arg("--out").arg(out_dir);
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
     args.iter()
-        .position(|a| *a == "--out")
+        .position(|a| *a == "--out" || *a == "-o")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from)
 }
