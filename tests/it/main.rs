@@ -21,6 +21,7 @@ mod manual;
 mod out_dir;
 mod package;
 mod pagination;
+mod planted;
 mod profiles;
 mod props;
 mod quota;
