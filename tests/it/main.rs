@@ -30,6 +30,7 @@ mod report_browser;
 mod schema;
 mod secret;
 mod signals;
+mod stdio;
 mod support;
 mod sync_history;
 mod terminal;
