@@ -11,6 +11,7 @@ mod collect;
 mod contract;
 mod cron;
 mod demo;
+mod descriptors;
 mod doctor;
 mod examples;
 mod findings;

@@ -6,6 +6,7 @@
 
 pub mod all_profiles;
 mod manifest;
+pub mod preflight;
 mod quota;
 pub mod run;
 
@@ -105,6 +106,13 @@ fn collect_and_package(
             return exit::USAGE;
         }
     };
+    let concurrency = configs.iter().map(|c| c.concurrency).max().unwrap_or(1);
+    if let Err(e) =
+        preflight::out_dir(&settings.out).and_then(|()| preflight::descriptors(concurrency))
+    {
+        fail(summary, SummaryStatus::UsageError, &e);
+        return exit::USAGE;
+    }
     // One worker thread, and the run spawned on it: the run and the HTTP connections' tasks
     // then share a thread. Before, the run was polled on this thread (block_on) and the
     // connections on two workers, so every request cost cross-thread wake-ups: 35% of the
