@@ -16,10 +16,18 @@ const AFTER_HELP: &str = "\
 Exit codes:
   0  complete bundle: every selected artifact was collected in full
   1  the run failed (bad key or secret, output not writable, ...); no bundle
-     that looks complete is left behind
+     that looks complete is left behind. Also when the bundle was written but
+     its path could not be written to stdout (a full disk, an I/O error), or
+     --archive or --summary-json could not be written: the bundle stays
   2  usage, configuration or credentials error, found before any request
+     (also: --out is a bundle or inside one; too few file descriptors)
   3  partial bundle: the manifest says which artifacts are incomplete and why
-With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.";
+  129, 130, 131, 143
+     stopped by SIGHUP, SIGINT (Ctrl-C), SIGQUIT or SIGTERM: no bundle, and the
+     temporary directory is removed
+With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.
+A reader that closes stdout early (collect | head) stopped reading on purpose:
+the code is the run's own. A stderr that cannot be written changes nothing.";
 
 /// Collects compliance evidence from a Fivetran account (read only).
 #[derive(Debug, Parser)]
