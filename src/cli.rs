@@ -47,29 +47,41 @@ fn artifact_names() -> Vec<&'static str> {
     Artifact::ALL.map(Artifact::name).to_vec()
 }
 
-const AFTER_HELP: &str = "\
+/// The exit codes of `collect`, for its help and the top-level help (and so the man page).
+macro_rules! collect_exit_codes {
+    () => {
+        "\
 Exit codes:
   0  complete bundle: every selected artifact was collected in full
   1  the run failed (bad key or secret, output not writable, ...); no bundle
-     that looks complete is left behind
+     that looks complete is left behind. Also when the bundle was written but
+     its path could not be written to stdout (a full disk, an I/O error), or
+     --archive or --summary-json could not be written: the bundle stays
   2  usage, configuration or credentials error, found before any request
+     (also: --out is a bundle or inside one; too few file descriptors)
   3  partial bundle: the manifest says which artifacts are incomplete and why
-With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.";
+  129, 130, 131, 143
+     stopped by SIGHUP, SIGINT (Ctrl-C), SIGQUIT or SIGTERM: no bundle, and the
+     temporary directory is removed
+With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.
+A reader that closes stdout early (collect | head) stopped reading on purpose:
+the code is the run's own. A stderr that cannot be written changes nothing."
+    };
+}
 
-const COLLECT_AFTER_HELP: &str = "\
+const AFTER_HELP: &str = collect_exit_codes!();
+
+const COLLECT_AFTER_HELP: &str = concat!(
+    "\
 Examples:
   iru-fivetran collect --credentials-file fivetran.toml -o evidence
   iru-fivetran collect -q --summary-json summary.json --archive        (cron, CI)
   iru-fivetran collect --resources users,teams,connections --since 7d
   iru-fivetran collect --all-profiles --credentials-file accounts.toml
 
-Exit codes:
-  0  complete bundle: every selected artifact was collected in full
-  1  the run failed (bad key or secret, output not writable, ...); no bundle
-     that looks complete is left behind
-  2  usage, configuration or credentials error, found before any request
-  3  partial bundle: the manifest says which artifacts are incomplete and why
-With --all-profiles, the worst of the profiles' codes: 1, then 3, then 0.";
+",
+    collect_exit_codes!()
+);
 
 /// Collects compliance evidence from a Fivetran account (read only).
 #[derive(Debug, Parser)]

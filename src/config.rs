@@ -20,6 +20,7 @@ use iru_fivetran_core::credentials::{self, Choice, Credentials, CredentialsError
 use iru_fivetran_core::derive::findings::{DEFAULT_INACTIVE_DAYS, DEFAULT_STALE_DAYS};
 use iru_fivetran_core::env;
 use iru_fivetran_core::evidence::sign::{SignError, SigningKey};
+use iru_fivetran_core::files;
 use iru_fivetran_core::vocab::{Artifact, Window};
 
 /// `--out` when not given.
@@ -439,17 +440,23 @@ pub fn parse_max_wait(raw: &str) -> Result<std::time::Duration, ConfigError> {
     Ok(std::time::Duration::from_secs(secs))
 }
 
-/// Reads the certificates of `--ca-cert`; the file must hold at least one.
+/// The largest `--ca-cert` file read: far more than any certificate bundle.
+const MAX_CA_CERT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads the certificates of `--ca-cert`; the file must be a regular one (a FIFO or
+/// `/dev/zero` is refused before it is opened) of at most [`MAX_CA_CERT_BYTES`], holding at
+/// least one certificate.
 fn read_ca_cert(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
     let problem = |problem: String| ConfigError::CaCert {
         path: path.to_owned(),
         problem,
     };
-    let meta = std::fs::metadata(path).map_err(|e| problem(e.to_string()))?;
-    if meta.len() > 4 * 1024 * 1024 {
-        return Err(problem("larger than a certificate bundle can be".into()));
-    }
-    let pem = std::fs::read(path).map_err(|e| problem(e.to_string()))?;
+    let pem = files::read_input(path, MAX_CA_CERT_BYTES).map_err(|failure| match failure {
+        files::InputFailure::TooLarge(_) => {
+            problem("larger than a certificate bundle can be (4 MiB)".into())
+        }
+        other => problem(other.to_string()),
+    })?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .map_err(|e| problem(format!("not a PEM certificate bundle ({e})")))?;
     if certs.is_empty() {

@@ -8,6 +8,10 @@
 //! variable names are in `iru_fivetran_core::env`). Data goes to stdout (a bundle's path, a
 //! report, a schema, JSON documents), everything else to stderr.
 
+// A stream that cannot be written must not panic the tool (`eprintln!` does): stderr goes
+// through `output::to_stderr`, stdout through each command's own checked writes.
+#![warn(clippy::print_stderr)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

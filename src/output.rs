@@ -3,9 +3,15 @@
 //! `collect` prints nothing else on stdout; the commands that print data (verify's and
 //! doctor's `--format json`, report, diff, schema, completions, man) write it to stdout
 //! themselves.
+//!
+//! Nothing here panics on a stream that cannot be written (`println!` and `eprintln!` do, and
+//! are not used): stderr is written with [`to_stderr`], which drops an error (there is nowhere
+//! left to report it, and the exit code and `--summary-json` still say how the run went);
+//! stdout with [`print_bundle_path`], which says what became of the line so that the caller
+//! can tell a reader that stopped reading (`| head`) from a stdout that failed (a full disk).
 
 use std::fmt::Display;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{self, IsTerminal as _, Write as _};
 
 use indicatif::MultiProgress;
 use tracing_subscriber::EnvFilter;
@@ -83,7 +89,7 @@ impl std::io::Write for Line {
 impl Drop for Line {
     fn drop(&mut self) {
         let write = || {
-            let _ = std::io::stderr().write_all(&self.buf);
+            let _ = io::stderr().lock().write_all(&self.buf);
         };
         match &self.above {
             Some(multi) => multi.suspend(write),
@@ -120,13 +126,25 @@ pub fn artifact_table(rows: &[(&str, &str, usize, Option<&str>)]) {
         out.push_str(row.trim_end());
         out.push('\n');
     }
-    progress::suspend(|| eprint!("{out}"));
+    progress::suspend(|| to_stderr(&out));
+}
+
+/// Writes `text` to stderr as it is. A write error is dropped: a stderr that cannot be written
+/// (a reader gone, a full disk) has nowhere to report it, and must not stop the run from
+/// finishing its bundle and summary.
+pub fn to_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// [`to_stderr`] with a newline.
+fn line_to_stderr(line: &str) {
+    to_stderr(&format!("{line}\n"));
 }
 
 /// Prints an error once, on stderr: plain text, or a log event in JSON mode.
 pub fn report_error(format: LogFormat, error: &dyn Display) {
     match format {
-        LogFormat::Text => eprintln!("error: {error}"),
+        LogFormat::Text => line_to_stderr(&format!("error: {error}")),
         LogFormat::Json => tracing::error!("{error}"),
     }
 }
@@ -134,16 +152,37 @@ pub fn report_error(format: LogFormat, error: &dyn Display) {
 /// A line that is not an error, on stderr: plain text, or an info event in JSON mode.
 pub fn say(format: LogFormat, line: &str) {
     match format {
-        LogFormat::Text => eprintln!("{line}"),
+        LogFormat::Text => line_to_stderr(line),
         LogFormat::Json => tracing::info!("{line}"),
     }
 }
 
+/// What became of a line written to stdout.
+#[derive(Debug)]
+pub enum Printed {
+    /// It was written.
+    Written,
+    /// The reader had closed the pipe (`collect | head -0`, `| true`): it chose to stop
+    /// reading, as `man | head` does; not an error.
+    ReaderGone,
+    /// Stdout could not be written (a full disk, an I/O error): the caller reports it and the
+    /// exit code says so, as for any output that could not be written.
+    Failed(io::Error),
+}
+
 /// Writes a bundle's path on stdout: the only line `collect` prints there, so a script can read
-/// it with `$(...)`.
-#[allow(clippy::print_stdout)]
-pub fn print_bundle_path(path: &std::path::Path) {
-    println!("{}", path.display());
+/// it with `$(...)`. Never panics; see [`Printed`].
+pub fn print_bundle_path(path: &std::path::Path) -> Printed {
+    let line = format!("{}\n", path.display());
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Printed::Written,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Printed::ReaderGone,
+        Err(e) => Printed::Failed(e),
+    }
 }
 
 /// The end-of-run summary of `--all-profiles`, on stderr: one line per profile with its status
@@ -160,7 +199,7 @@ pub fn report_profiles(
                 return;
             }
             for line in profile_lines(runs) {
-                eprintln!("{line}");
+                line_to_stderr(&line);
             }
         }
         LogFormat::Json => {

@@ -1,6 +1,10 @@
-//! Ctrl-C and SIGTERM. The first signal cancels the run: in-flight requests are dropped and
-//! the temporary bundle directory is removed (see `Bundle`'s `Drop`), so no directory that
-//! looks like a bundle is left; the exit code is 130 or 143. A second signal exits within a second, whatever the cleanup is doing.
+//! Ctrl-C, SIGTERM, SIGHUP (the terminal closed, a session ended) and SIGQUIT (Ctrl-\). The
+//! first signal cancels the run: in-flight requests are dropped and the temporary bundle
+//! directory is removed (see `Bundle`'s `Drop`), so no directory that looks like a bundle, and
+//! no personal data in a `.incomplete` one, is left; the exit code is 128 + the signal's number
+//! (129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM). A second signal exits within a second,
+//! whatever the cleanup is doing. SIGQUIT's default core dump is given up for the cleanup: a
+//! core file would hold the collected data and the secret.
 
 /// A signal that ends the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,13 +13,19 @@ pub enum Signal {
     Interrupt,
     /// SIGTERM.
     Terminate,
+    /// SIGHUP.
+    Hangup,
+    /// SIGQUIT (Ctrl-\).
+    Quit,
 }
 
 impl Signal {
     /// The conventional exit code: 128 + the signal number.
     pub fn exit_code(self) -> u8 {
         match self {
+            Signal::Hangup => 129,
             Signal::Interrupt => 130,
+            Signal::Quit => 131,
             Signal::Terminate => 143,
         }
     }
@@ -25,25 +35,31 @@ impl Signal {
         match self {
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
+            Signal::Hangup => "SIGHUP",
+            Signal::Quit => "SIGQUIT",
         }
     }
 }
 
-/// Waits for the first SIGINT or SIGTERM. If the handlers cannot be installed, never returns
-/// (the run then ends by the default disposition of the signal).
+/// Waits for the first SIGINT, SIGTERM, SIGHUP or SIGQUIT. If the handlers cannot be
+/// installed, never returns (the run then ends by the default disposition of the signal).
 pub async fn first() -> Signal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
+        let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut quit)) = (
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::quit()),
         ) else {
             return std::future::pending().await;
         };
         tokio::select! {
             _ = int.recv() => Signal::Interrupt,
             _ = term.recv() => Signal::Terminate,
+            _ = hup.recv() => Signal::Hangup,
+            _ = quit.recv() => Signal::Quit,
         }
     }
     #[cfg(not(unix))]
@@ -58,7 +74,7 @@ pub async fn first() -> Signal {
 /// How long a second signal still waits for the first one's cleanup before exiting.
 const CLEANUP_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Runs `work` spawned on `runtime` until it ends or the first SIGINT/SIGTERM arrives.
+/// Runs `work` spawned on `runtime` until it ends or the first signal of [`first`] arrives.
 pub fn until_signal<T: Send + 'static>(
     runtime: &tokio::runtime::Runtime,
     work: impl std::future::Future<Output = T> + Send + 'static,

@@ -37,7 +37,9 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
     let account = match sample(Timestamp::now()) {
         Ok(account) => account,
         Err(e) => {
-            eprintln!("error: the built-in sample account does not load: {e}");
+            output::to_stderr(&format!(
+                "error: the built-in sample account does not load: {e}\n"
+            ));
             return exit::FAILED;
         }
     };
@@ -49,15 +51,17 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
     let fake = match FakeServer::start(account, options) {
         Ok(fake) => fake,
         Err(e) => {
-            eprintln!("error: cannot start the sample Fivetran on loopback: {e}");
+            output::to_stderr(&format!(
+                "error: cannot start the sample Fivetran on loopback: {e}\n"
+            ));
             return exit::FAILED;
         }
     };
     if !args.quiet {
-        eprintln!(
-            "demo: a sample Fivetran account is served at {} (no real account is contacted)",
+        output::to_stderr(&format!(
+            "demo: a sample Fivetran account is served at {} (no real account is contacted)\n",
             fake.api_url()
-        );
+        ));
     }
     let settings = settings(&fake.api_url(), args);
     // Only the demo key and secret: the user's own credentials and settings are not read.
@@ -159,9 +163,7 @@ fn explain(code: u8, out: &Path) {
         "run the demo again into the same --out and changes.json compares the two bundles".into(),
     ];
     if code == exit::COMPLETE || code == exit::PARTIAL {
-        for line in lines {
-            eprintln!("{line}");
-        }
+        output::to_stderr(&(lines.join("\n") + "\n"));
     }
 }
 

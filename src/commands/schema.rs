@@ -9,6 +9,7 @@ use iru_fivetran_core::schema::{generate, names};
 use iru_fivetran_core::text::printable;
 
 use crate::cli::SchemaArgs;
+use crate::output::to_stderr;
 
 /// Runs `iru-fivetran schema [NAME]`, returning the exit code.
 pub fn command(args: &SchemaArgs) -> u8 {
@@ -21,11 +22,11 @@ pub fn command(args: &SchemaArgs) -> u8 {
         Some(name) => match generate(name) {
             Some(schema) => render(&schema),
             None => {
-                eprintln!(
-                    "error: no schema is named {:?}\nhint: the names are {}",
+                to_stderr(&format!(
+                    "error: no schema is named {:?}\nhint: the names are {}\n",
                     printable(name),
                     names().join(", ")
-                );
+                ));
                 return exit::USAGE;
             }
         },
@@ -34,7 +35,7 @@ pub fn command(args: &SchemaArgs) -> u8 {
     match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
         Ok(()) => exit::COMPLETE,
         Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
+            to_stderr(&format!("error: cannot write to stdout: {e}\n"));
             exit::FAILED
         }
     }

@@ -374,3 +374,99 @@ fn odd_api_urls_are_refused_without_echoing_them() {
     }
     assert!(fake.requests().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Input files that are not files
+
+/// `--ca-cert`, `--sign-key` and the credentials file, given a FIFO nobody writes (which hung
+/// the run), `/dev/zero` (read without end) or a directory (told to `chmod 600`): each is
+/// refused at once, before it is opened, exit 2, naming the file and what it is, with a hint.
+#[cfg(unix)]
+#[test]
+fn input_files_that_are_not_regular_files_are_refused_at_once_naming_them() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fake = server(acme());
+    let url = fake.api_url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    // Private, so that only its kind can be the reason it is refused.
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let huge = dir.path().join("huge.pem");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(5 * 1024 * 1024))
+        .expect("sparse file");
+    let (fifo, folder, huge) = (arg(&fifo), arg(&folder), arg(&huge));
+    let env = [("FIVETRAN_API_KEY", KEY), ("FIVETRAN_API_SECRET", SECRET)];
+    // (flag, file, what stderr must say); the credentials come from the environment except
+    // when the file is the credentials file.
+    let cases: [(&str, &str, String); 7] = [
+        (
+            "--ca-cert",
+            fifo,
+            format!("--ca-cert {fifo}: a FIFO (named pipe), not a regular file"),
+        ),
+        (
+            "--sign-key",
+            fifo,
+            format!("cannot read signing key {fifo}: a FIFO (named pipe), not a regular file"),
+        ),
+        (
+            "--credentials-file",
+            fifo,
+            format!("credentials file {fifo} is a FIFO (named pipe), not a regular file"),
+        ),
+        (
+            "--ca-cert",
+            "/dev/zero",
+            "--ca-cert /dev/zero: a character device, not a regular file".into(),
+        ),
+        (
+            "--ca-cert",
+            folder,
+            format!("--ca-cert {folder}: a directory, not a regular file"),
+        ),
+        (
+            "--credentials-file",
+            folder,
+            format!("credentials file {folder} is a directory, not a regular file"),
+        ),
+        (
+            "--ca-cert",
+            huge,
+            format!("--ca-cert {huge}: larger than a certificate bundle can be"),
+        ),
+    ];
+    for (flag, file, needle) in &cases {
+        let env: &[(&str, &str)] = match *flag {
+            "--credentials-file" => &[],
+            _ => &env,
+        };
+        let child = support::spawn_via(
+            &[],
+            &["collect", "--api-url", &url, "--rate", "1000", flag, file],
+            env,
+        );
+        let run = child.wait(std::time::Duration::from_secs(20));
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(needle.as_str()) && run.stderr.contains("hint:"),
+            "{flag} {file}: want {needle:?} in:\n{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("chmod"),
+            "{flag} {file}: {}",
+            run.stderr
+        );
+        assert!(run.out_entries().is_empty());
+    }
+    assert!(fake.requests().is_empty(), "no request was made");
+}

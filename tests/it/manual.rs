@@ -193,3 +193,34 @@ fn collect_help_groups_its_options_and_ends_with_examples() {
             .contains("iru-fivetran collect --credentials-file fivetran.toml -o evidence")
     );
 }
+
+/// The exit codes `collect` can give, signals and a stdout that cannot be written included,
+/// are in `--help` and in the man page's EXIT STATUS (both from the same clap text).
+#[test]
+fn help_and_man_page_list_every_exit_code_of_collect() {
+    let help = run(&["collect", "--help"], &[]);
+    help.assert_code(0);
+    let man = run(&["man"], &[]);
+    man.assert_code(0);
+    let exit_status = man
+        .stdout
+        .split(".SH \"EXIT STATUS\"")
+        .nth(1)
+        .expect("an EXIT STATUS section");
+    // roff escapes hyphens; compare without them.
+    let exit_status = exit_status.replace("\\-", "-");
+    for needle in [
+        "129, 130, 131, 143",
+        "stopped by SIGHUP, SIGINT (Ctrl-C), SIGQUIT or SIGTERM",
+        "its path could not be written to stdout",
+        "A reader that closes stdout early (collect | head) stopped reading on purpose",
+        "--out is a bundle or inside one; too few file descriptors",
+    ] {
+        assert!(
+            help.stdout.contains(needle),
+            "--help: {needle}\n{}",
+            help.stdout
+        );
+        assert!(exit_status.contains(needle), "man: {needle}\n{exit_status}");
+    }
+}

@@ -262,3 +262,61 @@ fn a_read_only_out_fails_before_any_request_and_keeps_earlier_bundles_intact() {
     assert_eq!(support::snapshot(&earlier_dir), before);
     drop(mount);
 }
+
+// ---------------------------------------------------------------------------------------------
+// `--out` naming a bundle
+
+/// `collect --out BUNDLE` wrote a new bundle inside the old one, which then stopped verifying;
+/// `demo --out BUNDLE` too. Both are refused before anything is written or requested, naming
+/// the folder to give instead.
+#[test]
+fn an_out_that_is_a_bundle_or_inside_one_is_refused_and_the_bundle_stays_intact() {
+    let fake = server(acme());
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("evidence");
+    let first = collect(&fake, &["--resources", "roles", "--out", arg(&out)]);
+    first.assert_code(0);
+    let bundle = first.bundle();
+    let before = support::snapshot(&bundle);
+    let requests = fake.requests().len();
+    let folder = out.canonicalize().expect("resolved").display().to_string();
+
+    let inside = bundle.join("more");
+    for (target, said) in [
+        (
+            &bundle,
+            "is a bundle (it holds manifest.json and SHA256SUMS)",
+        ),
+        (&inside, "is inside the bundle"),
+    ] {
+        let refused = collect(&fake, &["--resources", "roles", "--out", arg(target)]);
+        refused.assert_code(2);
+        assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+        for needle in [
+            said,
+            "fail verification",
+            &format!("hint: give the directory that holds the bundles, e.g. --out {folder}"),
+        ] {
+            assert!(
+                refused.stderr.contains(needle),
+                "{needle}:\n{}",
+                refused.stderr
+            );
+        }
+    }
+    let demo = run(&["demo", "--out", arg(&bundle), "--quiet"], &[]);
+    demo.assert_code(2);
+    assert!(demo.stderr.contains("is a bundle"), "{}", demo.stderr);
+
+    assert_eq!(fake.requests().len(), requests, "no request was made");
+    assert_eq!(
+        support::snapshot(&bundle),
+        before,
+        "the bundle is untouched"
+    );
+    assert!(!inside.exists(), "nothing created inside it");
+    iru_fivetran_core::verify::verify(&bundle).expect("still verifies");
+    // The folder of bundles is what --out is for.
+    let again = collect(&fake, &["--resources", "roles", "--out", arg(&out)]);
+    again.assert_code(0);
+}

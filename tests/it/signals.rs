@@ -1,6 +1,6 @@
-//! Signals mid-run: SIGINT or SIGTERM while a request is in flight stops the run promptly,
-//! removes the temporary bundle and leaves nothing under `--out`; so do two signals at once,
-//! and a signal while a DNS lookup is stuck. Unix only.
+//! Signals mid-run: SIGINT, SIGTERM, SIGHUP or SIGQUIT while a request is in flight stops the
+//! run promptly, removes the temporary bundle and leaves nothing under `--out`; so do two
+//! signals at once, and a signal while a DNS lookup is stuck. Unix only.
 
 #![cfg(unix)]
 
@@ -88,6 +88,33 @@ fn sigterm_mid_request_stops_removes_the_temporary_bundle_and_exits_143() {
     run.assert_code(143);
     assert!(
         run.stderr.contains("interrupted by SIGTERM"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// SIGHUP (the terminal closed, an SSH session dropped) killed the run and left its
+/// `.incomplete` directory, personal data included; it is handled like SIGINT.
+#[test]
+fn sighup_mid_request_stops_removes_the_temporary_bundle_and_exits_129() {
+    let run = interrupt_mid_request(&["HUP"]);
+    run.assert_code(129);
+    assert!(
+        run.stderr.contains("interrupted by SIGHUP")
+            && run.stderr.contains("temporary directory was removed"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// SIGQUIT (Ctrl-\) dumped core and left the `.incomplete` directory; it is handled like
+/// SIGINT.
+#[test]
+fn sigquit_mid_request_stops_removes_the_temporary_bundle_and_exits_131() {
+    let run = interrupt_mid_request(&["QUIT"]);
+    run.assert_code(131);
+    assert!(
+        run.stderr.contains("interrupted by SIGQUIT"),
         "{}",
         run.stderr
     );

@@ -21,6 +21,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::env;
+use crate::files;
 pub use vault::{MAX_PROFILE_NAME, ProfileName, Vault, VaultAccount, parse_vault};
 
 /// A vault file larger than this is not a credentials file; refuse before reading it whole.
@@ -154,6 +155,14 @@ pub enum CredentialsError {
         path: PathBuf,
         /// The I/O error.
         cause: std::io::Error,
+    },
+    /// The vault file is a directory, a FIFO, a device...: refused before it is opened.
+    #[error("credentials file {path} is {kind}, not a regular file\nhint: give the path of the credentials file itself (a TOML or JSON file, readable by its owner only) with --credentials-file or {var}", path = path.display(), var = env::CREDENTIALS_FILE)]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is (`a directory`, `a FIFO (named pipe)`...).
+        kind: &'static str,
     },
     /// The vault file may be read by group or others.
     #[error("credentials file {path} is readable by group or others (mode {mode:03o})\nhint: chmod 600 {path}", path = path.display())]
@@ -354,11 +363,9 @@ fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<Credentials,
 }
 
 fn read_vault(path: &Path) -> Result<Vault, CredentialsError> {
-    let unreadable = |cause| CredentialsError::Unreadable {
-        path: path.to_owned(),
-        cause,
-    };
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    // What it is, its mode and its size are judged before it is opened: a directory is not
+    // told to `chmod 600`, a FIFO never blocks, a device is never read without end.
+    let meta = files::input_metadata(path).map_err(|f| input_failure(path, f))?;
     check_permissions(path, &meta)?;
     if meta.len() > MAX_VAULT_BYTES {
         return Err(malformed(
@@ -369,8 +376,41 @@ fn read_vault(path: &Path) -> Result<Vault, CredentialsError> {
             ),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(unreadable)?;
+    let bytes = files::read_input(path, MAX_VAULT_BYTES).map_err(|f| input_failure(path, f))?;
+    let text = String::from_utf8(bytes).map_err(|_| CredentialsError::Unreadable {
+        path: path.to_owned(),
+        cause: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ),
+    })?;
     parse_vault(&text).map_err(|problem| malformed(path, problem))
+}
+
+/// The error for a vault file that [`files::read_input`] refused.
+fn input_failure(path: &Path, failure: files::InputFailure) -> CredentialsError {
+    let cause = match failure {
+        files::InputFailure::NotAFile(kind) => {
+            return CredentialsError::NotAFile {
+                path: path.to_owned(),
+                kind,
+            };
+        }
+        files::InputFailure::TooLarge(limit) => {
+            return malformed(
+                path,
+                format!("is larger than a credentials file can be ({limit} bytes)"),
+            );
+        }
+        files::InputFailure::Missing => {
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+        }
+        files::InputFailure::Io(e) => e,
+    };
+    CredentialsError::Unreadable {
+        path: path.to_owned(),
+        cause,
+    }
 }
 
 fn malformed(path: &Path, problem: String) -> CredentialsError {

@@ -1,8 +1,8 @@
 //! The exit codes, the one contract every command shares with cron jobs and CI, and how a
 //! run's outcome becomes one.
 //!
-//! A signal's code (130 for SIGINT, 143 for SIGTERM) is the shell's convention, set where the
-//! signal is caught.
+//! A signal's code (129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM: 128 + its number) is the
+//! shell's convention, set where the signal is caught.
 
 use crate::vocab::RunStatus;
 

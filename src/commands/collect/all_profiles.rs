@@ -15,7 +15,7 @@ use tracing::info;
 use super::run::{self, Outcome, RunError};
 use crate::cli::LogFormat;
 use crate::config::Config;
-use crate::output;
+use crate::output::{self, Printed};
 use iru_fivetran_core::exit;
 
 /// How one profile's run ended.
@@ -61,10 +61,20 @@ pub async fn run_each(configs: Vec<Config>, format: LogFormat) -> Vec<ProfileRun
             .map_or_else(String::new, |p| p.as_str().to_owned());
         info!("profile `{profile}` ({} of {total})", i + 1);
         let result = run::run(&config).await;
-        let code = exit_code(&result);
+        let mut code = exit_code(&result);
         let result = match result {
             Ok(outcome) => {
-                output::print_bundle_path(&outcome.bundle);
+                if let Printed::Failed(e) = output::print_bundle_path(&outcome.bundle) {
+                    // As for one profile: the bundle stays, the failure is in the code.
+                    output::report_error(
+                        format,
+                        &format_args!(
+                            "profile `{profile}`: cannot write the bundle path to stdout: {e}; the bundle is written and stays: {}",
+                            outcome.bundle.display()
+                        ),
+                    );
+                    code = exit::FAILED;
+                }
                 Ok(outcome.bundle)
             }
             Err(e) => {

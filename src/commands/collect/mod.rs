@@ -6,6 +6,7 @@
 
 pub mod all_profiles;
 mod manifest;
+pub mod preflight;
 mod quota;
 pub mod run;
 
@@ -23,7 +24,8 @@ use iru_fivetran_core::vocab::{RunStatus, rfc3339};
 
 use crate::cli::{CollectArgs, LogFormat};
 use crate::config::{Config, Settings};
-use crate::{output, signals};
+use crate::output::{self, Printed};
+use crate::signals;
 
 /// What `collect` gives besides the bundle: how it speaks on stderr, and the files it writes
 /// beside the bundle.
@@ -104,6 +106,13 @@ fn collect_and_package(
             return exit::USAGE;
         }
     };
+    let concurrency = configs.iter().map(|c| c.concurrency).max().unwrap_or(1);
+    if let Err(e) =
+        preflight::out_dir(&settings.out).and_then(|()| preflight::descriptors(concurrency))
+    {
+        fail(summary, SummaryStatus::UsageError, &e);
+        return exit::USAGE;
+    }
     // One worker thread, and the run spawned on it: the run and the HTTP connections' tasks
     // then share a thread. Before, the run was polled on this thread (block_on) and the
     // connections on two workers, so every request cost cross-thread wake-ups: 35% of the
@@ -197,7 +206,7 @@ fn collect_and_package(
             .collect();
         output::artifact_table(&rows);
     }
-    output::print_bundle_path(&outcome.bundle);
+    let printed = output::print_bundle_path(&outcome.bundle);
     summary.bundle = Some(outcome.bundle.display().to_string());
     summary.tables = outcome
         .tables
@@ -211,13 +220,30 @@ fn collect_and_package(
         })
         .collect();
     summary.signature = signature(&outcome.bundle, signer);
-    let code = exit::of_run(outcome.status);
+    let mut code = exit::of_run(outcome.status);
     let status = match outcome.status {
         RunStatus::Complete => SummaryStatus::Complete,
         RunStatus::Partial => SummaryStatus::Partial,
         RunStatus::Failed => SummaryStatus::Failed,
     };
     summary.status = status;
+    // The bundle is whole whatever became of its path on stdout: the archive and the summary
+    // are still written, and the exit code says whether stdout failed.
+    match printed {
+        Printed::Written => {}
+        Printed::ReaderGone => tracing::info!(
+            bundle = %outcome.bundle.display(),
+            "stdout was closed by its reader before the bundle path was printed"
+        ),
+        Printed::Failed(e) => {
+            let e = format!(
+                "cannot write the bundle path to stdout: {e}; the bundle is written and stays: {}\nhint: check where stdout goes (a full disk, a closed file); --summary-json PATH also names the bundle",
+                outcome.bundle.display()
+            );
+            fail(summary, SummaryStatus::Failed, &e);
+            code = exit::FAILED;
+        }
+    }
     if outputs.archive {
         match archive::write_archive(&outcome.bundle) {
             Ok(archived) => {

@@ -1,10 +1,10 @@
 //! One collection: read the account, write the bundle.
 //!
-//! Order: create the temporary bundle directory (so an unwritable `--out` fails before any
-//! request), read `/account/info` (its id names the bundle), collect the artifacts read
-//! straight from the API side by side, then sync history and the derived artifacts in order,
-//! then the spreadsheet exports, and last the manifest and `SHA256SUMS`, renaming the
-//! directory into place. Every early return drops the [`Bundle`], which removes its temporary
+//! Order: build the HTTP client (no request yet), create the temporary bundle directory (so an
+//! unwritable `--out` fails before any request), read `/account/info` (its id names the
+//! bundle), collect the artifacts read straight from the API side by side, then sync history
+//! and the derived artifacts in order, then the spreadsheet exports, and last the manifest and
+//! `SHA256SUMS`, renaming the directory into place. Every early return drops the [`Bundle`], which removes its temporary
 //! directory: nothing half-written is left behind.
 
 use std::path::PathBuf;
@@ -118,13 +118,14 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
     // The sync-history window ends when the run starts: both are the same instant.
     let started = config.window.end;
     let stamp = bundle::stamp(started);
+    // The client first: if it cannot be built (TLS roots unreadable), nothing was created.
+    let client =
+        Client::new(&config.client_options(), &config.credentials).map_err(RunError::Client)?;
     let mut bundle = Bundle::create(&config.out_dir, &stamp)?;
     if let Some(key) = &config.sign_key {
         info!("the manifest will be signed with key {}", key.fingerprint());
         bundle.sign_manifest_with(key.clone());
     }
-    let client =
-        Client::new(&config.client_options(), &config.credentials).map_err(RunError::Client)?;
     info!(
         "collecting from {} with {}, at most {} requests/s, {} at once",
         config.api_url,

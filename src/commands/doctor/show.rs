@@ -10,7 +10,7 @@ use iru_fivetran_core::doctor::{Checkup, Outcome, Readiness};
 
 /// The table, with the identity and quota above it and the verdict below, on stderr.
 pub fn print_text(checkup: &Checkup) {
-    eprint!("{}", text(checkup));
+    crate::output::to_stderr(&text(checkup));
 }
 
 /// The checkup as one JSON document on stdout.

@@ -37,7 +37,7 @@ impl Run {
         }
         for file in files {
             // A file another run is writing into the same --out can be renamed between the
-            // listing and the read (`x.partial` -> `x`); that run's own check reads it.
+            // listing and the read (`x.partial-<random>` -> `x`); that run's own check reads it.
             let bytes = match std::fs::read(&file) {
                 Ok(bytes) => bytes,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,

@@ -13,7 +13,8 @@
 //!   extraction (less the umask), so a wider mode would widen access wherever it is unpacked;
 //! - gzip: level 9, no file name, mtime 0, operating system 255 ("unknown").
 //!
-//! The archive is written under `<bundle>.tar.gz.partial` and renamed, `0600`. Its SHA-256
+//! The archive is written as a new file under an unpredictable `<bundle>.tar.gz.partial-<hex>`
+//! name ([`files::write_private`]) and renamed, `0600`. Its SHA-256
 //! cannot be inside the bundle (which is sealed before); it goes to the log and the run summary.
 
 use std::fs;

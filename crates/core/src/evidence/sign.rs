@@ -165,7 +165,9 @@ impl SigningKey {
             path: path.to_owned(),
             cause,
         };
-        let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+        // What it is, its mode and its size are judged before it is opened: a FIFO never
+        // blocks, a device is never read without end.
+        let meta = files::input_metadata(path).map_err(|f| unreadable(f.to_string()))?;
         check_permissions(path, &meta)?;
         if meta.len() > MAX_KEY_BYTES {
             return Err(SignError::KeyMalformed {
@@ -174,7 +176,9 @@ impl SigningKey {
             });
         }
         // The file's bytes are wiped once parsed; the parsed key zeroizes itself on drop.
-        let text = Zeroizing::new(std::fs::read(path).map_err(|e| unreadable(e.to_string()))?);
+        let text = Zeroizing::new(
+            files::read_input(path, MAX_KEY_BYTES).map_err(|f| unreadable(f.to_string()))?,
+        );
         let key = PrivateKey::from_openssh(&*text).map_err(|e| SignError::KeyMalformed {
             path: path.to_owned(),
             detail: e.to_string(),

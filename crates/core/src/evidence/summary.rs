@@ -31,11 +31,13 @@ pub enum SummaryStatus {
     Complete,
     /// A partial bundle (exit 3).
     Partial,
-    /// The run failed (exit 1), or a bundle was written but its archive was not.
+    /// The run failed (exit 1), or a bundle was written but its path could not be written
+    /// to stdout or its archive could not be written.
     Failed,
     /// Flags, environment or credentials were refused before any request (exit 2).
     UsageError,
-    /// A signal stopped the run (exit 130 or 143); nothing was kept.
+    /// A signal stopped the run (exit 129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM);
+    /// nothing was kept.
     Interrupted,
 }
 
@@ -154,7 +156,8 @@ impl Summary {
         render(&serde_json::to_value(self).expect("a summary always serializes"))
     }
 
-    /// Writes the summary to `path` atomically (`<path>.partial`, then renamed), `0600`.
+    /// Writes the summary to `path` atomically and `0600` ([`files::write_private`]: a new file
+    /// under an unpredictable name beside it, then renamed).
     pub fn write(&self, path: &Path) -> Result<(), SummaryError> {
         let bytes = self.to_bytes();
         files::write_private(path, |out| std::io::Write::write_all(out, &bytes))

@@ -1,5 +1,6 @@
-//! Where files are written. A run writes into `.iru-fivetran-<stamp>-<pid>.incomplete/` under
-//! `--out`; each file is written to a `.partial` name, synced and renamed; the manifest, its
+//! Where files are written. A run writes into `.iru-fivetran-<stamp>-<pid>-<random>.incomplete/`
+//! under `--out` (a name no one can guess or squat); each file is written to a new file under a
+//! `<name>.partial-<random>` name, synced and renamed; the manifest, its
 //! signature (`--sign-key`) and `SHA256SUMS` come last, in that order, and the directory is
 //! renamed to its final name only then. An interrupted run therefore never leaves a directory
 //! that looks like a finished bundle.
@@ -17,6 +18,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use tracing::warn;
 
 use crate::evidence::csv::Table;
 use crate::evidence::sign::{self, SigningKey};
@@ -46,24 +48,50 @@ pub struct Bundle {
 
 impl Drop for Bundle {
     fn drop(&mut self) {
-        if !self.sealed {
-            let _ = fs::remove_dir_all(&self.tmp);
+        if !self.sealed && fs::remove_dir_all(&self.tmp).is_err() {
+            // Out of file descriptors, `remove_dir_all` cannot open the directory to list it;
+            // an empty one (the run failed before writing) is still removed by its path.
+            let _ = fs::remove_dir(&self.tmp);
         }
     }
 }
 
+/// A fresh temporary directory name for a run started at `stamp`.
+fn temp_dir_name(stamp: &str) -> String {
+    format!(
+        ".iru-fivetran-{stamp}-{}-{:016x}.incomplete",
+        std::process::id(),
+        rand::random::<u64>()
+    )
+}
+
 impl Bundle {
-    /// Creates `out_dir` if needed and the temporary bundle directory inside it.
+    /// Creates `out_dir` if needed and the temporary bundle directory inside it,
+    /// `.iru-fivetran-<stamp>-<pid>-<16 random hex digits>.incomplete`: a name no one can
+    /// guess, so none can be squatted in advance; one taken anyway (by anything, a dangling link
+    /// included) is skipped for another.
     pub fn create(out_dir: &Path, stamp: &str) -> Result<Self, WriteError> {
+        Self::create_via(out_dir, |_| temp_dir_name(stamp))
+    }
+
+    /// [`Bundle::create`] with the temporary names given by `name(attempt)` (tests squat them).
+    fn create_via(out_dir: &Path, name: impl Fn(usize) -> String) -> Result<Self, WriteError> {
         fs::create_dir_all(out_dir).map_err(failed(out_dir))?;
-        let tmp = out_dir.join(format!(
-            ".iru-fivetran-{stamp}-{}.incomplete",
-            std::process::id()
-        ));
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&tmp).map_err(failed(&tmp))?;
+        let mut attempt = 0;
+        let tmp = loop {
+            let tmp = out_dir.join(name(attempt));
+            // `mkdir` fails on anything already there, a link included, and never follows one.
+            match builder.create(&tmp) {
+                Ok(()) => break tmp,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 15 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(failed(&tmp)(e)),
+            }
+        };
         Ok(Self {
             out_dir: out_dir.to_owned(),
             tmp,
@@ -152,8 +180,9 @@ impl Bundle {
     }
 
     /// Writes the manifest (made by `manifest` for the bundle's final name) and `SHA256SUMS`,
-    /// then renames the directory to `<base_name>` (or `<base_name>-2`, ... if taken). On
-    /// failure the temporary directory is removed: nothing half-written is left behind.
+    /// then renames the directory to `<base_name>` (or `<base_name>-2`, ... if taken; see
+    /// [`Bundle::seal`] for when all are). On failure the temporary directory is removed:
+    /// nothing half-written is left behind.
     pub fn finish(
         mut self,
         base_name: &str,
@@ -181,8 +210,11 @@ impl Bundle {
             .unwrap_or_else(|_| self.tmp.clone())
     }
 
-    /// Writes manifest and sums for the first free name `<base>[-N]<suffix>` and renames the
-    /// temporary directory to it.
+    /// Writes manifest and sums for the first free name `<base>[-N]<suffix>` (N up to 100) and
+    /// renames the temporary directory to it. A name taken by anything, a dangling link
+    /// included, is skipped. When all 100 are taken (squatted), the bundle is kept under
+    /// `<base>-names-taken-<16 random hex digits><suffix>`, which says so and cannot be
+    /// squatted in advance, rather than thrown away.
     fn seal(
         &mut self,
         base_name: &str,
@@ -190,13 +222,21 @@ impl Bundle {
         manifest_name: &'static str,
         manifest: &dyn Fn(&str) -> Vec<u8>,
     ) -> Result<PathBuf, WriteError> {
-        for n in 1..=100u32 {
-            let name = match n {
-                1 => format!("{base_name}{suffix}"),
-                n => format!("{base_name}-{n}{suffix}"),
-            };
+        let numbered = (1..=100u32).map(|n| match n {
+            1 => (false, format!("{base_name}{suffix}")),
+            n => (false, format!("{base_name}-{n}{suffix}")),
+        });
+        let unplaced = std::iter::repeat_with(|| {
+            let random = rand::random::<u64>();
+            (
+                true,
+                format!("{base_name}-names-taken-{random:016x}{suffix}"),
+            )
+        });
+        for (last_resort, name) in numbered.chain(unplaced.take(4)) {
             let target = self.out_dir.join(&name);
-            if target.exists() {
+            // Whatever is there, even a link to nowhere, takes the name.
+            if fs::symlink_metadata(&target).is_ok() {
                 continue;
             }
             let manifest_bytes = manifest(&name);
@@ -213,13 +253,16 @@ impl Bundle {
             match fs::rename(&self.tmp, &target) {
                 Ok(()) => {
                     sync_dir(&self.out_dir);
+                    if last_resort {
+                        warn!(
+                            "every bundle name from {base_name}{suffix} to {base_name}-100{suffix} is taken under {}; the bundle is kept as {name}, which earlier-bundle lookups (changes.json) do not consider",
+                            self.out_dir.display()
+                        );
+                    }
                     return Ok(target);
                 }
-                // Another run took the name between the check and the rename.
-                Err(e)
-                    if target.exists()
-                        || e.kind() == io::ErrorKind::AlreadyExists
-                        || e.kind() == io::ErrorKind::DirectoryNotEmpty => {}
+                // Another run (or anyone) took the name between the check and the rename.
+                Err(e) if taken(&target, &e) => {}
                 Err(e) => return Err(failed(&target)(e)),
             }
         }
@@ -227,7 +270,7 @@ impl Bundle {
             path: self.out_dir.join(base_name),
             source: io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                "100 bundles of this name already exist",
+                "every name this bundle could take is taken",
             ),
         })
     }
@@ -247,11 +290,23 @@ impl Bundle {
     }
 }
 
+/// Whether renaming a directory to `target` failed because something is there now.
+fn taken(target: &Path, e: &io::Error) -> bool {
+    fs::symlink_metadata(target).is_ok()
+        || matches!(
+            e.kind(),
+            io::ErrorKind::AlreadyExists
+                | io::ErrorKind::DirectoryNotEmpty
+                | io::ErrorKind::NotADirectory
+                | io::ErrorKind::IsADirectory
+        )
+}
+
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
     write_streamed(dir, name, |w| w.write_all(bytes)).map(|_| ())
 }
 
-/// Writes `name` in `dir` from what `fill` writes, under a `.partial` name, synced, then
+/// Writes `name` in `dir` from what `fill` writes, under a `.partial-<random>` name, synced, then
 /// renamed; returns its hash and size, computed as it is written.
 fn write_streamed(
     dir: &Path,
