@@ -921,25 +921,28 @@ fn a_run_that_signs_takes_only_a_baseline_signed_by_its_key() {
     // The account changes; then someone who can write to --out plants an unsigned bundle of
     // the changed account, collected elsewhere, so that the next run would see no change.
     fake.edit(edit_access);
+    // A second later, so that the two bundles' names (their ids) differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let elsewhere = tempfile::tempdir().expect("tmp");
     let forged = collect_to(&fake, elsewhere.path(), &sel);
     forged.assert_code(0);
+    assert_ne!(bundle_id(&forged), bundle_id(&signed));
     let forged_dir = plant(&forged.bundle(), out.path());
 
     let next = collect_to(&fake, out.path(), &[&sel[..], &sign[..]].concat());
     next.assert_code(0);
     let c = next.json("changes.json");
     assert_eq!(c["status"], "complete", "{}", c["reason"]);
-    assert_eq!(c["baseline"]["bundle_id"], bundle_id(&signed));
-    assert_eq!(
-        c["baseline"]["manifest_sha256"],
-        manifest_sha256(&signed.bundle())
-    );
     assert_eq!(
         c["count"],
         29,
         "every change, none hidden: {}",
         lines(&c).join("\n")
+    );
+    assert_eq!(c["baseline"]["bundle_id"], bundle_id(&signed));
+    assert_eq!(
+        c["baseline"]["manifest_sha256"],
+        manifest_sha256(&signed.bundle())
     );
     assert!(lines(&c).contains(
         &r#"user_role_changed brisk_falcon role: "Account Administrator" -> "Account Reviewer""#
