@@ -45,7 +45,18 @@ pub fn inspect(dir: &Path) -> Inspection {
     let (manifest, manifest_bytes) = v.read_manifest();
     let manifest_digest = manifest_bytes.as_deref().map(Digest::of);
     let artifacts = manifest.as_ref().map(|m| v.entries(m)).unwrap_or_default();
-    let tables = manifest.as_ref().map(|m| v.tables(m)).unwrap_or_default();
+    let mut tables = manifest.as_ref().map(|m| v.tables(m)).unwrap_or_default();
+    // A file is an artifact or a table, not both: listed as both, which entry vouches for it?
+    tables.retain(|t| {
+        let twice = artifacts.iter().any(|a| a.path == t.path);
+        if twice {
+            v.problems.push(Problem::Duplicate {
+                source: manifest::FILE_NAME,
+                name: t.path.clone(),
+            });
+        }
+        !twice
+    });
     let mut files = BTreeMap::new();
     if let Some(digest) = manifest_digest {
         files.insert(manifest::FILE_NAME.to_owned(), digest);

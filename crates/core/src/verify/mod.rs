@@ -15,6 +15,8 @@
 
 mod checker;
 mod envelope;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fuzz;
 mod problem;
 mod signature;
 mod verdict;

@@ -404,3 +404,35 @@ fn an_item_diff_cannot_read_does_not_verify_either() {
     crate::evidence::bundle::read_items(&bytes[..], drop).expect("reads");
     verify(&dir).expect("verifies");
 }
+
+#[test]
+fn a_file_listed_both_as_an_artifact_and_as_a_table_is_a_duplicate() {
+    // Found by the verify_dir fuzz harness: each list was checked for duplicates, not the two.
+    let (_out, dir) = make_with_table(|_| {});
+    let users = Digest::of(&fs::read(dir.join("users.json")).expect("read"));
+    let mut manifest: Value =
+        serde_json::from_slice(&fs::read(dir.join(manifest::FILE_NAME)).expect("m")).expect("json");
+    manifest["tables"].as_array_mut().expect("tables").push(
+        json!({"path": "users.json", "kind": "derived", "from": "users",
+                     "sha256": users.sha256, "bytes": users.bytes, "rows": 1}),
+    );
+    let bytes = render(&manifest);
+    fs::write(dir.join(manifest::FILE_NAME), &bytes).expect("write");
+    let sums: String = fs::read_to_string(dir.join(SHA256SUMS))
+        .expect("sums")
+        .lines()
+        .map(|l| {
+            let name = &l[66..];
+            let digest = Digest::of(&fs::read(dir.join(name)).expect("listed"));
+            format!("{}  {name}\n", digest.sha256)
+        })
+        .collect();
+    fs::write(dir.join(SHA256SUMS), sums).expect("write");
+    assert_eq!(
+        problems(&dir),
+        [Problem::Duplicate {
+            source: "manifest.json",
+            name: "users.json".into()
+        }]
+    );
+}
