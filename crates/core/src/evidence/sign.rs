@@ -1,5 +1,8 @@
 //! Signing `manifest.json` with an Ed25519 key (`collect --sign-key`), and checking such a
-//! signature ([`verify_signature`]).
+//! signature: [`verify_signature`] reads the bundle's manifest itself; [`check`] and
+//! [`check_one`] take the manifest bytes the caller already read and hashed (the verifier's),
+//! against one or several [`TrustedKey`]s (baseline selection trusts `--sign-key`'s public half
+//! and `collect --public-key`).
 //!
 //! The signature is an OpenSSH SSHSIG (PEM armour `-----BEGIN SSH SIGNATURE-----`) over the
 //! exact bytes of `manifest.json`, in the namespace [`NAMESPACE`], hashed with SHA-512, so an
