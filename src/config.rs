@@ -166,9 +166,8 @@ pub struct Config {
     pub on_quota: OnQuota,
     /// `--sign-key`, loaded and checked (Ed25519, unencrypted, not readable by others).
     pub sign_key: Option<SigningKey>,
-    /// The keys an earlier bundle must be signed by to be the baseline of `changes.json`, any
-    /// one of them: the public half of `--sign-key` and `--public-key`. Empty when neither is
-    /// given: then no signature is asked for.
+    /// The keys a baseline of `changes.json` must be signed by (one of): `--sign-key`'s public
+    /// half and `--public-key`. Empty: no signature is asked for.
     pub baseline_keys: Vec<TrustedKey>,
 }
 
@@ -305,16 +304,9 @@ impl Config {
             .as_deref()
             .map(SigningKey::load)
             .transpose()?;
-        let named_key = settings
-            .public_key
-            .as_deref()
-            .map(TrustedKey::load)
-            .transpose()?;
-        let baseline_keys: Vec<TrustedKey> = sign_key
-            .iter()
-            .map(SigningKey::trusted_key)
-            .chain(named_key)
-            .collect();
+        let named = settings.public_key.as_deref().map(TrustedKey::load);
+        let own = sign_key.iter().map(SigningKey::trusted_key);
+        let baseline_keys: Vec<_> = own.chain(named.transpose()?).collect();
         let flag_url = match &settings.account.api_url {
             Some(raw) => Some(parse_api_url(raw)?),
             None => None,

@@ -1007,3 +1007,27 @@ fn without_a_key_an_unsigned_baseline_is_still_taken() {
     );
     assert_eq!(c["count"], 1);
 }
+
+#[test]
+fn a_public_key_that_cannot_be_read_is_a_usage_error_before_any_request() {
+    let fake = server(acme());
+    let keys = tempfile::tempdir().expect("tmp");
+    let not_a_key = keys.path().join("not.pub");
+    std::fs::write(&not_a_key, "ssh-ed25519 !!!\n").expect("write");
+    for key in [keys.path().join("missing.pub"), not_a_key] {
+        let out = tempfile::tempdir().expect("tmp");
+        let run = collect_to(&fake, out.path(), &["--public-key", path(&key)]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(path(&key)) && run.stderr.contains("hint:"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            std::fs::read_dir(out.path()).expect("out").count(),
+            0,
+            "nothing written"
+        );
+    }
+    assert!(fake.requests().is_empty(), "no request");
+}
