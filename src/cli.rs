@@ -173,7 +173,10 @@ pub struct CompletionsArgs {
 const VERIFY_AFTER_HELP: &str = "\
 Checks, without credentials or network: every hash against SHA256SUMS and the manifest, each
 file's size, each artifact's envelope (schema id, resource, kind, status, count), and that no
-file is missing or added. Each problem is one line on stderr, then a one-line verdict.
+file is missing or added: every file but manifest.json, manifest.json.sig and SHA256SUMS must
+be listed in the manifest. Each problem is one line on stderr, then a one-line verdict that
+says whether the bundle is signed and what was checked: unsigned, signed, not checked (no
+--public-key), or signature valid for KEY.
 
 Exit codes:
   0  the bundle is intact
@@ -190,7 +193,8 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Also check `manifest.json.sig` (written by `collect --sign-key`) against this OpenSSH
-    /// Ed25519 public key (a `.pub` file): the bundle is intact only if it verifies.
+    /// Ed25519 public key (a `.pub` file): the bundle is intact only if it is signed and the
+    /// signature holds.
     #[arg(long, value_name = "PATH")]
     pub public_key: Option<PathBuf>,
     /// Logging options.
@@ -464,6 +468,13 @@ pub struct CollectArgs {
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub sign_key: Option<PathBuf>,
 
+    /// An OpenSSH Ed25519 public key (a `.pub` file) an earlier bundle may be signed by to be
+    /// the baseline of changes.json. With it or --sign-key, only a bundle signed by one of the
+    /// two keys is a baseline: an unsigned one, which anyone who can write to --out could
+    /// plant, is passed over (changes.json is then unavailable, or failed for --baseline).
+    #[arg(long, value_name = "PATH")]
+    pub public_key: Option<PathBuf>,
+
     /// Write a JSON summary of the run to PATH whatever the outcome (schema
     /// iru-fivetran/summary/v1): status, exit code, bundle, artifacts, requests, archive hash.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
@@ -536,6 +547,7 @@ impl CollectArgs {
             },
             concurrency: self.concurrency,
             sign_key: self.sign_key.clone(),
+            public_key: self.public_key.clone(),
             rate: self.rate,
         }
     }

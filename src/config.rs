@@ -19,7 +19,7 @@ use iru_fivetran_core::client::{self, Delays};
 use iru_fivetran_core::credentials::{self, Choice, Credentials, CredentialsError};
 use iru_fivetran_core::derive::findings::{DEFAULT_INACTIVE_DAYS, DEFAULT_STALE_DAYS};
 use iru_fivetran_core::env;
-use iru_fivetran_core::evidence::sign::{SignError, SigningKey};
+use iru_fivetran_core::evidence::sign::{SignError, SigningKey, TrustedKey};
 use iru_fivetran_core::files;
 use iru_fivetran_core::vocab::{Artifact, Window};
 
@@ -102,6 +102,8 @@ pub struct Settings {
     pub concurrency: Option<usize>,
     /// `--sign-key`.
     pub sign_key: Option<PathBuf>,
+    /// `--public-key`: a key an earlier bundle may be signed by to be the baseline.
+    pub public_key: Option<PathBuf>,
     /// `--rate`; `None`: [`DEFAULT_RATE`].
     pub rate: Option<f64>,
 }
@@ -122,6 +124,7 @@ impl Default for Settings {
             on_quota: OnQuota::Slow,
             concurrency: None,
             sign_key: None,
+            public_key: None,
             rate: None,
         }
     }
@@ -164,6 +167,9 @@ pub struct Config {
     pub on_quota: OnQuota,
     /// `--sign-key`, loaded and checked (Ed25519, unencrypted, not readable by others).
     pub sign_key: Option<SigningKey>,
+    /// The keys a baseline of `changes.json` must be signed by (one of): `--sign-key`'s public
+    /// half and `--public-key`. Empty: no signature is asked for.
+    pub baseline_keys: Vec<TrustedKey>,
 }
 
 /// A problem with flags, environment or credentials (exit code 2).
@@ -236,7 +242,7 @@ pub enum ConfigError {
     /// Credentials could not be resolved.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
-    /// `--sign-key` cannot be used.
+    /// `--sign-key` or `--public-key` cannot be used.
     #[error(transparent)]
     SignKey(#[from] SignError),
 }
@@ -309,6 +315,9 @@ impl Config {
             .as_deref()
             .map(SigningKey::load)
             .transpose()?;
+        let named = settings.public_key.as_deref().map(TrustedKey::load);
+        let own = sign_key.iter().map(SigningKey::trusted_key);
+        let baseline_keys: Vec<_> = own.chain(named.transpose()?).collect();
         let flag_url = match &settings.account.api_url {
             Some(raw) => Some(parse_api_url(raw)?),
             None => None,
@@ -370,6 +379,7 @@ impl Config {
                     reserve,
                     on_quota,
                     sign_key: sign_key.clone(),
+                    baseline_keys: baseline_keys.clone(),
                 })
             })
             .collect()

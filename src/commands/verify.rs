@@ -1,21 +1,23 @@
 //! `iru-fivetran verify BUNDLE`: checks a bundle offline and says so.
 //!
-//! Each problem of the [`Inspection`] is one line on stderr, then a one-line verdict; with
-//! `--format json` a [`Verdict`] goes to stdout too. Exit 0 only for an intact bundle, 1
+//! Each problem of the [`Inspection`] is one line on stderr, then a one-line verdict that also
+//! says whether the bundle is signed and what was checked (`unsigned`, `signed, not checked
+//! (no --public-key)`, `signature valid for KEY`); with `--format json` a [`Verdict`] goes to
+//! stdout too. With `--public-key`, a signature that does not hold (or none) is a problem. Exit 0 only for an intact bundle, 1
 //! otherwise. Nothing is written to disk and no request is made.
 
 use std::io::Write as _;
 
 use serde_json::Value;
 
-use crate::cli::{LogFormat, OutputFormat, VerifyArgs};
+use crate::cli::{OutputFormat, VerifyArgs};
 use crate::output::{report_error, say};
 use iru_fivetran_core::evidence::bundle::SHA256SUMS;
 use iru_fivetran_core::evidence::{manifest, render};
 use iru_fivetran_core::exit;
 use iru_fivetran_core::text::printable;
 
-use iru_fivetran_core::verify::{Inspection, Problem, Verdict, inspect};
+use iru_fivetran_core::verify::{Inspection, Problem, Signed, Verdict, inspect};
 
 /// Runs `iru-fivetran verify`, returning the exit code.
 pub fn command(args: &VerifyArgs) -> u8 {
@@ -25,22 +27,29 @@ pub fn command(args: &VerifyArgs) -> u8 {
         return exit::FAILED;
     }
     let found = inspect(&args.bundle);
-    for problem in &found.problems {
+    let key_given = args.public_key.is_some();
+    let signed = found.signature(args.public_key.as_deref());
+    let signature_problem = signed.problem(key_given);
+    for problem in found.problems.iter().chain(&signature_problem) {
         report_error(format, problem);
     }
-    let mut intact = found.problems.is_empty();
-    if intact && let Some(key) = &args.public_key {
-        intact = signature_holds(&found, key, format, args.log.quiet);
+    if let Signed::Valid(fingerprint) = &signed
+        && !args.log.quiet
+    {
+        say(format, &format!("manifest.json is signed by {fingerprint}"));
     }
+    let intact = found.problems.is_empty() && signature_problem.is_none();
+    let line = verdict(&found, &signed, usize::from(signature_problem.is_some()));
     if intact {
         if !args.log.quiet {
-            say(format, &verdict(&found));
+            say(format, &line);
         }
     } else {
-        report_error(format, &verdict(&found));
+        report_error(format, &line);
     }
     if args.format == OutputFormat::Json {
-        let bytes = render(&serde_json::to_value(Verdict::of(&found)).unwrap_or(Value::Null));
+        let verdict = Verdict::of(&found, &signed, key_given);
+        let bytes = render(&serde_json::to_value(verdict).unwrap_or(Value::Null));
         let mut stdout = std::io::stdout().lock();
         if let Err(e) = stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
             report_error(
@@ -53,29 +62,9 @@ pub fn command(args: &VerifyArgs) -> u8 {
     if intact { exit::COMPLETE } else { exit::FAILED }
 }
 
-/// Checks the manifest's signature against `key`, saying what it found.
-fn signature_holds(
-    found: &Inspection,
-    key: &std::path::Path,
-    format: LogFormat,
-    quiet: bool,
-) -> bool {
-    match found.check_signature(key) {
-        Ok(fingerprint) => {
-            if !quiet {
-                say(format, &format!("manifest.json is signed by {fingerprint}"));
-            }
-            true
-        }
-        Err(why) => {
-            report_error(format, &why);
-            false
-        }
-    }
-}
-
-/// The one-line verdict.
-fn verdict(found: &Inspection) -> String {
+/// The one-line verdict, saying whether the bundle is signed and what was checked;
+/// `more` problems besides the inspection's (the signature's).
+fn verdict(found: &Inspection, signed: &Signed, more: usize) -> String {
     let dir = printable(&found.dir.display().to_string());
     let missing = |name: &str| {
         found
@@ -94,10 +83,11 @@ fn verdict(found: &Inspection) -> String {
             manifest::FILE_NAME
         );
     }
-    let n = found.problems.len();
+    let n = found.problems.len() + more;
+    let signature = signed.words();
     if n > 0 {
         return format!(
-            "bundle {dir} does not verify: {n} problem{}; hint: a bundle must stay exactly as it was written, so restore it from an untouched copy or collect a new one",
+            "bundle {dir} does not verify: {n} problem{}; {signature}; hint: a bundle must stay exactly as it was written, so restore it from an untouched copy or collect a new one",
             if n == 1 { "" } else { "s" }
         );
     }
@@ -109,7 +99,7 @@ fn verdict(found: &Inspection) -> String {
         .map(printable)
         .unwrap_or_default();
     format!(
-        "bundle {dir} verifies: {} files and {SHA256SUMS} intact, {} artifacts, run status {run}",
+        "bundle {dir} verifies: {} files and {SHA256SUMS} intact; {signature}; {} artifacts, run status {run}",
         found.files.len(),
         found.artifacts.len(),
     )

@@ -147,8 +147,17 @@ fn a_first_run_has_no_baseline_an_unchanged_second_one_has_no_changes() {
             "bundle_id": manifest["bundle_id"],
             "started_at": manifest["started_at"],
             "account_id": "sterling_paddock",
+            "manifest_sha256": manifest_sha256(&first.bundle()),
         })
     );
+}
+
+/// The SHA-256 of a bundle's `manifest.json`, as `changes.json` records its baseline's.
+fn manifest_sha256(bundle: &Path) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(
+        std::fs::read(bundle.join("manifest.json")).expect("manifest"),
+    ))
 }
 
 /// Every access edit at once: users, their memberships, teams and theirs.
@@ -881,4 +890,144 @@ fn diff_refuses_other_accounts_other_resources_and_tampered_bundles() {
         "{}",
         run.stderr
     );
+}
+
+/// Moves a bundle collected elsewhere into `out`, under a name a baseline may have.
+fn plant(bundle: &Path, out: &Path) -> PathBuf {
+    let name = bundle
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let mut to = out.join(&name);
+    if to.exists() {
+        to = out.join(format!("{name}-9"));
+    }
+    std::fs::rename(bundle, &to).expect("plant");
+    to
+}
+
+#[test]
+fn a_run_that_signs_takes_only_a_baseline_signed_by_its_key() {
+    let side = crate::package::Side::new();
+    let (private, public, _) = side.key(0o600);
+    let sign = ["--sign-key", path(&private)];
+    let fake = server(acme());
+    let out = tempfile::tempdir().expect("tmp");
+    let sel = ["--resources", "users,teams,changes"];
+    let signed = collect_to(&fake, out.path(), &[&sel[..], &sign[..]].concat());
+    signed.assert_code(0);
+
+    // The account changes; then someone who can write to --out plants an unsigned bundle of
+    // the changed account, collected elsewhere, so that the next run would see no change.
+    fake.edit(edit_access);
+    // A second later, so that the two bundles' names (their ids) differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let elsewhere = tempfile::tempdir().expect("tmp");
+    let forged = collect_to(&fake, elsewhere.path(), &sel);
+    forged.assert_code(0);
+    assert_ne!(bundle_id(&forged), bundle_id(&signed));
+    let forged_dir = plant(&forged.bundle(), out.path());
+
+    let next = collect_to(&fake, out.path(), &[&sel[..], &sign[..]].concat());
+    next.assert_code(0);
+    let c = next.json("changes.json");
+    assert_eq!(c["status"], "complete", "{}", c["reason"]);
+    assert_eq!(
+        c["count"],
+        29,
+        "every change, none hidden: {}",
+        lines(&c).join("\n")
+    );
+    assert_eq!(c["baseline"]["bundle_id"], bundle_id(&signed));
+    assert_eq!(
+        c["baseline"]["manifest_sha256"],
+        manifest_sha256(&signed.bundle())
+    );
+    assert!(lines(&c).contains(
+        &r#"user_role_changed brisk_falcon role: "Account Administrator" -> "Account Reviewer""#
+            .to_owned()
+    ));
+
+    // With no signed bundle left, nothing is a baseline: unavailable, and the reason says why.
+    std::fs::remove_dir_all(signed.bundle()).expect("rm");
+    std::fs::remove_dir_all(next.bundle()).expect("rm");
+    let alone = collect_to(&fake, out.path(), &[&sel[..], &sign[..]].concat());
+    alone.assert_code(0);
+    let c = alone.json("changes.json");
+    assert_eq!(c["status"], "unavailable");
+    assert_eq!(c["baseline"], Value::Null);
+    let reason = c["reason"].as_str().expect("reason");
+    let forged_name = forged_dir.file_name().expect("name").to_string_lossy();
+    assert!(
+        reason.contains("this run trusts only bundles signed by SHA256:")
+            && reason.contains(&format!(
+                "the newest {forged_name}: unsigned (no manifest.json.sig)"
+            )),
+        "{reason}"
+    );
+    std::fs::remove_dir_all(alone.bundle()).expect("rm");
+
+    // --public-key names another key a baseline may be signed by; an explicit --baseline that
+    // is not signed by a trusted key fails the artifact.
+    let with_key = ["--public-key", path(&public)];
+    let run = collect_to(
+        &fake,
+        out.path(),
+        &[&sel[..], &with_key[..], &["--baseline", path(&forged_dir)]].concat(),
+    );
+    run.assert_code(3);
+    let c = run.json("changes.json");
+    assert_eq!(c["status"], "failed");
+    let reason = c["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("is not signed by SHA256:") && reason.contains("unsigned"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains(path(out.path())),
+        "no local path: {reason}"
+    );
+}
+
+#[test]
+fn without_a_key_an_unsigned_baseline_is_still_taken() {
+    let fake = server(acme());
+    let out = tempfile::tempdir().expect("tmp");
+    let sel = ["--resources", "users,changes"];
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, |a| {
+        item(&mut a.users, "id", "brisk_falcon")["role"] = json!("Account Reviewer");
+    });
+    old.assert_code(0);
+    let c = new.json("changes.json");
+    assert_eq!(c["baseline"]["bundle_id"], bundle_id(&old));
+    assert_eq!(
+        c["baseline"]["manifest_sha256"],
+        manifest_sha256(&old.bundle())
+    );
+    assert_eq!(c["count"], 1);
+}
+
+#[test]
+fn a_public_key_that_cannot_be_read_is_a_usage_error_before_any_request() {
+    let fake = server(acme());
+    let keys = tempfile::tempdir().expect("tmp");
+    let not_a_key = keys.path().join("not.pub");
+    std::fs::write(&not_a_key, "ssh-ed25519 !!!\n").expect("write");
+    for key in [keys.path().join("missing.pub"), not_a_key] {
+        let out = tempfile::tempdir().expect("tmp");
+        let run = collect_to(&fake, out.path(), &["--public-key", path(&key)]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(path(&key)) && run.stderr.contains("hint:"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            std::fs::read_dir(out.path()).expect("out").count(),
+            0,
+            "nothing written"
+        );
+    }
+    assert!(fake.requests().is_empty(), "no request");
 }

@@ -301,6 +301,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         reserve: iru_fivetran_core::client::quota::DEFAULT_RESERVE,
         on_quota: iru_fivetran_core::client::quota::OnQuota::Slow,
         sign_key: None,
+        baseline_keys: Vec::new(),
     }
 }
 

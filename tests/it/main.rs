@@ -39,3 +39,4 @@ mod terminal;
 mod too_many_requests;
 mod transport;
 mod verify;
+mod verify_props;

@@ -357,3 +357,247 @@ fn a_folder_of_bundles_is_recognised_by_verify_diff_and_report() {
         assert!(!run.stderr.contains("(added)"), "{}", run.stderr);
     }
 }
+
+/// A complete collection of the acme fixture signed with `Side::key`; returns the run, the
+/// keys' holder and the public key's path.
+fn signed_bundle() -> (Run, crate::package::Side, std::path::PathBuf) {
+    let side = crate::package::Side::new();
+    let (private, public, _) = side.key(0o600);
+    let fake = server(acme());
+    let run = collect(&fake, &["--sign-key", path(&private)]);
+    run.assert_code(0);
+    (run, side, public)
+}
+
+#[test]
+fn a_file_added_to_sha256sums_alone_fails_a_signed_bundle_in_verify_and_report() {
+    let (collected, _side, public) = signed_bundle();
+    let dir = collected.bundle();
+    let note = b"<p>Reviewed: no finding.</p>\n";
+    fs::write(dir.join("auditor-note.html"), note).expect("write");
+    let mut sums = fs::read_to_string(dir.join("SHA256SUMS")).expect("sums");
+    sums.push_str(&format!("{}  auditor-note.html\n", sha(note)));
+    fs::write(dir.join("SHA256SUMS"), sums).expect("write");
+
+    let run = verify(&[path(&dir), "--public-key", path(&public)]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "error: auditor-note.html: listed in SHA256SUMS but not in the manifest, so no signature covers it (added)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let (run, json) = report(&dir);
+    run.assert_code(1);
+    assert_eq!(json["verified"], false);
+    assert_eq!(
+        problems(&json),
+        [("not_in_manifest".to_owned(), "auditor-note.html".to_owned())]
+    );
+
+    for format in ["html", "md"] {
+        let rendered = crate::support::run(
+            &[
+                "report",
+                path(&dir),
+                "--format",
+                format,
+                "--public-key",
+                path(&public),
+            ],
+            &[],
+        );
+        rendered.assert_code(3);
+        assert!(
+            rendered
+                .stdout
+                .contains("This bundle does not verify: 1 problem(s)."),
+            "{format}"
+        );
+        assert!(rendered.stdout.contains("auditor-note.html"), "{format}");
+        assert!(rendered.stderr.contains("(DOES NOT VERIFY)"), "{format}");
+    }
+}
+
+/// `users.json` with `value` (raw JSON bytes) put in its first item as `"aaa"`.
+fn with_value_in_first_user(original: &[u8], value: &[u8]) -> Vec<u8> {
+    let items = original
+        .windows(9)
+        .position(|w| w == b"\"items\": ")
+        .expect("items");
+    let first = items
+        + original[items..]
+            .iter()
+            .position(|&b| b == b'{')
+            .expect("an item");
+    let mut bytes = original[..=first].to_vec();
+    bytes.extend_from_slice(b"\"aaa\": ");
+    bytes.extend_from_slice(value);
+    bytes.extend_from_slice(b", ");
+    bytes.extend_from_slice(&original[first + 1..]);
+    bytes
+}
+
+#[test]
+fn items_that_diff_cannot_read_fail_verify_and_report_too() {
+    let collected = bundle();
+    let dir = collected.bundle();
+    let original = fs::read(dir.join("users.json")).expect("read");
+    let deep = format!("{}{}", "[".repeat(129), "]".repeat(129));
+    let cases: [(&str, &[u8]); 3] = [
+        ("invalid UTF-8", b"\"caf\xe9\""),
+        ("a lone surrogate", br#""\ud800""#),
+        ("nesting past 128 levels", deep.as_bytes()),
+    ];
+    // A value the reader takes is fine: only the three below are refused.
+    rewrite_consistently(
+        &dir,
+        "users.json",
+        &with_value_in_first_user(&original, br#""caf\u00e9""#),
+    );
+    verify(&[path(&dir)]).assert_code(0);
+    for (what, value) in cases {
+        rewrite_consistently(
+            &dir,
+            "users.json",
+            &with_value_in_first_user(&original, value),
+        );
+        let run = verify(&[path(&dir)]);
+        run.assert_code(1);
+        assert!(
+            run.stderr
+                .contains("error: users.json: not a JSON envelope"),
+            "{what}: {}",
+            run.stderr
+        );
+        let rendered = crate::support::run(&["report", path(&dir), "--format", "md"], &[]);
+        rendered.assert_code(3);
+        assert!(
+            rendered
+                .stdout
+                .contains("> **WARNING: This bundle does not verify: 1 problem(s).**"),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn the_verdict_says_whether_the_bundle_is_signed_and_what_was_checked() {
+    let plain = bundle();
+    let run = verify(&[path(&plain.bundle())]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("SHA256SUMS intact; unsigned; 19 artifacts"),
+        "{}",
+        run.stderr
+    );
+    let (_, json) = report(&plain.bundle());
+    assert_eq!(
+        json["signature"],
+        serde_json::json!({"status": "unsigned", "key": null, "message": "unsigned"})
+    );
+
+    let (signed, _side, public) = signed_bundle();
+    let dir = signed.bundle();
+    let run = verify(&[path(&dir)]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("SHA256SUMS intact; signed, not checked (no --public-key); 19 artifacts"),
+        "{}",
+        run.stderr
+    );
+    let (_, json) = report(&dir);
+    assert_eq!(json["signature"]["status"], "not_checked");
+
+    let run = verify(&[
+        path(&dir),
+        "--public-key",
+        path(&public),
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+    let json: Value = serde_json::from_str(&run.stdout).expect("json");
+    let key = json["signature"]["key"]
+        .as_str()
+        .expect("the signer")
+        .to_owned();
+    assert!(key.starts_with("SHA256:"), "{key}");
+    assert_eq!(json["signature"]["status"], "valid");
+    assert_eq!(
+        json["signature"]["message"],
+        format!("signature valid for {key}")
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "SHA256SUMS intact; signature valid for {key}; 19 artifacts"
+        )),
+        "{}",
+        run.stderr
+    );
+
+    // Another key: the verdict says so, and the JSON does not claim the bundle verified.
+    let other = tempfile::tempdir().expect("tmp");
+    let other_key = other.path().join("other.pub");
+    let pair = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]));
+    fs::write(&other_key, pair.public_key().to_openssh().expect("openssh")).expect("write");
+    let run = verify(&[
+        path(&dir),
+        "--public-key",
+        path(&other_key),
+        "--format",
+        "json",
+    ]);
+    run.assert_code(1);
+    let json: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["verified"], false);
+    assert_eq!(json["signature"]["status"], "invalid");
+    assert_eq!(
+        problems(&json),
+        [("signature".to_owned(), "manifest.json.sig".to_owned())]
+    );
+    assert!(
+        run.stderr
+            .contains("does not verify: 1 problem; signature does not hold:"),
+        "{}",
+        run.stderr
+    );
+
+    // The signature stripped (file and line): unsigned, not "not checked".
+    fs::remove_file(dir.join("manifest.json.sig")).expect("rm");
+    let sums: String = fs::read_to_string(dir.join("SHA256SUMS"))
+        .expect("sums")
+        .lines()
+        .filter(|l| !l.ends_with("  manifest.json.sig"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(dir.join("SHA256SUMS"), sums).expect("write");
+    let run = verify(&[path(&dir)]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("SHA256SUMS intact; unsigned; 19 artifacts"),
+        "{}",
+        run.stderr
+    );
+    let run = verify(&[
+        path(&dir),
+        "--public-key",
+        path(&public),
+        "--format",
+        "json",
+    ]);
+    run.assert_code(1);
+    let json: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["verified"], false);
+    assert_eq!(json["signature"]["status"], "unsigned");
+    assert!(
+        run.stderr
+            .contains("the signature does not hold: the bundle is unsigned"),
+        "{}",
+        run.stderr
+    );
+}

@@ -299,6 +299,7 @@ async fn produce(
             resources: &run.resource_names(),
             started_at: &rfc3339(run.started),
             profile: profile.as_deref(),
+            trusted_keys: &run.config.baseline_keys,
         },
     };
     Ok(derive::produce(artifact, &inputs, sink))

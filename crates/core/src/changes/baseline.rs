@@ -8,6 +8,13 @@
 //! selection started no later than this run; they are then verified newest first, by
 //! manifest `started_at` and the `-N` suffix, until one verifies. Each skipped candidate gets
 //! a `debug!` line saying why.
+//!
+//! Hashes prove a bundle is whole, not who wrote it: anyone who can write to `--out` can plant
+//! a bundle that verifies. So a run that signs (`--sign-key`), or names a key with
+//! `--public-key`, takes as its baseline only a bundle whose manifest, as verified, is signed
+//! by one of those keys; an unsigned or otherwise signed candidate is passed over, and the
+//! reason of an `unavailable` `changes.json` says so. The chosen baseline's manifest hash is
+//! recorded.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +23,8 @@ use tracing::debug;
 
 use crate::evidence::bundle::{self, Earlier};
 use crate::evidence::manifest;
-use crate::files::{self, MAX_MANIFEST_BYTES};
+use crate::evidence::sign::{SignError, TrustedKey};
+use crate::files::{self, Digest, MAX_MANIFEST_BYTES};
 use crate::text::printable;
 use crate::verify::{self, VerifyError};
 
@@ -30,21 +38,47 @@ pub const MAX_CANDIDATES: usize = 1_000;
 /// Candidates fully verified, at most (each verification hashes a whole bundle).
 pub const MAX_VERIFIED: usize = 50;
 
+/// A bundle chosen as the baseline, and the SHA-256 of the manifest it verified with (which
+/// `changes.json` records, so the baseline is named by content, not only by name).
+pub(super) struct Chosen {
+    /// What is compared of it.
+    pub snapshot: Snapshot<'static>,
+    /// Lower-case hex SHA-256 of its `manifest.json`.
+    pub manifest_sha256: String,
+}
+
+/// Why a candidate cannot be the baseline.
+enum Unusable {
+    /// It does not verify.
+    Verify(VerifyError),
+    /// Its signature is not by a trusted key, or it has none.
+    Signature(SignError),
+}
+
 /// The baseline named by `--baseline`, or why it cannot be used (one line).
-pub(super) fn explicit(dir: &Path, new: &Snapshot<'_>) -> Result<Snapshot<'static>, String> {
+pub(super) fn explicit(
+    dir: &Path,
+    new: &Snapshot<'_>,
+    trusted: &[TrustedKey],
+) -> Result<Chosen, String> {
     // The directory's name only: the evidence must not carry local paths.
     let name = dir.file_name().map_or_else(
         || dir.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
     let shown = printable(&name);
-    let old = load(dir).map_err(|e| {
-        format!(
+    let old = load(dir, trusted).map_err(|e| match e {
+        Unusable::Verify(e) => format!(
             "the --baseline bundle {shown} does not verify: {}",
             problems(&e)
-        )
+        ),
+        Unusable::Signature(e) => format!(
+            "the --baseline bundle {shown} is not signed by {}: {}",
+            keys(trusted),
+            e.reason()
+        ),
     })?;
-    check(&old, new).map_err(|e| {
+    check(&old.snapshot, new).map_err(|e| {
         format!(
             "the --baseline bundle {shown} cannot be compared: {}",
             e.reason()
@@ -53,9 +87,17 @@ pub(super) fn explicit(dir: &Path, new: &Snapshot<'_>) -> Result<Snapshot<'stati
     Ok(old)
 }
 
-/// The newest earlier bundle under `out_dir` that verifies and is comparable with `new`.
-pub(super) fn newest(out_dir: &Path, new: &Snapshot<'_>) -> Option<Snapshot<'static>> {
-    let account = new.account_id.as_deref()?;
+/// The newest earlier bundle under `out_dir` that verifies, is comparable with `new` and, when
+/// `trusted` names keys, is signed by one of them. Without one: `Err` with what the reason
+/// should add, when candidates were passed over for their signature (the newest of them named).
+pub(super) fn newest(
+    out_dir: &Path,
+    new: &Snapshot<'_>,
+    trusted: &[TrustedKey],
+) -> Result<Chosen, Option<String>> {
+    let Some(account) = new.account_id.as_deref() else {
+        return Err(None);
+    };
     let mut names = bundle::earlier(out_dir, Some(account), MAX_SCANNED);
     names.truncate(MAX_CANDIDATES);
     let mut candidates: Vec<(String, u32, PathBuf)> = names
@@ -67,22 +109,61 @@ pub(super) fn newest(out_dir: &Path, new: &Snapshot<'_>) -> Option<Snapshot<'sta
         })
         .collect();
     candidates.sort_by(|a, b| (&b.0, b.1).cmp(&(&a.0, a.1)));
+    let mut not_signed: Vec<(String, String)> = Vec::new();
     for (_, _, dir) in candidates.into_iter().take(MAX_VERIFIED) {
-        match load(&dir) {
-            Ok(old) if check(&old, new).is_ok() => return Some(old),
+        match load(&dir, trusted) {
+            Ok(old) if check(&old.snapshot, new).is_ok() => return Ok(old),
             Ok(_) => debug!("baseline candidate {} is not comparable", dir.display()),
-            Err(e) => debug!(
+            Err(Unusable::Verify(e)) => debug!(
                 "baseline candidate {} skipped: does not verify: {}",
                 dir.display(),
                 problems(&e)
             ),
+            Err(Unusable::Signature(e)) => {
+                debug!(
+                    "baseline candidate {} skipped: not signed by {}: {}",
+                    dir.display(),
+                    keys(trusted),
+                    e.reason()
+                );
+                let name = dir
+                    .file_name()
+                    .map(|n| printable(&n.to_string_lossy()))
+                    .unwrap_or_default();
+                not_signed.push((name, e.reason()));
+            }
         }
     }
-    None
+    Err(not_signed.first().map(|(name, why)| {
+        format!(
+            "; this run trusts only bundles signed by {}, and {} earlier bundle(s) that verify are not, the newest {name}: {why}",
+            keys(trusted),
+            not_signed.len()
+        )
+    }))
 }
 
-fn load(dir: &Path) -> Result<Snapshot<'static>, VerifyError> {
-    Snapshot::from_verified(verify::verify(dir)?)
+/// Verifies a candidate and, when `trusted` names keys, checks that the manifest it verified
+/// with is signed by one of them.
+fn load(dir: &Path, trusted: &[TrustedKey]) -> Result<Chosen, Unusable> {
+    let verified = verify::verify(dir).map_err(Unusable::Verify)?;
+    if !trusted.is_empty() {
+        verified
+            .check_signature(trusted)
+            .map_err(Unusable::Signature)?;
+    }
+    let manifest_sha256 = Digest::of(&verified.manifest_bytes).sha256;
+    let snapshot = Snapshot::from_verified(verified).map_err(Unusable::Verify)?;
+    Ok(Chosen {
+        snapshot,
+        manifest_sha256,
+    })
+}
+
+/// The trusted keys' fingerprints, for a reason.
+fn keys(trusted: &[TrustedKey]) -> String {
+    let all: Vec<String> = trusted.iter().map(TrustedKey::fingerprint).collect();
+    all.join(" or ")
 }
 
 fn problems(e: &VerifyError) -> String {

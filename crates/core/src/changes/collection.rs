@@ -4,7 +4,9 @@
 //! only, so the file does not depend on the machine's paths. An explicit `--baseline` that does not verify
 //! or cannot be compared: `failed`, with the reason (the run goes on and exits 3). Artifacts
 //! not whole on either side: `partial`, naming them. The envelope also holds `baseline`
-//! (`{bundle_id, started_at, account_id}` or null) and `summary` (changes per kind).
+//! (`{bundle_id, started_at, account_id, manifest_sha256}` or null) and `summary` (changes per
+//! kind). A run with trusted keys (`--sign-key`, `--public-key`) takes only a baseline signed
+//! by one of them; see [`baseline`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,27 +41,29 @@ pub fn for_collection(
             "the account id of this run is unknown, so no earlier bundle can be matched".into(),
         );
     };
-    let old = match input.baseline {
-        Some(dir) => match baseline::explicit(dir, &new) {
-            Ok(old) => old,
+    let chosen = match input.baseline {
+        Some(dir) => match baseline::explicit(dir, &new, input.trusted_keys) {
+            Ok(chosen) => chosen,
             Err(reason) => return outcome(Status::Failed, reason),
         },
-        None => match baseline::newest(input.out_dir, &new) {
-            Some(old) => old,
-            None => {
+        None => match baseline::newest(input.out_dir, &new, input.trusted_keys) {
+            Ok(chosen) => chosen,
+            Err(more) => {
                 debug!("no baseline under {}", input.out_dir.display());
                 return outcome(
                     Status::Unavailable,
                     format!(
-                        "no earlier bundle of account {} with the same resources under {}",
+                        "no earlier bundle of account {} with the same resources under {}{}",
                         printable(account),
-                        out_dir_name(input.out_dir)
+                        out_dir_name(input.out_dir),
+                        more.unwrap_or_default()
                     ),
                 );
             }
         },
     };
-    let changes = match compare(&old, &new) {
+    let old = &chosen.snapshot;
+    let changes = match compare(old, &new) {
         Ok(changes) => changes,
         Err(e) => return outcome(Status::Failed, e.reason()),
     };
@@ -67,7 +71,7 @@ pub fn for_collection(
     for change in &changes {
         *summary.entry(change.kind).or_default() += 1;
     }
-    let skipped = uncompared(&old, &new);
+    let skipped = uncompared(old, &new);
     let (status, reason) = if skipped.is_empty() {
         (Status::Complete, None)
     } else {
@@ -88,6 +92,7 @@ pub fn for_collection(
                 "bundle_id": old.bundle_id,
                 "started_at": old.started_at,
                 "account_id": old.account_id,
+                "manifest_sha256": chosen.manifest_sha256,
             }),
             json!(summary),
         ),

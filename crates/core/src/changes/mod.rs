@@ -109,6 +109,9 @@ pub struct Baseline<'a> {
     pub started_at: &'a str,
     /// The vault profile of this run, if any (a baseline must have the same).
     pub profile: Option<&'a str>,
+    /// The keys a baseline must be signed by, any one of them: the public half of this run's
+    /// `--sign-key` and the key of `--public-key`. Empty: no signature is asked for.
+    pub trusted_keys: &'a [crate::evidence::sign::TrustedKey],
 }
 
 /// Whether a change is about who can reach what, or about how things are set up.

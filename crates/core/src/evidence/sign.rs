@@ -1,5 +1,8 @@
 //! Signing `manifest.json` with an Ed25519 key (`collect --sign-key`), and checking such a
-//! signature ([`verify_signature`]).
+//! signature: [`verify_signature`] reads the bundle's manifest itself; [`check`] and
+//! [`check_one`] take the manifest bytes the caller already read and hashed (the verifier's),
+//! against one or several [`TrustedKey`]s (baseline selection trusts `--sign-key`'s public half
+//! and `collect --public-key`).
 //!
 //! The signature is an OpenSSH SSHSIG (PEM armour `-----BEGIN SSH SIGNATURE-----`) over the
 //! exact bytes of `manifest.json`, in the namespace [`NAMESPACE`], hashed with SHA-512, so an
@@ -133,6 +136,22 @@ pub enum SignError {
         /// Fingerprint of the key given.
         expected: String,
     },
+    /// The bundle has no signature file.
+    #[error("cannot read {}: no such file\nhint: the bundle was not signed; collect signs it when given --sign-key", dir.join(SIGNATURE_FILE).display())]
+    Unsigned {
+        /// The bundle directory.
+        dir: PathBuf,
+    },
+    /// The signature was made by a key that is none of those trusted.
+    #[error("{SIGNATURE_FILE} in {dir} was made by key {signed_by}, which is not {trusted}\nhint: a bundle counts as signed only by a key given with --sign-key or --public-key", dir = dir.display())]
+    Untrusted {
+        /// The bundle directory.
+        dir: PathBuf,
+        /// Fingerprint of the key that signed.
+        signed_by: String,
+        /// The trusted keys' fingerprints, joined with " or ".
+        trusted: String,
+    },
     /// The signature does not match the manifest's bytes.
     #[error("{} in {dir} does not match its signature {SIGNATURE_FILE}: the manifest was changed after it was signed, or the signature is damaged", manifest::FILE_NAME, dir = dir.display())]
     BadSignature {
@@ -243,6 +262,81 @@ fn check_permissions(_: &Path, _: &std::fs::Metadata) -> Result<(), SignError> {
     Ok(())
 }
 
+impl SignError {
+    /// What is wrong on one line, naming no local path (for `changes.json`, which must not
+    /// carry the collecting machine's paths).
+    pub fn reason(&self) -> String {
+        match self {
+            SignError::Unsigned { .. } => format!("unsigned (no {SIGNATURE_FILE})"),
+            SignError::Untrusted {
+                signed_by, trusted, ..
+            } => format!("signed by {signed_by}, which is not {trusted}"),
+            SignError::WrongKey {
+                signed_by,
+                expected,
+                ..
+            } => format!("signed by {signed_by}, which is not {expected}"),
+            SignError::BadSignature { .. } => format!(
+                "{} does not match its signature (changed after it was signed, or the signature is damaged)",
+                manifest::FILE_NAME
+            ),
+            SignError::Namespace { found, .. } => {
+                format!("{SIGNATURE_FILE} was made in namespace {found}, not {NAMESPACE}")
+            }
+            SignError::SignatureMalformed { detail, .. } => {
+                format!(
+                    "{SIGNATURE_FILE} is not an SSH signature ({})",
+                    printable(detail)
+                )
+            }
+            SignError::Unreadable { problem, .. } => {
+                format!("{SIGNATURE_FILE} cannot be read: {problem}")
+            }
+            other => printable(&other.to_string().replace('\n', "; ")),
+        }
+    }
+}
+
+/// A public key bundle signatures are checked against: the `.pub` file given with
+/// `--public-key`, or the public half of the `--sign-key` of the run. Only its key material
+/// counts, not its comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKey {
+    key: PublicKey,
+}
+
+impl TrustedKey {
+    /// Reads an OpenSSH public key file (its first line that is neither blank nor a comment),
+    /// at most 64 KiB, refusing what is not a regular file.
+    pub fn load(path: &Path) -> Result<Self, SignError> {
+        let text =
+            files::read_bounded(path, MAX_KEY_BYTES).map_err(|failure| SignError::Unreadable {
+                problem: failure.to_string(),
+                path: path.to_owned(),
+                hint: "\nhint: pass the signer's public key file (the .pub beside the signing key)",
+            })?;
+        let key = parse_public_key(&text).map_err(|detail| SignError::PublicKey {
+            path: path.to_owned(),
+            detail,
+        })?;
+        Ok(Self { key })
+    }
+
+    /// The key's SHA-256 fingerprint (`SHA256:...`).
+    pub fn fingerprint(&self) -> String {
+        self.key.fingerprint(HashAlg::Sha256).to_string()
+    }
+}
+
+impl SigningKey {
+    /// The public half, to check signatures this key made.
+    pub fn trusted_key(&self) -> TrustedKey {
+        TrustedKey {
+            key: self.key.public_key().clone(),
+        }
+    }
+}
+
 /// A signature that checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureCheck {
@@ -271,32 +365,67 @@ pub fn verify_signature(
     bundle_dir: &Path,
     public_key_path: &Path,
 ) -> Result<SignatureCheck, SignError> {
-    let read = |path: PathBuf, limit: u64, hint: &'static str| {
-        files::read_bounded(&path, limit).map_err(|failure| SignError::Unreadable {
-            problem: failure.to_string(),
-            path,
-            hint,
-        })
-    };
-    let public_text = read(
-        public_key_path.to_owned(),
-        MAX_KEY_BYTES,
-        "\nhint: pass the signer's public key file (the .pub beside the signing key)",
-    )?;
-    let public_key = parse_public_key(&public_text).map_err(|detail| SignError::PublicKey {
-        path: public_key_path.to_owned(),
-        detail,
-    })?;
-    let manifest_bytes = read(
-        bundle_dir.join(manifest::FILE_NAME),
+    let trusted = TrustedKey::load(public_key_path)?;
+    let manifest_bytes = files::read_bounded(
+        &bundle_dir.join(manifest::FILE_NAME),
         files::MAX_MANIFEST_BYTES,
-        "",
-    )?;
-    let signature_text = read(
-        bundle_dir.join(SIGNATURE_FILE),
-        MAX_SIGNATURE_BYTES,
-        "\nhint: the bundle was not signed; collect signs it when given --sign-key",
-    )?;
+    )
+    .map_err(|failure| SignError::Unreadable {
+        problem: failure.to_string(),
+        path: bundle_dir.join(manifest::FILE_NAME),
+        hint: "",
+    })?;
+    check_one(bundle_dir, &manifest_bytes, &trusted, public_key_path)
+}
+
+/// [`check`] against one key read from `public_key_path`, which a mismatch names
+/// ([`SignError::WrongKey`]).
+pub fn check_one(
+    bundle_dir: &Path,
+    manifest: &[u8],
+    trusted: &TrustedKey,
+    public_key_path: &Path,
+) -> Result<SignatureCheck, SignError> {
+    check(bundle_dir, manifest, std::slice::from_ref(trusted)).map_err(|e| match e {
+        SignError::Untrusted { dir, signed_by, .. } => SignError::WrongKey {
+            dir,
+            public_key: public_key_path.to_owned(),
+            signed_by,
+            expected: trusted.fingerprint(),
+        },
+        other => other,
+    })
+}
+
+/// Checks that `bundle_dir/manifest.json.sig` is a signature of `manifest`, the bytes of
+/// `manifest.json` as the caller read them (so what is checked is exactly what the caller
+/// hashed and uses, whatever the file holds by now), made in namespace [`NAMESPACE`] by one of
+/// `trusted`. The signature file is read at most 64 KiB, never through a symlink.
+///
+/// Errors: [`SignError::Unsigned`] when there is no signature file; [`SignError::Untrusted`]
+/// when it was made by none of `trusted` (also when `trusted` is empty); the others as for
+/// [`verify_signature`].
+pub fn check(
+    bundle_dir: &Path,
+    manifest: &[u8],
+    trusted: &[TrustedKey],
+) -> Result<SignatureCheck, SignError> {
+    let path = bundle_dir.join(SIGNATURE_FILE);
+    let signature_text = match files::read_bounded(&path, MAX_SIGNATURE_BYTES) {
+        Ok(text) => text,
+        Err(files::ReadFailure::Missing) => {
+            return Err(SignError::Unsigned {
+                dir: bundle_dir.to_owned(),
+            });
+        }
+        Err(failure) => {
+            return Err(SignError::Unreadable {
+                problem: failure.to_string(),
+                path,
+                hint: "",
+            });
+        }
+    };
     let signature =
         SshSig::from_pem(&signature_text).map_err(|e| SignError::SignatureMalformed {
             dir: bundle_dir.to_owned(),
@@ -308,25 +437,33 @@ pub fn verify_signature(
             found: format!("\"{}\"", printable(signature.namespace())),
         });
     }
-    if signature.public_key() != public_key.key_data() {
-        return Err(SignError::WrongKey {
+    let Some(signer) = trusted
+        .iter()
+        .find(|t| t.key.key_data() == signature.public_key())
+    else {
+        let names: Vec<String> = trusted.iter().map(TrustedKey::fingerprint).collect();
+        return Err(SignError::Untrusted {
             dir: bundle_dir.to_owned(),
-            public_key: public_key_path.to_owned(),
             signed_by: signature
                 .public_key()
                 .fingerprint(HashAlg::Sha256)
                 .to_string(),
-            expected: public_key.fingerprint(HashAlg::Sha256).to_string(),
+            trusted: if names.is_empty() {
+                "any key given".into()
+            } else {
+                names.join(" or ")
+            },
         });
-    }
-    public_key
-        .verify(NAMESPACE, &manifest_bytes, &signature)
+    };
+    signer
+        .key
+        .verify(NAMESPACE, manifest, &signature)
         .map_err(|_| SignError::BadSignature {
             dir: bundle_dir.to_owned(),
         })?;
     Ok(SignatureCheck {
-        fingerprint: public_key.fingerprint(HashAlg::Sha256).to_string(),
-        manifest_sha256: hex::encode(Sha256::digest(&manifest_bytes)),
+        fingerprint: signer.fingerprint(),
+        manifest_sha256: hex::encode(Sha256::digest(manifest)),
     })
 }
 

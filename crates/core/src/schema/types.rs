@@ -345,4 +345,10 @@ pub(super) struct Baseline {
     started_at: Option<String>,
     /// The baseline's account id.
     account_id: Option<String>,
+    /// SHA-256 (64 lower-case hex digits) of the baseline's `manifest.json`, as it was verified
+    /// (and, in a run that signs or names `--public-key`, as its signature was checked): the
+    /// baseline named by its content, not only by its name. Written by every run that has a
+    /// baseline; absent from a `changes.json` written before the field existed.
+    #[serde(skip_serializing_if = "absent")]
+    manifest_sha256: Option<String>,
 }

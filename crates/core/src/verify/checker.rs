@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, BufReader};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::evidence::bundle::SHA256SUMS;
+use crate::evidence::bundle::{SHA256SUMS, read_envelope};
 use crate::evidence::manifest;
+use crate::evidence::sign::SIGNATURE_FILE;
 use crate::files::{
     Digest, Hashing, MAX_DIR_ENTRIES, MAX_FILE_BYTES, MAX_MANIFEST_BYTES, MAX_SUMS_BYTES,
     ReadFailure, is_plain_file_name, open_bounded, read_bounded,
@@ -30,6 +32,7 @@ pub fn inspect(dir: &Path) -> Inspection {
     let mut found = Inspection {
         dir: dir.to_owned(),
         manifest: None,
+        manifest_bytes: None,
         files: BTreeMap::new(),
         artifacts: Vec::new(),
         problems: Vec::new(),
@@ -39,9 +42,21 @@ pub fn inspect(dir: &Path) -> Inspection {
         return found;
     }
     let sums = v.read_sums();
-    let (manifest, manifest_digest) = v.read_manifest();
+    let (manifest, manifest_bytes) = v.read_manifest();
+    let manifest_digest = manifest_bytes.as_deref().map(Digest::of);
     let artifacts = manifest.as_ref().map(|m| v.entries(m)).unwrap_or_default();
-    let tables = manifest.as_ref().map(|m| v.tables(m)).unwrap_or_default();
+    let mut tables = manifest.as_ref().map(|m| v.tables(m)).unwrap_or_default();
+    // A file is an artifact or a table, not both: listed as both, which entry vouches for it?
+    tables.retain(|t| {
+        let twice = artifacts.iter().any(|a| a.path == t.path);
+        if twice {
+            v.problems.push(Problem::Duplicate {
+                source: manifest::FILE_NAME,
+                name: t.path.clone(),
+            });
+        }
+        !twice
+    });
     let mut files = BTreeMap::new();
     if let Some(digest) = manifest_digest {
         files.insert(manifest::FILE_NAME.to_owned(), digest);
@@ -57,8 +72,12 @@ pub fn inspect(dir: &Path) -> Inspection {
     }
     let listed: Vec<&Entry> = artifacts.iter().chain(&tables).collect();
     v.compare(&sums, &listed, &files);
+    if manifest.is_some() {
+        v.unlisted(&sums, &listed);
+    }
     v.extras(&sums, &listed);
     found.manifest = manifest;
+    found.manifest_bytes = manifest_bytes;
     found.files = files;
     found.artifacts = artifacts.into_iter().map(|e| e.artifact).collect();
     found.problems = v.problems;
@@ -114,20 +133,20 @@ impl Verifier<'_> {
         sums
     }
 
-    /// The parsed manifest and the digest of its bytes.
-    fn read_manifest(&mut self) -> (Option<Value>, Option<Digest>) {
-        let bytes = match read_bounded(&self.dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                self.problems.push(read_problem(e, manifest::FILE_NAME));
-                return (None, None);
-            }
-        };
-        let digest = Digest::of(&bytes);
+    /// The parsed manifest, and its bytes whenever they could be read.
+    fn read_manifest(&mut self) -> (Option<Value>, Option<Arc<[u8]>>) {
+        let bytes: Arc<[u8]> =
+            match read_bounded(&self.dir.join(manifest::FILE_NAME), MAX_MANIFEST_BYTES) {
+                Ok(bytes) => bytes.into(),
+                Err(e) => {
+                    self.problems.push(read_problem(e, manifest::FILE_NAME));
+                    return (None, None);
+                }
+            };
         let bad = |detail: String| Problem::Manifest { detail };
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(value) if value.get("schema").and_then(Value::as_str) == Some(manifest::SCHEMA) => {
-                (Some(value), Some(digest))
+                (Some(value), Some(bytes))
             }
             Ok(value) => {
                 let found = value
@@ -138,11 +157,11 @@ impl Verifier<'_> {
                     printable(&found),
                     manifest::SCHEMA
                 )));
-                (None, Some(digest))
+                (None, Some(bytes))
             }
             Err(e) => {
                 self.problems.push(bad(format!("not valid JSON: {e}")));
-                (None, Some(digest))
+                (None, Some(bytes))
             }
         }
     }
@@ -336,6 +355,19 @@ impl Verifier<'_> {
         }
     }
 
+    /// Files `SHA256SUMS` names that the manifest does not: only the manifest's hashes are
+    /// signed, so a file vouched for by `SHA256SUMS` alone is vouched for by nobody. The
+    /// manifest itself and its signature cannot be in it, and `SHA256SUMS` lists them.
+    fn unlisted(&mut self, sums: &BTreeMap<String, String>, entries: &[&Entry]) {
+        for name in sums.keys() {
+            let exempt = name == manifest::FILE_NAME || name == SIGNATURE_FILE;
+            if !exempt && !entries.iter().any(|e| &e.path == name) {
+                self.problems
+                    .push(Problem::NotInManifest { name: name.clone() });
+            }
+        }
+    }
+
     /// Files in the directory that neither list names.
     fn extras(&mut self, sums: &BTreeMap<String, String>, entries: &[&Entry]) {
         let listing = match fs::read_dir(self.dir) {
@@ -391,8 +423,8 @@ fn hash_file(
 ) -> Result<(Digest, Vec<String>), ReadFailure> {
     let reader = open_bounded(path, MAX_FILE_BYTES)?;
     let mut hashing = Hashing::new(reader);
-    let mut buffered = BufReader::new(&mut hashing);
-    let problems = expected.map(|e| envelope::check(serde_json::from_reader(&mut buffered), e));
+    let mut buffered = BufReader::with_capacity(64 * 1024, &mut hashing);
+    let problems = expected.map(|e| envelope::check(read_envelope(&mut buffered, drop), e));
     io::copy(&mut buffered, &mut io::sink()).map_err(ReadFailure::Io)?;
     drop(buffered);
     if hashing.count() > MAX_FILE_BYTES {

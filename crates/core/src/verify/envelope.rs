@@ -1,14 +1,13 @@
 //! The envelope check of one artifact file, made while the file is streamed through SHA-256:
 //! `schema`, `resource`, `kind`, `status` and `count` against the manifest entry and the
 //! artifact's fixed kind, and `count` against the number of `items`, which are counted
-//! without being held in memory.
+//! without being held in memory. The file is read by
+//! [`crate::evidence::bundle::read_envelope`], the reader `diff`, baseline selection and the
+//! report use too, so what fails to parse for them fails verification.
 
-use std::fmt;
+use serde_json::{Map, Value};
 
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
-
+use crate::evidence::bundle::Items;
 use crate::vocab::{Artifact, Kind, Status};
 
 use crate::text::printable;
@@ -25,75 +24,9 @@ pub(super) struct Expected<'a> {
     pub count: Option<u64>,
 }
 
-/// The parts of an envelope that are checked; `items` is counted, not held.
-#[derive(Deserialize)]
-pub(super) struct Head {
-    schema: Option<Value>,
-    resource: Option<Value>,
-    kind: Option<Value>,
-    status: Option<Value>,
-    count: Option<Value>,
-    items: Option<Items>,
-}
-
-/// `items` as far as the check needs it: an array's length, or not an array.
-enum Items {
-    Array(u64),
-    Other,
-}
-
-impl<'de> Deserialize<'de> for Items {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ItemsVisitor)
-    }
-}
-
-struct ItemsVisitor;
-
-impl<'de> Visitor<'de> for ItemsVisitor {
-    type Value = Items;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
-        let mut n = 0;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            n += 1;
-        }
-        Ok(Items::Array(n))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Items, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Items::Other)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Items, E> {
-        Ok(Items::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Items, E> {
-        Ok(Items::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Items, E> {
-        Ok(Items::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Items, E> {
-        Ok(Items::Other)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Items, E> {
-        Ok(Items::Other)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Items, E> {
-        Ok(Items::Other)
-    }
-}
+/// An envelope as [`crate::evidence::bundle::read_envelope`] reads it: the fields other than
+/// `items`, and what `items` was (counted, not held).
+pub(super) type Read = (Map<String, Value>, Items);
 
 /// Every status an envelope may carry.
 const STATUSES: [Status; 5] = [
@@ -112,36 +45,36 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// What is wrong with an envelope, one message per problem (empty when it is right).
-pub(super) fn check(head: Result<Head, serde_json::Error>, expected: &Expected<'_>) -> Vec<String> {
-    let head = match head {
-        Ok(head) => head,
+pub(super) fn check(read: Result<Read, serde_json::Error>, expected: &Expected<'_>) -> Vec<String> {
+    let (fields, items) = match read {
+        Ok(read) => read,
         Err(e) => return vec![format!("not a JSON envelope: {e}")],
     };
-    let show =
-        |v: &Option<Value>| printable(&v.as_ref().map_or("nothing".into(), Value::to_string));
-    let text = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
+    let show = |v: Option<&Value>| printable(&v.map_or("nothing".into(), Value::to_string));
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let field = |name: &str| fields.get(name);
     let resource = expected.resource;
     let mut problems = Vec::new();
 
     let schema_id = format!("iru-fivetran/{resource}/v1");
-    if text(&head.schema).as_deref() != Some(schema_id.as_str()) {
+    if text(field("schema")).as_deref() != Some(schema_id.as_str()) {
         problems.push(format!(
             "envelope schema is {}, expected {}",
-            show(&head.schema),
+            show(field("schema")),
             printable(&schema_id)
         ));
     }
-    if text(&head.resource).as_deref() != Some(resource) {
+    if text(field("resource")).as_deref() != Some(resource) {
         problems.push(format!(
             "envelope resource is {}, the manifest says {}",
-            show(&head.resource),
+            show(field("resource")),
             printable(resource)
         ));
     }
 
     // The kind is fixed per artifact: a known artifact must carry its own, an artifact of a
     // later version at least a valid one; and the manifest must agree.
-    let kind = text(&head.kind);
+    let kind = text(field("kind"));
     let fixed = Artifact::from_name(resource).map(|a| kind_name(a.kind()));
     match kind.as_deref() {
         Some(k @ ("collected" | "derived")) => {
@@ -159,11 +92,11 @@ pub(super) fn check(head: Result<Head, serde_json::Error>, expected: &Expected<'
         }
         _ => problems.push(format!(
             "envelope kind is {}, expected collected or derived",
-            show(&head.kind)
+            show(field("kind"))
         )),
     }
 
-    let status = text(&head.status);
+    let status = text(field("status"));
     match status.as_deref() {
         Some(s) if STATUSES.iter().any(|v| v.name() == s) => {
             if let Some(listed) = expected.status.filter(|m| *m != s) {
@@ -175,14 +108,14 @@ pub(super) fn check(head: Result<Head, serde_json::Error>, expected: &Expected<'
         }
         _ => problems.push(format!(
             "envelope status is {}, expected one of complete, partial, forbidden, failed, unavailable",
-            show(&head.status)
+            show(field("status"))
         )),
     }
 
-    let count = head.count.as_ref().and_then(Value::as_u64);
-    match (&head.items, count) {
-        (Some(Items::Array(len)), Some(count)) => {
-            if count != *len {
+    let count = field("count").and_then(Value::as_u64);
+    match (items, count) {
+        (Items::List(len), Some(count)) => {
+            if count != len {
                 problems.push(format!("envelope count is {count}, but items holds {len}"));
             } else if let Some(listed) = expected.count.filter(|m| *m != count) {
                 problems.push(format!(
@@ -190,11 +123,11 @@ pub(super) fn check(head: Result<Head, serde_json::Error>, expected: &Expected<'
                 ));
             }
         }
-        (Some(Items::Array(_)), None) => problems.push(format!(
+        (Items::List(_), None) => problems.push(format!(
             "envelope count is {}, expected the number of items",
-            show(&head.count)
+            show(field("count"))
         )),
-        (Some(Items::Other) | None, _) => {
+        (Items::NotAList | Items::Absent, _) => {
             problems.push("envelope items is not a list".to_owned());
         }
     }

@@ -15,23 +15,27 @@
 
 mod checker;
 mod envelope;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fuzz;
 mod problem;
+mod signature;
 mod verdict;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::evidence::manifest;
 use crate::files::{Digest, Hashing, MAX_FILE_BYTES, open_bounded, read_bounded};
 
 use problem::read_problem;
 
 pub use checker::inspect;
 pub use problem::{Problem, VerifyError};
-pub use verdict::{SCHEMA_ID, Verdict, VerdictFile, VerdictProblem};
+pub use signature::Signed;
+pub use verdict::{SCHEMA_ID, Verdict, VerdictFile, VerdictProblem, VerdictSignature};
 
 /// One artifact entry of a verified manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +55,8 @@ pub struct Verified {
     pub dir: PathBuf,
     /// The parsed `manifest.json`.
     pub manifest: Value,
+    /// The bytes of `manifest.json` that were parsed and hashed.
+    pub manifest_bytes: Arc<[u8]>,
     /// Every file named by `SHA256SUMS` or the manifest, with its digest.
     pub files: BTreeMap<String, Digest>,
     /// The manifest's artifact entries, in manifest order.
@@ -138,25 +144,6 @@ impl Inspection {
     }
 }
 
-impl Inspection {
-    /// Checks `manifest.json.sig` against the OpenSSH public key at `public_key`, and that the
-    /// signature covers the manifest this inspection hashed (the file could change between the
-    /// two reads). Returns the signer's fingerprint, or why the signature does not hold.
-    pub fn check_signature(&self, public_key: &Path) -> Result<String, String> {
-        let check = crate::evidence::sign::verify_signature(&self.dir, public_key)
-            .map_err(|e| e.to_string())?;
-        let same = self
-            .files
-            .get(manifest::FILE_NAME)
-            .is_some_and(|d| d.sha256 == check.manifest_sha256);
-        if same {
-            Ok(check.fingerprint)
-        } else {
-            Err("manifest.json changed while it was being verified; run the check again".into())
-        }
-    }
-}
-
 fn stream_checked(
     dir: &Path,
     files: &BTreeMap<String, Digest>,
@@ -203,6 +190,9 @@ pub struct Inspection {
     pub dir: PathBuf,
     /// The parsed `manifest.json`, if it could be read and has the manifest's schema id.
     pub manifest: Option<Value>,
+    /// The bytes of `manifest.json` as they were read, parsed and hashed, if they could be
+    /// read: a signature is checked against these, not against the file read again.
+    pub manifest_bytes: Option<Arc<[u8]>>,
     /// Every file that could be hashed, with its digest.
     pub files: BTreeMap<String, Digest>,
     /// The manifest's well-formed artifact entries, in manifest order.
@@ -223,6 +213,7 @@ impl Inspection {
         Ok(Verified {
             dir: self.dir,
             manifest: self.manifest.unwrap_or(Value::Null),
+            manifest_bytes: self.manifest_bytes.unwrap_or_else(|| Arc::from(&[][..])),
             files: self.files,
             artifacts: self.artifacts,
         })

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::evidence::bundle::SHA256SUMS;
 use crate::evidence::manifest;
+use crate::evidence::sign::SIGNATURE_FILE;
 use crate::files::ReadFailure;
 use crate::text::printable;
 
@@ -82,6 +83,18 @@ pub enum Problem {
         /// The file name.
         name: String,
     },
+    /// A file `SHA256SUMS` lists is not in the manifest's `artifacts` or `tables` (and is not
+    /// `manifest.json` or `manifest.json.sig`): nothing signed vouches for it.
+    NotInManifest {
+        /// The file name.
+        name: String,
+    },
+    /// `--public-key` was given and the manifest's signature does not hold for it (or there
+    /// is none).
+    Signature {
+        /// Why, in words.
+        detail: String,
+    },
     /// `manifest.json` is not what this tool writes.
     Manifest {
         /// What is wrong.
@@ -149,6 +162,14 @@ impl fmt::Display for Problem {
                 p(name)
             ),
             Problem::NotInSums { name } => write!(f, "{}: not listed in {SHA256SUMS}", p(name)),
+            Problem::NotInManifest { name } => write!(
+                f,
+                "{}: listed in {SHA256SUMS} but not in the manifest, so no signature covers it (added)",
+                p(name)
+            ),
+            Problem::Signature { detail } => {
+                write!(f, "the signature does not hold: {}", p(detail))
+            }
             Problem::Manifest { detail } => write!(f, "{}: {detail}", manifest::FILE_NAME),
             Problem::Envelope { name, detail } => write!(f, "{}: {detail}", p(name)),
             Problem::ChangedSinceVerified { name } => {
@@ -178,6 +199,8 @@ impl Problem {
             Problem::SizeMismatch { .. } => "size_mismatch",
             Problem::Extra { .. } => "extra",
             Problem::NotInSums { .. } => "not_in_sums",
+            Problem::NotInManifest { .. } => "not_in_manifest",
+            Problem::Signature { .. } => "signature",
             Problem::Manifest { .. } => "manifest",
             Problem::Envelope { .. } => "envelope",
             Problem::ChangedSinceVerified { .. } => "changed_since_verified",
@@ -198,10 +221,12 @@ impl Problem {
             | Problem::SizeMismatch { name, .. }
             | Problem::Extra { name }
             | Problem::NotInSums { name }
+            | Problem::NotInManifest { name }
             | Problem::Envelope { name, .. }
             | Problem::ChangedSinceVerified { name } => Some(name),
             Problem::BadSumsLine { .. } => Some(SHA256SUMS),
             Problem::Manifest { .. } => Some(manifest::FILE_NAME),
+            Problem::Signature { .. } => Some(SIGNATURE_FILE),
             Problem::NotADirectory | Problem::TooManyEntries { .. } => None,
         }
     }

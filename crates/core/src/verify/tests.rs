@@ -7,8 +7,9 @@ use super::checker::parse_sums_line;
 use super::*;
 use crate::evidence::bundle::Bundle;
 use crate::evidence::bundle::SHA256SUMS;
+use crate::evidence::manifest;
 use crate::evidence::render;
-use crate::files::is_plain_file_name;
+use crate::files::{Digest, is_plain_file_name};
 use crate::text::printable;
 use std::fs;
 
@@ -19,9 +20,14 @@ fn users(schema: &str) -> Value {
 
 /// A finished bundle with one artifact whose envelope is `envelope`.
 fn make(envelope: &Value) -> (tempfile::TempDir, PathBuf) {
+    make_bytes(&render(envelope))
+}
+
+/// A finished bundle with one artifact, `users.json`, holding `bytes` (a count of 1).
+fn make_bytes(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let out = tempfile::tempdir().expect("tmp");
     let mut b = Bundle::create(out.path(), "20260101T000000Z").expect("create");
-    let w = b.write("users.json", &render(envelope)).expect("write");
+    let w = b.write("users.json", bytes).expect("write");
     let dir = b
         .finish("fivetran-acc-20260101T000000Z", manifest::FILE_NAME, |id| {
             render(&json!({
@@ -309,5 +315,124 @@ fn a_table_entry_that_lies_or_lacks_fields_is_a_problem() {
         problems(&dir)
             .iter()
             .any(|p| matches!(p, Problem::UnsafeName { .. }))
+    );
+}
+
+/// Appends `name` with its true hash to `SHA256SUMS`, as someone adding a file would.
+fn list_in_sums(dir: &Path, name: &str) {
+    let digest = Digest::of(&fs::read(dir.join(name)).expect("read"));
+    let mut sums = fs::read_to_string(dir.join(SHA256SUMS)).expect("sums");
+    sums.push_str(&format!("{}  {name}\n", digest.sha256));
+    fs::write(dir.join(SHA256SUMS), sums).expect("write");
+}
+
+#[test]
+fn a_file_listed_in_sha256sums_but_not_in_the_manifest_does_not_verify() {
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    fs::write(dir.join("auditor-note.html"), b"<p>all good</p>").expect("write");
+    list_in_sums(&dir, "auditor-note.html");
+    let found = inspect(&dir);
+    assert!(
+        found
+            .problems
+            .iter()
+            .any(|p| p.file() == Some("auditor-note.html") && p.code() == "not_in_manifest"),
+        "{:?}",
+        found.problems
+    );
+    assert!(verify(&dir).is_err());
+    let text = verify(&dir).expect_err("added").to_string();
+    assert!(
+        text.contains("auditor-note.html: listed in SHA256SUMS but not in the manifest"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_signature_is_the_one_file_besides_the_manifest_sha256sums_alone_may_list() {
+    use crate::evidence::sign::{SIGNATURE_FILE, SigningKey};
+    use ssh_key::private::{Ed25519Keypair, PrivateKey};
+    let (_out, dir) = make(&users("iru-fivetran/users/v1"));
+    let key = SigningKey::from_private_key(PrivateKey::from(Ed25519Keypair::from_seed(&[9; 32])));
+    let manifest = fs::read(dir.join(manifest::FILE_NAME)).expect("manifest");
+    fs::write(dir.join(SIGNATURE_FILE), key.sign(&manifest).expect("sign")).expect("sig");
+    list_in_sums(&dir, SIGNATURE_FILE);
+    verify(&dir).expect("a signed bundle verifies");
+}
+
+/// An item holding `value` (raw JSON bytes), in a `users.json` whose hashes are all right.
+fn bundle_with_item_value(value: &[u8]) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let mut bytes = br#"{"schema":"iru-fivetran/users/v1","resource":"users","kind":"collected","status":"complete","count":1,"items":[{"id":"u","note":"#.to_vec();
+    bytes.extend_from_slice(value);
+    bytes.extend_from_slice(b"}]}\n");
+    let (out, dir) = make_bytes(&bytes);
+    (out, dir, bytes)
+}
+
+/// Values inside an item that `diff`'s reader refuses, each with what it is.
+fn values_no_reader_accepts() -> Vec<(&'static str, Vec<u8>)> {
+    let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+    vec![
+        ("invalid UTF-8", b"\"caf\xe9\"".to_vec()),
+        ("a lone surrogate", br#""\ud800""#.to_vec()),
+        ("nesting past 128 levels", deep.into_bytes()),
+    ]
+}
+
+#[test]
+fn an_item_diff_cannot_read_does_not_verify_either() {
+    for (what, value) in values_no_reader_accepts() {
+        let (_out, dir, bytes) = bundle_with_item_value(&value);
+        // The reader diff, baseline selection and the report use refuses the file...
+        assert!(
+            crate::evidence::bundle::read_items(&bytes[..], drop).is_err(),
+            "{what}: the reader accepts it"
+        );
+        // ... and so does the verifier.
+        let found = inspect(&dir);
+        assert!(
+            found
+                .problems
+                .iter()
+                .any(|p| matches!(p, Problem::Envelope { name, .. } if name == "users.json")),
+            "{what}: {:?}",
+            found.problems
+        );
+    }
+    // The same item with a plain value is fine for both.
+    let (_out, dir, bytes) = bundle_with_item_value(br#"[[["caf\u00e9"]]]"#);
+    crate::evidence::bundle::read_items(&bytes[..], drop).expect("reads");
+    verify(&dir).expect("verifies");
+}
+
+#[test]
+fn a_file_listed_both_as_an_artifact_and_as_a_table_is_a_duplicate() {
+    // Found by the verify_dir fuzz harness: each list was checked for duplicates, not the two.
+    let (_out, dir) = make_with_table(|_| {});
+    let users = Digest::of(&fs::read(dir.join("users.json")).expect("read"));
+    let mut manifest: Value =
+        serde_json::from_slice(&fs::read(dir.join(manifest::FILE_NAME)).expect("m")).expect("json");
+    manifest["tables"].as_array_mut().expect("tables").push(
+        json!({"path": "users.json", "kind": "derived", "from": "users",
+                     "sha256": users.sha256, "bytes": users.bytes, "rows": 1}),
+    );
+    let bytes = render(&manifest);
+    fs::write(dir.join(manifest::FILE_NAME), &bytes).expect("write");
+    let sums: String = fs::read_to_string(dir.join(SHA256SUMS))
+        .expect("sums")
+        .lines()
+        .map(|l| {
+            let name = &l[66..];
+            let digest = Digest::of(&fs::read(dir.join(name)).expect("listed"));
+            format!("{}  {name}\n", digest.sha256)
+        })
+        .collect();
+    fs::write(dir.join(SHA256SUMS), sums).expect("write");
+    assert_eq!(
+        problems(&dir),
+        [Problem::Duplicate {
+            source: "manifest.json",
+            name: "users.json".into()
+        }]
     );
 }

@@ -26,7 +26,7 @@ use crate::files::{self, Digest, Hashing, WriteError, failed, sync_dir};
 use crate::vocab::Artifact;
 
 pub use naming::{Earlier, Found, all, base_name, earlier, file_name_safe, stamp};
-pub use read::read_items;
+pub use read::{Items, read_envelope, read_items};
 pub use spill::ItemSink;
 
 /// The name of the checksum file, in the format `sha256sum -c` reads.

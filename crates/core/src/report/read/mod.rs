@@ -15,13 +15,14 @@ mod findings;
 mod manifest;
 mod users;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::text::printable;
-use crate::verify::Inspection;
+use crate::verify::{Inspection, Problem};
 
 use super::model::{Check, Model, Signature, State, clip, text};
 
@@ -38,6 +39,9 @@ use users::read_users;
 struct Reader<'a> {
     found: &'a Inspection,
     manifest: &'a Value,
+    /// Files that no longer read as the inspection hashed them: what is rendered from them is
+    /// not what was checked.
+    changed: RefCell<Vec<Problem>>,
 }
 
 impl Reader<'_> {
@@ -66,6 +70,17 @@ impl Reader<'_> {
                 (file.to_owned(), state, envelope)
             }
             Err(e) => {
+                // A file the inspection hashed that now reads otherwise (changed, gone, or
+                // no longer a file) changed after it was checked. Anything else about it the
+                // inspection already reported, with the same reader.
+                if self.found.files.contains_key(file) {
+                    self.changed.borrow_mut().extend(
+                        e.problems
+                            .iter()
+                            .filter(|p| !matches!(p, Problem::Envelope { .. }))
+                            .cloned(),
+                    );
+                }
                 let why = e.problems.iter().map(ToString::to_string);
                 let why = clip(&why.collect::<Vec<_>>().join("; "));
                 (file.to_owned(), State::Unreadable(why), Value::Null)
@@ -83,19 +98,17 @@ impl Reader<'_> {
 pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model {
     let null = Value::Null;
     let manifest = found.manifest.as_ref().unwrap_or(&null);
-    let reader = Reader { found, manifest };
+    let reader = Reader {
+        found,
+        manifest,
+        changed: RefCell::new(Vec::new()),
+    };
     let now: Option<Timestamp> = reader
         .manifest_text("/started_at")
         .and_then(|t| t.parse().ok());
 
     let mut header = header(&reader);
     header.bundle_dir = printable(&found.dir.display().to_string());
-
-    let check = if found.problems.is_empty() {
-        Check::Verified(found.files.len())
-    } else {
-        Check::Problems(found.problems.iter().map(ToString::to_string).collect())
-    };
 
     // Groups first: connections and destinations are labelled with their names.
     let mut group_names: HashMap<String, String> = HashMap::new();
@@ -121,14 +134,27 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
     let destinations =
         read_destinations(&reader, &group_label, &per_destination, &verdicts, max_rows);
 
+    let findings = read_findings(&reader, max_rows);
+    let access = read_access(&reader, &group_label, max_rows);
+    let changes = read_changes(&reader, max_rows);
+
+    // Decided once every artifact has been read: a file changed while it was rendered counts.
+    let changed = reader.changed.into_inner();
+    let check = if found.problems.is_empty() && changed.is_empty() {
+        Check::Verified(found.files.len())
+    } else {
+        let all = found.problems.iter().chain(&changed);
+        Check::Problems(all.map(ToString::to_string).collect())
+    };
+
     Model {
         signature,
         artifacts: artifact_rows(manifest),
         tables: table_rows(manifest),
-        findings: read_findings(&reader, max_rows),
-        access: read_access(&reader, &group_label, max_rows),
+        findings,
+        access,
         destinations,
-        changes: read_changes(&reader, max_rows),
+        changes,
         limitations: limitations(manifest),
         header,
         check,

@@ -3,9 +3,11 @@
 use serde_json::json;
 
 use super::*;
+use crate::evidence::bundle::read_envelope;
 
 fn problems(envelope: &Value, expected: &Expected<'_>) -> Vec<String> {
-    check(serde_json::from_value(envelope.clone()), expected)
+    let bytes = serde_json::to_vec(envelope).expect("json");
+    check(read_envelope(&bytes[..], drop), expected)
 }
 
 const USERS: Expected<'static> = Expected {
@@ -103,6 +105,50 @@ fn each_field_is_checked_and_named() {
 fn every_problem_of_one_envelope_is_reported() {
     let found = problems(&json!({"items": 3}), &USERS);
     assert_eq!(found.len(), 5, "{found:?}");
-    let found = check(serde_json::from_str("[1, 2"), &USERS);
+    let found = check(read_envelope(&b"[1, 2"[..], drop), &USERS);
     assert!(found[0].starts_with("not a JSON envelope"), "{found:?}");
+}
+
+#[test]
+fn what_the_shared_reader_refuses_is_not_an_envelope() {
+    let head = br#"{"schema":"iru-fivetran/users/v1","resource":"users","kind":"collected","status":"complete","count":1,"items":[{"id":"u","x":"#;
+    let deep = format!("{}{}", "{\"a\":".repeat(140), "}".repeat(140));
+    for (what, value) in [
+        ("invalid UTF-8", b"\"\xff\"".to_vec()),
+        ("a lone surrogate", br#""\udc00""#.to_vec()),
+        ("nesting past 128", deep.clone().into_bytes()),
+    ] {
+        let mut bytes = head.to_vec();
+        bytes.extend(value);
+        bytes.extend(b"}]}");
+        let found = check(read_envelope(&bytes[..], drop), &USERS);
+        assert!(
+            found.len() == 1 && found[0].starts_with("not a JSON envelope"),
+            "{what}: {found:?}"
+        );
+    }
+    // Outside `items` too: a field the check does not look at is parsed all the same.
+    let mut bytes = br#"{"extra":"#.to_vec();
+    bytes.extend(deep.into_bytes());
+    bytes.push(b',');
+    bytes.extend(&head[1..]);
+    bytes.extend(b"1}]}");
+    let found = check(read_envelope(&bytes[..], drop), &USERS);
+    assert!(
+        found[0].starts_with("not a JSON envelope") && found[0].contains("recursion limit"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_key_twice_at_the_top_is_refused_by_every_reader() {
+    let twice = br#"{"schema":"iru-fivetran/users/v1","resource":"users","kind":"collected","status":"complete","count":1,"items":[{"id":"u"}],"status":"failed"}"#;
+    let found = check(read_envelope(&twice[..], drop), &USERS);
+    assert!(
+        found.len() == 1 && found[0].contains("the key \"status\" more than once"),
+        "{found:?}"
+    );
+    assert!(crate::evidence::bundle::read_items(&twice[..], drop).is_err());
+    let items_twice = br#"{"schema":"iru-fivetran/users/v1","resource":"users","kind":"collected","status":"complete","count":1,"items":[{"id":"u"}],"items":[]}"#;
+    assert!(crate::evidence::bundle::read_items(&items_twice[..], drop).is_err());
 }
