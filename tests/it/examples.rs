@@ -384,3 +384,52 @@ fn the_readme_verify_example_is_what_verify_prints() {
         .expect("verify prints a verdict");
     assert_eq!(shown, printed);
 }
+
+/// docs/auditors.md's control tables are the map of the example bundle's manifest (every
+/// artifact and finding), row for row, so the page an auditor reads is the map the tool ships.
+#[test]
+fn the_auditors_control_tables_are_the_manifests_map() {
+    let doc = std::fs::read_to_string(repo("docs/auditors.md")).expect("docs/auditors.md");
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(repo("docs/examples/bundle/manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let mut expected = Vec::new();
+    for framework in ["SOC 2 (TSC 2017)", "ISO/IEC 27001:2022 Annex A"] {
+        for c in manifest["controls"].as_array().expect("controls") {
+            if c["framework"] != framework {
+                continue;
+            }
+            for e in c["evidence"].as_array().expect("evidence") {
+                expected.push(format!(
+                    "{framework} | {} | {} | {}",
+                    c["control"].as_str().expect("control"),
+                    e["source"].as_str().expect("source"),
+                    e["shows"].as_str().expect("shows")
+                ));
+            }
+        }
+    }
+    let mut documented = Vec::new();
+    let (mut framework, mut control) = (String::new(), String::new());
+    for line in doc.lines() {
+        if let Some(heading) = line.strip_prefix("### ") {
+            framework = heading.to_owned();
+            continue;
+        }
+        let cells: Vec<&str> = line.split(" | ").collect();
+        if cells.len() != 3 || !cells[1].starts_with('`') {
+            continue;
+        }
+        if let Some(head) = cells[0].trim_start_matches("| ").strip_prefix("**") {
+            control = head.split("**").next().expect("control id").to_owned();
+        }
+        documented.push(format!(
+            "{framework} | {control} | {} | {}",
+            cells[1].trim_matches('`'),
+            cells[2].trim_end_matches(" |")
+        ));
+    }
+    assert!(!expected.is_empty(), "the example manifest has a map");
+    assert_eq!(documented, expected);
+}

@@ -9,7 +9,7 @@
 //! | layer | modules | owns |
 //! |---|---|---|
 //! | 0 | [`vocab`], [`text`], [`files`], [`env`](mod@env) | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
-//! | 1 | [`exit`], [`credentials`], [`endpoints`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read |
+//! | 1 | [`exit`], [`credentials`], [`endpoints`], [`controls`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read; which SOC 2 and ISO 27001 controls each artifact and finding supports |
 //! | 2 | [`client`] | the only place a request is made: auth, rate limit, retries |
 //! | 3 | [`paginate`] | reading a list to its end |
 //! | 4 | [`evidence`] | redaction, canonical JSON, the bundle writer (the only place bundle files are written), manifest, signature, archive, run summary |
@@ -25,6 +25,7 @@
 
 pub mod changes;
 pub mod client;
+pub mod controls;
 pub mod credentials;
 pub mod derive;
 pub mod doctor;

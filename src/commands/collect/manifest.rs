@@ -4,13 +4,15 @@ use jiff::Timestamp;
 use tracing::info;
 
 use iru_fivetran_core::client::{self, StatsSnapshot};
+use iru_fivetran_core::controls;
+use iru_fivetran_core::derive::findings::CHECK_IDS;
 use iru_fivetran_core::evidence::bundle::Bundle;
 use iru_fivetran_core::evidence::manifest::{
     self, ArtifactEntry, EndpointEntry, Manifest, Requests, TableEntry, Tool,
 };
 use iru_fivetran_core::evidence::{csv, render};
 use iru_fivetran_core::files::WriteError;
-use iru_fivetran_core::vocab::{Kind, RunStatus, Status, rfc3339};
+use iru_fivetran_core::vocab::{Artifact, Kind, RunStatus, Status, rfc3339};
 
 use super::run::Run;
 
@@ -79,6 +81,14 @@ impl Run<'_> {
             tables: self.tables.clone(),
             endpoints: EndpointEntry::from_stats(stats),
             not_available_from_api: manifest::limitations(),
+            controls: controls::map(
+                &self
+                    .entries
+                    .iter()
+                    .filter_map(|e| Artifact::from_name(e.resource))
+                    .collect::<Vec<_>>(),
+                &CHECK_IDS,
+            ),
         }
     }
 }

@@ -22,6 +22,20 @@ use super::{Inputs, Sources, mark_incomplete_sources};
 
 mod access;
 
+/// The id of every check, in the order `findings.json` lists them; `controls::of_finding`
+/// maps each to the controls it gives evidence for.
+pub const CHECK_IDS: [&str; 9] = [
+    "FT-ACCESS-001",
+    "FT-ACCESS-002",
+    "FT-ACCESS-003",
+    "FT-ACCESS-004",
+    "FT-ACCESS-005",
+    "FT-CONN-001",
+    "FT-AUDIT-001",
+    "FT-KEYS-001",
+    "FT-HOOK-001",
+];
+
 /// `--inactive-days` when not given.
 pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
 /// `--stale-days` when not given.

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::client::StatsSnapshot;
+use crate::controls::ControlEntry;
 use crate::evidence::redact::Redaction;
 use crate::vocab::{AccountInfo, Kind, RunStatus, Status, TOOL_NAME};
 
@@ -45,6 +46,9 @@ pub struct Manifest {
     pub endpoints: Vec<EndpointEntry>,
     /// What Fivetran's API cannot show, and where that evidence lives instead.
     pub not_available_from_api: Vec<Limitation>,
+    /// The SOC 2 and ISO/IEC 27001 controls this bundle's files and findings give evidence
+    /// for, each with what every file shows for it (`docs/auditors.md`).
+    pub controls: Vec<ControlEntry>,
 }
 
 /// Tool identity.

@@ -407,6 +407,16 @@ pub struct Limitation {
     pub instead: String,
 }
 
+/// A control the bundle gives evidence for, from the manifest's `controls`.
+#[derive(Debug, Clone)]
+pub struct ControlRow {
+    pub framework: String,
+    pub control: String,
+    pub title: String,
+    /// Each source (`users.json`, `findings.json#FT-ACCESS-001`) and what it shows.
+    pub evidence: Vec<(String, String)>,
+}
+
 /// Everything a report shows.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -428,6 +438,8 @@ pub struct Model {
     pub audit: Part<Option<Audit>>,
     pub changes: Part<Option<Changes>>,
     pub limitations: Vec<Limitation>,
+    /// The control map; `None` for a bundle whose manifest has none (written before it existed).
+    pub controls: Option<Vec<ControlRow>>,
 }
 
 #[cfg(test)]

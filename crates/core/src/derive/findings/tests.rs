@@ -167,6 +167,23 @@ const ALL: [&str; 9] = [
 ];
 
 #[test]
+fn every_check_is_listed_and_mapped_to_controls_of_both_frameworks() {
+    assert_eq!(CHECK_IDS, ALL);
+    for id in CHECK_IDS {
+        let supports = crate::controls::of_finding(id);
+        for framework in [
+            crate::controls::Framework::Soc2,
+            crate::controls::Framework::Iso27001,
+        ] {
+            assert!(
+                supports.iter().any(|s| s.control.framework == framework),
+                "{id} maps to no {framework:?} control"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_check_passes_on_a_clean_account() {
     let c = derive(&passing(), &params());
     assert_eq!(c.items.len(), ALL.len());

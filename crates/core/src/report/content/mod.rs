@@ -11,6 +11,7 @@ mod access;
 mod audit;
 mod banners;
 mod changes;
+mod controls;
 mod files;
 mod findings;
 mod inventory;
@@ -157,6 +158,7 @@ pub fn document(model: &Model) -> Document {
             inventory::section(model),
             audit::section(model),
             changes::section(model),
+            controls::section(model),
             files::section(model),
         ],
         footer: format!(

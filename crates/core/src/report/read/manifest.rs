@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::Reader;
 use crate::evidence::manifest;
-use crate::report::model::{ArtifactRow, Header, Limitation, display, list, text};
+use crate::report::model::{ArtifactRow, ControlRow, Header, Limitation, display, list, text};
 
 pub(super) fn header(reader: &Reader) -> Header {
     let m = |p: &str| reader.manifest_text(p);
@@ -81,4 +81,27 @@ pub(super) fn limitations(manifest: &Value) -> Vec<Limitation> {
             instead: text(l, "/instead").unwrap_or_default(),
         })
         .collect()
+}
+
+pub(super) fn controls(manifest: &Value) -> Option<Vec<ControlRow>> {
+    manifest.get("controls")?;
+    Some(
+        list(manifest, "controls")
+            .iter()
+            .map(|c| ControlRow {
+                framework: text(c, "/framework").unwrap_or_default(),
+                control: text(c, "/control").unwrap_or_default(),
+                title: text(c, "/title").unwrap_or_default(),
+                evidence: list(c, "evidence")
+                    .iter()
+                    .map(|e| {
+                        (
+                            text(e, "/source").unwrap_or_default(),
+                            text(e, "/shows").unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
 }

@@ -32,7 +32,7 @@ use changes::read_changes;
 use connections::read_connections;
 use destinations::read_destinations;
 use findings::read_findings;
-use manifest::{artifact_rows, header, limitations, table_rows};
+use manifest::{artifact_rows, controls, header, limitations, table_rows};
 use users::read_users;
 
 /// Reads the artifacts of an inspected bundle, verified or not.
@@ -156,6 +156,7 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
         destinations,
         changes,
         limitations: limitations(manifest),
+        controls: controls(manifest),
         header,
         check,
         users,
