@@ -3,25 +3,36 @@
 //! It serves the sample account `fixtures/accounts/demo.json` (built into the binary: the data
 //! lives in the repository, not in code) from the in-process fake Fivetran on loopback, two
 //! items a page so every list spans pages, and runs the real collector against it with a
-//! throwaway key. The account has users, teams and memberships, a paused Platform Connector,
-//! and a list the key may not read (403): the bundle shows what a `forbidden` artifact and a
-//! `partial` run look like. Sync times are moved to the last day, so `sync_history` has syncs
-//! whenever the demo runs.
+//! throwaway key. The account has users, teams and memberships, an account-level Platform
+//! Connector that is paused, and a feature the account does not have (Fivetran answers 403
+//! "not enabled"): the bundle shows what an `unavailable` artifact looks like. Every time in
+//! the sample is moved by the same amount so that the newest sync started an hour ago: the
+//! findings and the sync history read the same whenever the demo runs.
+//!
+//! Run again into the same `--out`, the sample account has changed the way accounts do (a
+//! user made an administrator, a connection paused, a column hashed), so the second bundle's
+//! `changes.json` has something to show; the third run changes it back, and so on. After the run the demo writes `report.html` beside
+//! the bundle and prints the commands to go on with, with the real paths.
 //!
 //! The user's own credentials are never read: the collector gets the demo key and secret and
 //! nothing else from the environment, and no credentials file.
 
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cli::{DemoArgs, LogArgs, LogFormat};
 use crate::commands::collect;
 use crate::config::{Account, Settings};
 use crate::output;
 use iru_fivetran_core::env;
+use iru_fivetran_core::evidence::bundle;
 use iru_fivetran_core::exit;
+use iru_fivetran_core::files::write_private;
+use iru_fivetran_core::report;
+use iru_fivetran_core::text::printable;
 use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
 
 /// The sample account, as the fake serves it.
@@ -34,7 +45,16 @@ pub const DEMO_SECRET: &str = "demo-secret-not-a-real-one";
 
 /// Runs the demo; returns the exit code.
 pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
-    let account = match sample(Timestamp::now()) {
+    // The sample account alternates between two states, run after run into the same --out,
+    // so that every run after the first has changes to show.
+    let runs_before = bundle::earlier(&args.out, Some(SAMPLE_ACCOUNT), 10_000).len();
+    let changed = runs_before % 2 == 1;
+    let account = match sample(Timestamp::now()).map(|mut a| {
+        if changed {
+            change_for_a_second_run(&mut a);
+        }
+        a
+    }) {
         Ok(account) => account,
         Err(e) => {
             output::to_stderr(&format!(
@@ -59,8 +79,17 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
     };
     if !args.quiet {
         output::to_stderr(&format!(
-            "demo: a sample Fivetran account is served at {} (no real account is contacted)\n",
-            fake.api_url()
+            "demo: a sample Fivetran account is served at {} (no real account is contacted){}\n",
+            fake.api_url(),
+            match (runs_before, changed) {
+                (0, _) => "",
+                (_, true) => {
+                    "; it has changed since the last demo run: a user made an administrator, a connection paused, a column hashed"
+                }
+                (_, false) => {
+                    "; it has changed back since the last demo run: the administrator demoted, the connection resumed, the column unhashed"
+                }
+            }
         ));
     }
     let settings = settings(&fake.api_url(), args);
@@ -85,43 +114,110 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
         archive: false,
     };
     let code = collect::run(&settings, outputs, &demo_env);
-    if !args.quiet {
-        explain(code, &args.out);
+    if code != exit::COMPLETE && code != exit::PARTIAL {
+        return code;
     }
-    // The sample account has a list the key may not read: a partial bundle is the demo
-    // working as intended.
-    if code == exit::PARTIAL {
-        exit::COMPLETE
-    } else {
-        code
+    // Newest first: the bundle just written, then the one before it, if any.
+    let mut written = bundle::earlier(&args.out, Some(SAMPLE_ACCOUNT), 10_000).into_iter();
+    let Some(newest) = written.next() else {
+        return code;
+    };
+    let bundle_dir = args.out.join(&newest.name);
+    let previous = written.next().map(|e| args.out.join(e.name));
+    let report_path = args.out.join("report.html");
+    let report = write_report(&bundle_dir, &report_path);
+    if let Err(e) = &report {
+        output::to_stderr(&format!("error: {e}\n"));
+    }
+    if !args.quiet {
+        let report = report.is_ok().then_some(report_path.as_path());
+        explain(&bundle_dir, report, previous.as_deref(), changed);
+    }
+    if report.is_err() { exit::FAILED } else { code }
+}
+
+/// The account id of the sample account (its bundles are named after it).
+pub const SAMPLE_ACCOUNT: &str = "sterling_paddock";
+
+/// Renders the bundle's HTML report to `path` (beside the bundle, never inside it).
+fn write_report(bundle_dir: &Path, path: &Path) -> Result<(), String> {
+    let (text, _) = report::render(bundle_dir, report::Format::Html, None, 2000)
+        .map_err(|e| format!("the demo's bundle could not be read back for its report: {e}"))?;
+    write_private(path, |w| w.write_all(text.as_bytes())).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The sample account as it is the next time the demo runs into the same folder: changed
+/// the way accounts change, so that `changes.json` has something to show.
+fn change_for_a_second_run(account: &mut FakeAccount) {
+    for user in &mut account.users {
+        if user["id"] == "amber_quartz" {
+            user["role"] = json!("Account Administrator");
+        }
+    }
+    for connection in account
+        .connections
+        .iter_mut()
+        .chain(account.connection_details.values_mut())
+    {
+        if connection["id"] == "crimson_atlas" {
+            connection["paused"] = json!(true);
+            connection["status"]["sync_state"] = json!("paused");
+        }
+    }
+    if let Some(column) = account
+        .connection_schemas
+        .get_mut("fervent_ledger")
+        .and_then(|s| s.pointer_mut("/schemas/public/tables/customers/columns/date_of_birth"))
+    {
+        column["enabled"] = json!(true);
+        column["hashed"] = json!(true);
     }
 }
 
-/// The sample account, its sync times moved so that the newest started an hour before `now`.
+/// The sample account, every time in it moved by the same amount so that the newest sync
+/// started an hour before `now`: the account reads the same, relative to now, whenever the
+/// demo runs.
 pub fn sample(now: Timestamp) -> Result<FakeAccount, String> {
-    let mut account: FakeAccount = serde_json::from_str(SAMPLE).map_err(|e| e.to_string())?;
-    let times = |v: &Value, field: &str| {
-        v.get(field)
-            .and_then(Value::as_str)
-            .and_then(|t| t.parse::<Timestamp>().ok())
-    };
-    let newest = account
-        .sync_history
-        .values()
+    let mut raw: Value = serde_json::from_str(SAMPLE).map_err(|e| e.to_string())?;
+    let newest = raw
+        .get("sync_history")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|by_connection| by_connection.values())
+        .filter_map(Value::as_array)
         .flatten()
-        .filter_map(|s| times(s, "start_time"))
+        .filter_map(|s| s.get("start_time")?.as_str()?.parse::<Timestamp>().ok())
         .max();
     if let Some(newest) = newest {
         let shift = now.duration_since(newest) - SignedDuration::from_hours(1);
-        for sync in account.sync_history.values_mut().flatten() {
-            for field in ["start_time", "end_time"] {
-                if let Some(t) = times(sync, field).and_then(|t| t.checked_add(shift).ok()) {
-                    sync[field] = Value::String(t.to_string());
-                }
+        shift_times(&mut raw, shift);
+    }
+    serde_json::from_value(raw).map_err(|e| e.to_string())
+}
+
+/// Moves every RFC 3339 time in `value` by `shift`, keeping the precision it was written with.
+fn shift_times(value: &mut Value, shift: SignedDuration) {
+    match value {
+        Value::String(s) => {
+            let looks_like_a_time = s.len() >= 20 && s.as_bytes().get(10) == Some(&b'T');
+            if let Some(t) = looks_like_a_time
+                .then(|| s.parse::<Timestamp>().ok())
+                .flatten()
+                .and_then(|t| t.checked_add(shift).ok())
+            {
+                let format = if s.contains('.') {
+                    "%Y-%m-%dT%H:%M:%S%.3fZ"
+                } else {
+                    "%Y-%m-%dT%H:%M:%SZ"
+                };
+                *s = t.strftime(format).to_string();
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(|v| shift_times(v, shift)),
+        Value::Object(map) => map.values_mut().for_each(|v| shift_times(v, shift)),
+        _ => {}
     }
-    Ok(account)
 }
 
 /// The `collect` the demo runs: the loopback fake's URL, `--out` and a rate high enough not
@@ -139,31 +235,83 @@ fn settings(api_url: &str, demo: &DemoArgs) -> Settings {
     }
 }
 
-/// What to look at in the bundle.
-fn explain(code: u8, out: &Path) {
-    let where_ = PathBuf::from(out);
-    let lines = [
+/// What to look at in the bundle, and the commands to go on with, with the real paths.
+fn explain(bundle_dir: &Path, report: Option<&Path>, previous: Option<&Path>, changed: bool) {
+    let show = |p: &Path| {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        printable(&absolute.display().to_string())
+    };
+    let bin = command_name();
+    let mut lines = vec![
         String::new(),
-        format!(
-            "demo: the bundle is the directory printed on stdout, under {}",
-            where_.display()
-        ),
-        "  manifest.json         what was collected, each file's sha256, requests, statuses".into(),
+        format!("demo: the bundle is {}", show(bundle_dir)),
+        "  manifest.json         what was collected, each file's sha256, requests, statuses; its"
+            .into(),
+        "                        `controls` maps each file to the SOC 2 and ISO 27001 controls"
+            .into(),
         "  users.json, teams.json  who can reach what: memberships embedded in each item".into(),
-        "  audit_coverage.json   per destination, whether its audit trail leaves Fivetran".into(),
-        "                        (one Platform Connector here is paused: see its verdict)".into(),
-        "  hybrid_deployment_agents.json  'forbidden': the sample key may not read it, so the"
+        "  findings.json         nine checks a reviewer starts from, each pass, fail or n/a".into(),
+        "  audit_coverage.json   per destination, whether its audit trail leaves Fivetran; the"
             .into(),
-        "                        run is partial (exit 3 for a real account; the demo exits 0)"
+        "                        account-level Platform Connector lone_sextant is paused: see"
             .into(),
+        "                        account_level.platform_connectors (it does not count)".into(),
+        "  hybrid_deployment_agents.json  'unavailable': Fivetran says the sample account does"
+            .into(),
+        "                        not have Hybrid Deployment; not a failure".into(),
         "  access.csv, users.csv, connections.csv  the same, for spreadsheets".into(),
-        "  sha256sum -c SHA256SUMS  (inside the bundle) checks every file".into(),
-        "  iru-fivetran report BUNDLE --out report.html  one page for reviewers (or --format md)"
-            .into(),
-        "run the demo again into the same --out and changes.json compares the two bundles".into(),
     ];
-    if code == exit::COMPLETE || code == exit::PARTIAL {
-        output::to_stderr(&(lines.join("\n") + "\n"));
+    if previous.is_some() {
+        lines.push(
+            "  changes.json          what changed since the last demo run: a role, a pause, a column;"
+                .into(),
+        );
+        if changed {
+            lines.push(
+                "                        findings.json: FT-ACCESS-001 fails, one administrator too many"
+                    .into(),
+            );
+        }
+    }
+    lines.push(String::new());
+    lines.push("next:".into());
+    if let Some(report) = report {
+        let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+        lines.push(format!("  {opener} {}", show(report)));
+    }
+    lines.push(format!("  {bin} verify {}", show(bundle_dir)));
+    if let Some(previous) = previous {
+        lines.push(format!(
+            "  {bin} diff {} {}",
+            show(previous),
+            show(bundle_dir)
+        ));
+    } else {
+        lines.push(format!(
+            "  {bin} demo --out {}    (again: the sample account will have changed)",
+            show(bundle_dir.parent().unwrap_or(bundle_dir))
+        ));
+    }
+    output::to_stderr(&(lines.join("\n") + "\n"));
+}
+
+/// How to call this binary in a command to copy: `iru-fivetran` when that is what the shell
+/// finds, else this binary's own path (as under `cargo run`).
+fn command_name() -> String {
+    let me = std::env::current_exe().ok();
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("iru-fivetran"))
+            .find(|candidate| candidate.is_file())
+    });
+    match (me, on_path) {
+        (Some(me), Some(found))
+            if std::fs::canonicalize(&me).ok() == std::fs::canonicalize(&found).ok() =>
+        {
+            "iru-fivetran".into()
+        }
+        (Some(me), _) => printable(&me.display().to_string()),
+        (None, _) => "iru-fivetran".into(),
     }
 }
 

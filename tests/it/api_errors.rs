@@ -295,6 +295,29 @@ fn forbidden_list_is_recorded_and_the_run_goes_on() {
 }
 
 #[test]
+fn a_403_for_a_feature_the_account_lacks_is_unavailable_not_forbidden() {
+    let mut account = acme();
+    // Fivetran's words when the plan, not the key, is the reason.
+    let message = "Hybrid Deployment is not enabled for this account";
+    account
+        .forbidden
+        .insert("/v1/hybrid-deployment-agents".into(), message.into());
+    let fake = server(account);
+    let run = collect(&fake, &[]);
+    run.assert_code(0);
+    let agents = run.json("hybrid_deployment_agents.json");
+    assert_eq!(agents["status"], "unavailable", "{agents}");
+    assert!(agents["reason"].as_str().expect("reason").contains(message));
+    let manifest = run.manifest();
+    assert_eq!(manifest["status"], "complete");
+    assert!(
+        !run.stderr.contains("forbidden"),
+        "a missing feature is not the key's fault: {}",
+        run.stderr
+    );
+}
+
+#[test]
 fn forbidden_membership_list_makes_the_artifact_partial() {
     let mut account = acme();
     let user = account.users[1]["id"].as_str().expect("id").to_owned();

@@ -59,7 +59,7 @@ fn progress_and_colour_appear_on_a_terminal_only() {
         "the header counts requests: {drawn:?}"
     );
     assert!(
-        drawn.contains("hybrid_deployment_agents  forbidden"),
+        drawn.contains("hybrid_deployment_agents  unavailable"),
         "summary: {drawn:?}"
     );
 

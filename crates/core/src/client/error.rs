@@ -125,4 +125,35 @@ impl ApiError {
             _ => None,
         }
     }
+
+    /// Whether this 403 says the account does not have the feature (its plan, or a feature
+    /// not switched on), rather than that the key lacks a permission: evidence that does not
+    /// exist here, not evidence the key may not read.
+    pub fn feature_not_enabled(&self) -> bool {
+        self.forbidden_message().is_some_and(says_feature_not_enabled)
+    }
 }
+
+/// The phrases of a 403 that is about the account's plan or features, not the key's
+/// permissions, matched without case. Fivetran documents that plan-gated features (external
+/// logging, Hybrid Deployment, private links...) may answer 403, but not the wording
+/// ([inferred], `docs/reliability.md`): these are the usual forms of such messages. A 403
+/// that matches none stays `forbidden`, with the permission to grant: the cautious reading.
+const FEATURE_PHRASES: [&str; 7] = [
+    "not enabled for this account",
+    "is not enabled for the account",
+    "not available on your plan",
+    "not available for your plan",
+    "not included in your plan",
+    "upgrade your plan",
+    "feature is not available",
+];
+
+/// Whether a 403 message says the feature is not the account's.
+pub fn says_feature_not_enabled(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    FEATURE_PHRASES.iter().any(|p| message.contains(p))
+}
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,7 @@ use tracing::{debug, info, warn};
 use url::Url;
 
 pub use body::decode;
-pub use error::ApiError;
+pub use error::{ApiError, says_feature_not_enabled};
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
 
 use crate::credentials::Credentials;

@@ -150,17 +150,17 @@ pub fn parse_vault(text: &str) -> Result<Vault, String> {
     };
     let (profiles, account): (Vec<_>, Vec<_>) = top.into_iter().partition(|(k, _)| k == PROFILES);
     match profiles.into_iter().next() {
-        None => account_from(account, "").map(Vault::Single),
+        None => account_from(account, "", &Locator { text, profile: None }).map(Vault::Single),
         Some(_) if !account.is_empty() => Err(
             "has both top-level keys and `profiles`; keep one form (move the top-level account into a profile such as `default`)"
                 .into(),
         ),
-        Some((_, Node::Table(entries))) => profiles_from(entries),
+        Some((_, Node::Table(entries))) => profiles_from(entries, text),
         Some(_) => Err("has `profiles` that is not a table of named profiles".into()),
     }
 }
 
-fn profiles_from(entries: Vec<(String, Node)>) -> Result<Vault, String> {
+fn profiles_from(entries: Vec<(String, Node)>, text: &str) -> Result<Vault, String> {
     if entries.is_empty() {
         return Err("has an empty `profiles` table".into());
     }
@@ -175,14 +175,80 @@ fn profiles_from(entries: Vec<(String, Node)>) -> Result<Vault, String> {
         let Node::Table(fields) = node else {
             return Err(format!("has profile `{name}` that is not a table"));
         };
-        let account = account_from(fields, &format!(" in profile `{name}`"))?;
+        let locator = Locator {
+            text,
+            profile: Some(name.as_str()),
+        };
+        let account = account_from(fields, &format!(" in profile `{name}`"), &locator)?;
         profiles.insert(name, account);
     }
     Ok(Vault::Profiles(profiles))
 }
 
+/// Where in the file's text an account's fields are, to name the line of a key the message
+/// cannot quote.
+struct Locator<'a> {
+    text: &'a str,
+    /// The profile the account is under; `None` for the top level.
+    profile: Option<&'a str>,
+}
+
+impl Locator<'_> {
+    /// The line a key of this account is written on (TOML `key =`, bare or quoted, in the
+    /// account's table; JSON `"key":` after the profile's name), if it can be found.
+    fn line_of(&self, key: &str) -> Option<usize> {
+        let json = self.text.trim_start().starts_with('{');
+        let quoted = serde_json::Value::String(key.to_owned()).to_string();
+        let mut in_table = self.profile.is_none();
+        let mut seen_profile = self.profile.is_none();
+        for (n, line) in self.text.lines().enumerate() {
+            let t = line.trim_start();
+            if json {
+                if let Some(profile) = self.profile
+                    && !seen_profile
+                {
+                    let name = serde_json::Value::String(profile.to_owned()).to_string();
+                    seen_profile = t.contains(&format!("{name}:")) || t.contains(&format!("{name} :"));
+                    if !seen_profile {
+                        continue;
+                    }
+                }
+                if let Some(at) = t.find(&quoted)
+                    && t[at + quoted.len()..].trim_start().starts_with(':')
+                {
+                    return Some(n + 1);
+                }
+                continue;
+            }
+            if let Some(header) = t.strip_prefix('[') {
+                let header = header.trim_end().trim_end_matches(']').trim();
+                in_table = match self.profile {
+                    None => false,
+                    Some(p) => header == format!("profiles.{p}") || header == format!("profiles.\"{p}\""),
+                };
+                continue;
+            }
+            if !in_table {
+                continue;
+            }
+            let rest = t
+                .strip_prefix(key)
+                .or_else(|| t.strip_prefix(quoted.as_str()))
+                .or_else(|| t.strip_prefix(&format!("'{key}'")));
+            if rest.is_some_and(|r| r.trim_start().starts_with('=')) {
+                return Some(n + 1);
+            }
+        }
+        None
+    }
+}
+
 /// One account from its fields; `at` says where (` in profile `x``) for messages.
-fn account_from(fields: Vec<(String, Node)>, at: &str) -> Result<VaultAccount, String> {
+fn account_from(
+    fields: Vec<(String, Node)>,
+    at: &str,
+    locator: &Locator<'_>,
+) -> Result<VaultAccount, String> {
     let mut found: BTreeMap<&'static str, String> = BTreeMap::new();
     for (k, v) in fields {
         let Some(&known) = ACCOUNT_KEYS.iter().find(|n| **n == k) else {
@@ -192,8 +258,12 @@ fn account_from(fields: Vec<(String, Node)>, at: &str) -> Result<VaultAccount, S
             } else {
                 " and api_url"
             };
+            let line = locator
+                .line_of(&k)
+                .map(|n| format!(" at line {n}"))
+                .unwrap_or_default();
             return Err(format!(
-                "has a key other than api_key, api_secret{others}{at}; remove it"
+                "has a key other than api_key, api_secret{others}{at}{line}; remove it"
             ));
         };
         match v {

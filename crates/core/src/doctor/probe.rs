@@ -97,6 +97,16 @@ impl Probe {
             return Err(error);
         }
         let row = match &error {
+            ApiError::Forbidden { code, message, .. } if error.feature_not_enabled() => {
+                let mut row = Probe::new(resource, endpoint, Outcome::Unavailable)
+                    .detail(format!("{code}: {message}"));
+                row.hint = Some(
+                    "not a permission: Fivetran says the account does not have this feature; \
+                     collect records it as unavailable"
+                        .into(),
+                );
+                row
+            }
             ApiError::Forbidden { code, message, .. } => {
                 let mut row = Probe::new(resource, endpoint, Outcome::Forbidden)
                     .detail(format!("{code}: {message}"));

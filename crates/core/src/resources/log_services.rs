@@ -1,8 +1,9 @@
 //! `log_services.json`: the external log services (`/external-logging`), plus the account-level
 //! service (`/external-logging/account`) where there is one, marked `_iru.account_level`.
 //!
-//! A 404 for the account-level service means none is configured. A 403 there (the feature is
-//! for Enterprise plans) makes the artifact partial: the tool cannot tell whether one exists.
+//! A 404 for the account-level service means none is configured, and so does a 403 that says
+//! the account does not have the feature. Any other 403 there makes the artifact partial: the
+//! tool cannot tell whether one exists.
 
 use serde_json::{Value, json};
 
@@ -53,6 +54,8 @@ pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
         Ok(_) => unreachable!("the client checks that data is an object"),
         Err(e) if e.is_fatal() => return Err(e),
         Err(e) if e.not_found_code().is_some() => {}
+        // An account without the feature has no account-level service: nothing is unknown.
+        Err(e) if e.feature_not_enabled() => {}
         Err(e) => {
             problem = Some(format!(
                 "whether an account-level log service exists is unknown: {e}"

@@ -171,6 +171,8 @@ fn assemble(
         // service, and then the artifact is partial rather than empty-handed).
         if pages == 0 && !any_items {
             status = match error.forbidden_message() {
+                // The account does not have the feature: nothing exists to read.
+                Some(_) if error.feature_not_enabled() => Status::Unavailable,
                 Some(_) => Status::Forbidden,
                 None => Status::Failed,
             };

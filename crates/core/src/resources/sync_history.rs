@@ -224,6 +224,9 @@ pub fn refusal(error: &ApiError) -> Option<Collected> {
         } if !CONNECTION_GONE.contains(&code.as_str()) => Some(unavailable(format!(
             "GET /v1{path} answered 404 {code}: {message}"
         ))),
+        ApiError::Forbidden { message, .. } if error.feature_not_enabled() => Some(unavailable(
+            format!("Fivetran says the account does not have this feature: {message}"),
+        )),
         ApiError::Forbidden { .. } => Some(Collected {
             status: Status::Forbidden,
             reason: Some(error.to_string()),

@@ -132,3 +132,30 @@ fn debug_hides_key_and_secret() {
         "{text}"
     );
 }
+
+#[test]
+fn an_unknown_key_is_located_by_its_line_never_named() {
+    let cases = [
+        (
+            "api_key = \"k\"\napi_secret = \"s\"\nPLANTED-looks-like-a-secret = \"x\"\n",
+            "api_url and profiles at line 3; remove it",
+        ),
+        (
+            "[profiles.a]\napi_key = \"k\"\napi_secret = \"s\"\n\n[profiles.b]\napi_key = \"k\"\napi_secret = \"s\"\n  \"PLANTED key\" = 1\n",
+            "in profile `b` at line 8; remove it",
+        ),
+        (
+            "{\n  \"api_key\": \"k\",\n  \"api_secret\": \"s\",\n  \"PLANTED\": \"x\"\n}\n",
+            "api_url and profiles at line 4; remove it",
+        ),
+        (
+            "{\"profiles\": {\n  \"a\": {\"api_key\": \"k\", \"api_secret\": \"s\"},\n  \"b\": {\"api_key\": \"k\",\n        \"api_secret\": \"s\", \"PLANTED\": 1}}}\n",
+            "in profile `b` at line 4; remove it",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = parse_vault(text).expect_err("an unknown key");
+        assert!(err.ends_with(expected), "{err} (expected ...{expected})");
+        assert!(!err.contains("PLANTED"), "{err}");
+    }
+}
