@@ -276,7 +276,11 @@ fn explain(bundle_dir: &Path, report: Option<&Path>, previous: Option<&Path>, ch
     lines.push(String::new());
     lines.push("next:".into());
     if let Some(report) = report {
-        let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
         lines.push(format!("  {opener} {}", show(report)));
     }
     lines.push(format!("  {bin} verify {}", show(bundle_dir)));

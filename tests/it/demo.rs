@@ -60,8 +60,10 @@ fn the_demo_writes_a_verifiable_bundle_and_never_reads_the_users_credentials() {
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains(&format!("open {}", std::path::absolute(&report).expect("abs").display())),
+        run.stderr.contains(&format!(
+            "open {}",
+            std::path::absolute(&report).expect("abs").display()
+        )),
         "{}",
         run.stderr
     );
@@ -115,8 +117,8 @@ fn the_demo_writes_a_verifiable_bundle_and_never_reads_the_users_credentials() {
 /// path the README's third command opens.
 #[test]
 fn the_readme_first_screen_is_true() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
     let block: Vec<&str> = readme
         .split("```sh\n")
         .nth(1)
@@ -141,9 +143,16 @@ fn the_readme_first_screen_is_true() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let html = std::fs::read_to_string(cwd.path().join(report)).expect("the report the README opens");
-    assert!(html.contains("sterling_paddock") || html.contains("<table"), "a report");
+    let html =
+        std::fs::read_to_string(cwd.path().join(report)).expect("the report the README opens");
+    assert!(
+        html.contains("sterling_paddock") || html.contains("<table"),
+        "a report"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("open "), "the demo says what to open: {stderr}");
+    assert!(
+        stderr.contains("open "),
+        "the demo says what to open: {stderr}"
+    );
     support::assert_no_secret_under(cwd.path());
 }

@@ -130,7 +130,8 @@ impl ApiError {
     /// not switched on), rather than that the key lacks a permission: evidence that does not
     /// exist here, not evidence the key may not read.
     pub fn feature_not_enabled(&self) -> bool {
-        self.forbidden_message().is_some_and(says_feature_not_enabled)
+        self.forbidden_message()
+            .is_some_and(says_feature_not_enabled)
     }
 }
 

@@ -208,7 +208,8 @@ impl Locator<'_> {
                     && !seen_profile
                 {
                     let name = serde_json::Value::String(profile.to_owned()).to_string();
-                    seen_profile = t.contains(&format!("{name}:")) || t.contains(&format!("{name} :"));
+                    seen_profile =
+                        t.contains(&format!("{name}:")) || t.contains(&format!("{name} :"));
                     if !seen_profile {
                         continue;
                     }
@@ -224,7 +225,9 @@ impl Locator<'_> {
                 let header = header.trim_end().trim_end_matches(']').trim();
                 in_table = match self.profile {
                     None => false,
-                    Some(p) => header == format!("profiles.{p}") || header == format!("profiles.\"{p}\""),
+                    Some(p) => {
+                        header == format!("profiles.{p}") || header == format!("profiles.\"{p}\"")
+                    }
                 };
                 continue;
             }
