@@ -819,16 +819,49 @@ fn an_artifact_incomplete_in_a_bundle_is_not_compared_and_is_named() {
         a.users.retain(|u| u["id"] != "rusty_beacon");
     });
     old.assert_code(0);
+    // Partial because webhooks.json is: changes.json marks webhooks, not itself.
     new.assert_code(3);
     let c = new.json("changes.json");
-    assert_eq!(c["status"], "partial");
+    assert_eq!(c["status"], "complete", "{c}");
     assert_eq!(
-        c["reason"],
-        "not compared, incomplete in a bundle: webhooks (forbidden in the new bundle)"
+        c["not_compared"],
+        json!([{"artifact": "webhooks", "status": "forbidden", "bundle": "new"}])
     );
     let items = c["items"].as_array().expect("items");
     assert_eq!(items.len(), 1, "users compared, webhooks not: {items:#?}");
     assert_eq!(items[0]["kind"], "user_removed");
+    assert_eq!(
+        support::manifest_artifact(&new.manifest(), "changes")["status"],
+        "complete"
+    );
+}
+
+/// An artifact that was incomplete only in last night's bundle is nothing the operator can
+/// act on tonight: tonight's run is complete (exit 0) and `changes.json` names what it could
+/// not compare.
+#[test]
+fn an_artifact_incomplete_only_in_the_baseline_leaves_the_run_complete() {
+    let mut account = acme();
+    account
+        .forbidden
+        .insert("/v1/webhooks".into(), "You do not have permission".into());
+    let fake = server(account);
+    let out = tempfile::tempdir().expect("tmp");
+    let sel = ["--resources", "users,webhooks,changes"];
+    let (old, new) = collect_edit_collect(&fake, out.path(), &sel, |a| {
+        a.forbidden.clear();
+        a.users.retain(|u| u["id"] != "rusty_beacon");
+    });
+    old.assert_code(3);
+    new.assert_code(0);
+    let c = new.json("changes.json");
+    assert_eq!(c["status"], "complete", "{c}");
+    assert_eq!(
+        c["not_compared"],
+        json!([{"artifact": "webhooks", "status": "forbidden", "bundle": "old"}])
+    );
+    assert_eq!(c["items"].as_array().expect("items").len(), 1, "{c}");
+    assert_eq!(new.manifest()["status"], "complete");
 }
 
 #[test]

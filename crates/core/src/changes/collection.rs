@@ -2,10 +2,13 @@
 //!
 //! No baseline found: `unavailable`, no items; the reason names `--out` by its last component
 //! only, so the file does not depend on the machine's paths. An explicit `--baseline` that does not verify
-//! or cannot be compared: `failed`, with the reason (the run goes on and exits 3). Artifacts
-//! not whole on either side: `partial`, naming them. The envelope also holds `baseline`
-//! (`{bundle_id, started_at, account_id, manifest_sha256}` or null) and `summary` (changes per
-//! kind). A run with trusted keys (`--sign-key`, `--public-key`) takes only a baseline signed
+//! or cannot be compared: `failed`, with the reason (the run goes on and exits 3). An artifact
+//! not whole on either side is left out and named in `not_compared` (`{artifact, status,
+//! bundle}`); it marks that artifact, not the whole file, which stays `complete`: the artifact's
+//! own status already says it is incomplete (and, in this run, makes the run partial), and an
+//! artifact incomplete only in the baseline is nothing the operator can act on tonight. The
+//! envelope also holds `baseline` (`{bundle_id, started_at, account_id, manifest_sha256}` or
+//! null) and `summary` (changes per kind). A run with trusted keys (`--sign-key`, `--public-key`) takes only a baseline signed
 //! by one of them; see [`baseline`].
 
 use std::collections::BTreeMap;
@@ -18,7 +21,7 @@ use crate::evidence::bundle::Bundle;
 use crate::text::printable;
 use crate::vocab::{Artifact, Collected, Status};
 
-use super::{Baseline, Snapshot, baseline, compare, items, uncompared};
+use super::{Baseline, Snapshot, baseline, compare, items, not_compared};
 
 /// Computes `changes.json` for a collection: `current` is the bundle being written and
 /// `written` its artifacts so far, with their statuses.
@@ -71,22 +74,14 @@ pub fn for_collection(
     for change in &changes {
         *summary.entry(change.kind).or_default() += 1;
     }
-    let skipped = uncompared(old, &new);
-    let (status, reason) = if skipped.is_empty() {
-        (Status::Complete, None)
-    } else {
-        (
-            Status::Partial,
-            Some(format!(
-                "not compared, incomplete in a bundle: {}",
-                skipped.join(", ")
-            )),
-        )
-    };
+    let skipped: Vec<Value> = not_compared(old, &new)
+        .into_iter()
+        .map(|n| json!({"artifact": n.artifact.name(), "status": n.status, "bundle": n.bundle}))
+        .collect();
     Collected {
         items: items(&changes),
-        status,
-        reason,
+        status: Status::Complete,
+        reason: None,
         extra: extra(
             json!({
                 "bundle_id": old.bundle_id,
@@ -95,6 +90,7 @@ pub fn for_collection(
                 "manifest_sha256": chosen.manifest_sha256,
             }),
             json!(summary),
+            Value::Array(skipped),
         ),
     }
 }
@@ -115,13 +111,14 @@ fn outcome(status: Status, reason: String) -> Collected {
         items: Vec::new(),
         status,
         reason: Some(reason),
-        extra: extra(Value::Null, json!({})),
+        extra: extra(Value::Null, json!({}), json!([])),
     }
 }
 
-fn extra(baseline: Value, summary: Value) -> Map<String, Value> {
+fn extra(baseline: Value, summary: Value, not_compared: Value) -> Map<String, Value> {
     let mut extra = Map::new();
     extra.insert("baseline".into(), baseline);
     extra.insert("summary".into(), summary);
+    extra.insert("not_compared".into(), not_compared);
     extra
 }

@@ -145,25 +145,57 @@ pub fn check(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<(), NotComparable
     Ok(())
 }
 
-/// The compared artifacts that are not whole in one of the bundles, as
-/// `name (status in the old/new bundle)`; they are left out of the comparison.
-pub fn uncompared(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Vec<String> {
+/// A compared artifact that is not whole in one of the bundles, left out of the comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotCompared {
+    /// The artifact.
+    pub artifact: Artifact,
+    /// Its status in that bundle (`partial`, `forbidden`, `failed`).
+    pub status: String,
+    /// `old` or `new`: the bundle in which it is not whole.
+    pub bundle: &'static str,
+}
+
+impl fmt::Display for NotCompared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} in the {} bundle)",
+            self.artifact.name(),
+            self.status,
+            self.bundle
+        )
+    }
+}
+
+/// The compared artifacts that are not whole in one of the bundles, each once per bundle;
+/// they are left out of the comparison.
+pub fn not_compared(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Vec<NotCompared> {
     let mut out = Vec::new();
     for artifact in compared_artifacts() {
-        for (which, snapshot) in [("old", old), ("new", new)] {
+        for (bundle, snapshot) in [("old", old), ("new", new)] {
             if let Some(status) = snapshot.status(artifact)
                 && !status.is_whole()
             {
                 let status = serde_json::to_value(status).unwrap_or(Value::Null);
                 let status = status.as_str().unwrap_or("unknown").to_owned();
-                out.push(format!(
-                    "{} ({status} in the {which} bundle)",
-                    artifact.name()
-                ));
+                out.push(NotCompared {
+                    artifact,
+                    status,
+                    bundle,
+                });
             }
         }
     }
     out
+}
+
+/// [`not_compared`] as `name (status in the old/new bundle)`.
+pub fn uncompared(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Vec<String> {
+    not_compared(old, new)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// Compares two snapshots of one account; changes come sorted by [`Change::sort_key`].

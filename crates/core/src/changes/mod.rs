@@ -6,8 +6,9 @@
 //! bundles of different accounts or different collected-resource selections
 //! ([`NotComparable`]). An
 //! artifact that is not whole (`partial`, `forbidden`, `failed`) in either bundle is not
-//! compared at all, since a missing page would read as removals; [`uncompared`] lists them and
-//! `changes.json` is then `partial`. Items marked `_iru.deleted_during_run` count as absent,
+//! compared at all, since a missing page would read as removals; [`not_compared`] lists them
+//! and `changes.json` names each in `not_compared` (that artifact, not the whole file, is
+//! marked: the rest was compared in full). Items marked `_iru.deleted_during_run` count as absent,
 //! and the `_iru` notes themselves are never compared.
 //!
 //! Each change is `{kind, category, artifact, id, label, field, before, after, note,
@@ -88,7 +89,7 @@ use serde_json::{Value, json};
 use crate::vocab::Artifact;
 
 pub use collection::for_collection;
-pub use compare::{CompareError, NotComparable, compare, uncompared};
+pub use compare::{CompareError, NotComparable, NotCompared, compare, not_compared, uncompared};
 pub use rules::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
 pub use snapshot::{LoadError, Snapshot};
 

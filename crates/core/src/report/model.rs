@@ -397,6 +397,8 @@ pub struct Changes {
     pub baseline_started_at: String,
     /// `(category, changes)`.
     pub categories: Vec<(String, u64)>,
+    /// The artifacts left out of the comparison, as `name (status in the old/new bundle)`.
+    pub not_compared: Vec<String>,
     pub rows: Rows<ChangeRow>,
 }
 

@@ -334,6 +334,20 @@ pub(super) struct ChangesExtra {
     baseline: Option<Baseline>,
     /// The number of changes per `kind`.
     summary: BTreeMap<String, u64>,
+    /// The artifacts left out of the comparison because they are not whole in one of the two
+    /// bundles; empty when every collected artifact was compared.
+    not_compared: Vec<NotComparedArtifact>,
+}
+
+/// An artifact of `changes` not compared.
+#[derive(JsonSchema)]
+pub(super) struct NotComparedArtifact {
+    /// The artifact's name.
+    artifact: String,
+    /// Its status in that bundle: `partial`, `forbidden` or `failed`.
+    status: String,
+    /// `old` (the baseline) or `new` (this bundle).
+    bundle: String,
 }
 
 /// The baseline of `changes`.

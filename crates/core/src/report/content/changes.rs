@@ -32,6 +32,17 @@ pub(super) fn section(model: &Model) -> Section {
                             .join(", ")
                     },
                 ),
+                (
+                    "Not compared",
+                    if changes.not_compared.is_empty() {
+                        "none: every collected artifact was compared".into()
+                    } else {
+                        format!(
+                            "{} (incomplete in a bundle: a missing page would read as removals)",
+                            changes.not_compared.join(", ")
+                        )
+                    },
+                ),
             ]));
             if !changes.rows.rows.is_empty() {
                 blocks.push(Block::Table(Table {

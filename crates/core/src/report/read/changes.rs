@@ -33,6 +33,21 @@ pub(super) fn read_changes(reader: &Reader, max_rows: usize) -> Part<Option<Chan
         baseline_bundle: text(&envelope, "/baseline/bundle_id").unwrap_or_default(),
         baseline_started_at: text(&envelope, "/baseline/started_at").unwrap_or_default(),
         categories: categories.into_iter().collect(),
+        not_compared: envelope
+            .get("not_compared")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .take(64)
+            .map(|n| {
+                format!(
+                    "{} ({} in the {} bundle)",
+                    text(n, "/artifact").unwrap_or_default(),
+                    text(n, "/status").unwrap_or_default(),
+                    text(n, "/bundle").unwrap_or_default()
+                )
+            })
+            .collect(),
         rows,
     });
     Part { file, state, data }
