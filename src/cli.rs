@@ -431,6 +431,12 @@ pub struct CollectArgs {
           value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "What to collect")]
     pub stale_days: u32,
 
+    /// findings.json's administrator check (FT-ACCESS-001) fails when more users than this
+    /// hold the Account Administrator role, directly or through a team.
+    #[arg(long, value_name = "N", default_value_t = iru_fivetran_core::derive::findings::DEFAULT_MAX_ADMINS,
+          value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "What to collect")]
+    pub max_admins: u32,
+
     /// The bundle `changes.json` compares against (default: the newest earlier bundle of the
     /// same account, resources and vault profile, under --out).
     #[arg(long, value_name = "BUNDLE", help_heading = "What to collect")]
@@ -538,6 +544,7 @@ impl CollectArgs {
             since: self.since.clone(),
             inactive_days: self.inactive_days,
             stale_days: self.stale_days,
+            max_admins: self.max_admins,
             baseline: self.baseline.clone(),
             max_wait: self.max_wait.clone(),
             reserve: self.reserve.clone(),

@@ -18,7 +18,9 @@ use url::Url;
 use iru_fivetran_core::client::quota::{OnQuota, Reserve};
 use iru_fivetran_core::client::{self, Delays};
 use iru_fivetran_core::credentials::{self, Choice, Credentials, CredentialsError};
-use iru_fivetran_core::derive::findings::{DEFAULT_INACTIVE_DAYS, DEFAULT_STALE_DAYS};
+use iru_fivetran_core::derive::findings::{
+    DEFAULT_INACTIVE_DAYS, DEFAULT_MAX_ADMINS, DEFAULT_STALE_DAYS,
+};
 use iru_fivetran_core::env;
 use iru_fivetran_core::evidence::sign::{SignError, SigningKey, TrustedKey};
 use iru_fivetran_core::files;
@@ -91,6 +93,8 @@ pub struct Settings {
     pub inactive_days: u32,
     /// `--stale-days`.
     pub stale_days: u32,
+    /// `--max-admins`.
+    pub max_admins: u32,
     /// `--baseline`.
     pub baseline: Option<PathBuf>,
     /// `--max-wait`.
@@ -119,6 +123,7 @@ impl Default for Settings {
             since: DEFAULT_SINCE.into(),
             inactive_days: DEFAULT_INACTIVE_DAYS,
             stale_days: DEFAULT_STALE_DAYS,
+            max_admins: DEFAULT_MAX_ADMINS,
             baseline: None,
             max_wait: DEFAULT_MAX_WAIT.into(),
             reserve: DEFAULT_RESERVE.into(),
@@ -156,6 +161,8 @@ pub struct Config {
     pub inactive_days: u32,
     /// `--stale-days`: connections without a success for longer are reported in findings.json.
     pub stale_days: u32,
+    /// `--max-admins`: more administrators than this fail findings.json's FT-ACCESS-001.
+    pub max_admins: u32,
     /// `--baseline`, if given.
     pub baseline: Option<PathBuf>,
     /// `--max-wait`: the run's waiting budget.
@@ -374,6 +381,7 @@ impl Config {
                     since,
                     inactive_days: settings.inactive_days,
                     stale_days: settings.stale_days,
+                    max_admins: settings.max_admins,
                     baseline: settings.baseline.clone(),
                     max_wait,
                     extra_roots: extra_roots.clone(),

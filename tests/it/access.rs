@@ -148,6 +148,12 @@ fn the_csv_exports_match_the_json_and_verify_checks_them() {
     let rows = parse_csv(&text);
     let header = &rows[0];
     assert_eq!(header[0], "user_id");
+    for column in ["user_status", "user_logged_in_at"] {
+        assert!(
+            header.contains(&column.to_owned()),
+            "{column} in {header:?}"
+        );
+    }
     let items = access["items"].as_array().expect("items");
     assert_eq!(rows.len() - 1, items.len(), "one row per item");
     for (row, item) in rows[1..].iter().zip(items) {

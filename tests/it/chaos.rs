@@ -295,6 +295,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         since: iru_fivetran::config::Since::Ago(jiff::SignedDuration::from_hours(24)),
         inactive_days: 90,
         stale_days: 7,
+        max_admins: 3,
         baseline: None,
         max_wait,
         extra_roots: Vec::new(),

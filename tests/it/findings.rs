@@ -42,6 +42,10 @@ fn findings_name_the_acme_accounts_known_problems() {
     let manifest = run.manifest();
     assert_eq!(manifest["options"]["inactive_days"], 3650);
     assert_eq!(manifest["options"]["stale_days"], 3650);
+    assert_eq!(
+        manifest["options"]["max_admins"], 3,
+        "the default, recorded"
+    );
     let resources = manifest["options"]["resources"].to_string();
     for source in [
         "\"audit_coverage\"",
@@ -106,7 +110,40 @@ fn findings_name_the_acme_accounts_known_problems() {
 #[test]
 fn a_threshold_out_of_range_is_refused() {
     let fake = server(acme());
-    let run = collect(&fake, &["--inactive-days", "0"]);
-    run.assert_code(2);
-    assert!(run.stderr.contains("--inactive-days"), "{}", run.stderr);
+    for (flag, value) in [("--inactive-days", "0"), ("--max-admins", "0")] {
+        let run = collect(&fake, &[flag, value]);
+        run.assert_code(2);
+        assert!(run.stderr.contains(flag), "{}", run.stderr);
+    }
+}
+
+/// The administrator limit is the operator's: `--max-admins 2` fails the three administrators
+/// acme has, says so in the title and records the limit in the manifest.
+#[test]
+fn the_administrator_limit_is_an_option_recorded_in_the_manifest() {
+    let fake = server(acme());
+    let run = collect(&fake, &["--resources", "findings", "--max-admins", "2"]);
+    run.assert_code(0);
+    assert_eq!(run.manifest()["options"]["max_admins"], 2);
+    let findings = run.json("findings.json");
+    let admins = check(&findings, "FT-ACCESS-001");
+    assert_eq!(admins["status"], "fail", "{admins}");
+    assert_eq!(admins["title"], "account administrators (fails above 2)");
+    assert_eq!(ids(admins).len(), 3);
+    let report = crate::support::run(
+        &[
+            "report",
+            crate::support::arg(&run.bundle()),
+            "--format",
+            "md",
+        ],
+        &[],
+    );
+    report.assert_code(0);
+    // Markdown escapes the underscore.
+    assert!(
+        report.stdout.contains("max\\_admins 2"),
+        "{}",
+        report.stdout
+    );
 }

@@ -677,3 +677,29 @@ fn a_destination_shows_its_audit_verdict_even_when_the_audit_table_is_cut() {
         md.stdout
     );
 }
+
+/// A paragraph the bundle states is shown whole, never cut mid-word ("the l…"): the audit
+/// coverage statement (over 500 characters) ends as it does in `audit_coverage.json`.
+#[test]
+fn long_statements_are_shown_whole() {
+    let bundle = repo("docs/examples/bundle");
+    let coverage: serde_json::Value =
+        serde_json::from_str(&read(&bundle.join("audit_coverage.json"))).expect("json");
+    let statement = coverage["audit_trail"].as_str().expect("statement");
+    assert!(
+        statement.chars().count() > 500,
+        "long enough to have been cut"
+    );
+    let md = report(&bundle, &["--format", "md"]).stdout;
+    let last_words: String = statement
+        .split_whitespace()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(md.contains(&last_words), "{last_words:?} missing");
+    assert!(!md.contains('…'), "nothing is cut in the example report");
+}

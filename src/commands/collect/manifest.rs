@@ -56,6 +56,7 @@ impl Run<'_> {
                 since: rfc3339(self.config.window.start),
                 inactive_days: self.config.inactive_days,
                 stale_days: self.config.stale_days,
+                max_admins: self.config.max_admins,
                 api_url: self.config.api_url.to_string(),
                 rate: self.config.rate,
                 max_wait_secs: self.config.max_wait.as_secs(),

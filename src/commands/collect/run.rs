@@ -291,6 +291,7 @@ async fn produce(
             now: run.config.window.end,
             inactive_days: run.config.inactive_days,
             stale_days: run.config.stale_days,
+            max_admins: run.config.max_admins,
         },
         changes: changes::Baseline {
             out_dir: &run.config.out_dir,

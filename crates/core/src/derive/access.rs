@@ -60,6 +60,21 @@ struct User {
     email: Value,
     name: Value,
     active: Value,
+    /// `active`, `invited` or `inactive`; null when `users.json` did not have the user.
+    status: Value,
+    logged_in_at: Value,
+}
+
+/// A user's status as a reviewer reads it: an invitation not yet accepted is `invited`
+/// whatever `active` says; otherwise `active` or `inactive`; null when neither field is there.
+fn status(item: &Value) -> Value {
+    let flag = |f: &str| item.get(f).and_then(Value::as_bool);
+    match (flag("invited"), flag("active")) {
+        (Some(true), _) => Value::from("invited"),
+        (_, Some(true)) => Value::from("active"),
+        (_, Some(false)) => Value::from("inactive"),
+        _ => Value::Null,
+    }
 }
 
 impl User {
@@ -77,6 +92,8 @@ impl User {
                 Value::String(full)
             },
             active: item.get("active").cloned().unwrap_or(Value::Null),
+            status: status(item),
+            logged_in_at: item.get("logged_in_at").cloned().unwrap_or(Value::Null),
         })
     }
 
@@ -86,6 +103,8 @@ impl User {
             email: Value::Null,
             name: Value::Null,
             active: Value::Null,
+            status: Value::Null,
+            logged_in_at: Value::Null,
         }
     }
 }
@@ -194,6 +213,8 @@ impl Lookup {
             "user_email": user.email,
             "user_name": user.name,
             "user_active": user.active,
+            "user_status": user.status,
+            "user_logged_in_at": user.logged_in_at,
             "resource_type": kind,
             "resource_id": id,
             "resource_name": name,

@@ -40,9 +40,10 @@ pub const CHECK_IDS: [&str; 9] = [
 pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
 /// `--stale-days` when not given.
 pub const DEFAULT_STALE_DAYS: u32 = 7;
-/// More account administrators than this makes `FT-ACCESS-001` fail: a handful is enough to
-/// run an account, and every further one widens who can change everything.
-pub const ADMIN_LIMIT: usize = 3;
+/// `--max-admins` when not given: more account administrators than this makes `FT-ACCESS-001`
+/// fail. A handful is enough to run an account, and every further one widens who can change
+/// everything.
+pub const DEFAULT_MAX_ADMINS: u32 = 3;
 
 const ADMIN_ROLE: &str = "Account Administrator";
 
@@ -55,6 +56,8 @@ pub struct Params {
     pub inactive_days: u32,
     /// `--stale-days`: connections without a success for longer than this are reported.
     pub stale_days: u32,
+    /// `--max-admins`: more account administrators than this fail `FT-ACCESS-001`.
+    pub max_admins: u32,
 }
 
 impl Params {

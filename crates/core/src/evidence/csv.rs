@@ -36,6 +36,8 @@ pub const TABLES: [Table; 3] = [
             ("user_email", "/user_email"),
             ("user_name", "/user_name"),
             ("user_active", "/user_active"),
+            ("user_status", "/user_status"),
+            ("user_logged_in_at", "/user_logged_in_at"),
             ("resource_type", "/resource_type"),
             ("resource_id", "/resource_id"),
             ("resource_name", "/resource_name"),

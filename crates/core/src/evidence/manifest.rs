@@ -81,6 +81,8 @@ pub struct Options {
     pub inactive_days: u32,
     /// `--stale-days`: the threshold of findings.json's connection check.
     pub stale_days: u32,
+    /// `--max-admins`: the threshold of findings.json's administrator check.
+    pub max_admins: u32,
     /// API root used.
     pub api_url: String,
     /// Requests per second allowed.

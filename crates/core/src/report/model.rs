@@ -17,17 +17,44 @@ pub const MAX_CELL_CHARS: usize = 500;
 /// Most bars in a chart; the smallest categories beyond it are summed into one "other" bar.
 pub const MAX_BARS: usize = 16;
 
+/// Longest paragraph of prose shown (a limitation the manifest states): long enough for every
+/// statement this tool writes, bounded for a manifest written by someone else.
+pub const MAX_PROSE_CHARS: usize = 4_000;
+
 /// A string from the bundle, clipped to [`MAX_CELL_CHARS`] characters.
 pub(super) fn clip(s: &str) -> String {
     clip_to(s, MAX_CELL_CHARS)
 }
 
-/// `s` cut to `max` characters (on a character boundary), `…` appended where it was cut.
+/// `s` cut to at most `max` characters, `…` appended where it was cut. The cut falls after
+/// the last whole word when one ends in the last quarter, so a reader never sees half a word
+/// ("the l…"); a string without spaces there is cut on a character boundary.
 pub(super) fn clip_to(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_owned(),
-        Some((at, _)) => format!("{}…", &s[..at]),
+    let Some((at, _)) = s.char_indices().nth(max) else {
+        return s.to_owned();
+    };
+    let head = &s[..at];
+    let word_end = head
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| !c.is_whitespace())
+        .last()
+        .map_or(head.len(), |(i, _)| i);
+    let kept = &head[..word_end];
+    let enough = kept.chars().count() >= max - max / 4;
+    if enough && word_end < head.len() {
+        format!("{}…", kept.trim_end())
+    } else {
+        format!("{head}…")
     }
+}
+
+/// A paragraph the bundle states (a limitation, a statement, what a check proves), whole up to
+/// [`MAX_PROSE_CHARS`]; `None` when absent, null or not a string.
+pub(super) fn prose(item: &Value, pointer: &str) -> Option<String> {
+    item.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(|s| clip_to(s, MAX_PROSE_CHARS))
 }
 
 /// A field's text, clipped; `None` when absent, null or not a string.

@@ -24,7 +24,7 @@ fn sources() -> Sources {
             Artifact::Users,
             json!({"status": "complete", "items": [
                 {"id": "u1", "email": "a@x", "given_name": "Ann", "family_name": "Lee",
-                 "active": true, "role": null,
+                 "active": true, "role": null, "logged_in_at": "2026-11-30T08:00:00Z",
                  "group_memberships": [],
                  "connection_memberships": [{"id": "c1", "role": "Connection Reviewer"}]},
                 {"id": "u2", "email": "b@x", "role": null, "active": false,
@@ -109,7 +109,29 @@ fn each_path_to_a_resource_is_its_own_item() {
     let nobody = find("u2|account||direct|");
     assert_eq!(nobody["role"], Value::Null);
     assert_eq!(nobody["user_active"], false);
-    assert_eq!(find("ghost|group|g1|team|t1")["user_email"], Value::Null);
+    assert_eq!(nobody["user_status"], "inactive");
+    assert_eq!(nobody["user_logged_in_at"], Value::Null);
+    assert_eq!(direct["user_status"], "active");
+    assert_eq!(direct["user_logged_in_at"], "2026-11-30T08:00:00Z");
+    let ghost = find("ghost|group|g1|team|t1");
+    assert_eq!(ghost["user_email"], Value::Null);
+    assert_eq!(
+        ghost["user_status"],
+        Value::Null,
+        "not in users.json: unknown"
+    );
+}
+
+#[test]
+fn an_invitation_not_yet_accepted_is_invited_whatever_active_says() {
+    for (user, expected) in [
+        (json!({"invited": true, "active": true}), json!("invited")),
+        (json!({"invited": false, "active": true}), json!("active")),
+        (json!({"active": false}), json!("inactive")),
+        (json!({}), Value::Null),
+    ] {
+        assert_eq!(super::status(&user), expected, "{user}");
+    }
 }
 
 #[test]

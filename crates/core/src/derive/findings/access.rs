@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::vocab::Artifact;
 
-use super::{ADMIN_LIMIT, ADMIN_ROLE, Check, Params, list, subject, text, time};
+use super::{ADMIN_ROLE, Check, Params, list, subject, text, time};
 
 /// The user ids a team lists, once per listing.
 fn team_members(team: &Value) -> impl Iterator<Item = &str> {
@@ -168,7 +168,7 @@ impl AccessChecks {
     /// The checks, in their order: `FT-ACCESS-001` to `FT-ACCESS-005`.
     pub(super) fn finish(self, params: &Params) -> [Check; 5] {
         [
-            self.admins_check(),
+            self.admins_check(params.max_admins),
             inactive_check(self.inactive, params),
             invited_check(self.invited),
             suspended_check(self.suspended),
@@ -179,7 +179,7 @@ impl AccessChecks {
     /// `FT-ACCESS-001`: who is an account administrator, directly or through a team, by id.
     /// `via` lists `direct` once per user item naming it, then `team:ID` once per listing by
     /// an administrators' team, in team order.
-    fn admins_check(&self) -> Check {
+    fn admins_check(&self, max_admins: u32) -> Check {
         let mut via: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (id, &times) in &self.direct_admins {
             via.entry(id)
@@ -200,10 +200,11 @@ impl AccessChecks {
                 json!({"id": id, "label": label, "via": via})
             })
             .collect();
-        let over = subjects.len() > ADMIN_LIMIT;
+        let limit = usize::try_from(max_admins).unwrap_or(usize::MAX);
+        let over = subjects.len() > limit;
         Check {
             id: "FT-ACCESS-001",
-            title: format!("account administrators (fails above {ADMIN_LIMIT})"),
+            title: format!("account administrators (fails above {})", max_admins),
             subjects,
             status: Some(if over { "fail" } else { "pass" }),
             proves: "which users hold the Account Administrator role, directly or through a team, \

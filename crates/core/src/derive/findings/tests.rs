@@ -18,6 +18,7 @@ fn params() -> Params {
         now: "2026-11-01T00:00:00Z".parse().expect("time"),
         inactive_days: 90,
         stale_days: 7,
+        max_admins: 3,
     }
 }
 
@@ -251,6 +252,7 @@ fn thresholds_move_with_the_params() {
     let wide = Params {
         inactive_days: 400,
         stale_days: 60,
+        max_admins: 3,
         ..params()
     };
     let c = derive(&failing(), &wide);

@@ -23,6 +23,23 @@ fn long_strings_are_clipped_on_a_character_boundary() {
 }
 
 #[test]
+fn prose_is_cut_after_a_whole_word() {
+    // The cut would fall inside "long": it falls before it instead.
+    assert_eq!(
+        clip_to("the audit trail is long", 20),
+        "the audit trail is…"
+    );
+    // A word that ends exactly at the limit is kept whole.
+    assert_eq!(clip_to("the audit trail was", 15), "the audit trail…");
+    // No space in the last quarter: a plain cut, still at most `max` characters.
+    assert_eq!(
+        clip_to("a verylongidentifierwithoutspaces", 20),
+        "a verylongidentifier…"
+    );
+    assert_eq!(clip_to("exactly twenty chars", 20), "exactly twenty chars");
+}
+
+#[test]
 fn many_categories_fold_into_other() {
     let mut tally: Tally<u32> = Tally::default();
     for n in 0..40u32 {

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::Reader;
-use crate::report::model::{Audit, AuditRow, Part, Rows, State, clip, display, flag, list, text};
+use crate::report::model::{
+    Audit, AuditRow, Part, Rows, State, clip, display, flag, list, prose, text,
+};
 
 /// `audit_coverage.json`, and every destination's verdict by id (for the destinations table,
 /// whose rows are not necessarily the ones this table keeps).
@@ -45,7 +47,7 @@ pub(super) fn read_audit(
         Audit {
             verdicts,
             account_level: account_level(envelope.get("account_level").unwrap_or(&Value::Null)),
-            statement: text(&envelope, "/audit_trail").unwrap_or_default(),
+            statement: prose(&envelope, "/audit_trail").unwrap_or_default(),
             rows,
         }
     });

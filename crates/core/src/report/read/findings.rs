@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Reader;
-use crate::report::model::{Finding, Part, Rows, Subject, clip, display, list, text};
+use crate::report::model::{Finding, Part, Rows, Subject, clip, display, list, prose, text};
 
 pub(super) fn read_findings(reader: &Reader, max_rows: usize) -> Part<Vec<Finding>> {
     let mut findings = Vec::new();
@@ -34,8 +34,8 @@ pub(super) fn read_findings(reader: &Reader, max_rows: usize) -> Part<Vec<Findin
             title: text(&f, "/title").unwrap_or_default(),
             status: text(&f, "/status").unwrap_or_default(),
             count: f.get("count").and_then(Value::as_u64).unwrap_or(0),
-            proves: text(&f, "/proves").unwrap_or_default(),
-            cannot_prove: text(&f, "/cannot_prove").unwrap_or_default(),
+            proves: prose(&f, "/proves").unwrap_or_default(),
+            cannot_prove: prose(&f, "/cannot_prove").unwrap_or_default(),
             subjects,
         });
     });

@@ -5,13 +5,22 @@ use serde_json::Value;
 
 use super::Reader;
 use crate::evidence::manifest;
-use crate::report::model::{ArtifactRow, ControlRow, Header, Limitation, display, list, text};
+use crate::report::model::{
+    ArtifactRow, ControlRow, Header, Limitation, display, list, prose, text,
+};
 
 pub(super) fn header(reader: &Reader) -> Header {
     let m = |p: &str| reader.manifest_text(p);
     let mut options = Vec::new();
     if let Some(opts) = reader.manifest.get("options").and_then(Value::as_object) {
-        for name in ["profile", "since", "inactive_days", "stale_days", "api_url"] {
+        for name in [
+            "profile",
+            "since",
+            "inactive_days",
+            "stale_days",
+            "max_admins",
+            "api_url",
+        ] {
             if let Some(value) = opts.get(name).filter(|v| !v.is_null()) {
                 options.push((name.to_owned(), display(value)));
             }
@@ -77,8 +86,8 @@ pub(super) fn limitations(manifest: &Value) -> Vec<Limitation> {
     list(manifest, "not_available_from_api")
         .iter()
         .map(|l| Limitation {
-            statement: text(l, "/statement").unwrap_or_default(),
-            instead: text(l, "/instead").unwrap_or_default(),
+            statement: prose(l, "/statement").unwrap_or_default(),
+            instead: prose(l, "/instead").unwrap_or_default(),
         })
         .collect()
 }
