@@ -12,6 +12,8 @@ mod contract;
 mod cron;
 mod demo;
 mod doctor;
+mod echoed_secrets;
+mod endless;
 mod examples;
 mod findings;
 mod hostile_ids;

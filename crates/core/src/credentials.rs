@@ -125,6 +125,8 @@ impl Credentials {
         let url_safe = Zeroizing::new(BASE64_URL_SAFE.encode(pair.as_bytes()));
         let secret_alone = Zeroizing::new(BASE64.encode(secret.as_bytes()));
         for form in [pair.as_str(), secret, &encoded, &url_safe, &secret_alone] {
+            // Padded and not: an echo may drop base64's `=` padding.
+            scrubber.register(form);
             scrubber.register(form.trim_end_matches('='));
         }
         value

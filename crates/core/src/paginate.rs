@@ -342,6 +342,11 @@ impl<'a> Pager<'a> {
             }
             return Some(items);
         };
+        // Full, and the list goes on: the next page would be read only to be dropped.
+        if let Some(message) = self.reached(0).filter(|_| self.kept >= self.limits.items) {
+            self.stop(message);
+            return Some(items);
+        }
         if !self.seen_cursors.insert(next.clone()) {
             self.stop(
                 "the API returned a cursor it had already returned; stopped to avoid a loop".into(),
