@@ -23,6 +23,7 @@ mod manual;
 mod out_dir;
 mod package;
 mod pagination;
+mod payloads;
 mod profiles;
 mod props;
 mod quota;
