@@ -27,6 +27,7 @@ mod payloads;
 mod profiles;
 mod props;
 mod quota;
+mod redaction_rules;
 mod report;
 mod report_browser;
 mod schema;

@@ -81,7 +81,7 @@ const DESCRIPTORS: [&str; 26] = [
 
 /// Names a rule above would call secret, that hold identifiers: kept wherever they are, also
 /// beneath a secret-named object (normalized form, why).
-pub(super) const IDENTIFIERS: [(&str, &str); 13] = [
+pub(super) const IDENTIFIERS: [(&str, &str); 14] = [
     (
         "externalsecretsmanagerid",
         "names the secrets manager entry, which is not the secret",
@@ -110,6 +110,10 @@ pub(super) const IDENTIFIERS: [(&str, &str); 13] = [
         "the id under which a certificate is registered",
     ),
     ("tokenid", "the id of a token, not the token"),
+    (
+        "projectkey",
+        "commercetools' project key, which is the project's identifier",
+    ),
 ];
 
 /// Names that hold identifiers inside the reports of a connection's configuration (objects of
