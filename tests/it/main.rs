@@ -30,6 +30,7 @@ mod quota;
 mod redaction_rules;
 mod report;
 mod report_browser;
+mod report_text;
 mod schema;
 mod secret;
 mod signals;

@@ -284,7 +284,8 @@ pub(super) struct FindingsItem {
     #[schemars(extend("enum" = ["pass", "fail", "n/a"]))]
     status: String,
     /// Why the check is `n/a`, or what evidence was missing beside the subjects that fail it;
-    /// null otherwise.
+    /// null otherwise. Absent from bundles written before it was added.
+    #[serde(skip_serializing_if = "absent")]
     reason: Option<String>,
     /// How many subjects are listed in `items`.
     count: u64,
