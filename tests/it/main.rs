@@ -20,6 +20,7 @@ mod hostile_ids;
 mod inputs;
 mod limiter;
 mod manual;
+mod numbers;
 mod out_dir;
 mod package;
 mod pagination;

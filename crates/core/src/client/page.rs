@@ -113,23 +113,20 @@ pub fn decode_page(body: Vec<u8>, scrubber: Arc<Scrubber>) -> Result<Page, Strin
     let fields: HashMap<String, &RawValue> =
         serde_json::from_str(data.get()).map_err(|_| "`data` is not an object".to_owned())?;
     let items = fields.get("items").ok_or("`data.items` is not an array")?;
-    let items: Vec<&RawValue> =
-        serde_json::from_str(items.get()).map_err(|_| "`data.items` is not an array".to_owned())?;
+    let spans = {
+        let mut de = serde_json::Deserializer::from_str(items.get());
+        Spans(body.as_ptr() as usize)
+            .deserialize(&mut de)
+            .map_err(|_| "`data.items` is not an array".to_owned())?
+    };
     // `data` is an object (1) holding `items`, an array (1) of the items.
     let mut depth = 2;
-    let base = body.as_ptr() as usize;
-    let mut spans = Vec::with_capacity(items.len());
-    for item in &items {
-        let text = item.get();
-        let item_depth = serde_json::from_str::<Depth>(text)
+    for &(start, end) in &spans {
+        let text = &body[start as usize..end as usize];
+        let item_depth = serde_json::from_slice::<Depth>(text)
             .map_err(|e| e.to_string())?
             .0;
         depth = depth.max(2 + item_depth);
-        let start = text.as_ptr() as usize - base;
-        let span = u32::try_from(start)
-            .and_then(|s| u32::try_from(start + text.len()).map(|e| (s, e)))
-            .map_err(|_| "the answer is larger than a page can be".to_owned())?;
-        spans.push(span);
     }
     let mut cursor = None;
     let mut extra = Map::new();
@@ -153,7 +150,6 @@ pub fn decode_page(body: Vec<u8>, scrubber: Arc<Scrubber>) -> Result<Page, Strin
             "`data` is nested more than {MAX_DEPTH} levels deep"
         ));
     }
-    drop(items);
     let mut extra = Value::Object(extra);
     scrubber.scrub_value(&mut extra);
     let Value::Object(extra) = extra else {
@@ -169,6 +165,39 @@ pub fn decode_page(body: Vec<u8>, scrubber: Arc<Scrubber>) -> Result<Page, Strin
         extra,
         scrubber,
     })
+}
+
+/// Reads an array's elements as the spans of the body they lie in, the body starting at the
+/// address held: a page's items cost 8 bytes each, not a value or a copy.
+struct Spans(usize);
+
+impl<'de> DeserializeSeed<'de> for Spans {
+    type Value = Vec<(u32, u32)>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Spans {
+    type Value = Vec<(u32, u32)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut spans = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<&RawValue>()? {
+            let text = item.get();
+            let start = text.as_ptr() as usize - self.0;
+            let span = u32::try_from(start)
+                .and_then(|s| u32::try_from(start + text.len()).map(|e| (s, e)))
+                .map_err(|_| de::Error::custom("the answer is larger than a page can be"))?;
+            spans.push(span);
+        }
+        Ok(spans)
+    }
 }
 
 /// Nesting depth of a JSON value, read without building it: a scalar is 0, an array or object
