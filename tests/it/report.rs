@@ -334,7 +334,8 @@ fn hostile_values_stay_text_in_both_formats() {
         }
     }
     assert!(text.contains(r"\<script\>alert(1)\</script\>"));
-    assert!(text.contains(r"\[click\](https://evil.example) \*\*bold\*\* \| pipe"));
+    // The link's URL cannot become one of GitHub's autolinks either (issue 15).
+    assert!(text.contains(r"\[click\](https\://evil.example) \*\*bold\*\* \| pipe"));
     // The schema's newline cannot start a heading: every line is ours.
     assert!(
         !text

@@ -169,7 +169,8 @@ fn debug_output_of_everything_holding_the_secret_is_redacted() {
         _ => None,
     };
     let config = Config::one(&args.settings(), &env).expect("config");
-    let header = config.credentials.authorization_header();
+    let mut scrubber = iru_fivetran_core::text::Scrubber::default();
+    let header = config.credentials.authorization_header(&mut scrubber);
     assert!(header.is_sensitive());
     assert_eq!(
         header.to_str().ok(),
@@ -218,6 +219,7 @@ fn debug_output_of_everything_holding_the_secret_is_redacted() {
         format!("{cli:?}"),
         format!("{refused:?}"),
         format!("{refused}"),
+        format!("{scrubber:?}"),
     ];
     for text in &shown {
         for needle in [KEY, SECRET, basic().as_str()] {

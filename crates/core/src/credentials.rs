@@ -4,7 +4,9 @@
 //! (TOML or JSON, one account or named profiles: see [`vault`]), else `FIVETRAN_API_KEY` and
 //! `FIVETRAN_API_SECRET`. Sources are never mixed. Both values live in [`SecretString`]s from the
 //! moment they are checked; [`Credentials::authorization_header`] is the only function that calls
-//! `expose_secret`. No error message here quotes a value from the file or the environment.
+//! `expose_secret`, and the only one that derives the forms of the secret the client scrubs
+//! from server text ([`Scrubber`]). No error message here quotes a value from the file or the
+//! environment.
 //!
 //! Which profile of a file with profiles: the one named (`--profile`, else
 //! `IRU_FIVETRAN_PROFILE`; see [`Choice`]); without a name, the profile `default`, else the only
@@ -16,12 +18,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE as BASE64_URL_SAFE};
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use crate::env;
 use crate::files;
+use crate::text::Scrubber;
 pub use vault::{MAX_PROFILE_NAME, ProfileName, Vault, VaultAccount, parse_vault};
 
 /// A vault file larger than this is not a credentials file; refuse before reading it whole.
@@ -106,15 +110,26 @@ impl Credentials {
 
     /// The `Authorization: Basic base64(key:secret)` header value, marked sensitive so that
     /// reqwest and hyper never print it. This is the only place the key and secret are exposed.
-    pub fn authorization_header(&self) -> HeaderValue {
-        let pair = format!(
-            "{}:{}",
-            self.key.expose_secret(),
-            self.secret.expose_secret()
-        );
-        let mut value = HeaderValue::try_from(format!("Basic {}", BASE64.encode(pair)))
+    ///
+    /// It also registers with `scrubber` the forms of the secret a server could echo: the
+    /// secret, `key:secret` and its base64 form (the header's value, with and without padding,
+    /// in both base64 alphabets), so that client can remove them from every answer. They are
+    /// derived here, from the one exposure, and held only by the scrubber (zeroed on drop).
+    pub fn authorization_header(&self, scrubber: &mut Scrubber) -> HeaderValue {
+        let key = self.key.expose_secret();
+        let secret = self.secret.expose_secret();
+        let pair = Zeroizing::new(format!("{key}:{secret}"));
+        let encoded = Zeroizing::new(BASE64.encode(pair.as_bytes()));
+        let mut value = HeaderValue::try_from(format!("Basic {}", encoded.as_str()))
             .expect("base64 output is always a valid header value");
         value.set_sensitive(true);
+        let url_safe = Zeroizing::new(BASE64_URL_SAFE.encode(pair.as_bytes()));
+        let secret_alone = Zeroizing::new(BASE64.encode(secret.as_bytes()));
+        for form in [pair.as_str(), secret, &encoded, &url_safe, &secret_alone] {
+            // Padded and not: an echo may drop base64's `=` padding.
+            scrubber.register(form);
+            scrubber.register(form.trim_end_matches('='));
+        }
         value
     }
 }

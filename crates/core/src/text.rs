@@ -10,6 +10,14 @@
 //! - [`one_line`]: a reason in a table cell; control characters become spaces, cut to a width.
 //!
 //! No output of these functions can start a new line or move the cursor on a terminal.
+//!
+//! [`scrub`] removes the secrets the tool holds from such text before anything else sees it;
+//! [`hidden_mark`] is how the report and the spreadsheet exports show the invisible characters
+//! that reorder or hide text.
+
+pub mod scrub;
+
+pub use scrub::Scrubber;
 
 use std::fmt::Write as _;
 
@@ -107,12 +115,25 @@ pub fn one_line(text: &str, max: usize) -> String {
 
 /// Control characters and the invisible characters that reorder or hide text.
 pub fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
+    c.is_control() || is_invisible_format(c)
+}
+
+/// The invisible characters that reorder or hide text: bidirectional embeddings, overrides and
+/// isolates (U+202A to U+202E, U+2066 to U+2069), the marks U+061C, U+200E and U+200F, the
+/// zero-width characters U+200B to U+200D and the byte order mark U+FEFF.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// How a document shows an [invisible formatting character](is_invisible_format): its code
+/// point in words, `[U+202E]`, so that it can neither reorder the text around it nor pass
+/// unseen. Formats that give `[` a meaning escape the mark like any other text.
+pub fn hidden_mark(c: char) -> String {
+    format!("[U+{:04X}]", u32::from(c))
 }
 
 #[cfg(test)]

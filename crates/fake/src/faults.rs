@@ -1,7 +1,9 @@
 //! Faults the fake serves on request (the `faults` feature, for tests only): a canned answer
 //! for a number of requests to a path ([`Fault`], [`crate::FakeServer::inject`]), misbehaving at
 //! the transport level if asked ([`crate::Transport`]), and a seeded random mix of them on a
-//! few percent of all requests ([`Chaos`]).
+//! few percent of all requests ([`Chaos`]). A canned answer may echo the credentials it was
+//! sent ([`Fault::echoing`]: a server that quotes what it got), or be a list whose cursor never
+//! ends ([`Fault::endless`]).
 
 mod chaos;
 
@@ -49,7 +51,20 @@ pub struct Fault {
     pub times: u32,
     /// Transport-level misbehaviour.
     pub transport: Transport,
+    /// Whether [`ECHO_AUTHORIZATION`] and [`ECHO_CREDENTIALS`] in the body are replaced by what
+    /// the request sent.
+    pub echo: bool,
+    /// Serve an endless list instead of the body: this many generated items a page, each page
+    /// with a new `next_cursor`.
+    pub endless: Option<usize>,
 }
+
+/// In the body of an echoing fault: replaced by the request's `Authorization` header value.
+pub const ECHO_AUTHORIZATION: &str = "{{authorization}}";
+
+/// In the body of an echoing fault: replaced by the `key:secret` the `Authorization` header
+/// carries, decoded.
+pub const ECHO_CREDENTIALS: &str = "{{credentials}}";
 
 impl Fault {
     /// A fault with Fivetran's error envelope as its body.
@@ -62,6 +77,26 @@ impl Fault {
             body: Bytes::from(serde_json::json!({"code": code, "message": message}).to_string()),
             times: 1,
             transport: Transport::Normal,
+            echo: false,
+            endless: None,
+        }
+    }
+
+    /// Replaces [`ECHO_AUTHORIZATION`] and [`ECHO_CREDENTIALS`] in the body by what each
+    /// request sent: a server that quotes the credentials back.
+    pub fn echoing(mut self) -> Self {
+        self.echo = true;
+        self
+    }
+
+    /// A list at `path` whose cursor never ends: every page holds `per_page` new items
+    /// (`{"id": "e<page>-<n>", "name": "item <page>-<n>"}`) and a fresh `next_cursor`. Served for every
+    /// request to `path`.
+    pub fn endless(path: &str, per_page: usize) -> Self {
+        Self {
+            endless: Some(per_page),
+            times: u32::MAX,
+            ..Self::status(path, 200, "", "")
         }
     }
 
@@ -105,8 +140,13 @@ impl Fault {
 }
 
 /// Answers an authorized GET: an injected fault first, else a chaos fault if one is drawn,
-/// else the right answer.
-pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answer {
+/// else the right answer. `authorization` is the request's header, for echoing faults.
+pub(crate) fn answer(
+    state: &mut State,
+    path: &str,
+    query: Option<&str>,
+    authorization: Option<&str>,
+) -> Answer {
     let cursor = query_param(query, "cursor");
     if let Some(i) =
         state.faults.injected.iter().position(|f| {
@@ -115,10 +155,15 @@ pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answ
     {
         let fault = &mut state.faults.injected[i];
         fault.times -= 1;
+        let body = match fault.endless {
+            Some(per_page) => endless_page(cursor.as_deref(), per_page),
+            None if fault.echo => echoed(&fault.body, authorization),
+            None => fault.body.clone(),
+        };
         return Answer {
             status: fault.status,
             headers: fault.headers.clone(),
-            body: fault.body.clone(),
+            body,
             transport: fault.transport,
         };
     }
@@ -156,6 +201,39 @@ pub(crate) fn answer(state: &mut State, path: &str, query: Option<&str>) -> Answ
         fault,
     });
     answer
+}
+
+/// `body` with the echo placeholders replaced by the request's credentials.
+fn echoed(body: &Bytes, authorization: Option<&str>) -> Bytes {
+    use base64::Engine as _;
+    let header = authorization.unwrap_or_default();
+    let pair = header
+        .strip_prefix("Basic ")
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    // Quoted as JSON string content, so that the body stays JSON whatever was sent.
+    let quote = |s: &str| {
+        let quoted = serde_json::Value::String(s.to_owned()).to_string();
+        quoted[1..quoted.len() - 1].to_owned()
+    };
+    let text = String::from_utf8_lossy(body)
+        .replace(ECHO_AUTHORIZATION, &quote(header))
+        .replace(ECHO_CREDENTIALS, &quote(&pair));
+    Bytes::from(text)
+}
+
+/// One page of an endless list: the page after `cursor` (`endless-<n>`), `per_page` items.
+fn endless_page(cursor: Option<&str>, per_page: usize) -> Bytes {
+    let page: u64 = cursor
+        .and_then(|c| c.strip_prefix("endless-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let items: Vec<serde_json::Value> = (0..per_page)
+        .map(|n| serde_json::json!({"id": format!("e{page}-{n}"), "name": format!("item {page}-{n}")}))
+        .collect();
+    let data = serde_json::json!({"items": items, "next_cursor": format!("endless-{}", page + 1)});
+    Bytes::from(serde_json::json!({"code": "Success", "data": data}).to_string())
 }
 
 /// The body of an answer, misbehaving as its transport says; `Err` drops the connection.

@@ -21,7 +21,7 @@ mod routes;
 pub mod synthetic;
 
 #[cfg(feature = "faults")]
-pub use faults::{Chaos, ChaosFault, ChaosServed, Fault};
+pub use faults::{Chaos, ChaosFault, ChaosServed, ECHO_AUTHORIZATION, ECHO_CREDENTIALS, Fault};
 pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
 
@@ -416,12 +416,21 @@ async fn respond(answer: routes::Answer) -> Result<Response<Body>, std::io::Erro
         .map_err(|e| std::io::Error::other(format!("fault: bad header: {e}")))
 }
 
-/// The answer to an authorized GET: with faults, an injected or chaos fault may come first.
-fn answer(state: &mut State, path: &str, query: Option<&str>) -> routes::Answer {
+/// The answer to an authorized GET: with faults, an injected or chaos fault may come first
+/// (one that echoes the request's `authorization` header, perhaps).
+fn answer(
+    state: &mut State,
+    path: &str,
+    query: Option<&str>,
+    authorization: Option<&str>,
+) -> routes::Answer {
     #[cfg(feature = "faults")]
-    return faults::answer(state, path, query);
+    return faults::answer(state, path, query, authorization);
     #[cfg(not(feature = "faults"))]
-    return routes::route(state, path, query);
+    {
+        let _ = authorization;
+        routes::route(state, path, query)
+    }
 }
 
 fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
@@ -432,7 +441,8 @@ fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
             .map(str::to_owned)
     };
     let mut state = lock(state);
-    let authorized = header("authorization").as_deref() == Some(state.expected_auth.as_str());
+    let authorization = header("authorization");
+    let authorized = authorization.as_deref() == Some(state.expected_auth.as_str());
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
     let mut answer = if !authorized {
@@ -440,7 +450,12 @@ fn handle(state: &Mutex<State>, req: &Request<Incoming>) -> routes::Answer {
     } else if req.method() != hyper::Method::GET {
         routes::error(405, "MethodNotAllowed", "This tool must only send GET")
     } else {
-        answer(&mut state, &path, query.as_deref())
+        answer(
+            &mut state,
+            &path,
+            query.as_deref(),
+            authorization.as_deref(),
+        )
     };
     state.remaining = state.remaining.saturating_sub(1);
     state.requests.push(Recorded {

@@ -1,4 +1,8 @@
-//! What a request can end with, once retries are spent.
+//! What a request can end with, once retries are spent. Every message in it that came from
+//! the server or the network passes through [`ApiError::scrub`] before anything logs, stores
+//! or shows it.
+
+use crate::text::Scrubber;
 
 /// A request that did not give a usable answer. `path` is the percent-encoded path under `/v1`,
 /// so it never holds a control character or a secret.
@@ -105,6 +109,25 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Removes every secret `scrubber` holds from the text this error carries (Fivetran's code
+    /// and message, a transport error's description, the answer wrapped by a wait-limit
+    /// error). Returns whether anything was removed.
+    pub fn scrub(&mut self, scrubber: &Scrubber) -> bool {
+        match self {
+            ApiError::Unauthorized { message, .. }
+            | ApiError::Status { message, .. }
+            | ApiError::Transport { message, .. }
+            | ApiError::Pagination { message, .. } => scrubber.scrub_string(message),
+            ApiError::Forbidden { code, message, .. }
+            | ApiError::NotFound { code, message, .. } => {
+                let code = scrubber.scrub_string(code);
+                scrubber.scrub_string(message) || code
+            }
+            ApiError::WaitLimit { last, .. } => last.scrub(scrubber),
+            ApiError::TooLarge { .. } | ApiError::QuotaReserve { .. } => false,
+        }
+    }
+
     /// Whether the whole run must stop (the credentials are refused).
     pub fn is_fatal(&self) -> bool {
         matches!(self, ApiError::Unauthorized { .. })

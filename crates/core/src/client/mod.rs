@@ -1,18 +1,21 @@
 //! The only place a request to Fivetran is made: authentication, the rate limiter, retries;
-//! bounded body reads and the envelope check are in `body.rs`.
+//! bounded body reads and the envelope check are in `body.rs`, a list's page in `page.rs`.
+//! Every answer and every error is scrubbed of the secrets the client holds (`text::scrub`)
+//! before it leaves this module.
 //!
 //! Every attempt, retries included, first waits on one `governor` limiter. Answers are decoded
 //! into `serde_json::Value` so fields Fivetran adds later survive into the evidence.
 
 mod body;
 pub mod error;
+mod page;
 pub mod quota;
 pub mod retry;
 mod stats;
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -23,12 +26,13 @@ use url::Url;
 
 pub use body::decode;
 pub use error::{ApiError, says_feature_not_enabled};
+pub use page::{KNOWN_LIST_KEYS, MAX_DEPTH, Page};
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
 
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
-use crate::text::clean;
-use body::{BodyError, error_body, read_capped};
+use crate::text::{Scrubber, clean};
+use body::{BodyError, Data, decode_answer, error_body, read_capped};
 use retry::{Attempt, Class, Next, Policy, WaitReason};
 
 /// Whether the tool really sleeps when it has to wait.
@@ -76,20 +80,13 @@ pub struct Options {
     pub concurrency: usize,
 }
 
-/// One page of a list.
-#[derive(Debug)]
-pub struct Page {
-    /// `data.items`.
-    pub items: Vec<Value>,
-    /// `data.next_cursor`; `None` when missing, null or empty.
-    pub next_cursor: Option<String>,
-}
-
 /// A Fivetran API client for GET requests.
 pub struct Client {
     http: reqwest::Client,
     base: Url,
     auth: HeaderValue,
+    /// The forms of the secret to remove from every answer and error.
+    scrubber: Arc<Scrubber>,
     limiter: DefaultDirectRateLimiter,
     /// One permit per request in flight (`--concurrency`), held from the limiter to the end
     /// of the answer; never across a retry's wait.
@@ -122,8 +119,11 @@ struct Failure {
 }
 
 impl Client {
-    /// Builds the client. The credentials are turned into a header here, once.
+    /// Builds the client. The credentials are turned into a header here, once, and the forms
+    /// of the secret into the scrubber.
     pub fn new(options: &Options, credentials: &Credentials) -> Result<Self, reqwest::Error> {
+        let mut scrubber = Scrubber::default();
+        let auth = credentials.authorization_header(&mut scrubber);
         let mut headers = HeaderMap::new();
         headers.insert(
             header::USER_AGENT,
@@ -143,7 +143,8 @@ impl Client {
         Ok(Self {
             http,
             base: options.api_url.clone(),
-            auth: credentials.authorization_header(),
+            auth,
+            scrubber: Arc::new(scrubber),
             limiter: RateLimiter::direct(quota(options.rate)),
             in_flight: tokio::sync::Semaphore::new(options.concurrency.max(1)),
             #[cfg(any(test, feature = "test-support"))]
@@ -180,7 +181,10 @@ impl Client {
     /// GETs an object endpoint at `path` (from [`Endpoint::path`]) and returns `data`.
     pub async fn get_object(&self, endpoint: Endpoint, path: &str) -> Result<Value, ApiError> {
         debug_assert_eq!(endpoint.shape, Shape::Object);
-        self.get(endpoint, path, &[], None).await
+        match self.get(endpoint, path, &[], None).await? {
+            Data::Object(data) => Ok(data),
+            Data::Page(_) => unreachable!("an object endpoint is decoded as an object"),
+        }
     }
 
     /// GETs one page of a list endpoint at `path` (from [`Endpoint::path`]), `limit=1000`,
@@ -193,19 +197,10 @@ impl Client {
         cursor: Option<&str>,
     ) -> Result<Page, ApiError> {
         debug_assert_eq!(endpoint.shape, Shape::List);
-        let data = self.get(endpoint, path, query, cursor).await?;
-        let Value::Object(mut data) = data else {
-            unreachable!("get() checks data is an object")
-        };
-        let items = match data.remove("items") {
-            Some(Value::Array(items)) => items,
-            _ => unreachable!("get() checks data.items is an array"),
-        };
-        let next_cursor = match data.remove("next_cursor") {
-            Some(Value::String(c)) if !c.is_empty() => Some(c),
-            _ => None,
-        };
-        Ok(Page { items, next_cursor })
+        match self.get(endpoint, path, query, cursor).await? {
+            Data::Page(page) => Ok(page),
+            Data::Object(_) => unreachable!("a list endpoint is decoded as a page"),
+        }
     }
 
     async fn get(
@@ -214,7 +209,7 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         cursor: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Data, ApiError> {
         let mut url = self.base.clone();
         url.set_path(&format!("{}{}", self.base.path(), path));
         if endpoint.shape == Shape::List {
@@ -250,7 +245,10 @@ impl Client {
             drop(slot);
             let failure = match answer {
                 Ok(data) => return Ok(data),
-                Err(f) => f,
+                Err(mut f) => {
+                    f.error.scrub(&self.scrubber);
+                    f
+                }
             };
             let class = retry::classify(failure.attempt);
             if class == Class::Final {
@@ -398,7 +396,7 @@ impl Client {
         endpoint: Endpoint,
         path: &str,
         attempts: u32,
-    ) -> Result<Value, Failure> {
+    ) -> Result<Data, Failure> {
         let transport = |message: String| Failure {
             attempt: Attempt::Transport,
             retry_after: None,
@@ -462,7 +460,7 @@ impl Client {
             Err(BodyError::Read(e)) => return Err(transport(format!("body: {}", describe(&e)))),
         };
         if (200..300).contains(&status) {
-            return decode(&body, endpoint.shape).map_err(|why| Failure {
+            return decode_answer(body, endpoint.shape, &self.scrubber).map_err(|why| Failure {
                 attempt: Attempt::Undecodable,
                 retry_after: None,
                 error: ApiError::Transport {
@@ -472,7 +470,7 @@ impl Client {
                 },
             });
         }
-        let (code, message) = error_body(&body);
+        let (code, message) = error_body(&body, &self.scrubber);
         let path = path.to_owned();
         let error = match status {
             401 => ApiError::Unauthorized { path, message },

@@ -26,16 +26,20 @@ fn decode_checks_the_envelope() {
 
 #[test]
 fn error_bodies_are_described_without_trusting_them() {
+    let none = Scrubber::default();
     assert_eq!(
-        error_body(br#"{"code":"Forbidden","message":"Access denied"}"#),
+        error_body(br#"{"code":"Forbidden","message":"Access denied"}"#, &none),
         (Some("Forbidden".into()), "Access denied".into())
     );
-    assert_eq!(error_body(b""), (None, "empty body".into()));
+    assert_eq!(error_body(b"", &none), (None, "empty body".into()));
     assert_eq!(
-        error_body(b"<html>bad gateway</html>"),
+        error_body(b"<html>bad gateway</html>", &none),
         (None, "non-JSON body of 24 bytes".into())
     );
-    assert_eq!(error_body(br#"{"code":"X","message":"a\nb"}"#).1, "a\\nb");
+    assert_eq!(
+        error_body(br#"{"code":"X","message":"a\nb"}"#, &none).1,
+        "a\\nb"
+    );
 }
 
 #[test]
@@ -45,4 +49,23 @@ fn quota_handles_fractional_rates() {
         let q = quota(rate);
         assert!(q.burst_size().get() >= 1, "{rate}");
     }
+}
+
+#[test]
+fn error_bodies_are_scrubbed_before_they_are_cut() {
+    let mut scrubber = Scrubber::default();
+    scrubber.register("k1:SECRET-value-0123456789");
+    scrubber.register("SECRET-value-0123456789");
+    // The secret straddles the 300-character cut: scrubbing first leaves no part of it.
+    let message = format!(
+        "{}SECRET-value-0123456789 k1:SECRET-value-0123456789",
+        "x".repeat(290)
+    );
+    let body = serde_json::json!({"code": "SECRET-value-0123456789", "message": message});
+    let (code, message) = error_body(body.to_string().as_bytes(), &scrubber);
+    assert_eq!(code.as_deref(), Some("<redacted>"));
+    assert!(
+        !message.contains("SECRET-v") && !message.contains("0123"),
+        "{message}"
+    );
 }

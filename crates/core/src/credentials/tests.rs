@@ -26,7 +26,7 @@ fn vault(contents: &str, mode: u32) -> tempfile::NamedTempFile {
 }
 
 fn decoded(c: &Credentials) -> String {
-    let header = c.authorization_header();
+    let header = c.authorization_header(&mut Scrubber::default());
     let b64 = header
         .to_str()
         .expect("ascii")
@@ -43,8 +43,39 @@ fn header_is_basic_key_colon_secret_and_sensitive() {
     )
     .expect("creds");
     assert_eq!(decoded(&c), format!("k1:{SECRET}"));
-    assert!(c.authorization_header().is_sensitive());
+    assert!(
+        c.authorization_header(&mut Scrubber::default())
+            .is_sensitive()
+    );
     assert_eq!(c.source(), &Source::Environment);
+}
+
+#[test]
+fn the_header_registers_every_form_of_the_secret_with_the_scrubber() {
+    let c = resolve(
+        None,
+        &env_of(&[("FIVETRAN_API_KEY", "k1"), ("FIVETRAN_API_SECRET", SECRET)]),
+    )
+    .expect("creds");
+    let mut scrubber = Scrubber::default();
+    let header = c.authorization_header(&mut scrubber);
+    let basic = header.to_str().expect("ascii").to_owned();
+    let echoed = format!(
+        "you sent {basic}, i.e. k1:{SECRET}; secret {} again",
+        SECRET.to_uppercase()
+    );
+    let clean = scrubber.scrub(&echoed);
+    assert!(!clean.contains(SECRET) && !clean.to_lowercase().contains(&SECRET.to_lowercase()));
+    assert!(
+        !clean.contains(basic.trim_start_matches("Basic ")),
+        "{clean}"
+    );
+    assert!(clean.contains("Basic <redacted>"), "{clean}");
+    // The key alone is an identifier, not a secret: kept.
+    assert!(
+        clean.contains("<redacted>") && !clean.contains("k1:"),
+        "{clean}"
+    );
 }
 
 #[test]

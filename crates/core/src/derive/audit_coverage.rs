@@ -8,11 +8,14 @@
 //!
 //! A route *counts* when it is switched on and working: a Platform Connector not paused, with
 //! `setup_state` connected and a successful sync on record; a log service enabled with
-//! `setup_state` connected. Verdicts per destination:
+//! `setup_state` connected. When Fivetran leaves out what says so (a log service without
+//! `status`, which the spec allows; a connector without `paused`), whether the route counts
+//! is *not known*: missing evidence is never read as a route that does not work. Verdicts
+//! per destination:
 //! - `exported`: at least one route counts;
 //! - `unknown`: none counts, and a source it depends on (connections, log services) is not
-//!   complete, so a working route may exist unseen;
-//! - `not_exported`: none counts, and the sources are complete.
+//!   complete, so a working route may exist unseen, or a route's state is not known;
+//! - `not_exported`: none counts, every route is known not to, and the sources are complete.
 //!
 //! Webhooks are listed with their events: they push sync and status events, not the
 //! user-action audit trail, so they never make a destination `exported`.
@@ -54,12 +57,44 @@ fn is_account_level_service(s: &Value) -> bool {
     s.pointer(&format!("/{NOTES_KEY}/account_level")) == Some(&Value::Bool(true))
 }
 
+/// Whether a route exports the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counts {
+    /// Switched on and working.
+    Yes,
+    /// Known not to: off, broken, paused, never synced.
+    No,
+    /// Fivetran's answer leaves out what would say.
+    NotKnown,
+}
+
+impl Counts {
+    fn view(self) -> Value {
+        match self {
+            Counts::Yes => Value::Bool(true),
+            Counts::No => Value::Bool(false),
+            Counts::NotKnown => Value::Null,
+        }
+    }
+}
+
+/// Why a route does not count: `Ok` when it is known not to, `Err` when it is not known.
+type WhyNot = Result<String, String>;
+
+fn counts(why_not: &Option<WhyNot>) -> Counts {
+    match why_not {
+        None => Counts::Yes,
+        Some(Ok(_)) => Counts::No,
+        Some(Err(_)) => Counts::NotKnown,
+    }
+}
+
 /// One way the audit trail may leave Fivetran.
 struct Route {
     /// What the artifact shows of it.
     view: Value,
     /// Whether it is switched on and working.
-    counts: bool,
+    counts: Counts,
     /// One sentence on its state, for the verdict's reason.
     note: String,
 }
@@ -74,26 +109,36 @@ fn platform_connector(c: &Value) -> Route {
     let deleted = c
         .pointer(&format!("/{NOTES_KEY}/deleted_during_run"))
         .is_some();
-    let why_not = if deleted {
-        Some("was deleted during the run".to_owned())
+    let why_not: Option<WhyNot> = if deleted {
+        Some(Ok("was deleted during the run".to_owned()))
     } else if paused == Some(true) {
-        Some("is paused".to_owned())
+        Some(Ok("is paused".to_owned()))
     } else if paused.is_none() {
-        Some("has no `paused` state".to_owned())
+        Some(Err(
+            "has no `paused` state, so whether it runs is not known".to_owned(),
+        ))
+    } else if setup_state.is_none() {
+        Some(Err(
+            "has no setup state, so whether it works is not known".to_owned()
+        ))
     } else if !is_connected(setup_state) {
-        Some(format!(
+        Some(Ok(format!(
             "has setup state {}",
             setup_state.unwrap_or("unknown")
+        )))
+    } else if c.get("succeeded_at").is_none() {
+        Some(Err(
+            "has no `succeeded_at`, so whether it ever synced is not known".to_owned(),
         ))
     } else if succeeded_at.is_null() {
-        Some("has never synced successfully".to_owned())
+        Some(Ok("has never synced successfully".to_owned()))
     } else {
         None
     };
     let scope = if account_level { "account-level " } else { "" };
     let note = format!(
         "{scope}Platform Connector {id} {}",
-        why_not.as_deref().unwrap_or("is running")
+        state_words(&why_not, "is running")
     );
     Route {
         view: json!({
@@ -106,10 +151,18 @@ fn platform_connector(c: &Value) -> Route {
             "sync_state": text(c, "/status/sync_state"),
             "succeeded_at": succeeded_at,
             "failed_at": c.get("failed_at"),
-            "counts": why_not.is_none(),
+            "counts": counts(&why_not).view(),
         }),
-        counts: why_not.is_none(),
+        counts: counts(&why_not),
         note,
+    }
+}
+
+/// The words of a route's note on its state: why it does not count, or `working`.
+fn state_words<'a>(why_not: &'a Option<WhyNot>, working: &'a str) -> &'a str {
+    match why_not {
+        None => working,
+        Some(Ok(why) | Err(why)) => why,
     }
 }
 
@@ -118,13 +171,23 @@ fn log_service(s: &Value) -> Route {
     let enabled = s.get("enabled").and_then(Value::as_bool);
     let setup_state = text(s, "/status/setup_state");
     let service = text(s, "/service").unwrap_or("service not given");
-    let why_not = if enabled != Some(true) {
-        Some("is disabled".to_owned())
+    // Fivetran's spec: `status` is "present when a setup status exists"; without it nothing
+    // says whether an enabled service works.
+    let why_not: Option<WhyNot> = if enabled == Some(false) {
+        Some(Ok("is disabled".to_owned()))
+    } else if enabled.is_none() {
+        Some(Err(
+            "has no `enabled` state, so whether it exports is not known".to_owned(),
+        ))
+    } else if setup_state.is_none() {
+        Some(Err(
+            "is enabled but has no setup state, so whether it exports is not known".to_owned(),
+        ))
     } else if !is_connected(setup_state) {
-        Some(format!(
+        Some(Ok(format!(
             "has setup state {}",
             setup_state.unwrap_or("unknown")
-        ))
+        )))
     } else {
         None
     };
@@ -135,7 +198,7 @@ fn log_service(s: &Value) -> Route {
     };
     let note = format!(
         "{scope}log service {id} ({service}) {}",
-        why_not.as_deref().unwrap_or("is enabled and connected")
+        state_words(&why_not, "is enabled and connected")
     );
     Route {
         view: json!({
@@ -143,9 +206,9 @@ fn log_service(s: &Value) -> Route {
             "service": s.get("service"),
             "enabled": enabled,
             "setup_state": setup_state,
-            "counts": why_not.is_none(),
+            "counts": counts(&why_not).view(),
         }),
-        counts: why_not.is_none(),
+        counts: counts(&why_not),
         note,
     }
 }
@@ -170,13 +233,24 @@ fn judge(routes: &[&Route], sources_whole: bool) -> (&'static str, String) {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let working: Vec<&str> = routes
-        .iter()
-        .filter(|r| r.counts)
-        .map(|r| r.note.as_str())
-        .collect();
+    let of = |state: Counts| -> Vec<&str> {
+        routes
+            .iter()
+            .filter(|r| r.counts == state)
+            .map(|r| r.note.as_str())
+            .collect()
+    };
+    let (working, not_known) = (of(Counts::Yes), of(Counts::NotKnown));
     if !working.is_empty() {
         ("exported", working.join("; "))
+    } else if !not_known.is_empty() {
+        (
+            "unknown",
+            format!(
+                "no working export seen, and Fivetran's answer leaves out whether a route works: {}",
+                not_known.join("; ")
+            ),
+        )
     } else if !sources_whole {
         let seen = if routes.is_empty() {
             String::new()

@@ -2,8 +2,11 @@
 //! (`FT-ACCESS-001`...), a `status` (`pass`, `fail` or `n/a`), the subjects behind it (`items`:
 //! id, label and the field that matters) and what it `proves` and `cannot_prove`.
 //!
-//! A check is `n/a` when the artifact it reads could not be read at all (failed, forbidden or
-//! absent): an empty list would otherwise read as a pass. Times are measured from the run's
+//! A check is `n/a`, with its `reason`, when the artifact it reads could not be read at all
+//! (failed, forbidden or absent): an empty list would otherwise read as a pass. It is `n/a` too
+//! when the evidence it needs is missing from items it did read, and nothing else fails it: a
+//! `logged_in_at` that is not a time with a zone (FT-ACCESS-002, FT-ACCESS-003), a destination
+//! whose audit coverage is `unknown` (FT-AUDIT-001). Times are measured from the run's
 //! start ([`Params::now`], the end of the `--since` window), never from the clock at derivation,
 //! so the same sources always give the same findings.
 //!
@@ -91,25 +94,35 @@ pub(super) struct Check {
     subjects: Vec<Value>,
     /// Overrides the pass/fail of "no subjects passes".
     status: Option<&'static str>,
+    /// Evidence the check needed and did not find in the items it read: with no subject to
+    /// fail it, the check is `n/a` for this reason rather than a pass.
+    missing: Option<String>,
     proves: &'static str,
     cannot_prove: &'static str,
 }
 
 impl Check {
-    fn item(self, readable: bool) -> Value {
-        let status = if !readable {
-            "n/a"
-        } else {
-            self.status.unwrap_or(if self.subjects.is_empty() {
-                "pass"
-            } else {
-                "fail"
-            })
+    /// The check's item; `unreadable` says why its source could not be read, if it could not.
+    fn item(self, unreadable: Option<String>) -> Value {
+        let (status, reason) = match (unreadable, self.missing) {
+            (Some(why), _) => ("n/a", Some(why)),
+            (None, Some(why)) if self.status.is_none() && self.subjects.is_empty() => {
+                ("n/a", Some(why))
+            }
+            (None, missing) => {
+                let status = self.status.unwrap_or(if self.subjects.is_empty() {
+                    "pass"
+                } else {
+                    "fail"
+                });
+                (status, missing)
+            }
         };
         json!({
             "id": self.id,
             "title": self.title,
             "status": status,
+            "reason": reason,
             "count": self.subjects.len(),
             "items": self.subjects,
             "proves": self.proves,
@@ -118,13 +131,40 @@ impl Check {
     }
 }
 
-fn readable(sources: &Sources, artifacts: &[Artifact]) -> bool {
-    artifacts.iter().all(|&a| {
-        !matches!(
-            sources.status(a),
-            Status::Failed | Status::Forbidden | Status::Unavailable
+/// Why the check's sources cannot be read, if one cannot: failed, forbidden or absent.
+fn unreadable(sources: &Sources, artifacts: &[Artifact]) -> Option<String> {
+    let unread: Vec<String> = artifacts
+        .iter()
+        .filter(|&&a| {
+            matches!(
+                sources.status(a),
+                Status::Failed | Status::Forbidden | Status::Unavailable
+            )
+        })
+        .map(|&a| format!("{} ({})", a.file_name(), sources.status(a).name()))
+        .collect();
+    (!unread.is_empty()).then(|| {
+        format!(
+            "the artifact it reads could not be read: {}",
+            unread.join(", ")
         )
     })
+}
+
+/// Ids quoted in a reason at most.
+const QUOTED: usize = 3;
+
+/// `what` for `ids`, the first few quoted: `2 destination(s) (a, b)`.
+pub(super) fn some_of(ids: &[String], what: &str) -> String {
+    let mut quoted: Vec<&str> = ids.iter().take(QUOTED).map(String::as_str).collect();
+    let more = ids.len().saturating_sub(QUOTED);
+    let and_more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    quoted.sort_unstable();
+    format!("{} {what} ({}{and_more})", ids.len(), quoted.join(", "))
 }
 
 /// The order the sources are read in. Teams come before users: a user's checks need the teams
@@ -146,6 +186,8 @@ struct Builder {
     access: access::AccessChecks,
     connections: Vec<Value>,
     audit: Vec<Value>,
+    /// Destinations whose audit coverage is `unknown`.
+    audit_unknown: Vec<String>,
     system_keys: Vec<Value>,
     webhooks: Vec<Value>,
 }
@@ -157,6 +199,7 @@ impl Builder {
             access: access::AccessChecks::default(),
             connections: Vec::new(),
             audit: Vec::new(),
+            audit_unknown: Vec::new(),
             system_keys: Vec::new(),
             webhooks: Vec::new(),
         }
@@ -176,7 +219,13 @@ impl Builder {
             Artifact::Connections => {
                 connection(item, &self.params).map(|s| (&mut self.connections, s))
             }
-            Artifact::AuditCoverage => audit(item).map(|s| (&mut self.audit, s)),
+            Artifact::AuditCoverage => {
+                if text(item, "/verdict") == Some("unknown") {
+                    let id = text(item, "/id").unwrap_or("(without an id)");
+                    self.audit_unknown.push(id.to_owned());
+                }
+                audit(item).map(|s| (&mut self.audit, s))
+            }
             Artifact::SystemKeys => {
                 system_key(item, &self.params).map(|s| (&mut self.system_keys, s))
             }
@@ -194,7 +243,10 @@ impl Builder {
         match artifact {
             Artifact::Teams | Artifact::Users => self.access.forget(artifact),
             Artifact::Connections => self.connections.clear(),
-            Artifact::AuditCoverage => self.audit.clear(),
+            Artifact::AuditCoverage => {
+                self.audit.clear();
+                self.audit_unknown.clear();
+            }
             Artifact::SystemKeys => self.system_keys.clear(),
             Artifact::Webhooks => self.webhooks.clear(),
             _ => {}
@@ -208,26 +260,26 @@ impl Builder {
         let params = self.params;
         let [admins, inactive, invited, suspended, team_and_direct] = self.access.finish(&params);
         let checks = [
-            (admins, readable(sources, &both)),
-            (inactive, readable(sources, &[users])),
-            (invited, readable(sources, &[users])),
-            (suspended, readable(sources, &both)),
-            (team_and_direct, readable(sources, &both)),
+            (admins, unreadable(sources, &both)),
+            (inactive, unreadable(sources, &[users])),
+            (invited, unreadable(sources, &[users])),
+            (suspended, unreadable(sources, &both)),
+            (team_and_direct, unreadable(sources, &both)),
             (
                 connections_check(self.connections, &params),
-                readable(sources, &[Artifact::Connections]),
+                unreadable(sources, &[Artifact::Connections]),
             ),
             (
-                audit_check(self.audit),
-                readable(sources, &[Artifact::AuditCoverage]),
+                audit_check(self.audit, &self.audit_unknown),
+                unreadable(sources, &[Artifact::AuditCoverage]),
             ),
             (
                 system_keys_check(self.system_keys, &params),
-                readable(sources, &[Artifact::SystemKeys]),
+                unreadable(sources, &[Artifact::SystemKeys]),
             ),
             (
                 webhooks_check(self.webhooks),
-                readable(sources, &[Artifact::Webhooks]),
+                unreadable(sources, &[Artifact::Webhooks]),
             ),
         ];
         Collected {
@@ -288,6 +340,7 @@ fn connections_check(subjects: Vec<Value>, params: &Params) -> Check {
         ),
         subjects,
         status: None,
+        missing: None,
         proves: "the setup state, paused flag and last successful sync (succeeded_at) Fivetran \
                  reported for each connection when the run started",
         cannot_prove: "whether the data a successful sync delivered was complete or correct, \
@@ -302,16 +355,24 @@ fn audit(d: &Value) -> Option<Value> {
         .then(|| subject(d, "name", "verdict", json!("not_exported")))
 }
 
-fn audit_check(subjects: Vec<Value>) -> Check {
+fn audit_check(subjects: Vec<Value>, unknown: &[String]) -> Check {
     Check {
         id: "FT-AUDIT-001",
         title: "destinations whose audit trail is not exported".to_owned(),
         subjects,
         status: None,
+        missing: (!unknown.is_empty()).then(|| {
+            format!(
+                "{} have verdict `unknown` in audit_coverage.json: whether their audit trail is exported cannot be told",
+                some_of(unknown, "destination(s)")
+            )
+        }),
         proves: "per audit_coverage.json, no working Fivetran Platform Connector or log \
                  service exports these destinations' audit trail",
         cannot_prove: "that an exported trail is retained or reviewed; destinations with \
-                       verdict `unknown` (sources not read in full) are not listed",
+                       verdict `unknown` (sources not read in full, or a route whose state \
+                       Fivetran leaves out) are not listed: with none listed, they make the \
+                       check `n/a`",
     }
 }
 
@@ -339,6 +400,7 @@ fn system_keys_check(subjects: Vec<Value>, params: &Params) -> Check {
         ),
         subjects,
         status: None,
+        missing: None,
         proves: "last_used_at and expired_at as Fivetran reported them for each system key",
         cannot_prove: "who holds a key's secret or what it was used for; an unparseable \
                        last_used_at counts as never used",
@@ -367,6 +429,7 @@ fn webhooks_check(subjects: Vec<Value>) -> Check {
         title: "webhooks pointing to a non-HTTPS URL".to_owned(),
         subjects,
         status: None,
+        missing: None,
         proves: "the scheme of each webhook's URL as configured in Fivetran",
         cannot_prove: "that an HTTPS endpoint's certificate is valid or that the receiver \
                        checks the signing secret",

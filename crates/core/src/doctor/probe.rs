@@ -150,7 +150,7 @@ pub async fn run_all(
         let path = endpoint.path(&[]).expect("no ids");
         match client.get_page(endpoint, &path, &[], None).await {
             Ok(page) => {
-                let smallest = smallest_id(&page.items);
+                let smallest = smallest_id(page.items());
                 match resource {
                     "users" => first_user = smallest.ok_or("there is no user"),
                     "connections" => first_connection = smallest.ok_or("there is no connection"),
@@ -199,14 +199,12 @@ pub async fn run_all(
 }
 
 /// The smallest usable id of a page (ids are strings; others are skipped).
-fn smallest_id(items: &[Value]) -> Option<String> {
+fn smallest_id(items: impl Iterator<Item = Value>) -> Option<String> {
     items
-        .iter()
-        .filter_map(|item| item.get("id").and_then(Value::as_str))
+        .filter_map(|item| item.get("id").and_then(Value::as_str).map(str::to_owned))
         // An id that cannot be a path segment (empty, `.`) is not one to ask about.
         .filter(|id| ep::CONNECTION.path(&[id]).is_ok())
         .min()
-        .map(str::to_owned)
 }
 
 /// One request about the item `id`, or a skipped row saying why there is none.

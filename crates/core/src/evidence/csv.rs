@@ -4,8 +4,9 @@
 //! RFC 4180: CRLF line ends, a header row, a field quoted when it holds a comma, a double
 //! quote, CR or LF, and a double quote doubled inside. Items come from untrusted API data, so a
 //! field that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
-//! CR) is neutralized with a leading `'` first (OWASP's advice on CSV injection), and control
-//! characters other than tab, CR and LF become U+FFFD. The bundle
+//! CR) is neutralized with a leading `'` first (OWASP's advice on CSV injection), control
+//! characters other than tab, CR and LF become U+FFFD, and the invisible characters that
+//! reorder or hide text become their code point (`[U+202E]`). The bundle
 //! ([`crate::evidence::bundle::Bundle::write_table`]) writes the file.
 
 use std::borrow::Cow;
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
+use crate::text::{hidden_mark, is_invisible_format};
 use crate::vocab::Artifact;
 
 /// One export: its fixed file name, the artifact it is made from, and its columns.
@@ -91,15 +93,25 @@ pub const TABLES: [Table; 3] = [
 const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Whether a character is replaced in a cell: a control character other than tab, CR and LF
-/// (an escape sequence would reach the terminal of whoever `cat`s the file).
+/// (an escape sequence would reach the terminal of whoever `cat`s the file), or an invisible
+/// character that reorders or hides text (U+202E would reverse what follows it in the cell).
 fn replaced(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\r' | '\n')
+    (c.is_control() && !matches!(c, '\t' | '\r' | '\n')) || is_invisible_format(c)
 }
 
-/// One field: control characters replaced (U+FFFD), neutralized, and quoted as needed.
+/// One field: control characters replaced (U+FFFD), invisible formatting characters shown as
+/// their code point (`[U+202E]`), neutralized, and quoted as needed.
 pub fn field(text: &str) -> Cow<'_, str> {
     let text: Cow<'_, str> = if text.contains(replaced) {
-        Cow::Owned(text.replace(replaced, "\u{fffd}"))
+        Cow::Owned(
+            text.chars()
+                .map(|c| match c {
+                    c if is_invisible_format(c) => hidden_mark(c),
+                    c if replaced(c) => "\u{fffd}".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(text)
     };

@@ -10,9 +10,12 @@ use std::fmt::Write as _;
 
 use super::chart;
 use super::content::{Block, Cell, Document, Table, Tone};
+use crate::text::{hidden_mark, is_invisible_format};
 
-/// Text or an attribute value made safe for HTML: `& < > " '` become entities, and control
-/// characters other than tab and newline become U+FFFD (they are not allowed in HTML text).
+/// Text or an attribute value made safe for HTML: `& < > " '` become entities, control
+/// characters other than tab and newline become U+FFFD (they are not allowed in HTML text),
+/// and the invisible characters that reorder or hide text (U+202E...) are shown as their code
+/// point, `[U+202E]`, so that a value cannot reverse what follows it on the page.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -24,6 +27,7 @@ pub fn escape(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' => out.push(c),
             c if c.is_control() => out.push('\u{FFFD}'),
+            c if is_invisible_format(c) => out.push_str(&hidden_mark(c)),
             c => out.push(c),
         }
     }

@@ -84,6 +84,9 @@ pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, Ap
                 sink.push(item);
                 problems.extend(item_problems);
             }
+            if sink.full().is_some() {
+                return Ok::<_, ApiError>(());
+            }
             let verdicts = &verdicts;
             let mut enriched = futures::stream::iter(rest)
                 .map(|c| {
@@ -95,11 +98,17 @@ pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, Ap
                 let (item, item_problems) = result?;
                 sink.push(item);
                 problems.extend(item_problems);
+                if sink.full().is_some() {
+                    break;
+                }
             }
             Ok::<_, ApiError>(())
         };
         let (next, done) = futures::join!(pager.next_page(), work);
         done?;
+        if sink.full().is_some() {
+            break;
+        }
         page = next;
     }
     let pages = pager.pages;

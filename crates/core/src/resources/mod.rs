@@ -7,11 +7,16 @@
 //!
 //! Items keep every field Fivetran returned. The collector adds only the fields it documents:
 //! embedded memberships (`group_memberships`, ...), `schema_config`, and `_iru`, an object of
-//! notes about the item (deleted during the run, follow-up requests that failed, ...).
+//! notes about the item (deleted during the run, follow-up requests that failed, a detail that
+//! answered for another id, ...).
+//!
+//! Each artifact is bounded to what `verify` accepts ([`Capacity`], `fill.rs`): an artifact
+//! that reaches it stops reading and is `partial`, and the run goes on.
 
 mod account;
 mod connections;
 mod destinations;
+mod fill;
 mod lists;
 mod log_services;
 pub mod sync_history;
@@ -27,6 +32,8 @@ use crate::client::{ApiError, Client};
 use crate::endpoints::Endpoint;
 use crate::paginate::{self, Pager};
 use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, sort_items};
+
+pub use fill::{Capacity, ENVELOPE_ROOM, Filler};
 
 /// What the resource functions share.
 pub struct Ctx<'a> {
@@ -46,22 +53,57 @@ pub async fn collect(
     artifact: Artifact,
     sink: &mut dyn Sink,
 ) -> Result<Collected, ApiError> {
+    collect_within(ctx, artifact, sink, Capacity::ARTIFACT).await
+}
+
+/// [`collect`] within `capacity` (tests use a small one): an artifact that reaches it stops
+/// reading and is `partial`, with the reason.
+pub async fn collect_within(
+    ctx: &Ctx<'_>,
+    artifact: Artifact,
+    sink: &mut dyn Sink,
+    capacity: Capacity,
+) -> Result<Collected, ApiError> {
+    let mut filler = Filler::new(sink, artifact, capacity);
+    let collected = collect_into(ctx, artifact, &mut filler).await?;
+    Ok(mark_full(collected, &filler))
+}
+
+/// Makes an artifact whose sink filled up `partial`, saying why.
+pub fn mark_full(mut collected: Collected, sink: &dyn Sink) -> Collected {
+    if let Some(full) = sink.full() {
+        if collected.status == Status::Complete {
+            collected.status = Status::Partial;
+        }
+        collected.reason = Some(match collected.reason.take() {
+            Some(reason) => format!("{reason}; {full}"),
+            None => full.to_owned(),
+        });
+    }
+    collected
+}
+
+async fn collect_into(
+    ctx: &Ctx<'_>,
+    artifact: Artifact,
+    sink: &mut dyn Sink,
+) -> Result<Collected, ApiError> {
     use crate::endpoints as ep;
     match artifact {
         Artifact::Account => account::collect(ctx).await.map(|(c, _)| c),
         Artifact::Users => users::collect(ctx, sink).await,
-        Artifact::Roles => lists::collect(ctx, ep::ROLES, "name").await,
+        Artifact::Roles => lists::collect(ctx, ep::ROLES, "name", sink).await,
         Artifact::Teams => teams::collect(ctx, sink).await,
-        Artifact::Groups => lists::collect(ctx, ep::GROUPS, "id").await,
+        Artifact::Groups => lists::collect(ctx, ep::GROUPS, "id", sink).await,
         Artifact::Destinations => destinations::collect(ctx, sink).await,
         Artifact::Connections => connections::collect(ctx, sink).await,
-        Artifact::Webhooks => lists::collect(ctx, ep::WEBHOOKS, "id").await,
+        Artifact::Webhooks => lists::collect(ctx, ep::WEBHOOKS, "id", sink).await,
         Artifact::LogServices => log_services::collect(ctx).await,
-        Artifact::SystemKeys => lists::collect(ctx, ep::SYSTEM_KEYS, "id").await,
-        Artifact::PrivateLinks => lists::collect(ctx, ep::PRIVATE_LINKS, "id").await,
-        Artifact::ProxyAgents => lists::collect(ctx, ep::PROXY_AGENTS, "id").await,
+        Artifact::SystemKeys => lists::collect(ctx, ep::SYSTEM_KEYS, "id", sink).await,
+        Artifact::PrivateLinks => lists::collect(ctx, ep::PRIVATE_LINKS, "id", sink).await,
+        Artifact::ProxyAgents => lists::collect(ctx, ep::PROXY_AGENTS, "id", sink).await,
         Artifact::HybridDeploymentAgents => {
-            lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id").await
+            lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id", sink).await
         }
         Artifact::SyncHistory
         | Artifact::AuditCoverage
@@ -94,6 +136,17 @@ impl Notes {
     fn deleted(&mut self, error: &ApiError) {
         self.fields
             .insert("deleted_during_run".into(), describe(error));
+    }
+
+    /// A detail answered for another id than the one asked: not merged, noted.
+    fn mismatch(&mut self, request: String, asked: &Value, answered: &Value) {
+        self.fields.insert(
+            "detail_id_mismatch".into(),
+            json!({"request": request, "asked": asked, "answered": answered}),
+        );
+        self.incomplete(format!(
+            "{request} answered for id {answered} instead of {asked}: the detail was not merged, the listed item is kept"
+        ));
     }
 
     fn set(&mut self, key: &str, value: Value) {
@@ -244,11 +297,17 @@ where
                 let (item, item_problems) = result?;
                 sink.push(item);
                 problems.extend(item_problems);
+                if sink.full().is_some() {
+                    break;
+                }
             }
             Ok::<_, ApiError>(())
         };
         let (next, enriched) = futures::join!(pager.next_page(), enrich_page);
         enriched?;
+        if sink.full().is_some() {
+            break;
+        }
         page = next;
     }
     let pages = pager.pages;
@@ -277,6 +336,7 @@ async fn embed_list(
             return Ok(());
         }
     };
+    // Held whole inside its item: bounded by `Limits::HELD`.
     let mut listed = paginate::list_all(ctx.client, endpoint, &path, key).await;
     let error = fatal(listed.error.take())?;
     sort_items(&mut listed.items, key);
@@ -317,8 +377,17 @@ async fn merge_detail(
     };
     match ctx.client.get_object(endpoint, &path).await {
         Ok(Value::Object(detail)) => {
-            if let Some(obj) = item.as_object_mut() {
-                obj.extend(detail);
+            // A detail of another item would put its fields, and its id, in this one's place.
+            let asked = item.get("id").cloned().unwrap_or(Value::Null);
+            match detail.get("id") {
+                Some(answered) if *answered != asked => {
+                    notes.mismatch(format!("GET /v1{path}"), &asked, answered);
+                }
+                _ => {
+                    if let Some(obj) = item.as_object_mut() {
+                        obj.extend(detail);
+                    }
+                }
             }
         }
         Ok(_) => unreachable!("the client checks that data is an object"),

@@ -47,9 +47,9 @@ use serde_json::{Map, Value, json};
 use crate::client::ApiError;
 use crate::endpoints::SYNC_HISTORY;
 use crate::paginate;
-use crate::vocab::{Collected, NOTES_KEY, Sink, Status, Window, id_of, rfc3339};
+use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, id_of, rfc3339};
 
-use super::{Ctx, Notes, Problems, assemble};
+use super::{Capacity, Ctx, Filler, Notes, Problems, assemble, mark_full};
 
 /// The widest window one request may ask for, as documented.
 pub const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -103,10 +103,13 @@ pub async fn collect(
     targets.sort_by_cached_key(|t| (id_of(&t.item, "id"), t.item.to_string()));
 
     let mut problems = Problems::default();
+    let mut sink = Filler::new(sink, Artifact::SyncHistory, Capacity::ARTIFACT);
+    // Returns whether the artifact is full, and reading must stop.
     let mut finished = |target: Target| {
         let (item, item_problems) = target.apply();
         sink.push(item);
         problems.extend(item_problems);
+        sink.full().is_some()
     };
     let mut pending = targets.into_iter();
     // The probe: every target up to and including the first that can be requested. Those
@@ -132,7 +135,9 @@ pub async fn collect(
         finished(target.finish(read));
         break;
     }
-    before.into_iter().for_each(&mut finished);
+    for target in before {
+        finished(target);
+    }
     let mut rest = futures::stream::iter(pending)
         .map(|target| async move {
             let read = match &target.path {
@@ -143,19 +148,24 @@ pub async fn collect(
         })
         .buffer_unordered(ctx.fan_out.max(1));
     while let Some((target, read)) = rest.next().await {
-        match read {
+        let full = match read {
             Some(read) => {
                 if let Some(failure) = &read.failure
                     && failure.error.is_fatal()
                 {
                     return Err(failure.error.clone());
                 }
-                finished(target.finish(read));
+                finished(target.finish(read))
             }
             None => finished(target),
+        };
+        if full {
+            break;
         }
     }
-    Ok(with_window(assemble(None, 0, true, &problems), window))
+    drop(rest);
+    let collected = mark_full(assemble(None, 0, true, &problems), &sink);
+    Ok(with_window(collected, window))
 }
 
 /// Splits `window` into consecutive windows of at most [`MAX_WINDOW`], in order, the last one

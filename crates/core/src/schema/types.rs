@@ -279,9 +279,14 @@ pub(super) struct FindingsItem {
     id: String,
     /// What it checks, with its threshold.
     title: String,
-    /// `n/a` when the artifact it reads could not be read.
+    /// `n/a` when the artifact it reads could not be read, or when evidence it needs is
+    /// missing from the items it read and no subject fails it.
     #[schemars(extend("enum" = ["pass", "fail", "n/a"]))]
     status: String,
+    /// Why the check is `n/a`, or what evidence was missing beside the subjects that fail it;
+    /// null otherwise. Absent from bundles written before it was added.
+    #[serde(skip_serializing_if = "absent")]
+    reason: Option<String>,
     /// How many subjects are listed in `items`.
     count: u64,
     /// The subjects behind the status: `id`, `label` and the field that matters.

@@ -47,6 +47,11 @@ pub trait Sink: Send {
     fn push(&mut self, item: Value);
     /// Items pushed so far.
     fn count(&self) -> usize;
+    /// Why the sink takes no more items, once it is full; an item pushed then is dropped.
+    /// Producers stop reading when it says so. `None` for a sink without a bound.
+    fn full(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Sink for Vec<Value> {

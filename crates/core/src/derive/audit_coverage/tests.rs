@@ -152,3 +152,33 @@ fn a_broken_or_disabled_route_does_not_count() {
         "{reason}"
     );
 }
+
+#[test]
+fn a_route_whose_state_fivetran_leaves_out_makes_the_verdict_unknown() {
+    // The spec: a log service's `status` is "present when a setup status exists".
+    let logs = json!([{"id": "a", "service": "datadog_log", "enabled": true}]);
+    let c = derive(&sources(json!([]), logs, "complete"));
+    let (_, verdict, reason) = &verdicts(&c)[0];
+    assert_eq!(verdict, "unknown");
+    assert!(
+        reason.contains("log service a (datadog_log) is enabled but has no setup state"),
+        "{reason}"
+    );
+    assert!(c.items[0]["log_service"]["counts"].is_null());
+    // A connector without `paused`, or without a setup state, is not known to work either.
+    let mut no_paused = connector("pc_b", "b", false, "connected", true, false);
+    no_paused.as_object_mut().expect("object").remove("paused");
+    let mut no_state = connector("pc_c", "c", false, "connected", true, false);
+    no_state["status"] = json!({});
+    let c = derive(&sources(
+        json!([no_paused, no_state]),
+        json!([]),
+        "complete",
+    ));
+    let v = verdicts(&c);
+    assert_eq!((v[1].1.as_str(), v[2].1.as_str()), ("unknown", "unknown"));
+    assert!(v[1].2.contains("has no `paused` state"), "{}", v[1].2);
+    assert!(v[2].2.contains("has no setup state"), "{}", v[2].2);
+    // Known not to work still gives not_exported.
+    assert_eq!(v[0].1, "not_exported");
+}

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::vocab::Artifact;
 
-use super::{ADMIN_ROLE, Check, Params, list, subject, text, time};
+use super::{ADMIN_ROLE, Check, Params, list, some_of, subject, text, time};
 
 /// The user ids a team lists, once per listing.
 fn team_members(team: &Value) -> impl Iterator<Item = &str> {
@@ -70,6 +70,9 @@ pub(super) struct AccessChecks {
     invited: Vec<Value>,
     suspended: Vec<Value>,
     team_and_direct: Vec<Value>,
+    /// Users whose `logged_in_at` is there but is not a time with a zone: neither inactive
+    /// nor merely invited can be told of them.
+    unreadable_logins: Vec<String>,
 }
 
 impl AccessChecks {
@@ -105,14 +108,20 @@ impl AccessChecks {
         if let Some(id) = id {
             self.note_admin(id, user, admin_by_team);
         }
-        if is_inactive(user, params) {
+        let login = user.get("logged_in_at").filter(|v| !v.is_null());
+        if login.is_some() && time(user, "logged_in_at").is_none() {
+            // A time without a zone, or no time at all: when the user last logged in is not
+            // known, so the user is neither a subject nor a pass of FT-ACCESS-002 and 003.
+            if !is_suspended(user) {
+                let id = id.unwrap_or("(without an id)");
+                self.unreadable_logins.push(id.to_owned());
+            }
+        } else if is_inactive(user, params) {
             let at = user.get("logged_in_at").cloned().unwrap_or(Value::Null);
             self.inactive
                 .push(subject(user, "email", "logged_in_at", at));
         }
-        if user.get("invited").and_then(Value::as_bool) == Some(true)
-            && user.get("logged_in_at").is_none_or(Value::is_null)
-        {
+        if user.get("invited").and_then(Value::as_bool) == Some(true) && login.is_none() {
             self.invited
                 .push(subject(user, "email", "invited", json!(true)));
         }
@@ -160,6 +169,7 @@ impl AccessChecks {
                 self.invited.clear();
                 self.suspended.clear();
                 self.team_and_direct.clear();
+                self.unreadable_logins.clear();
             }
             _ => {}
         }
@@ -167,10 +177,16 @@ impl AccessChecks {
 
     /// The checks, in their order: `FT-ACCESS-001` to `FT-ACCESS-005`.
     pub(super) fn finish(self, params: &Params) -> [Check; 5] {
+        let missing = (!self.unreadable_logins.is_empty()).then(|| {
+            format!(
+                "{} have a `logged_in_at` that is not a time with a zone (RFC 3339), so when they last logged in cannot be told",
+                some_of(&self.unreadable_logins, "user(s)")
+            )
+        });
         [
             self.admins_check(params.max_admins),
-            inactive_check(self.inactive, params),
-            invited_check(self.invited),
+            inactive_check(self.inactive, params, missing.clone()),
+            invited_check(self.invited, missing),
             suspended_check(self.suspended),
             team_and_direct_check(self.team_and_direct),
         ]
@@ -207,6 +223,7 @@ impl AccessChecks {
             title: format!("account administrators (fails above {})", max_admins),
             subjects,
             status: Some(if over { "fail" } else { "pass" }),
+            missing: None,
             proves: "which users hold the Account Administrator role, directly or through a team, \
                      as Fivetran reported when the run started",
             cannot_prove: "whether each administrator needs the role; custom roles with \
@@ -229,7 +246,7 @@ fn is_inactive(user: &Value, params: &Params) -> bool {
 
 /// `FT-ACCESS-002`: active users whose last login is older than `--inactive-days` (or who
 /// have none and were not merely invited).
-fn inactive_check(subjects: Vec<Value>, params: &Params) -> Check {
+fn inactive_check(subjects: Vec<Value>, params: &Params, missing: Option<String>) -> Check {
     Check {
         id: "FT-ACCESS-002",
         title: format!(
@@ -238,6 +255,7 @@ fn inactive_check(subjects: Vec<Value>, params: &Params) -> Check {
         ),
         subjects,
         status: None,
+        missing,
         proves: "logged_in_at, the last login Fivetran records, is older than the threshold \
                  (or absent) for these users",
         cannot_prove: "activity that does not update logged_in_at (API use with a personal \
@@ -247,12 +265,13 @@ fn inactive_check(subjects: Vec<Value>, params: &Params) -> Check {
 }
 
 /// `FT-ACCESS-003`: invitations never accepted.
-fn invited_check(subjects: Vec<Value>) -> Check {
+fn invited_check(subjects: Vec<Value>, missing: Option<String>) -> Check {
     Check {
         id: "FT-ACCESS-003",
         title: "invited users who never logged in".to_owned(),
         subjects,
         status: None,
+        missing,
         proves: "these users are marked invited and have no logged_in_at",
         cannot_prove: "when the invitation was sent or whether it has expired",
     }
@@ -265,6 +284,7 @@ fn suspended_check(subjects: Vec<Value>) -> Check {
         title: "suspended users who still hold memberships".to_owned(),
         subjects,
         status: None,
+        missing: None,
         proves: "these users have active false and still hold group, connection or team \
                  memberships (counted in `memberships`)",
         cannot_prove: "that a suspended user can use them: Fivetran blocks a suspended user's \
@@ -280,6 +300,7 @@ fn team_and_direct_check(subjects: Vec<Value>) -> Check {
         title: "users reaching a resource both directly and through a team".to_owned(),
         subjects,
         status: None,
+        missing: None,
         proves: "these users hold a direct role on a resource (`account`, `group:ID`, \
                  `connection:ID`) that one of their teams also grants",
         cannot_prove: "which of the two roles Fivetran applies; removing one grant may not \

@@ -374,3 +374,66 @@ fn the_read_order_is_every_source_once() {
     let at = |a: Artifact| READ_ORDER.iter().position(|&r| r == a);
     assert!(at(Artifact::Teams) < at(Artifact::Users), "teams first");
 }
+
+#[test]
+fn a_login_time_without_a_zone_makes_the_login_checks_n_a_with_the_reason() {
+    let users = json!([
+        {"id": "u1", "email": "u1@x", "active": true, "invited": true,
+         "logged_in_at": "2026-10-30T10:00:00"},
+        {"id": "u2", "email": "u2@x", "active": true, "invited": false,
+         "logged_in_at": "2026-10-31T10:00:00.123Z"},
+    ]);
+    let sources = Sources::from_envelopes([(Artifact::Users, envelope(users))]);
+    let c = derive(&sources, &params());
+    for id in ["FT-ACCESS-002", "FT-ACCESS-003"] {
+        let f = check(&c, id);
+        assert_eq!(f["status"], "n/a", "{id}: {f}");
+        let reason = f["reason"].as_str().expect("a reason");
+        assert!(
+            reason.contains("1 user(s) (u1) have a `logged_in_at` that is not a time with a zone"),
+            "{reason}"
+        );
+        assert_eq!(f["count"], 0);
+    }
+    // A check that fails keeps failing, and says what it could not read beside.
+    let users = json!([
+        {"id": "u1", "email": "u1@x", "active": true, "logged_in_at": "yesterday"},
+        {"id": "u3", "email": "u3@x", "active": true, "logged_in_at": "2020-01-01T00:00:00Z"},
+    ]);
+    let sources = Sources::from_envelopes([(Artifact::Users, envelope(users))]);
+    let f = derive(&sources, &params());
+    let inactive = check(&f, "FT-ACCESS-002");
+    assert_eq!(inactive["status"], "fail");
+    assert_eq!(inactive["count"], 1);
+    assert!(inactive["reason"].as_str().expect("r").contains("(u1)"));
+    // And a readable account says nothing of the kind.
+    let c = derive(&Sources::from_envelopes(failing_envelopes()), &params());
+    assert!(check(&c, "FT-ACCESS-002")["reason"].is_null());
+}
+
+#[test]
+fn unknown_audit_coverage_is_n_a_never_a_pass() {
+    let coverage = json!([
+        {"id": "a", "name": "A", "verdict": "unknown"},
+        {"id": "b", "name": "B", "verdict": "exported"},
+    ]);
+    let sources = Sources::from_envelopes([(Artifact::AuditCoverage, envelope(coverage))]);
+    let f = derive(&sources, &params());
+    let audit = check(&f, "FT-AUDIT-001");
+    assert_eq!(audit["status"], "n/a", "{audit}");
+    assert!(
+        audit["reason"]
+            .as_str()
+            .expect("r")
+            .contains("1 destination(s) (a) have verdict `unknown`")
+    );
+    let unread = check(&f, "FT-KEYS-001");
+    assert_eq!(unread["status"], "n/a");
+    assert!(
+        unread["reason"]
+            .as_str()
+            .expect("r")
+            .contains("system_keys.json (failed)"),
+        "{unread}"
+    );
+}

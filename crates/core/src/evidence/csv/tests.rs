@@ -64,3 +64,9 @@ fn rows_end_in_crlf_and_cells_render_json() {
     assert_eq!(cell(Some(&json!({"a": 1}))), "{\"a\":1}");
     assert_eq!(cell(Some(&json!(60))), "60");
 }
+
+#[test]
+fn invisible_characters_that_reorder_text_are_shown_as_code_points() {
+    assert_eq!(field("evil\u{202E}txt.exe"), "evil[U+202E]txt.exe");
+    assert_eq!(field("a\u{200F},b"), "\"a[U+200F],b\"");
+}

@@ -36,3 +36,9 @@ fn svg_escapes_labels_and_scales_bars_to_the_largest() {
     assert!(svg.contains(r#"width="300.0""#), "{svg}");
     assert!(svg.contains(r#"width="75.0""#), "{svg}");
 }
+
+#[test]
+fn invisible_characters_that_reorder_text_are_shown_as_code_points() {
+    assert_eq!(escape("evil\u{202E}txt.exe"), "evil[U+202E]txt.exe");
+    assert_eq!(escape("\u{FEFF}a\u{2067}"), "[U+FEFF]a[U+2067]");
+}

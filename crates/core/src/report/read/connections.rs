@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::Reader;
-use crate::report::model::{Chart, ConnectionRow, Part, Rows, Tally, flag, text};
+use crate::report::model::{Chart, ConnectionRow, Part, Rows, Tally, clip, flag, text};
 
 type ConnectionsRead = (
     Part<Rows<ConnectionRow>>,
@@ -23,6 +23,43 @@ fn state_order(state: &str) -> u8 {
         "broken" => 2,
         "paused" => 3,
         _ => 4,
+    }
+}
+
+/// A connection's `sync_frequency`, in the order the chart shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum Frequency {
+    /// Minutes: a number, or a string of digits (Fivetran's spec lists `"1440"`; version-2
+    /// answers carry `1440`).
+    Minutes(i64),
+    /// Set, but not a number of minutes: shown as given.
+    Other(String),
+    /// Absent or null.
+    #[default]
+    NotSet,
+}
+
+impl Frequency {
+    fn of(value: Option<&Value>) -> Frequency {
+        match value {
+            None | Some(Value::Null) => Frequency::NotSet,
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map_or_else(|| Frequency::Other(n.to_string()), Frequency::Minutes),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map_or_else(|_| Frequency::Other(s.clone()), Frequency::Minutes),
+            Some(other) => Frequency::Other(other.to_string()),
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Frequency::Minutes(m) => frequency_label(Some(*m)),
+            Frequency::Other(text) => format!("{} (not minutes)", clip(text)),
+            Frequency::NotSet => frequency_label(None),
+        }
     }
 }
 
@@ -43,8 +80,7 @@ pub(super) fn read_connections(
 ) -> ConnectionsRead {
     let mut rows = Rows::new(max_rows);
     let mut states: Tally<(u8, String)> = Tally::default();
-    // `None` (not set) sorts first in an Option; it is shown last.
-    let mut frequencies: Tally<(bool, i64)> = Tally::default();
+    let mut frequencies: Tally<Frequency> = Tally::default();
     let mut per_destination: HashMap<String, u64> = HashMap::new();
     let (file, state, _) = reader.read("connections", |c| {
         let group = text(&c, "/group_id").unwrap_or_default();
@@ -53,9 +89,9 @@ pub(super) fn read_connections(
         } else {
             text(&c, "/status/setup_state").unwrap_or_else(|| "unknown".into())
         };
-        let minutes = c.get("sync_frequency").and_then(Value::as_i64);
+        let frequency = Frequency::of(c.get("sync_frequency"));
         states.add((state_order(&state), state.clone()));
-        frequencies.add((minutes.is_none(), minutes.unwrap_or(0)));
+        frequencies.add(frequency.clone());
         *per_destination.entry(group.clone()).or_default() += 1;
         rows.push(ConnectionRow {
             destination: group_label(&group),
@@ -64,7 +100,7 @@ pub(super) fn read_connections(
             service: text(&c, "/service").unwrap_or_default(),
             state,
             sync_state: text(&c, "/status/sync_state").unwrap_or_default(),
-            frequency: frequency_label(minutes),
+            frequency: frequency.label(),
             succeeded_at: text(&c, "/succeeded_at").unwrap_or_default(),
             failed_at: text(&c, "/failed_at").unwrap_or_default(),
         });
@@ -77,9 +113,7 @@ pub(super) fn read_connections(
             data: rows,
         },
         states.chart("Connections by state".into(), |(_, s)| s.clone()),
-        frequencies.chart("Connections by sync frequency".into(), |&(unset, m)| {
-            frequency_label((!unset).then_some(m))
-        }),
+        frequencies.chart("Connections by sync frequency".into(), Frequency::label),
         per_destination,
     )
 }
