@@ -304,11 +304,17 @@ pub struct CollectArgs {
     #[arg(long, value_name = "BUNDLE")]
     pub baseline: Option<PathBuf>,
 
-    /// The most the run may spend waiting on retries and Fivetran's Retry-After, in all
-    /// (`90s`, `15m`, `2h`). A wait that would pass it is not made: that artifact stops with
-    /// the reason instead of hanging.
+    /// The most the run may spend waiting on retries and Fivetran's Retry-After, and lose in
+    /// requests that timed out, in all (`90s`, `15m`, `2h`). A wait that would pass it is not
+    /// made: that artifact stops with the reason instead of hanging (after a 429, the whole
+    /// run: what is left is partial).
     #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_WAIT)]
     pub max_wait: String,
+
+    /// The most the whole run may take (`90m`, `6h`, at most `168h`). Past it the run stops:
+    /// requests waiting or in flight end, and what is left is partial, with the reason.
+    #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_TIME)]
+    pub max_time: String,
 
     /// Share of Fivetran's hourly quota the run never touches, left to other tools: a number of
     /// requests, or a percentage of the quota such as `20%` (the default).
@@ -321,8 +327,8 @@ pub struct CollectArgs {
     pub on_quota: OnQuota,
 
     /// Requests in flight at once, across every artifact (the artifacts are read side by
-    /// side), all through the one rate limiter (default 8, at most 64). Output is the same
-    /// whatever the value.
+    /// side), all through the one rate limiter (default 8, at most 64; fewer while Fivetran
+    /// answers 429). Output is the same whatever the value.
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
 
@@ -343,6 +349,7 @@ pub struct CollectArgs {
 
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).
+    /// The most: the run slows down below it when Fivetran answers 429.
     #[arg(long, value_name = "N")]
     pub rate: Option<f64>,
 
@@ -401,6 +408,7 @@ impl CollectArgs {
             stale_days: self.stale_days,
             baseline: self.baseline.clone(),
             max_wait: self.max_wait.clone(),
+            max_time: self.max_time.clone(),
             reserve: self.reserve.clone(),
             on_quota: match self.on_quota {
                 OnQuota::Slow => quota::OnQuota::Slow,

@@ -31,6 +31,11 @@ pub const DEFAULT_SINCE: &str = "24h";
 /// `--max-wait` when not given.
 pub const DEFAULT_MAX_WAIT: &str = "15m";
 
+/// `--max-time` when not given: far longer than any account takes at the default rate (the
+/// largest benchmarked, 51,732 requests, needs 3 h 35 min at 4 a second), short enough that a
+/// server holding every request open cannot keep a scheduled run going into the next one.
+pub const DEFAULT_MAX_TIME: &str = "6h";
+
 /// `--reserve` when not given.
 pub const DEFAULT_RESERVE: &str = "20%";
 
@@ -93,6 +98,8 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// `--max-wait`.
     pub max_wait: String,
+    /// `--max-time`.
+    pub max_time: String,
     /// `--reserve`.
     pub reserve: String,
     /// `--on-quota`.
@@ -117,6 +124,7 @@ impl Default for Settings {
             stale_days: DEFAULT_STALE_DAYS,
             baseline: None,
             max_wait: DEFAULT_MAX_WAIT.into(),
+            max_time: DEFAULT_MAX_TIME.into(),
             reserve: DEFAULT_RESERVE.into(),
             on_quota: OnQuota::Slow,
             concurrency: None,
@@ -155,6 +163,8 @@ pub struct Config {
     pub baseline: Option<PathBuf>,
     /// `--max-wait`: the run's waiting budget.
     pub max_wait: std::time::Duration,
+    /// `--max-time`: the run's deadline, from the client's start.
+    pub max_time: std::time::Duration,
     /// Certificates from `--ca-cert`.
     pub extra_roots: Vec<reqwest::Certificate>,
     /// `--reserve`.
@@ -214,6 +224,11 @@ pub enum ConfigError {
         "--max-wait {0:?} is not a duration\nhint: use seconds, minutes or hours, such as 90s, 15m or 2h (at most 24h)"
     )]
     MaxWait(String),
+    /// `--max-time` is not a duration.
+    #[error(
+        "--max-time {0:?} is not a duration\nhint: use seconds, minutes or hours, such as 90m or 6h (from 1s to 168h)"
+    )]
+    MaxTime(String),
     /// `--ca-cert` cannot be read or holds no certificate.
     #[error("--ca-cert {path}: {problem}\nhint: give a PEM file with one or more `-----BEGIN CERTIFICATE-----` blocks", path = path.display())]
     CaCert {
@@ -283,6 +298,7 @@ impl Config {
             return Err(ConfigError::Rate(rate));
         }
         let max_wait = parse_max_wait(&settings.max_wait)?;
+        let max_time = parse_max_time(&settings.max_time)?;
         let reserve = parse_reserve(&settings.reserve)?;
         let on_quota = settings.on_quota;
         let extra_roots = match &settings.account.ca_cert {
@@ -355,6 +371,7 @@ impl Config {
                     stale_days: settings.stale_days,
                     baseline: settings.baseline.clone(),
                     max_wait,
+                    max_time,
                     extra_roots: extra_roots.clone(),
                     reserve,
                     on_quota,
@@ -381,6 +398,7 @@ impl Config {
             reserve: self.reserve,
             on_quota: self.on_quota,
             concurrency: self.concurrency,
+            max_time: Some(self.max_time),
         }
     }
 
@@ -410,23 +428,32 @@ pub fn parse_reserve(raw: &str) -> Result<Reserve, ConfigError> {
 
 /// Parses `--max-wait`: `<n>s`, `<n>m` or `<n>h`, at most a day.
 pub fn parse_max_wait(raw: &str) -> Result<std::time::Duration, ConfigError> {
-    let bad = || ConfigError::MaxWait(raw.escape_debug().to_string());
+    parse_duration(raw, 0..=24 * 3600)
+        .ok_or_else(|| ConfigError::MaxWait(raw.escape_debug().to_string()))
+}
+
+/// Parses `--max-time`: `<n>s`, `<n>m` or `<n>h`, from a second to a week.
+pub fn parse_max_time(raw: &str) -> Result<std::time::Duration, ConfigError> {
+    parse_duration(raw, 1..=7 * 24 * 3600)
+        .ok_or_else(|| ConfigError::MaxTime(raw.escape_debug().to_string()))
+}
+
+/// `<n>s`, `<n>m` or `<n>h` within `secs`.
+fn parse_duration(raw: &str, secs: std::ops::RangeInclusive<u64>) -> Option<std::time::Duration> {
     let text = raw.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    let secs = match unit {
+    let n: u64 = digits.parse().ok()?;
+    let given = match unit {
         "s" => n,
-        "m" => n.checked_mul(60).ok_or_else(bad)?,
-        "h" => n.checked_mul(3600).ok_or_else(bad)?,
-        _ => return Err(bad()),
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        _ => return None,
     };
-    if secs > 24 * 3600 {
-        return Err(bad());
-    }
-    Ok(std::time::Duration::from_secs(secs))
+    secs.contains(&given)
+        .then(|| std::time::Duration::from_secs(given))
 }
 
 /// Reads the certificates of `--ca-cert`; the file must hold at least one.

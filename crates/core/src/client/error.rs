@@ -66,7 +66,8 @@ pub enum ApiError {
     },
     /// Retrying would take the run past `--max-wait`: stopped instead of hanging.
     #[error(
-        "GET /v1{path}: {asker} asks for a wait of {asked} s, which would take the run past --max-wait ({limit} s); stopped instead of waiting (raise --max-wait to wait longer); last answer: {last}"
+        "GET /v1{path}: {asker} asks for a wait of {asked} s, which would take the run past --max-wait ({limit} s){}; stopped instead of waiting (raise --max-wait to wait longer); last answer: {last}",
+        spent_note(*.spent)
     )]
     WaitLimit {
         /// Where.
@@ -77,8 +78,30 @@ pub enum ApiError {
         asker: &'static str,
         /// `--max-wait` in seconds.
         limit: u64,
+        /// Seconds of it already spent waiting or lost in attempts that timed out.
+        spent: u64,
         /// The answer that would have been retried.
         last: Box<ApiError>,
+    },
+    /// The run stopped waiting (a 429 asked for more than the wait budget left, or the run
+    /// reached `--max-time`): every request left fails at once with the cause.
+    #[error("GET /v1{path} not sent: the run stopped: {cause}")]
+    Stopped {
+        /// Where.
+        path: String,
+        /// Why the run stopped: the [`ApiError::WaitLimit`] of the 429, or the
+        /// [`ApiError::Deadline`].
+        cause: Box<ApiError>,
+    },
+    /// The run reached its deadline (`--max-time`) with this request waiting or in flight.
+    #[error(
+        "GET /v1{path}: the run reached its deadline (--max-time {limit} s) before an answer; stopped (raise --max-time to allow longer)"
+    )]
+    Deadline {
+        /// Where.
+        path: String,
+        /// `--max-time` in seconds.
+        limit: u64,
     },
     /// Sending would take Fivetran's hourly quota below the reserve left to other tools.
     #[error(
@@ -102,6 +125,14 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// What of the wait budget was already gone, if any.
+fn spent_note(spent: u64) -> String {
+    match spent {
+        0 => String::new(),
+        s => format!(" after {s} s already spent waiting or lost in attempts that timed out"),
+    }
 }
 
 impl ApiError {
