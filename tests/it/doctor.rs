@@ -466,11 +466,12 @@ fn the_check_waits_out_429s_as_collect_does_instead_of_spending_attempts() {
 fn the_check_finds_the_pace_a_rate_limit_allows() {
     use iru_fivetran_core::doctor::{self, Checkup, Readiness};
     use iru_fivetran_fake::Limit;
-    // Sixteen requests against three a second, a burst of two: the check is ready, refused a
-    // few times at most, on paused time.
+    // Sixteen requests against one a second, a burst of two, on paused time: paced, the check
+    // is ready, refused a few times at most. (Each request waiting out its own Retry-After,
+    // they all came back together, and some ran out of attempts.)
     support::paused().block_on(async {
         let options = FakeOptions {
-            limit: Some(Limit::new(3.0, 2.0)),
+            limit: Some(Limit::new(1.0, 2.0)),
             ..support::options()
         };
         let fake = FakeServer::start_here(acme(), options).expect("fake");

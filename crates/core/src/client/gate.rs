@@ -10,6 +10,9 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::clock::{Clock, Halt};
 use super::pace::{Pace, PaceReport, Refusal};
 
+#[cfg(test)]
+mod tests;
+
 #[derive(Debug)]
 struct State {
     pace: Pace,

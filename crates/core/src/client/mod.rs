@@ -45,7 +45,8 @@ use retry::{Class, Next, Policy, WaitReason};
 pub enum Delays {
     /// Waits happen (normal use).
     Real,
-    /// Waits are computed and reported but skipped (the test suite).
+    /// Waits (pauses, backoffs, the pace's intervals, the reserve) are computed and reported
+    /// but skipped: the client's clock jumps instead (the binary's tests).
     Skip,
 }
 
