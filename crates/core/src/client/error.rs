@@ -83,14 +83,13 @@ pub enum ApiError {
         /// The answer that would have been retried.
         last: Box<ApiError>,
     },
-    /// The run stopped waiting (a 429 asked for more than the wait budget left, or the run
-    /// reached `--max-time`): every request left fails at once with the cause.
-    #[error("GET /v1{path} not sent: the run stopped: {cause}")]
+    /// The run stopped waiting (a 429 asked for more than the wait budget left): every request
+    /// left fails at once with the cause.
+    #[error("GET /v1{path}: the run stopped before this request was answered: {cause}")]
     Stopped {
         /// Where.
         path: String,
-        /// Why the run stopped: the [`ApiError::WaitLimit`] of the 429, or the
-        /// [`ApiError::Deadline`].
+        /// Why the run stopped: the [`ApiError::WaitLimit`] of the 429.
         cause: Box<ApiError>,
     },
     /// The run reached its deadline (`--max-time`) with this request waiting or in flight.

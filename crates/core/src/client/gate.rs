@@ -108,11 +108,10 @@ impl Gate {
                     return None;
                 }
             }
-            // A pause or slow-down that came meanwhile voids the slot: ask again.
-            let mut state = self.state();
-            if state.pace.holds(&slot) {
-                let now = clock.now();
-                state.pace.sent(now);
+            // A pause or slow-down that came meanwhile voids the slot, and so does a stall
+            // that would send overdue requests at once: ask again.
+            let now = clock.now();
+            if self.state().pace.admit(&slot, now) {
                 return Some((place, now.saturating_duration_since(queued)));
             }
         }

@@ -348,10 +348,14 @@ impl Client {
     }
 
     /// The error of a request the halt ended: the refusal itself (so the run stops as on a 401),
-    /// else the stop, naming its cause.
+    /// the deadline, else the stop, naming its cause.
     fn halted(&self, path: &str) -> ApiError {
         match self.halt.reason() {
             Some(refused @ ApiError::Unauthorized { .. }) => refused.clone(),
+            Some(ApiError::Deadline { limit, .. }) => ApiError::Deadline {
+                path: path.to_owned(),
+                limit: *limit,
+            },
             Some(cause) => ApiError::Stopped {
                 path: path.to_owned(),
                 cause: Box::new(cause.clone()),
@@ -393,6 +397,10 @@ impl Client {
         sent_at: Instant,
         failure: Failure,
     ) -> Result<Instant, ApiError> {
+        // The run stopped while this request was in flight: nothing to wait for.
+        if self.halt.reason().is_some() {
+            return Err(self.halted(path));
+        }
         let budget_left = self.policy.max_wait.saturating_sub(self.waited());
         let now = self.clock.now();
         let refusal = self

@@ -55,7 +55,7 @@ const MEASURE: Duration = Duration::from_secs(1);
 const MAX_BURST: f64 = 1000.0;
 
 /// When a reserved request may go. A pause or slow-down that comes meanwhile voids it
-/// ([`Pace::holds`]): the request then asks again.
+/// ([`Pace::admit`]): the request then asks again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
     /// The time to send at.
@@ -143,6 +143,8 @@ pub struct Pace {
     /// first send, then the end of the last pause).
     sends: VecDeque<Instant>,
     measured_from: Option<Instant>,
+    /// The last request let through.
+    last_send: Option<Instant>,
 }
 
 impl Pace {
@@ -181,6 +183,7 @@ impl Pace {
             epoch: 0,
             sends: VecDeque::new(),
             measured_from: None,
+            last_send: None,
         }
     }
 
@@ -218,12 +221,32 @@ impl Pace {
         }
     }
 
-    /// Whether `slot` still holds (no pause or slow-down came since it was reserved).
-    pub fn holds(&self, slot: &Slot) -> bool {
-        slot.epoch == self.epoch
+    /// Whether the request that reserved `slot` may go at `now`, recording the send if so. Not
+    /// when a pause or slow-down came since it was reserved, nor, after a slow-down, when it
+    /// would follow the last send by less than most of an interval: a client that stalled
+    /// (a busy machine) would otherwise send every overdue request at once, a burst the
+    /// server refuses. It then reserves again, after the last send.
+    pub fn admit(&mut self, slot: &Slot, now: Instant) -> bool {
+        if slot.epoch != self.epoch {
+            return false;
+        }
+        if self.burst <= 1.0 {
+            let interval = Duration::from_secs_f64(1.0 / self.rate_at(now));
+            if let Some(last) = self.last_send
+                && now < last + interval.mul_f64(0.75)
+            {
+                self.tat = self.tat.max(Some(last + interval));
+                return false;
+            }
+            self.tat = self.tat.max(Some(now + interval));
+        }
+        self.last_send = Some(now);
+        self.sent(now);
+        true
     }
 
-    /// Records a request sent at `now`.
+    /// Records a request sent at `now` for the measure of the rate sent at ([`Pace::admit`]
+    /// does it for the requests it lets through).
     pub fn sent(&mut self, now: Instant) {
         self.measured_from.get_or_insert(now);
         self.sends.push_back(now);

@@ -53,7 +53,7 @@ fn a_429_pauses_everyone_until_its_retry_after_then_requests_resume_spread() {
         }
     );
     assert!(
-        !p.holds(&before),
+        !p.admit(&before, answer),
         "slots reserved before the pause are void"
     );
     // The run's first 429: the rate in force (measured sends being too few) halved, 50/s; the
@@ -63,12 +63,37 @@ fn a_429_pauses_everyone_until_its_retry_after_then_requests_resume_spread() {
     assert!((rate - 50.0).abs() < 1e-9, "{rate}");
     let interval = Duration::from_secs_f64(1.0 / rate);
     let first = p.reserve(answer);
-    assert!(p.holds(&first));
+    assert!(p.admit(&first, first.at));
     assert_eq!(first.at, until + interval.mul_f64(0.5));
     assert_eq!(p.reserve(answer).at, first.at + interval);
     assert_eq!(p.reserve(until).at, first.at + 2 * interval);
     assert_eq!(p.report(answer).paused_until, Some(until));
     assert_eq!(p.report(until).paused_until, None);
+}
+
+#[test]
+fn after_a_stall_overdue_requests_go_one_interval_apart_not_at_once() {
+    let t0 = Instant::now();
+    let mut p = pace(10.0, 8);
+    let Refusal::Pause { until, .. } = p.refused(t0, t0, Some(S), BUDGET, 0.0) else {
+        panic!("no pause")
+    };
+    // 5/s after the cut: three requests reserve 200 ms apart.
+    let slots: Vec<Slot> = (0..3).map(|_| p.reserve(t0)).collect();
+    assert_eq!(slots[0].at, until);
+    assert_eq!(slots[2].at, until + ms(400));
+    // The client stalls for a second: all three wake at once. One goes; the others reserve
+    // again, one interval after it (the rate has grown a little meanwhile: 5.01/s).
+    let late = until + S;
+    assert!(p.admit(&slots[0], late));
+    assert!(!p.admit(&slots[1], late));
+    assert!(!p.admit(&slots[2], late));
+    let near = |at: Instant, expected: Instant| at.max(expected) - at.min(expected) < ms(1);
+    let again = p.reserve(late);
+    assert!(near(again.at, late + ms(200)), "{:?}", again.at - late);
+    assert!(p.admit(&again, again.at));
+    let next = p.reserve(late).at;
+    assert!(near(next, late + ms(400)), "{:?}", next - late);
 }
 
 #[test]
@@ -414,12 +439,11 @@ fn simulate(
         };
         now = at;
         match event {
-            Event::Send(slot) if !p.holds(&slot) => {
+            Event::Send(slot) if !p.admit(&slot, now) => {
                 let slot = p.reserve(now);
                 push(&mut events, slot.at, Event::Send(slot));
             }
             Event::Send(_) => {
-                p.sent(now);
                 requests += 1;
                 let ok = bucket.take(now + latency / 2);
                 push(&mut events, now + latency, Event::Answer(now, ok));
