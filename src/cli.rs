@@ -6,46 +6,17 @@
 
 use std::path::PathBuf;
 
-use std::ffi::OsStr;
-
-use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod values;
+
+pub use values::{ColorChoice, LogArgs, LogFormat, OnQuota};
+use values::{Offered, artifact_names};
 
 use crate::config;
 use iru_fivetran_core::client::quota;
 use iru_fivetran_core::env;
 use iru_fivetran_core::schema;
-use iru_fivetran_core::vocab::Artifact;
-
-/// A value taken as it is (the command checks it and says what is valid), with the names it
-/// can be offered to shell completion and listed in `--help`.
-#[derive(Clone, Copy)]
-struct Offered(fn() -> Vec<&'static str>);
-
-impl TypedValueParser for Offered {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        _arg: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        value
-            .to_str()
-            .map(str::to_owned)
-            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))
-    }
-
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new((self.0)().into_iter().map(PossibleValue::new)))
-    }
-}
-
-/// Every artifact's name, as `--resources` takes it.
-fn artifact_names() -> Vec<&'static str> {
-    Artifact::ALL.map(Artifact::name).to_vec()
-}
 
 /// The exit codes of `collect`, for its help and the top-level help (and so the man page).
 macro_rules! collect_exit_codes {
@@ -442,11 +413,17 @@ pub struct CollectArgs {
     #[arg(long, value_name = "BUNDLE", help_heading = "What to collect")]
     pub baseline: Option<PathBuf>,
 
-    /// The most the run may spend waiting on retries and Fivetran's Retry-After, in all
-    /// (`90s`, `15m`, `2h`). A wait that would pass it is not made: that artifact stops with
-    /// the reason instead of hanging.
+    /// The most the run may spend waiting on retries and Fivetran's Retry-After, and lose in
+    /// requests that timed out, in all (`90s`, `15m`, `2h`). A wait that would pass it is not
+    /// made: that artifact stops with the reason instead of hanging (after a 429, the whole
+    /// run: what is left is partial).
     #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_WAIT, help_heading = "Pace")]
     pub max_wait: String,
+
+    /// The most the whole run may take (`90m`, `6h`, at most `168h`). Past it the run stops:
+    /// requests waiting or in flight end, and what is left is partial, with the reason.
+    #[arg(long, value_name = "DURATION", default_value = config::DEFAULT_MAX_TIME)]
+    pub max_time: String,
 
     /// Share of Fivetran's hourly quota the run never touches, left to other tools: a number of
     /// requests, or a percentage of the quota such as `20%` (the default).
@@ -459,8 +436,8 @@ pub struct CollectArgs {
     pub on_quota: OnQuota,
 
     /// Requests in flight at once, across every artifact (the artifacts are read side by
-    /// side), all through the one rate limiter (default 8, at most 64). Output is the same
-    /// whatever the value.
+    /// side), all through the one rate limiter (default 8, at most 64; fewer while Fivetran
+    /// answers 429). Output is the same whatever the value.
     #[arg(long, value_name = "N", help_heading = "Pace")]
     pub concurrency: Option<usize>,
 
@@ -488,6 +465,7 @@ pub struct CollectArgs {
 
     /// Requests per second allowed by the client-side limiter, retries included
     /// (default 4: 14,400 an hour, 72% of Fivetran's 20,000, leaving the rest to other tools).
+    /// The most: the run slows down below it when Fivetran answers 429.
     #[arg(long, value_name = "N", help_heading = "Pace")]
     pub rate: Option<f64>,
 
@@ -547,6 +525,7 @@ impl CollectArgs {
             max_admins: self.max_admins,
             baseline: self.baseline.clone(),
             max_wait: self.max_wait.clone(),
+            max_time: self.max_time.clone(),
             reserve: self.reserve.clone(),
             on_quota: match self.on_quota {
                 OnQuota::Slow => quota::OnQuota::Slow,
@@ -558,53 +537,4 @@ impl CollectArgs {
             rate: self.rate,
         }
     }
-}
-
-/// Logging flags shared by every command.
-#[derive(Debug, Args)]
-pub struct LogArgs {
-    /// More detail on stderr (-v debug, -vv trace).
-    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
-
-    /// Only errors on stderr (for cron).
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Format of the log lines on stderr.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
-
-    /// Colour on stderr: `auto` when it is a terminal and `NO_COLOR` is not set.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-}
-
-/// When to colour stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// At a terminal, unless `NO_COLOR` is set.
-    Auto,
-    /// Always (e.g. a CI log viewer that renders ANSI).
-    Always,
-    /// Never.
-    Never,
-}
-
-/// What `collect` does when the hourly quota reaches the reserve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnQuota {
-    /// Slow to the pace the rolling hour frees.
-    Slow,
-    /// End the remaining artifacts as partial.
-    Stop,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
 }

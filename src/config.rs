@@ -35,6 +35,11 @@ pub const DEFAULT_SINCE: &str = "24h";
 /// `--max-wait` when not given.
 pub const DEFAULT_MAX_WAIT: &str = "15m";
 
+/// `--max-time` when not given: far longer than any account takes at the default rate (the
+/// largest benchmarked, 51,732 requests, needs 3 h 35 min at 4 a second), short enough that a
+/// server holding every request open cannot keep a scheduled run going into the next one.
+pub const DEFAULT_MAX_TIME: &str = "6h";
+
 /// `--reserve` when not given.
 pub const DEFAULT_RESERVE: &str = "20%";
 
@@ -99,6 +104,8 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// `--max-wait`.
     pub max_wait: String,
+    /// `--max-time`.
+    pub max_time: String,
     /// `--reserve`.
     pub reserve: String,
     /// `--on-quota`.
@@ -126,6 +133,7 @@ impl Default for Settings {
             max_admins: DEFAULT_MAX_ADMINS,
             baseline: None,
             max_wait: DEFAULT_MAX_WAIT.into(),
+            max_time: DEFAULT_MAX_TIME.into(),
             reserve: DEFAULT_RESERVE.into(),
             on_quota: OnQuota::Slow,
             concurrency: None,
@@ -167,6 +175,8 @@ pub struct Config {
     pub baseline: Option<PathBuf>,
     /// `--max-wait`: the run's waiting budget.
     pub max_wait: std::time::Duration,
+    /// `--max-time`: the run's deadline, from the client's start.
+    pub max_time: std::time::Duration,
     /// Certificates from `--ca-cert`.
     pub extra_roots: Vec<reqwest::Certificate>,
     /// `--reserve`.
@@ -239,6 +249,11 @@ pub enum ConfigError {
         "--max-wait {0:?} is not a duration\nhint: use seconds, minutes or hours, such as 90s, 15m or 2h (at most 24h)"
     )]
     MaxWait(String),
+    /// `--max-time` is not a duration.
+    #[error(
+        "--max-time {0:?} is not a duration\nhint: use seconds, minutes or hours, such as 90m or 6h (from 1s to 168h)"
+    )]
+    MaxTime(String),
     /// `--ca-cert` cannot be read or holds no certificate.
     #[error("--ca-cert {path}: {problem}\nhint: give a PEM file with one or more `-----BEGIN CERTIFICATE-----` blocks", path = path.display())]
     CaCert {
@@ -308,6 +323,7 @@ impl Config {
             return Err(ConfigError::Rate(rate));
         }
         let max_wait = parse_max_wait(&settings.max_wait)?;
+        let max_time = parse_max_time(&settings.max_time)?;
         let reserve = parse_reserve(&settings.reserve)?;
         let on_quota = settings.on_quota;
         let extra_roots = match &settings.account.ca_cert {
@@ -384,6 +400,7 @@ impl Config {
                     max_admins: settings.max_admins,
                     baseline: settings.baseline.clone(),
                     max_wait,
+                    max_time,
                     extra_roots: extra_roots.clone(),
                     reserve,
                     on_quota,
@@ -411,6 +428,7 @@ impl Config {
             reserve: self.reserve,
             on_quota: self.on_quota,
             concurrency: self.concurrency,
+            max_time: Some(self.max_time),
         }
     }
 
@@ -447,8 +465,8 @@ fn read_ca_cert(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
 }
 
 pub use parse::{
-    closest, parse_api_url, parse_max_wait, parse_reserve, parse_resources, parse_since,
-    parse_since_spec,
+    closest, parse_api_url, parse_max_time, parse_max_wait, parse_reserve, parse_resources,
+    parse_since, parse_since_spec,
 };
 
 #[cfg(test)]

@@ -110,7 +110,8 @@ impl ArtifactProgress {
     }
 }
 
-/// The progress header: requests so far, the quota left, retries, 429s and time waited.
+/// The progress header: requests so far, the quota left, retries, 429s, the pace when
+/// Fivetran slowed it (or the quota steers it), and time waited.
 pub fn header(stats: &StatsSnapshot) -> String {
     let quota = stats
         .lowest_remaining
@@ -122,6 +123,18 @@ pub fn header(stats: &StatsSnapshot) -> String {
     let slowed = match stats.rate_limited {
         0 => String::new(),
         n => format!(", {n} slowed down by Fivetran (429)"),
+    };
+    let pace = if stats.slowdowns > 0 || stats.rate < stats.max_rate {
+        let times = match stats.slowdowns {
+            1 => "once".to_owned(),
+            n => format!("{n} times"),
+        };
+        format!(
+            ", now {:.1}/s of {}/s (slowed {times}, lowest {:.1}/s), {} of {} in flight",
+            stats.rate, stats.max_rate, stats.lowest_rate, stats.in_flight, stats.max_in_flight
+        )
+    } else {
+        String::new()
     };
     // Waits, shown as such: the limiter (--rate), Fivetran's 429s, the quota reserve.
     let waits: Vec<String> = [
@@ -139,7 +152,7 @@ pub fn header(stats: &StatsSnapshot) -> String {
         format!("; waited, summed over requests: {}", waits.join(", "))
     };
     format!(
-        "{} requests{quota}{retried}{slowed}{waited}",
+        "{} requests{quota}{retried}{slowed}{pace}{waited}",
         stats.requests
     )
 }
@@ -152,7 +165,7 @@ pub async fn ticking<T>(
 ) -> T {
     let tick = async {
         loop {
-            progress.status(header(&client.stats().snapshot()));
+            progress.status(header(&client.snapshot()));
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
     };

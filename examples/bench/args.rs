@@ -43,6 +43,15 @@ pub(crate) struct Args {
     /// `--help`; 4 for a collector without the flag).
     #[arg(long)]
     pub(crate) concurrency: Option<usize>,
+    /// Put a rate limit in front of the fake: a token bucket of N requests a second (a burst
+    /// of `--server-burst`) answering 429 with `Retry-After: 1` past it. A second table gives
+    /// the requests, the 429s, the wall time and `requests ÷ N`, the least time the limit
+    /// allows.
+    #[arg(long, value_name = "N")]
+    pub(crate) server_limit: Option<f64>,
+    /// The burst of `--server-limit`.
+    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    pub(crate) server_burst: f64,
     /// Runs; the table gives the median wall and CPU time.
     #[arg(long, default_value_t = 1)]
     pub(crate) runs: usize,

@@ -20,6 +20,8 @@ pub(crate) struct Measured {
     pub(crate) cpu: Duration,
     pub(crate) peak_rss_kib: u64,
     pub(crate) served: u64,
+    /// Of those, answered 429 (`--server-limit`).
+    pub(crate) refused: u64,
     pub(crate) manifest_total: u64,
     pub(crate) fake_cpu: Duration,
     /// `--report`: the report of the run's bundle.
@@ -83,6 +85,10 @@ pub(crate) fn collect_once(
         cpu: run.cpu,
         peak_rss_kib: run.peak_rss_kib,
         served: fake.requests().len() as u64 - served_before,
+        refused: fake.requests()[served_before as usize..]
+            .iter()
+            .filter(|r| r.status == 429)
+            .count() as u64,
         manifest_total: manifest["requests"]["total"].as_u64().unwrap_or_default(),
         fake_cpu: self_after.cpu.saturating_sub(self_before.cpu),
     })

@@ -7,6 +7,8 @@
 //! cargo run --release --example bench -- --size large --runs 3
 //! cargo run --release --example bench -- --size medium --concurrency 1
 //! cargo run --release --example bench -- --users 500 --connections 300 --latency-ms 50 --rate 4
+//! cargo run --release --example bench -- --users 300 --teams 20 --groups 10 --connections 200 \
+//!     --rate 100 --server-limit 30
 //! ```
 //!
 //! It generates the account ([`FakeAccount::synthetic`]), serves it on loopback at 1,000 items a
@@ -24,6 +26,11 @@
 //! fork (here the fake and its whole generated account), so it would measure the benchmark,
 //! not the collector. Without `/proc` (macOS), getrusage's figure is shown. With `--runs N`,
 //! the largest run's.
+//!
+//! `--server-limit N` puts a token bucket of N requests a second in front of the fake (a burst
+//! of `--server-burst`, 429 with `Retry-After: 1` past it), the limit the collector does not
+//! know and must find; a second table gives the requests, the 429s among them, the wall time,
+//! `requests ÷ N` (the least time the limit allows) and wall over it.
 //!
 //! `--report html|md` also renders each run's bundle with `iru-fivetran report` (default
 //! `--max-rows`), measured the same way, and prints a second table: the bundle's size, the
@@ -50,7 +57,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use iru_fivetran_fake::synthetic::{floor as floor_at, median};
-use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
+use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer, Limit};
 
 use args::Args;
 use collect::{Measured, collect_once};
@@ -79,6 +86,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The table of a run against `--server-limit`: one row per run.
+fn print_limited(limit: f64, burst: f64, runs: &[Measured]) {
+    println!("against a server limit of {limit}/s (burst {burst}, 429 with Retry-After: 1):");
+    let mut rows = vec![
+        [
+            "run",
+            "requests",
+            "429s",
+            "429 share",
+            "wall",
+            "requests ÷ limit",
+            "wall / (requests ÷ limit)",
+        ]
+        .map(str::to_owned),
+    ];
+    for (n, m) in runs.iter().enumerate() {
+        let least = m.served as f64 / limit;
+        rows.push([
+            (n + 1).to_string(),
+            m.served.to_string(),
+            m.refused.to_string(),
+            format!("{:.1}%", 100.0 * m.refused as f64 / m.served.max(1) as f64),
+            seconds(m.wall.as_secs_f64()),
+            seconds(least),
+            format!("{:.2}", m.wall.as_secs_f64() / least),
+        ]);
+    }
+    print_table(&rows);
 }
 
 fn run(args: &Args) -> Result<(), String> {
@@ -143,6 +180,7 @@ fn run(args: &Args) -> Result<(), String> {
         // the collector's --reserve. The benchmark measures the collector, not the quota.
         quota: UNLIMITED_QUOTA,
         remaining: UNLIMITED_QUOTA,
+        limit: args.server_limit.map(|n| Limit::new(n, args.server_burst)),
         ..FakeOptions::default()
     };
     let fake = FakeServer::start(account, options).map_err(|e| format!("fake server: {e}"))?;
@@ -169,12 +207,13 @@ fn run(args: &Args) -> Result<(), String> {
             );
         }
         eprintln!(
-            "run {n}: wall {:.1} s, CPU {:.1} s, peak RSS {:.1} MiB, {} requests served ({} in the manifest), fake's CPU {:.1} s",
+            "run {n}: wall {:.1} s, CPU {:.1} s, peak RSS {:.1} MiB, {} requests served ({} in the manifest, {} answered 429), fake's CPU {:.1} s",
             m.wall.as_secs_f64(),
             m.cpu.as_secs_f64(),
             m.peak_rss_kib as f64 / 1024.0,
             m.served,
             m.manifest_total,
+            m.refused,
             m.fake_cpu.as_secs_f64()
         );
         if m.served != m.manifest_total {
@@ -270,6 +309,9 @@ fn run(args: &Args) -> Result<(), String> {
     );
     if !supports_concurrency {
         println!("* the collector has no --concurrency flag: its fixed fan-out of {FIXED_FAN_OUT}");
+    }
+    if let Some(limit) = args.server_limit {
+        print_limited(limit, args.server_burst, &runs);
     }
     if let Some(format) = &args.report {
         let reports: Vec<&ReportMeasured> = runs.iter().filter_map(|m| m.report.as_ref()).collect();

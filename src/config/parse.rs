@@ -32,23 +32,32 @@ pub fn parse_reserve(raw: &str) -> Result<Reserve, ConfigError> {
 
 /// Parses `--max-wait`: `<n>s`, `<n>m` or `<n>h`, at most a day.
 pub fn parse_max_wait(raw: &str) -> Result<std::time::Duration, ConfigError> {
-    let bad = || ConfigError::MaxWait(raw.escape_debug().to_string());
+    parse_duration(raw, 0..=24 * 3600)
+        .ok_or_else(|| ConfigError::MaxWait(raw.escape_debug().to_string()))
+}
+
+/// Parses `--max-time`: `<n>s`, `<n>m` or `<n>h`, from a second to a week.
+pub fn parse_max_time(raw: &str) -> Result<std::time::Duration, ConfigError> {
+    parse_duration(raw, 1..=7 * 24 * 3600)
+        .ok_or_else(|| ConfigError::MaxTime(raw.escape_debug().to_string()))
+}
+
+/// `<n>s`, `<n>m` or `<n>h` within `secs`.
+fn parse_duration(raw: &str, secs: std::ops::RangeInclusive<u64>) -> Option<std::time::Duration> {
     let text = raw.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    let secs = match unit {
+    let n: u64 = digits.parse().ok()?;
+    let given = match unit {
         "s" => n,
-        "m" => n.checked_mul(60).ok_or_else(bad)?,
-        "h" => n.checked_mul(3600).ok_or_else(bad)?,
-        _ => return Err(bad()),
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        _ => return None,
     };
-    if secs > 24 * 3600 {
-        return Err(bad());
-    }
-    Ok(std::time::Duration::from_secs(secs))
+    secs.contains(&given)
+        .then(|| std::time::Duration::from_secs(given))
 }
 
 /// Parses `--since`: `<n>m`, `<n>h`, `<n>d` or `<n>w` back from `now`, or an RFC 3339 time;

@@ -144,6 +144,18 @@ fn max_wait_takes_seconds_minutes_hours() {
 }
 
 #[test]
+fn max_time_takes_seconds_minutes_hours_up_to_a_week() {
+    let secs = |s: &str| parse_max_time(s).expect(s).as_secs();
+    assert_eq!(secs("90s"), 90);
+    assert_eq!(secs("6h"), 6 * 3600);
+    assert_eq!(secs("168h"), 7 * 24 * 3600);
+    for bad in ["", "0s", "6", "6d", "169h", "-1m", "99999999999999999999h"] {
+        let err = parse_max_time(bad).expect_err(bad).to_string();
+        assert!(err.contains("--max-time") && err.contains("hint:"), "{err}");
+    }
+}
+
+#[test]
 fn reserve_is_requests_or_a_percentage() {
     assert_eq!(parse_reserve("20%").expect("p"), Reserve::Percent(20.0));
     assert_eq!(parse_reserve(" 4000 ").expect("n"), Reserve::Requests(4000));

@@ -29,9 +29,10 @@ fn server_errors_are_retried_then_succeed() {
         &fake,
         &["--resources", "groups,webhooks,proxy_agents,private_links"],
     );
-    run.assert_code(0);
+    // The private links' JSON without `data` is well-formed: final, not retried (exit 3).
+    run.assert_code(3);
     let manifest = run.manifest();
-    assert_eq!(manifest["requests"]["retries"], 5);
+    assert_eq!(manifest["requests"]["retries"], 4);
     assert!(
         run.stderr.contains("retrying GET /v1/groups"),
         "{}",
@@ -47,13 +48,17 @@ fn server_errors_are_retried_then_succeed() {
         "{}",
         run.stderr
     );
-    for name in ["groups", "webhooks", "proxy_agents", "private_links"] {
+    for name in ["groups", "webhooks", "proxy_agents"] {
         assert_eq!(
             support::manifest_artifact(&manifest, name)["status"],
             "complete",
             "{name}"
         );
     }
+    assert_eq!(
+        support::manifest_artifact(&manifest, "private_links")["status"],
+        "failed"
+    );
 }
 
 #[test]

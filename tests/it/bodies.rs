@@ -1,7 +1,8 @@
 //! Answers whose body is wrong though the connection is sound: empty, HTML, not JSON, without
-//! `data` or with `data.items` not a list, nested too deep, not UTF-8. Each is retried, then
-//! named in the artifact's reason, and the bundle stays readable. How large a body may be is
-//! in `transport.rs`.
+//! `data` or with `data.items` not a list, nested too deep, not UTF-8. What may pass (not JSON,
+//! cut short, too deep to parse) is retried; well-formed JSON of the wrong shape is what the
+//! server means and is not. Either way the reason names it and the bundle stays readable. How
+//! large a body may be is in `transport.rs`.
 
 use iru_fivetran_core::verify;
 use iru_fivetran_fake::Fault;
@@ -27,7 +28,9 @@ fn empty_html_and_non_json_bodies_are_retried_and_named() {
             "roles,groups,webhooks,system_keys,proxy_agents",
         ],
     );
-    run.assert_code(0);
+    // The proxy list's well-formed answer without a list of items is final (see
+    // `a_well_formed_answer_of_the_wrong_shape_is_not_retried`): exit 3.
+    run.assert_code(3);
     for needle in [
         "retrying GET /v1/roles in",
         "undecodable answer: EOF while parsing a value",
@@ -40,14 +43,65 @@ fn empty_html_and_non_json_bodies_are_retried_and_named() {
         assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
     }
     let manifest = run.manifest();
-    assert_eq!(manifest["requests"]["retries"], 5);
-    for name in ["roles", "groups", "webhooks", "system_keys", "proxy_agents"] {
+    assert_eq!(manifest["requests"]["retries"], 4);
+    for name in ["roles", "groups", "webhooks", "system_keys"] {
         assert_eq!(
             support::manifest_artifact(&manifest, name)["status"],
             "complete",
             "{name}"
         );
     }
+    assert_eq!(
+        support::manifest_artifact(&manifest, "proxy_agents")["status"],
+        "failed"
+    );
+}
+
+#[test]
+fn a_well_formed_answer_of_the_wrong_shape_is_not_retried() {
+    let fake = server(acme());
+    // A list whose items are not a list, an object whose data is not an object: well-formed
+    // JSON, asked again it would be the same. Served far more often than the attempts.
+    fake.inject(
+        Fault::status("/v1/roles", 200, "", "")
+            .body(r#"{"code":"Success","data":{"items":{}}}"#)
+            .times(100),
+    );
+    fake.inject(
+        Fault::status("/v1/destinations/warm_harbor", 200, "", "")
+            .body(r#"{"code":"Success","data":[1]}"#)
+            .times(100),
+    );
+    // Not JSON at all: a hiccup that may pass, still retried.
+    fake.inject(Fault::status("/v1/groups", 200, "", "").body("<html>busy</html>"));
+    let run = support::collect(&fake, &["--resources", "roles,destinations,groups"]);
+    run.assert_code(3);
+    assert_eq!(support::requests_to(&fake, "/v1/roles"), 1, "not retried");
+    assert_eq!(
+        support::requests_to(&fake, "/v1/destinations/warm_harbor"),
+        1,
+        "not retried"
+    );
+    let roles = run.json("roles.json");
+    assert_eq!(roles["status"], "failed");
+    assert_eq!(
+        reason(&roles),
+        "GET /v1/roles failed after 1 attempt(s): undecodable answer: `data.items` is not an array (well-formed JSON of the wrong shape: not retried)"
+    );
+    let destinations = run.json("destinations.json");
+    assert_eq!(destinations["status"], "partial");
+    assert!(
+        reason(&destinations).contains("`data` is not an object"),
+        "{}",
+        reason(&destinations)
+    );
+    assert_eq!(run.json("groups.json")["status"], "complete");
+    assert_eq!(
+        support::requests_to(&fake, "/v1/groups"),
+        1 + 2,
+        "retried, then 2 pages"
+    );
+    assert_eq!(run.manifest()["requests"]["retries"], 1);
 }
 
 #[test]
@@ -65,7 +119,7 @@ fn a_body_that_never_has_data_fails_that_artifact_with_the_reason() {
     assert_eq!(roles["status"], "failed");
     assert_eq!(
         reason(&roles),
-        "GET /v1/roles failed after 6 attempt(s): undecodable answer: no `data` in the answer"
+        "GET /v1/roles failed after 1 attempt(s): undecodable answer: no `data` in the answer (well-formed JSON of the wrong shape: not retried)"
     );
     let groups = run.json("groups.json");
     assert_eq!(

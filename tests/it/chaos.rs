@@ -298,6 +298,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
         max_admins: 3,
         baseline: None,
         max_wait,
+        max_time: Duration::from_secs(6 * 3600),
         extra_roots: Vec::new(),
         reserve: iru_fivetran_core::client::quota::DEFAULT_RESERVE,
         on_quota: iru_fivetran_core::client::quota::OnQuota::Slow,

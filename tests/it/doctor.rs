@@ -428,3 +428,64 @@ fn the_check_runs_even_at_the_quota_reserve() {
         r.stderr
     );
 }
+
+#[test]
+fn the_check_waits_out_429s_as_collect_does_instead_of_spending_attempts() {
+    // Eight refusals in a row on one probe: more than the six attempts a fault gets, well
+    // within the check's two minutes of waiting (1 + 1 + 2 + 4 + 8 + 16 + 30 + 30 s).
+    let fake = server(acme());
+    fake.inject(
+        Fault::status("/v1/roles", 429, "TooManyRequests", "slow down")
+            .header("Retry-After", "1")
+            .times(8),
+    );
+    let r = doctor(&fake, &["--format", "json"]);
+    r.assert_code(0);
+    assert!(row(&r.stderr, "roles").contains("readable"), "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(report["verdict"], "ready");
+    assert_eq!(support::requests_to(&fake, "/v1/roles"), 8 + 1);
+
+    // Asked for an hour, more than the check may wait: it stops there, naming the wait.
+    let fake = server(acme());
+    fake.inject(
+        Fault::status("/v1/roles", 429, "TooManyRequests", "slow down")
+            .header("Retry-After", "3600"),
+    );
+    let r = doctor(&fake, &[]);
+    r.assert_code(3);
+    assert!(
+        row(&r.stderr, "roles").contains("error")
+            && r.stderr.contains("Retry-After asks for a wait of 3600 s"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_check_finds_the_pace_a_rate_limit_allows() {
+    use iru_fivetran_core::doctor::{self, Checkup, Readiness};
+    use iru_fivetran_fake::Limit;
+    // Sixteen requests against one a second, a burst of two, on paused time: paced, the check
+    // is ready, refused a few times at most. (Each request waiting out its own Retry-After,
+    // they all came back together, and some ran out of attempts.)
+    support::paused().block_on(async {
+        let options = FakeOptions {
+            limit: Some(Limit::new(1.0, 2.0)),
+            ..support::options()
+        };
+        let fake = FakeServer::start_here(acme(), options).expect("fake");
+        let client = support::waiting_client(&fake, 100.0, 8, std::time::Duration::from_secs(120));
+        let now = jiff::Timestamp::now();
+        let window = iru_fivetran_core::vocab::Window {
+            start: now - jiff::SignedDuration::from_hours(24),
+            end: now,
+        };
+        let checkup = Checkup::new("test".into(), None, fake.api_url());
+        let checkup = doctor::check(&client, window, checkup).await;
+        assert_eq!(checkup.verdict, Readiness::Ready, "{:#?}", checkup.probes);
+        let refused = fake.requests().iter().filter(|r| r.status == 429).count();
+        assert!((1..=8).contains(&refused), "{refused}");
+        assert!(client.pace().slowdowns >= 1);
+    });
+}

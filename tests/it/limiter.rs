@@ -1,6 +1,7 @@
 //! Our own pace: the client's rate limiter (`--rate`) admits every attempt, retries included,
 //! and binds. Driven directly against the fake server (no binary). Answers of 429 are in
-//! `too_many_requests.rs`, the hourly quota in `quota.rs`.
+//! `too_many_requests.rs`, the pace found against a server's limit in `adaptive_rate.rs`, the
+//! hourly quota in `quota.rs`.
 
 use std::time::{Duration, Instant};
 
@@ -29,9 +30,10 @@ fn the_limiter_admits_every_attempt_retries_included() {
 
 #[test]
 fn the_rate_binds() {
-    // 20 requests/s with a burst of 20: 40 requests cannot take less than one second.
+    // 20 requests/s with a burst of 20: 40 requests cannot take less than one second. (Real
+    // waits: with waits skipped, as the other tests have them, the limiter's are skipped too.)
     let fake = server(acme());
-    let client = support::fake_client(&fake, 20.0);
+    let client = support::real_client(&fake, 20.0);
     let rt = support::runtime();
     let start = Instant::now();
     for _ in 0..40 {

@@ -1,6 +1,7 @@
 //! The integration tests, one binary (faster to link than one per file).
 
 mod access;
+mod adaptive_rate;
 mod api_errors;
 mod audit;
 mod bench;
@@ -8,8 +9,10 @@ mod bodies;
 mod changes;
 mod chaos;
 mod collect;
+
 mod contract;
 mod cron;
+mod deadline;
 mod demo;
 mod descriptors;
 mod doctor;

@@ -1,11 +1,12 @@
 //! 429 Too Many Requests: the wait Retry-After asks for, in seconds or as a date (huge ones
-//! too), the backoff when it gives none, the bounded attempts, and the wait budget
-//! (`--max-wait`) shared by the whole run. Our own pace (`--rate`) is in `limiter.rs`, sharing
-//! the hourly quota in `quota.rs`.
+//! too), the backoff when it gives none, and the wait budget (`--max-wait`) shared by the whole
+//! run: a 429 is not a fault, it spends no attempt, and a wait the budget cannot cover stops
+//! the whole run at once. Our own pace (`--rate`) is in `limiter.rs`, the pace found against a
+//! rate limit in `adaptive_rate.rs`, sharing the hourly quota in `quota.rs`.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use iru_fivetran_fake::Fault;
+use iru_fivetran_fake::{FakeOptions, FakeServer, Fault, Limit};
 
 use crate::support::{self, acme, collect, reason, requests_to, server};
 
@@ -103,7 +104,9 @@ fn a_429_burst_without_retry_after_backs_off_then_succeeds() {
 }
 
 #[test]
-fn a_long_429_burst_exhausts_the_attempts_and_fails_that_artifact() {
+fn a_long_429_burst_is_waited_out_within_the_budget_not_six_attempts() {
+    // Twenty refusals in a row: a 429 spends no attempt, so the list completes. Refusals that
+    // follow each other with no success between lengthen the pause (1, 1, 2, 4 ... 30 s).
     let fake = server(acme());
     fake.inject(
         Fault::status(
@@ -113,31 +116,65 @@ fn a_long_429_burst_exhausts_the_attempts_and_fails_that_artifact() {
             "Max 20000 api calls allowed",
         )
         .header("Retry-After", "1")
-        .times(100),
+        .times(20),
     );
     let run = support::collect(&fake, &["--resources", "roles,groups"]);
+    run.assert_code(0);
+    assert_eq!(run.json("roles.json")["status"], "complete");
+    assert_eq!(
+        requests_to(&fake, "/v1/roles"),
+        20 + 9,
+        "20 refused, then 9 pages"
+    );
+    assert_eq!(
+        run.stderr.matches("Fivetran asked to slow down").count(),
+        20,
+        "{}",
+        run.stderr
+    );
+    let requests = &run.manifest()["requests"];
+    assert_eq!(requests["rate_limited"], 20);
+    assert_eq!(requests["retries"], 0, "not a fault");
+
+    // A 429 that never stops: waited out until the budget is spent, then the run stops.
+    let fake = server(acme());
+    fake.inject(
+        Fault::status(
+            "/v1/roles",
+            429,
+            "TooManyRequests",
+            "Max 20000 api calls allowed",
+        )
+        .header("Retry-After", "1")
+        .times(1000),
+    );
+    let run = support::collect(&fake, &["--resources", "roles,groups", "--max-wait", "60s"]);
     run.assert_code(3);
     let roles = run.json("roles.json");
     assert_eq!(roles["status"], "failed");
     assert!(
-        reason(&roles).contains("HTTP 429 on GET /v1/roles after 6 attempt(s)")
+        reason(&roles).contains("past --max-wait (60 s)")
+            && reason(&roles).contains("HTTP 429 on GET /v1/roles")
             && reason(&roles).contains("Max 20000 api calls allowed"),
         "{}",
         reason(&roles)
     );
-    assert_eq!(
-        run.stderr
-            .matches("waiting 1.0 s, as its Retry-After asks")
-            .count(),
-        5,
-        "{}",
-        run.stderr
+    let refused = requests_to(&fake, "/v1/roles");
+    assert!(
+        (6..100).contains(&refused),
+        "{refused}: bounded by the budget, not attempts"
     );
-    assert_eq!(requests_to(&fake, "/v1/roles"), 6, "bounded attempts");
+    assert!(
+        run.manifest()["requests"]["waited_ms"]
+            .as_u64()
+            .expect("ms")
+            <= 60_000,
+        "within the budget"
+    );
     assert_eq!(
         run.json("groups.json")["status"],
         "complete",
-        "the run goes on"
+        "read in the pauses' gaps"
     );
     assert_eq!(
         support::manifest_artifact(&run.manifest(), "roles")["status"],
@@ -170,10 +207,14 @@ fn a_wait_past_max_wait_stops_the_artifact_instead_of_hanging() {
         "{}",
         run.stderr
     );
-    assert_eq!(
-        run.json("groups.json")["status"],
-        "complete",
-        "the run goes on"
+    // Fivetran asked the account to wait an hour: the run stops there. Groups, read side by
+    // side, is complete if it was read before the 429, else stopped with the same reason.
+    let groups = run.json("groups.json");
+    assert!(
+        groups["status"] == "complete"
+            || support::reason(&groups).contains("the run stopped")
+                && support::reason(&groups).contains("Retry-After asks for a wait of 3600 s"),
+        "{groups}"
     );
     assert_eq!(
         fake.requests()
@@ -203,66 +244,118 @@ fn a_wait_past_max_wait_stops_the_artifact_instead_of_hanging() {
 
 #[test]
 fn the_wait_budget_is_shared_by_the_whole_run() {
-    // Each 429 asks for 10 minutes: the first is waited out, the second would pass 15 minutes.
+    // Each 429 asks for 10 minutes: the first (a list, read first) is waited out, the second
+    // (a sync-history window, read after every list) would pass 15 minutes.
     let fake = server(acme());
-    for path in ["/v1/roles", "/v1/groups"] {
+    for path in ["/v1/roles", "/v1/connections/pale_river/sync-history"] {
         fake.inject(
             Fault::status(path, 429, "TooManyRequests", "slow").header("Retry-After", "600"),
         );
     }
-    let run = collect(&fake, &["--resources", "roles,groups"]);
+    let run = collect(&fake, &["--resources", "roles,connections,sync_history"]);
     run.assert_code(3);
-    // The two lists are read side by side: whichever 429 comes first is waited out, the other
-    // would pass the budget.
-    let mut statuses = [
-        run.json("roles.json")["status"].clone(),
-        run.json("groups.json")["status"].clone(),
-    ];
-    statuses.sort_by_key(|s| s.to_string());
-    assert_eq!(statuses, ["complete", "failed"]);
+    assert_eq!(run.json("roles.json")["status"], "complete");
+    assert_eq!(run.json("connections.json")["status"], "complete");
+    let history = run.json("sync_history.json");
+    assert_ne!(history["status"], "complete");
+    assert!(
+        reason(&history).contains("Retry-After asks for a wait of 600 s")
+            && reason(&history).contains("after 600 s already spent waiting"),
+        "{}",
+        reason(&history)
+    );
     assert_eq!(run.manifest()["requests"]["waited_ms"], 600_000);
 }
 
 #[test]
-fn huge_retry_after_values_stop_at_the_wait_budget_or_fall_back_to_backoff() {
-    let fake = server(acme());
-    // The largest number of seconds there is, and a date 8,000 years away: past any budget.
-    fake.inject(
-        Fault::status("/v1/roles", 429, "TooManyRequests", "forever")
-            .header("Retry-After", &u64::MAX.to_string()),
-    );
-    fake.inject(
-        Fault::status("/v1/groups", 429, "TooManyRequests", "forever")
-            .header("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"),
-    );
-    // Too large to be a number of seconds at all: not a Retry-After, so the usual backoff.
-    fake.inject(
-        Fault::status("/v1/webhooks", 429, "TooManyRequests", "nonsense")
-            .header("Retry-After", "99999999999999999999999999"),
-    );
-    let run = support::collect(
-        &fake,
-        &["--resources", "roles,groups,webhooks", "--max-wait", "24h"],
-    );
+fn a_retry_after_of_an_hour_stops_the_run_at_once_and_names_the_wait() {
+    // A rate limit that refuses everything past a burst of five, asking for an hour.
+    let fake = FakeServer::start(
+        acme(),
+        FakeOptions {
+            limit: Some(Limit::new(0.001, 5.0).retry_after(Some(3600))),
+            ..support::options()
+        },
+    )
+    .expect("fake");
+    let started = Instant::now();
+    let run = collect(&fake, &["--concurrency", "4"]);
     run.assert_code(3);
-    let roles = run.json("roles.json");
-    assert_eq!(roles["status"], "failed");
-    assert!(
-        reason(&roles).contains(&format!(
-            "Fivetran's Retry-After asks for a wait of {} s",
-            u64::MAX
-        )) && reason(&roles).contains("past --max-wait (86400 s)"),
-        "{}",
-        reason(&roles)
+    assert!(started.elapsed() < Duration::from_secs(30), "no wait");
+    let manifest = run.manifest();
+    assert_eq!(manifest["status"], "partial");
+    assert_eq!(
+        support::manifest_artifact(&manifest, "account")["status"],
+        "complete"
     );
-    let groups = run.json("groups.json");
-    assert_eq!(groups["status"], "failed");
+    let stopped: Vec<String> = manifest["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        // Sync history says it had no connections to read; the others name the wait.
+        .filter(|a| {
+            a["kind"] == "collected" && a["status"] != "complete" && a["resource"] != "sync_history"
+        })
+        .map(|a| a["reason"].as_str().expect("a reason").to_owned())
+        .collect();
+    assert!(stopped.len() >= 10, "{stopped:?}");
+    for reason in &stopped {
+        assert!(
+            reason.contains("Fivetran's Retry-After asks for a wait of 3600 s")
+                && reason.contains("past --max-wait (900 s)"),
+            "{reason}"
+        );
+    }
+    // At once: after the first 429, only the requests already in flight with it.
+    let served = fake.requests();
+    let first = served.iter().position(|r| r.status == 429).expect("a 429");
     assert!(
-        reason(&groups).contains("past --max-wait"),
-        "{}",
-        reason(&groups)
+        served.len() - first <= 4,
+        "{} requests from the first 429 on",
+        served.len() - first
     );
-    for path in ["/v1/roles", "/v1/groups"] {
+    assert!(
+        run.stderr.contains("stopped instead of waiting"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn huge_retry_after_values_stop_at_the_wait_budget_or_fall_back_to_backoff() {
+    // The largest number of seconds there is, and a date 8,000 years away: past any budget.
+    // Each stops the run, so each has a run of its own.
+    for (path, resource, value, asked) in [
+        ("/v1/roles", "roles", u64::MAX.to_string(), Some(u64::MAX)),
+        (
+            "/v1/groups",
+            "groups",
+            "Fri, 31 Dec 9999 23:59:59 GMT".to_owned(),
+            None,
+        ),
+    ] {
+        let fake = server(acme());
+        fake.inject(
+            Fault::status(path, 429, "TooManyRequests", "forever").header("Retry-After", &value),
+        );
+        let run = support::collect(&fake, &["--resources", resource, "--max-wait", "24h"]);
+        run.assert_code(3);
+        let artifact = run.json(&format!("{resource}.json"));
+        assert_eq!(artifact["status"], "failed");
+        if let Some(asked) = asked {
+            assert!(
+                reason(&artifact).contains(&format!(
+                    "Fivetran's Retry-After asks for a wait of {asked} s"
+                )),
+                "{}",
+                reason(&artifact)
+            );
+        }
+        assert!(
+            reason(&artifact).contains("past --max-wait (86400 s)"),
+            "{}",
+            reason(&artifact)
+        );
         assert!(
             run.stderr.lines().any(|l| l.contains("WARN GET ")
                 && l.contains(path)
@@ -270,9 +363,16 @@ fn huge_retry_after_values_stop_at_the_wait_budget_or_fall_back_to_backoff() {
             "announced for {path}: {}",
             run.stderr
         );
+        assert_eq!(requests_to(&fake, path), 1, "no retry");
     }
-    assert_eq!(requests_to(&fake, "/v1/roles"), 1, "no retry");
-    assert_eq!(requests_to(&fake, "/v1/groups"), 1, "no retry");
+    // Too large to be a number of seconds at all: not a Retry-After, so the usual backoff.
+    let fake = server(acme());
+    fake.inject(
+        Fault::status("/v1/webhooks", 429, "TooManyRequests", "nonsense")
+            .header("Retry-After", "99999999999999999999999999"),
+    );
+    let run = support::collect(&fake, &["--resources", "webhooks", "--max-wait", "24h"]);
+    run.assert_code(0);
     assert_eq!(run.json("webhooks.json")["status"], "complete");
     assert!(
         run.stderr.contains("429 on GET /v1/webhooks): waiting")

@@ -1,13 +1,16 @@
 //! Faults the fake serves on request (the `faults` feature, for tests only): a canned answer
 //! for a number of requests to a path ([`Fault`], [`crate::FakeServer::inject`]), misbehaving at
-//! the transport level if asked ([`crate::Transport`]), and a seeded random mix of them on a
-//! few percent of all requests ([`Chaos`]). A canned answer may echo the credentials it was
-//! sent ([`Fault::echoing`]: a server that quotes what it got), or be a list whose cursor never
-//! ends ([`Fault::endless`]).
+//! the transport level if asked ([`crate::Transport`]), a seeded random mix of them on a
+//! few percent of all requests ([`Chaos`]), and a rate limit in front of it all ([`Limit`]).
+//! A canned answer may echo the credentials it was sent ([`Fault::echoing`]: a server that
+//! quotes what it got), or be a list whose cursor never ends ([`Fault::endless`]).
 
 mod chaos;
+mod limit;
 
 pub use chaos::{Chaos, ChaosFault, ChaosServed};
+pub(crate) use limit::Bucket;
+pub use limit::Limit;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -32,6 +35,9 @@ pub(crate) struct Faults {
     pub duplicate: Cell<bool>,
     /// Set by the list page that repeated an item.
     pub duplicated: Cell<bool>,
+    /// The rate limit, if any, and the origin of its clock (the first request).
+    pub bucket: Option<Bucket>,
+    pub origin: Option<tokio::time::Instant>,
 }
 
 /// A canned answer for requests to one path, served `times` times before the normal answer.
@@ -147,6 +153,15 @@ pub(crate) fn answer(
     query: Option<&str>,
     authorization: Option<&str>,
 ) -> Answer {
+    if let Some(bucket) = &mut state.faults.bucket {
+        let origin = *state
+            .faults
+            .origin
+            .get_or_insert_with(tokio::time::Instant::now);
+        if !bucket.admit(origin.elapsed()) {
+            return bucket.refusal();
+        }
+    }
     let cursor = query_param(query, "cursor");
     if let Some(i) =
         state.faults.injected.iter().position(|f| {
@@ -244,6 +259,19 @@ pub(crate) async fn body(body: Bytes, transport: Transport) -> Result<Body, std:
         Transport::Stall(wait) => {
             tokio::time::sleep(wait).await;
             Full::new(body).map_err(|never| match never {}).boxed()
+        }
+        Transport::Trickle(every) => {
+            // One byte at a time, `every` apart: a server that never stops sending yet never
+            // finishes within a timeout.
+            let bytes = futures::stream::unfold((body, 0usize), move |(body, at)| async move {
+                if at >= body.len() {
+                    return None;
+                }
+                tokio::time::sleep(every).await;
+                let frame = Frame::data(body.slice(at..at + 1));
+                Some((Ok(frame), (body, at + 1)))
+            });
+            StreamBody::new(bytes).boxed()
         }
         Transport::Truncate => {
             let half = body.slice(..body.len() / 2);

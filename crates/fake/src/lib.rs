@@ -21,7 +21,9 @@ mod routes;
 pub mod synthetic;
 
 #[cfg(feature = "faults")]
-pub use faults::{Chaos, ChaosFault, ChaosServed, ECHO_AUTHORIZATION, ECHO_CREDENTIALS, Fault};
+pub use faults::{
+    Chaos, ChaosFault, ChaosServed, ECHO_AUTHORIZATION, ECHO_CREDENTIALS, Fault, Limit,
+};
 pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
 
@@ -168,6 +170,9 @@ pub struct FakeOptions {
     /// A seeded random mix of faults on a few percent of requests (`None`: no chaos).
     #[cfg(feature = "faults")]
     pub chaos: Option<Chaos>,
+    /// A rate limit in front of every authorized request (`None`: no limit).
+    #[cfg(feature = "faults")]
+    pub limit: Option<Limit>,
     /// Time spent before answering each request, to stand for the network and Fivetran's own
     /// work (zero: answer at once). Requests wait concurrently, so it costs no CPU and does not
     /// hold up other requests.
@@ -189,6 +194,8 @@ impl Default for FakeOptions {
             sync_history: SyncHistoryMode::Available,
             #[cfg(feature = "faults")]
             chaos: None,
+            #[cfg(feature = "faults")]
+            limit: None,
             latency: Duration::ZERO,
             quota: 20_000,
             remaining: 20_000,
@@ -210,6 +217,8 @@ pub enum Transport {
     Truncate,
     /// The answer is sent only after this long (to trip the client's timeout).
     Stall(Duration),
+    /// The headers at once, then the body one byte at a time, this long apart (a slowloris).
+    Trickle(Duration),
 }
 
 /// One request as the server saw it.
@@ -244,9 +253,37 @@ pub(crate) struct State {
     /// once, not by a scan that makes a large fake slower than the client it serves.
     user_ids: HashSet<String>,
     team_ids: HashSet<String>,
+    /// Requests being answered now, and the most at once since last asked.
+    in_flight: usize,
+    peak: usize,
 }
 
 impl State {
+    fn new(account: FakeAccount, options: FakeOptions) -> Self {
+        let expected_auth = format!(
+            "Basic {}",
+            BASE64.encode(format!("{}:{}", options.api_key, options.api_secret))
+        );
+        let remaining = options.remaining;
+        let (user_ids, team_ids) = (routes::ids(&account.users), routes::ids(&account.teams));
+        Self {
+            #[cfg(feature = "faults")]
+            faults: faults::Faults {
+                bucket: options.limit.clone().map(faults::Bucket::new),
+                ..faults::Faults::default()
+            },
+            account,
+            options,
+            expected_auth,
+            requests: Vec::new(),
+            remaining,
+            user_ids,
+            team_ids,
+            in_flight: 0,
+            peak: 0,
+        }
+    }
+
     /// Rebuilds the id sets from the account.
     fn index(&mut self) {
         self.user_ids = routes::ids(&self.account.users);
@@ -263,28 +300,13 @@ pub struct FakeServer {
 }
 
 impl FakeServer {
-    /// Starts the server on its own thread and runtime, on 127.0.0.1 and a free port.
+    /// Starts the server on its own thread and runtime, on 127.0.0.1 and a free port: it keeps
+    /// real time.
     pub fn start(account: FakeAccount, options: FakeOptions) -> std::io::Result<Self> {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
-        let expected_auth = format!(
-            "Basic {}",
-            BASE64.encode(format!("{}:{}", options.api_key, options.api_secret))
-        );
-        let remaining = options.remaining;
-        let (user_ids, team_ids) = (routes::ids(&account.users), routes::ids(&account.teams));
-        let state = Arc::new(Mutex::new(State {
-            account,
-            options,
-            expected_auth,
-            requests: Vec::new(),
-            remaining,
-            #[cfg(feature = "faults")]
-            faults: faults::Faults::default(),
-            user_ids,
-            team_ids,
-        }));
+        let state = Arc::new(Mutex::new(State::new(account, options)));
         let (tx, rx) = oneshot::channel();
         let thread_state = Arc::clone(&state);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -308,6 +330,26 @@ impl FakeServer {
         })
     }
 
+    /// Starts the server as a task of the caller's tokio runtime (it must be called inside
+    /// one), on 127.0.0.1 and a free port. It keeps that runtime's time: a test whose runtime
+    /// pauses time drives the fake (its latency, stalls and rate limit) and the client on one
+    /// simulated clock, with no real wait.
+    pub fn start_here(account: FakeAccount, options: FakeOptions) -> std::io::Result<Self> {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let listener = TcpListener::from_std(std_listener)?;
+        let state = Arc::new(Mutex::new(State::new(account, options)));
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(serve(listener, Arc::clone(&state), rx));
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            thread: None,
+        })
+    }
+
     /// The API root to pass as `--api-url`: `http://127.0.0.1:PORT/v1`.
     pub fn api_url(&self) -> String {
         format!("http://{}/v1", self.addr)
@@ -328,6 +370,14 @@ impl FakeServer {
     #[cfg(feature = "faults")]
     pub fn chaos_served(&self) -> Vec<ChaosServed> {
         self.lock().faults.served.clone()
+    }
+
+    /// The most requests the server was answering at once since last asked (from arrival to
+    /// the headers of the answer, latency included); starts counting again.
+    pub fn take_peak_in_flight(&self) -> usize {
+        let mut state = self.lock();
+        let now = state.in_flight;
+        std::mem::replace(&mut state.peak, now)
     }
 
     /// Changes the account while the server runs.
@@ -376,10 +426,16 @@ pub(crate) async fn serve(
                     let service = service_fn(move |req: Request<Incoming>| {
                         let state = Arc::clone(&state);
                         async move {
+                            {
+                                let mut guard = lock(&state);
+                                guard.in_flight += 1;
+                                guard.peak = guard.peak.max(guard.in_flight);
+                            }
                             if !latency.is_zero() {
                                 tokio::time::sleep(latency).await;
                             }
                             let answer = handle(&state, &req);
+                            lock(&state).in_flight -= 1;
                             respond(answer).await
                         }
                     });

@@ -60,6 +60,7 @@ impl Run<'_> {
                 api_url: self.config.api_url.to_string(),
                 rate: self.config.rate,
                 max_wait_secs: self.config.max_wait.as_secs(),
+                max_time_secs: self.config.max_time.as_secs(),
                 concurrency: self.config.concurrency,
                 reserve: match self.config.reserve {
                     client::quota::Reserve::Requests(n) => n.to_string(),

@@ -177,6 +177,10 @@ fn collect_and_package(
     summary.requests = record.requests.map(|s| RequestSummary {
         total: s.requests,
         lowest_remaining: s.lowest_remaining,
+        rate_limited: s.rate_limited,
+        slowdowns: s.slowdowns,
+        final_rate: s.rate,
+        lowest_rate: s.lowest_rate,
     });
     let outcome = match result {
         Ok(outcome) => outcome,

@@ -316,7 +316,7 @@ fn seal_bundle(
     refused: Option<ApiError>,
     client: &Client,
 ) -> Result<PathBuf, RunError> {
-    let stats = client.stats().snapshot();
+    let stats = client.snapshot();
     if let Some(error) = refused {
         let kept = bundle.keep_failed(base_name, manifest::FILE_NAME, |bundle_id| {
             let manifest = run.manifest(
@@ -346,13 +346,20 @@ fn seal_bundle(
         return Err(RunError::NothingCollected { first, kept });
     }
     info!(
-        "{} requests ({} retries, {} rate-limited), lowest remaining quota {}",
+        "{} requests ({} retries, {} rate-limited), lowest remaining quota {}{}",
         stats.requests,
         stats.retries,
         stats.rate_limited,
         stats
             .lowest_remaining
-            .map_or_else(|| "not reported".to_owned(), |r| r.to_string())
+            .map_or_else(|| "not reported".to_owned(), |r| r.to_string()),
+        match stats.slowdowns {
+            0 => String::new(),
+            n => format!(
+                "; Fivetran slowed the run {n} time(s): the rate went down to {:.1}/s and ended at {:.1}/s",
+                stats.lowest_rate, stats.rate
+            ),
+        }
     );
     let path = bundle.finish(base_name, manifest::FILE_NAME, |bundle_id| {
         render_json(&run.manifest(bundle_id, &stats, status, None))

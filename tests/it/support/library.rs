@@ -13,6 +13,46 @@ pub fn test_env(name: &str) -> Option<String> {
     }
 }
 
+/// A current-thread runtime with paused time: a fake served on it (`FakeServer::start_here`)
+/// and a client with real waits share one simulated clock, which tokio moves on whenever every
+/// task waits.
+pub fn paused() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime")
+}
+
+/// A client of `fake` with real waits (for a paused runtime), at `rate` and `concurrency`, the
+/// wait budget `max_wait`, the usual 90 s timeout, no quota reserve and no deadline.
+pub fn waiting_client(
+    fake: &iru_fivetran_fake::FakeServer,
+    rate: f64,
+    concurrency: usize,
+    max_wait: std::time::Duration,
+) -> iru_fivetran_core::client::Client {
+    use iru_fivetran_core::client::{Client, Delays, Options, quota, retry::Policy};
+    let creds = iru_fivetran_core::credentials::resolve(None, &test_env).expect("credentials");
+    let options = Options {
+        api_url: iru_fivetran::config::parse_api_url(&fake.api_url()).expect("url"),
+        rate,
+        delays: Delays::Real,
+        policy: Policy {
+            max_wait,
+            ..Policy::default()
+        },
+        timeout: iru_fivetran_core::client::REQUEST_TIMEOUT,
+        max_body: iru_fivetran_core::client::MAX_BODY_BYTES,
+        extra_roots: Vec::new(),
+        reserve: quota::Reserve::Requests(0),
+        on_quota: quota::OnQuota::Slow,
+        concurrency,
+        max_time: None,
+    };
+    Client::new(&options, &creds).expect("client")
+}
+
 /// A current-thread runtime for library-level tests.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -45,6 +85,30 @@ pub fn client_for(
         reserve: iru_fivetran_core::client::quota::DEFAULT_RESERVE,
         on_quota: iru_fivetran_core::client::quota::OnQuota::Slow,
         concurrency: 8,
+        max_time: None,
+    };
+    Client::new(&options, &creds).expect("client")
+}
+
+/// A client for `fake` at `rate` whose waits are real (the limiter's pace is then real time).
+pub fn real_client(
+    fake: &iru_fivetran_fake::FakeServer,
+    rate: f64,
+) -> iru_fivetran_core::client::Client {
+    use iru_fivetran_core::client::{Client, Delays, Options, retry::Policy};
+    let creds = iru_fivetran_core::credentials::resolve(None, &test_env).expect("credentials");
+    let options = Options {
+        api_url: iru_fivetran::config::parse_api_url(&fake.api_url()).expect("url"),
+        rate,
+        delays: Delays::Real,
+        policy: Policy::default(),
+        timeout: std::time::Duration::from_millis(500),
+        max_body: iru_fivetran_core::client::MAX_BODY_BYTES,
+        extra_roots: Vec::new(),
+        reserve: iru_fivetran_core::client::quota::DEFAULT_RESERVE,
+        on_quota: iru_fivetran_core::client::quota::OnQuota::Slow,
+        concurrency: 8,
+        max_time: None,
     };
     Client::new(&options, &creds).expect("client")
 }

@@ -16,6 +16,8 @@ pub use fixtures::{
     requests_to, server,
 };
 pub use leaks::{assert_no_secret_in, assert_no_secret_under, leak_needles};
-pub use library::{client_for, fake_client, list_roles, runtime, test_env};
+pub use library::{
+    client_for, fake_client, list_roles, paused, real_client, runtime, test_env, waiting_client,
+};
 pub use oracle::{ARTIFACTS, expected_requests};
 pub use run::{Run, arg, collect, run};

@@ -49,19 +49,33 @@ pub(super) enum Data {
     Page(Page),
 }
 
+/// Why an answer was not decoded, and whether it was well-formed JSON (of the wrong shape:
+/// what the server means, not retried) or not JSON at all (empty, HTML, cut short: a hiccup).
+pub(super) struct Undecodable {
+    pub(super) why: String,
+    pub(super) well_formed: bool,
+}
+
 /// Decodes an answer of `shape`, scrubbing what it holds with `scrubber`.
 pub(super) fn decode_answer(
     body: Vec<u8>,
     shape: Shape,
     scrubber: &Arc<Scrubber>,
-) -> Result<Data, String> {
+) -> Result<Data, Undecodable> {
     match shape {
-        Shape::List => page::decode_page(body, Arc::clone(scrubber)).map(Data::Page),
-        Shape::Object => {
-            let mut data = decode_object(&body)?;
-            scrubber.scrub_value(&mut data);
-            Ok(Data::Object(data))
-        }
+        Shape::List => page::decode_page_checked(body, Arc::clone(scrubber))
+            .map(Data::Page)
+            .map_err(|(why, well_formed)| Undecodable { why, well_formed }),
+        Shape::Object => match decode_object(&body) {
+            Ok(mut data) => {
+                scrubber.scrub_value(&mut data);
+                Ok(Data::Object(data))
+            }
+            Err(why) => Err(Undecodable {
+                why,
+                well_formed: serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok(),
+            }),
+        },
     }
 }
 

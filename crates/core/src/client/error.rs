@@ -70,7 +70,8 @@ pub enum ApiError {
     },
     /// Retrying would take the run past `--max-wait`: stopped instead of hanging.
     #[error(
-        "GET /v1{path}: {asker} asks for a wait of {asked} s, which would take the run past --max-wait ({limit} s); stopped instead of waiting (raise --max-wait to wait longer); last answer: {last}"
+        "GET /v1{path}: {asker} asks for a wait of {asked} s, which would take the run past --max-wait ({limit} s){}; stopped instead of waiting (raise --max-wait to wait longer); last answer: {last}",
+        spent_note(*.spent)
     )]
     WaitLimit {
         /// Where.
@@ -81,8 +82,29 @@ pub enum ApiError {
         asker: &'static str,
         /// `--max-wait` in seconds.
         limit: u64,
+        /// Seconds of it already spent waiting or lost in attempts that timed out.
+        spent: u64,
         /// The answer that would have been retried.
         last: Box<ApiError>,
+    },
+    /// The run stopped waiting (a 429 asked for more than the wait budget left): every request
+    /// left fails at once with the cause.
+    #[error("GET /v1{path}: the run stopped before this request was answered: {cause}")]
+    Stopped {
+        /// Where.
+        path: String,
+        /// Why the run stopped: the [`ApiError::WaitLimit`] of the 429.
+        cause: Box<ApiError>,
+    },
+    /// The run reached its deadline (`--max-time`) with this request waiting or in flight.
+    #[error(
+        "GET /v1{path}: the run reached its deadline (--max-time {limit} s) before an answer; stopped (raise --max-time to allow longer)"
+    )]
+    Deadline {
+        /// Where.
+        path: String,
+        /// `--max-time` in seconds.
+        limit: u64,
     },
     /// Sending would take Fivetran's hourly quota below the reserve left to other tools.
     #[error(
@@ -108,6 +130,14 @@ pub enum ApiError {
     },
 }
 
+/// What of the wait budget was already gone, if any.
+fn spent_note(spent: u64) -> String {
+    match spent {
+        0 => String::new(),
+        s => format!(" after {s} s already spent waiting or lost in attempts that timed out"),
+    }
+}
+
 impl ApiError {
     /// Removes every secret `scrubber` holds from the text this error carries (Fivetran's code
     /// and message, a transport error's description, the answer wrapped by a wait-limit
@@ -124,7 +154,10 @@ impl ApiError {
                 scrubber.scrub_string(message) || code
             }
             ApiError::WaitLimit { last, .. } => last.scrub(scrubber),
-            ApiError::TooLarge { .. } | ApiError::QuotaReserve { .. } => false,
+            ApiError::Stopped { cause, .. } => cause.scrub(scrubber),
+            ApiError::TooLarge { .. }
+            | ApiError::QuotaReserve { .. }
+            | ApiError::Deadline { .. } => false,
         }
     }
 

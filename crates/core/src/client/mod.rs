@@ -1,46 +1,59 @@
-//! The only place a request to Fivetran is made: authentication, the rate limiter, retries;
-//! bounded body reads and the envelope check are in `body.rs`, a list's page in `page.rs`.
-//! Every answer and every error is scrubbed of the secrets the client holds (`text::scrub`)
-//! before it leaves this module.
+//! The only place a request to Fivetran is made: authentication, the pace, retries. One
+//! attempt is `attempt.rs`; bounded body reads and the envelope check are `body.rs`, a list's
+//! page `page.rs`. Every answer and every error is scrubbed of the secrets the client holds
+//! (`text::Scrubber`) before it leaves this module.
 //!
-//! Every attempt, retries included, first waits on one `governor` limiter. Answers are decoded
-//! into `serde_json::Value` so fields Fivetran adds later survive into the evidence.
+//! Every attempt, retries included, first passes the one [`gate`](gate::Gate): a place among
+//! the requests in flight, then a send time from the shared, adaptive [`pace`] (one pause for
+//! every request on a 429, a rate that finds what the server accepts). Then the hourly quota's
+//! reserve ([`quota`]). The run's waits are bounded by `--max-wait` (time lost in attempts that
+//! timed out included) and the run by `--max-time`: past either, the run stops waiting and
+//! every request left fails at once with the reason ([`ApiError::Stopped`]). Answers are
+//! decoded into `serde_json::Value` so fields Fivetran adds later survive into the evidence.
 
+mod attempt;
 mod body;
+mod clock;
 pub mod error;
+mod gate;
+pub mod pace;
 mod page;
 pub mod quota;
 pub mod retry;
 mod stats;
 
-use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde_json::Value;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 use url::Url;
 
 pub use body::decode;
 pub use error::{ApiError, says_feature_not_enabled};
+pub use pace::PaceReport;
 pub use page::{KNOWN_LIST_KEYS, MAX_DEPTH, Page};
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
 
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
-use crate::text::{Scrubber, clean};
-use body::{BodyError, Data, decode_answer, error_body, read_capped};
-use retry::{Attempt, Class, Next, Policy, WaitReason};
+use crate::text::Scrubber;
+use attempt::Failure;
+use body::Data;
+use clock::{Clock, Halt};
+use gate::Gate;
+use pace::{Pace, Refusal};
+use retry::{Class, Next, Policy, WaitReason};
 
 /// Whether the tool really sleeps when it has to wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delays {
     /// Waits happen (normal use).
     Real,
-    /// Waits are computed and reported but skipped (the test suite).
+    /// Waits (pauses, backoffs, the pace's intervals, the reserve) are computed and reported
+    /// but skipped: the client's clock jumps instead (the binary's tests).
     Skip,
 }
 
@@ -60,7 +73,7 @@ pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Options {
     /// API root ending in `/v1`.
     pub api_url: Url,
-    /// Requests per second.
+    /// Requests per second at most (`--rate`); less when Fivetran answers 429.
     pub rate: f64,
     /// Real or skipped waits.
     pub delays: Delays,
@@ -76,8 +89,11 @@ pub struct Options {
     pub reserve: quota::Reserve,
     /// What to do at the reserve (`--on-quota`).
     pub on_quota: quota::OnQuota,
-    /// Requests in flight at once, over every artifact (`--concurrency`).
+    /// Requests in flight at once, over every artifact (`--concurrency`); fewer while 429s
+    /// keep coming.
     pub concurrency: usize,
+    /// The most the run may take from the client's creation (`--max-time`); `None`: no limit.
+    pub max_time: Option<Duration>,
 }
 
 /// A Fivetran API client for GET requests.
@@ -87,35 +103,31 @@ pub struct Client {
     auth: HeaderValue,
     /// The forms of the secret to remove from every answer and error.
     scrubber: Arc<Scrubber>,
-    limiter: DefaultDirectRateLimiter,
-    /// One permit per request in flight (`--concurrency`), held from the limiter to the end
-    /// of the answer; never across a retry's wait.
-    in_flight: tokio::sync::Semaphore,
-    /// Attempts the limiter let through, so tests can check that every attempt went through it.
+    /// The requests in flight and the pace: every attempt passes it.
+    gate: Gate,
+    /// `--rate` and `--concurrency`, for reports.
+    max_rate: f64,
+    max_in_flight: usize,
+    clock: Clock,
+    /// When the run must end (`--max-time`), and that limit.
+    deadline: Option<(Instant, Duration)>,
+    /// Attempts the gate let through, so tests can check that every attempt went through it.
     #[cfg(any(test, feature = "test-support"))]
     permits: AtomicU64,
-    /// Milliseconds the run has spent waiting on retries and 429s (counted even when waits
-    /// are skipped in tests), against [`Policy::max_wait`].
+    /// Milliseconds the run has spent waiting on retries, 429 pauses and the reserve, and lost
+    /// in attempts that timed out (counted even when waits are skipped in tests), against
+    /// [`Policy::max_wait`].
     waited_ms: AtomicU64,
     max_body: u64,
+    timeout: Duration,
     quota: quota::Quota,
     /// Held by the one request that waits for the quota; the others queue behind it.
     quota_turn: tokio::sync::Mutex<()>,
-    /// Time skipped instead of waited (tests): added to the clock the quota book reads, so
-    /// that a skipped wait still lets requests leave the rolling hour.
-    skipped: Mutex<Duration>,
-    /// Set by the first 401: every later request fails at once without being sent.
-    halted: OnceLock<ApiError>,
+    /// Set by the first 401, a 429 past the wait budget, or the deadline: every later request
+    /// fails at once without being sent, and every wait ends.
+    halt: Halt,
     policy: Policy,
-    delays: Delays,
     stats: Stats,
-}
-
-/// What one failed attempt leaves behind.
-struct Failure {
-    attempt: Attempt,
-    retry_after: Option<Duration>,
-    error: ApiError,
 }
 
 impl Client {
@@ -135,30 +147,43 @@ impl Client {
         }
         let http = builder
             .default_headers(headers)
-            .timeout(options.timeout)
             .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
             // A redirect could carry the Authorization header elsewhere; Fivetran never redirects.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self {
+        let clock = Clock::new(options.delays);
+        let started = clock.now();
+        let pace = Pace::new(
+            options.rate,
+            options.concurrency,
+            options.policy.base,
+            options.policy.cap,
+        );
+        let client = Self {
             http,
             base: options.api_url.clone(),
             auth,
             scrubber: Arc::new(scrubber),
-            limiter: RateLimiter::direct(quota(options.rate)),
-            in_flight: tokio::sync::Semaphore::new(options.concurrency.max(1)),
+            gate: Gate::new(pace),
+            max_rate: options.rate,
+            max_in_flight: options.concurrency.max(1),
+            deadline: options
+                .max_time
+                .and_then(|limit| Some((started.checked_add(limit)?, limit))),
+            clock,
             #[cfg(any(test, feature = "test-support"))]
             permits: AtomicU64::new(0),
             waited_ms: AtomicU64::new(0),
             max_body: options.max_body,
+            timeout: options.timeout,
             quota: quota::Quota::new(options.reserve, options.on_quota),
             quota_turn: tokio::sync::Mutex::new(()),
-            skipped: Mutex::new(Duration::ZERO),
-            halted: OnceLock::new(),
+            halt: Halt::default(),
             policy: options.policy,
-            delays: options.delays,
             stats: Stats::default(),
-        })
+        };
+        client.record_pace();
+        Ok(client)
     }
 
     /// Counters so far.
@@ -166,12 +191,24 @@ impl Client {
         &self.stats
     }
 
+    /// The counters with the pace as it is now (the rate grows between requests).
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.record_pace();
+        self.stats.snapshot()
+    }
+
+    /// The pace now: the rate in force, its lowest, the slow-downs, the requests allowed in
+    /// flight.
+    pub fn pace(&self) -> PaceReport {
+        self.gate.report(self.clock.now())
+    }
+
     /// The quota reserve in requests, for the quota reported so far.
     pub fn reserve_requests(&self) -> u64 {
         self.quota.reserve_requests()
     }
 
-    /// How many times the rate limiter let an attempt through (equals attempts made). For tests
+    /// How many times the gate let an attempt through (equals attempts made). For tests
     /// (the `test-support` feature).
     #[cfg(any(test, feature = "test-support"))]
     pub fn limiter_permits(&self) -> u64 {
@@ -222,108 +259,250 @@ impl Client {
                 q.append_pair("cursor", c);
             }
         }
-        let mut attempts = 0u32;
+        // Attempts sent, and those that ended in a fault (429s are not faults).
+        let (mut sends, mut faults) = (0u32, 0u32);
         loop {
-            let slot = self
-                .in_flight
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
-            let queued = Instant::now();
-            self.limiter.until_ready().await;
-            self.stats.record_limiter_wait(queued.elapsed());
-            // Checked after the waits: a 401 answered meanwhile stops this request too.
-            if let Some(refused) = self.halted.get() {
-                return Err(refused.clone());
-            }
+            self.check(path)?;
+            let deadline = self.deadline.map(|(at, _)| at);
+            let Some((place, queued)) = self.gate.enter(&self.clock, &self.halt, deadline).await
+            else {
+                self.check(path)?;
+                return Err(self.halted(path));
+            };
+            self.stats.record_limiter_wait(queued);
+            self.record_pace();
+            // Checked after the waits: a 401 or a stop meanwhile ends this request too.
+            self.check(path)?;
             self.book_send(path).await?;
             #[cfg(any(test, feature = "test-support"))]
             self.permits.fetch_add(1, Ordering::Relaxed);
-            attempts += 1;
+            sends += 1;
             self.stats.record_attempt(endpoint.template);
-            let answer = self.attempt(&url, endpoint, path, attempts).await;
-            drop(slot);
+            let sent_at = self.clock.now();
+            let timeout = self.timeout_at(sent_at);
+            let answer = self.attempt(&url, endpoint, path, sends, timeout).await;
+            drop(place);
             let failure = match answer {
-                Ok(data) => return Ok(data),
+                Ok(data) => {
+                    self.gate.answered();
+                    return Ok(data);
+                }
                 Err(mut f) => {
                     f.error.scrub(&self.scrubber);
                     f
                 }
             };
-            let class = retry::classify(failure.attempt);
-            if class == Class::Final {
-                if failure.error.is_fatal() {
-                    let _ = self.halted.set(failure.error.clone());
-                }
-                return Err(failure.error);
+            if failure.answered && failure.attempt != retry::Attempt::Status(429) {
+                self.gate.answered();
             }
-            let run_waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
-            let jitter = rand::random::<f64>();
-            let (wait, reason) =
-                match self
-                    .policy
-                    .next(attempts, run_waited, failure.retry_after, jitter)
-                {
-                    Next::Wait(wait, reason) => (wait, reason),
-                    Next::OutOfAttempts => return Err(failure.error),
-                    Next::OverBudget(wait, reason) => {
-                        let error = ApiError::WaitLimit {
-                            path: path.to_owned(),
-                            asked: wait.as_secs(),
-                            asker: match reason {
-                                WaitReason::RetryAfter => "Fivetran's Retry-After",
-                                WaitReason::Backoff => "the retry backoff",
-                            },
-                            limit: self.policy.max_wait.as_secs(),
-                            last: Box::new(failure.error),
-                        };
-                        warn!("{error}");
-                        return Err(error);
+            if failure.attempt == retry::Attempt::TimedOut {
+                let lost = self.clock.now().saturating_duration_since(sent_at);
+                self.waited_ms
+                    .fetch_add(lost.as_millis() as u64, Ordering::Relaxed);
+                self.stats.record_timed_out(lost);
+                self.check(path)?;
+            }
+            let wait = match retry::classify(failure.attempt) {
+                Class::Final => {
+                    if failure.error.is_fatal() {
+                        self.halt.refuse(failure.error.clone());
                     }
-                };
-            self.waited_ms
-                .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
-            let secs = wait.as_secs_f64();
-            if class == Class::RateLimited {
-                self.stats.record_rate_limited(endpoint.template, wait);
+                    return Err(failure.error);
+                }
+                Class::RateLimited => self.refused(endpoint, path, sent_at, failure)?,
+                Class::Retry => {
+                    faults += 1;
+                    self.retry_wait(endpoint, path, faults, failure)?
+                }
+            };
+            self.wait_until(path, wait).await?;
+        }
+    }
+
+    /// Waits until `until`, or until the deadline, or until the run halts: fails the request
+    /// in the last two cases.
+    async fn wait_until(&self, path: &str, until: Instant) -> Result<(), ApiError> {
+        let until = match self.deadline {
+            Some((deadline, _)) => until.min(deadline),
+            None => until,
+        };
+        if !self.clock.wait_until(until, &self.halt).await {
+            return Err(self.halted(path));
+        }
+        self.check(path)
+    }
+
+    /// Fails the request at once when the run is halted or past its deadline.
+    fn check(&self, path: &str) -> Result<(), ApiError> {
+        if let Some((deadline, limit)) = self.deadline
+            && self.clock.now() >= deadline
+        {
+            self.halt.stop(ApiError::Deadline {
+                path: path.to_owned(),
+                limit: limit.as_secs(),
+            });
+        }
+        match self.halt.reason() {
+            Some(_) => Err(self.halted(path)),
+            None => Ok(()),
+        }
+    }
+
+    /// The error of a request the halt ended: the refusal itself (so the run stops as on a 401),
+    /// the deadline, else the stop, naming its cause.
+    fn halted(&self, path: &str) -> ApiError {
+        match self.halt.reason() {
+            Some(refused @ ApiError::Unauthorized { .. }) => refused.clone(),
+            Some(ApiError::Deadline { limit, .. }) => ApiError::Deadline {
+                path: path.to_owned(),
+                limit: *limit,
+            },
+            Some(cause) => ApiError::Stopped {
+                path: path.to_owned(),
+                cause: Box::new(cause.clone()),
+            },
+            // A wait ends early only when a reason is set; the deadline is the one left.
+            None => ApiError::Deadline {
+                path: path.to_owned(),
+                limit: self.deadline.map_or(0, |(_, limit)| limit.as_secs()),
+            },
+        }
+    }
+
+    /// The time an attempt sent at `now` may take: the request timeout, within the deadline.
+    fn timeout_at(&self, now: Instant) -> Duration {
+        match self.deadline {
+            Some((deadline, _)) => self
+                .timeout
+                .min(deadline.saturating_duration_since(now))
+                .max(Duration::from_millis(1)),
+            None => self.timeout,
+        }
+    }
+
+    fn waited(&self) -> Duration {
+        Duration::from_millis(self.waited_ms.load(Ordering::Relaxed))
+    }
+
+    fn record_pace(&self) {
+        self.stats
+            .record_pace(&self.pace(), self.max_rate, self.max_in_flight);
+    }
+
+    /// A 429: every request pauses (see [`pace`]); returns when to try again, or stops the
+    /// run when the pause would pass the wait budget.
+    fn refused(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        sent_at: Instant,
+        failure: Failure,
+    ) -> Result<Instant, ApiError> {
+        // The run stopped while this request was in flight: nothing to wait for.
+        if self.halt.reason().is_some() {
+            return Err(self.halted(path));
+        }
+        let budget_left = self.policy.max_wait.saturating_sub(self.waited());
+        let now = self.clock.now();
+        let refusal = self
+            .gate
+            .refused(sent_at, now, failure.retry_after, budget_left);
+        self.record_pace();
+        match refusal {
+            Refusal::Pause {
+                asked,
+                reason,
+                added,
+                until,
+                cut,
+            } => {
+                self.waited_ms
+                    .fetch_add(added.as_millis() as u64, Ordering::Relaxed);
+                self.stats.record_rate_limited(endpoint.template, added);
                 let why = match reason {
                     WaitReason::RetryAfter => "as its Retry-After asks",
+                    WaitReason::Backoff if failure.retry_after.is_some() => {
+                        "backing off, its Retry-After being shorter than the refusals before it call for"
+                    }
                     WaitReason::Backoff => "backing off, no Retry-After given",
                 };
+                let pace = if cut {
+                    let report = self.pace();
+                    format!(
+                        "; every request waits, then the rate is {:.1}/s, {} in flight at most",
+                        report.rate, report.in_flight
+                    )
+                } else {
+                    String::new()
+                };
                 info!(
-                    "Fivetran asked to slow down (429 on GET /v1{path}): waiting {secs:.1} s, {why}"
+                    "Fivetran asked to slow down (429 on GET /v1{path}): waiting {:.1} s, {why}{pace}",
+                    asked.as_secs_f64()
                 );
-            } else {
-                self.stats.record_retry(endpoint.template, wait);
-                warn!(
-                    "retrying GET /v1{path} in {secs:.1} s (attempt {attempts} of {}): {}",
-                    self.policy.max_attempts, failure.error
-                );
+                Ok(until)
             }
-            self.sleep(wait).await;
-        }
-    }
-
-    async fn sleep(&self, wait: Duration) {
-        match self.delays {
-            Delays::Real => tokio::time::sleep(wait).await,
-            Delays::Skip => {
-                *self
-                    .skipped
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) += wait;
-                tokio::task::yield_now().await;
+            Refusal::OverBudget { asked, reason } => {
+                let error = self.over_budget(path, asked, reason, failure.error);
+                warn!("{error}");
+                // Fivetran asked the account to wait: no request of the run may go before it.
+                self.halt.stop(error.clone());
+                Err(error)
             }
         }
     }
 
-    /// The clock the quota book reads: real time, plus any time skipped in tests.
-    fn now(&self) -> Instant {
-        Instant::now()
-            + *self
-                .skipped
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The wait before retrying a fault, or the error when the request is out of attempts or
+    /// the wait would pass the budget.
+    fn retry_wait(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        faults: u32,
+        failure: Failure,
+    ) -> Result<Instant, ApiError> {
+        let jitter = rand::random::<f64>();
+        let wait = match self
+            .policy
+            .next(faults, self.waited(), failure.retry_after, jitter)
+        {
+            Next::Wait(wait, _) => wait,
+            Next::OutOfAttempts => return Err(failure.error),
+            Next::OverBudget(wait, reason) => {
+                let error = self.over_budget(path, wait, reason, failure.error);
+                warn!("{error}");
+                return Err(error);
+            }
+        };
+        self.waited_ms
+            .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+        self.stats.record_retry(endpoint.template, wait);
+        warn!(
+            "retrying GET /v1{path} in {:.1} s (attempt {faults} of {}): {}",
+            wait.as_secs_f64(),
+            self.policy.max_attempts,
+            failure.error
+        );
+        Ok(self.clock.now() + wait)
+    }
+
+    fn over_budget(
+        &self,
+        path: &str,
+        asked: Duration,
+        reason: WaitReason,
+        last: ApiError,
+    ) -> ApiError {
+        ApiError::WaitLimit {
+            path: path.to_owned(),
+            asked: asked.as_secs(),
+            asker: match reason {
+                WaitReason::RetryAfter => "Fivetran's Retry-After",
+                WaitReason::Backoff => "the retry backoff",
+            },
+            limit: self.policy.max_wait.as_secs(),
+            spent: self.waited().as_secs(),
+            last: Box::new(last),
+        }
     }
 
     /// Why a request at the reserve is not sent, when the gate said stop.
@@ -342,22 +521,20 @@ impl Client {
     /// out the same hour once, and the budget counts it once.
     async fn book_send(&self, path: &str) -> Result<(), ApiError> {
         loop {
-            let stop = match self.quota.book_send(self.now()) {
+            let stop = match self.quota.book_send(self.clock.now()) {
                 Ok(()) => return Ok(()),
                 Err(quota::Gate::Stop { remaining, reserve }) => {
                     (remaining, reserve, self.why_stop())
                 }
                 Err(_) => {
                     let _turn = self.quota_turn.lock().await;
-                    match self.quota.gate(self.now()) {
+                    match self.quota.gate(self.clock.now()) {
                         quota::Gate::Go => continue,
                         quota::Gate::Stop { remaining, reserve } => {
                             (remaining, reserve, self.why_stop())
                         }
                         quota::Gate::Wait(wait) => {
-                            let waited =
-                                Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
-                            if waited.saturating_add(wait) > self.policy.max_wait {
+                            if self.waited().saturating_add(wait) > self.policy.max_wait {
                                 let reserve = self.quota.reserve_requests();
                                 (
                                     reserve,
@@ -372,7 +549,7 @@ impl Client {
                                     "the hourly quota is down to the reserve left for other tools: waiting {:.0} s for this run's own requests to leave the rolling hour",
                                     wait.as_secs_f64()
                                 );
-                                self.sleep(wait).await;
+                                self.wait_until(path, self.clock.now() + wait).await?;
                                 continue;
                             }
                         }
@@ -389,155 +566,6 @@ impl Client {
             return Err(error);
         }
     }
-
-    async fn attempt(
-        &self,
-        url: &Url,
-        endpoint: Endpoint,
-        path: &str,
-        attempts: u32,
-    ) -> Result<Data, Failure> {
-        let transport = |message: String| Failure {
-            attempt: Attempt::Transport,
-            retry_after: None,
-            error: ApiError::Transport {
-                path: path.to_owned(),
-                attempts,
-                message,
-            },
-        };
-        debug!("GET {url}");
-        let response = self
-            .http
-            .get(url.clone())
-            .header(header::ACCEPT, endpoint.accept.header())
-            .header(header::AUTHORIZATION, self.auth.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                self.quota.unanswered();
-                let text = describe(&e);
-                if is_untrusted_certificate(&text) {
-                    Failure {
-                        attempt: Attempt::Untrusted,
-                        retry_after: None,
-                        error: ApiError::Transport {
-                            path: path.to_owned(),
-                            attempts,
-                            message: format!(
-                                "{text}\nhint: the server's TLS certificate is not trusted; if a company proxy re-signs TLS, pass its CA certificate with --ca-cert PATH"
-                            ),
-                        },
-                    }
-                } else {
-                    transport(text)
-                }
-            })?;
-        let status = response.status().as_u16();
-        let (quota, remaining) = (
-            header_u64(response.headers(), "x-rate-limit"),
-            header_u64(response.headers(), "x-rate-limit-remaining"),
-        );
-        self.stats.observe_quota(quota, remaining);
-        self.quota.observe(quota, remaining, self.now());
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-        let body = match read_capped(response, self.max_body).await {
-            Ok(body) => body,
-            Err(BodyError::TooLarge) => {
-                return Err(Failure {
-                    attempt: Attempt::Status(413),
-                    retry_after: None,
-                    error: ApiError::TooLarge {
-                        path: path.to_owned(),
-                        limit: self.max_body,
-                    },
-                });
-            }
-            Err(BodyError::Read(e)) => return Err(transport(format!("body: {}", describe(&e)))),
-        };
-        if (200..300).contains(&status) {
-            return decode_answer(body, endpoint.shape, &self.scrubber).map_err(|why| Failure {
-                attempt: Attempt::Undecodable,
-                retry_after: None,
-                error: ApiError::Transport {
-                    path: path.to_owned(),
-                    attempts,
-                    message: format!("undecodable answer: {why}"),
-                },
-            });
-        }
-        let (code, message) = error_body(&body, &self.scrubber);
-        let path = path.to_owned();
-        let error = match status {
-            401 => ApiError::Unauthorized { path, message },
-            403 => ApiError::Forbidden {
-                path,
-                code: code.unwrap_or_else(|| "Forbidden".into()),
-                message,
-            },
-            404 if code.as_deref().is_some_and(|c| c.starts_with("NotFound")) => {
-                ApiError::NotFound {
-                    path,
-                    code: code.unwrap_or_default(),
-                    message,
-                }
-            }
-            _ => ApiError::Status {
-                path,
-                status,
-                attempts,
-                message: match code {
-                    Some(code) => format!("{code}: {message}"),
-                    None => message,
-                },
-            },
-        };
-        Err(Failure {
-            attempt: Attempt::Status(status),
-            retry_after,
-            error,
-        })
-    }
-}
-
-fn quota(rate: f64) -> Quota {
-    let period = Duration::from_secs_f64(1.0 / rate);
-    // Allow a burst of up to one second's worth, so bursts never exceed the configured rate
-    // averaged over any second.
-    let burst = NonZeroU32::new(rate.floor().clamp(1.0, 1000.0) as u32).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(burst)
-}
-
-/// Whether a connection error is a certificate the trust store does not accept (rustls says
-/// "invalid peer certificate"; its causes are not public types, so the text is what is left).
-fn is_untrusted_certificate(description: &str) -> bool {
-    description.contains("invalid peer certificate")
-}
-
-fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
-}
-
-/// A reqwest error with its causes, without the URL (the caller names the endpoint).
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        e.to_string()
-    };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    clean(&text)
 }
 
 #[cfg(test)]

@@ -105,8 +105,22 @@ impl Page {
 /// `next_cursor` is a string, null or missing, nothing nested past [`MAX_DEPTH`] under `data`.
 /// Accepts exactly the bodies [`super::decode`] accepted when it parsed them whole.
 pub fn decode_page(body: Vec<u8>, scrubber: Arc<Scrubber>) -> Result<Page, String> {
+    decode_page_checked(body, scrubber).map_err(|(why, _)| why)
+}
+
+/// [`decode_page`], saying on failure whether the body was well-formed JSON (of the wrong
+/// shape: what the server means, not retried) or not JSON at all (a hiccup, retried).
+pub(super) fn decode_page_checked(
+    body: Vec<u8>,
+    scrubber: Arc<Scrubber>,
+) -> Result<Page, (String, bool)> {
     // The whole body, checked as a tree parser would read it, without building one.
-    serde_json::from_slice::<Depth>(&body).map_err(|e| e.to_string())?;
+    serde_json::from_slice::<Depth>(&body).map_err(|e| (e.to_string(), false))?;
+    decode_shape(body, scrubber).map_err(|why| (why, true))
+}
+
+/// The page of a body already checked to be JSON.
+fn decode_shape(body: Vec<u8>, scrubber: Arc<Scrubber>) -> Result<Page, String> {
     let envelope: HashMap<String, &RawValue> =
         serde_json::from_slice(&body).map_err(|_| "no `data` in the answer".to_owned())?;
     let data = envelope.get("data").ok_or("no `data` in the answer")?;

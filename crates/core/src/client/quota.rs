@@ -176,6 +176,14 @@ impl Quota {
         }
     }
 
+    /// The estimate of the quota left above the reserve at `now`, once a figure has been seen:
+    /// what steers the pace (`pace.rs`).
+    pub fn spare(&self, now: Instant) -> Option<u64> {
+        let book = self.book();
+        let reserve = self.reserve.requests(book.quota.unwrap_or(ASSUMED_QUOTA));
+        Self::floor(&book, now).map(|floor| floor.saturating_sub(reserve))
+    }
+
     /// Whether the next request may go at `now` (nothing is recorded).
     pub fn gate(&self, now: Instant) -> Gate {
         Self::decide(self.reserve, self.on_quota, &self.book(), now)

@@ -2,7 +2,10 @@
 //!
 //! The server's `Retry-After` comes first (seconds or an HTTP date); otherwise capped
 //! exponential backoff with full jitter. Every request is bounded in attempts, and the whole
-//! run in the time it may spend waiting (`--max-wait`).
+//! run in the time it may spend waiting (`--max-wait`), time lost in attempts that timed out
+//! included. Only what can change is retried: a well-formed answer of the wrong shape is final.
+//! A 429 is not a fault: it spends no attempt, and its waits (`pace.rs`, one pause for every
+//! request) are bounded by the wait budget alone.
 
 use std::time::{Duration, SystemTime};
 
@@ -11,10 +14,16 @@ use std::time::{Duration, SystemTime};
 pub enum Attempt {
     /// An HTTP status with a body that was read in full.
     Status(u16),
-    /// No usable response: connect error, reset, timeout, body cut short.
+    /// No usable response: connect error, reset, body cut short.
     Transport,
-    /// A 200 whose body is not the JSON envelope it should be.
+    /// No answer within the time allowed: the time it took counts against `--max-wait`.
+    TimedOut,
+    /// A 200 whose body is not JSON (empty, an HTML page, cut short, too deep to read): a
+    /// proxy's or a server's hiccup, which may pass.
     Undecodable,
+    /// A 200 with well-formed JSON that is not the envelope it should be (no `data`, `items`
+    /// not a list): the server means it, and asking again cannot change it.
+    WrongShape,
     /// The server's TLS certificate is not trusted: retrying cannot help.
     Untrusted,
 }
@@ -36,23 +45,25 @@ pub fn classify(attempt: Attempt) -> Class {
         Attempt::Status(429) => Class::RateLimited,
         Attempt::Status(500 | 502 | 503 | 504) => Class::Retry,
         Attempt::Status(_) => Class::Final,
-        Attempt::Transport | Attempt::Undecodable => Class::Retry,
-        Attempt::Untrusted => Class::Final,
+        Attempt::Transport | Attempt::TimedOut | Attempt::Undecodable => Class::Retry,
+        Attempt::WrongShape | Attempt::Untrusted => Class::Final,
     }
 }
 
 /// Bounds on retrying.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
-    /// Attempts per request, the first included.
+    /// Attempts per request that end in a fault (5xx, transport, timeout, undecodable body),
+    /// the first included. 429s do not count: their waits are bounded by `max_wait` alone.
     pub max_attempts: u32,
     /// First backoff ceiling; doubles each retry.
     pub base: Duration,
     /// Largest backoff ceiling.
     pub cap: Duration,
-    /// The most the whole run may spend waiting on retries and `Retry-After` (`--max-wait`). A
-    /// wait that would pass it is not made: that request fails with the reason, so a run that
-    /// Fivetran would hold back for an hour stops those artifacts instead of hanging.
+    /// The most the whole run may spend waiting on retries and `Retry-After`, and lose in
+    /// attempts that timed out (`--max-wait`). A wait that would pass it is not made: that
+    /// request fails with the reason (and after a 429, every request: see `pace.rs`), so a run
+    /// that Fivetran would hold back for an hour stops instead of hanging.
     pub max_wait: Duration,
 }
 

@@ -1,10 +1,13 @@
-//! Counters of what the run asked of Fivetran, for the manifest.
+//! Counters of what the run asked of Fivetran, and the pace it went at, for the manifest, the
+//! run summary and the progress header.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
+
+use super::pace::PaceReport;
 
 /// Per-endpoint counters, keyed by template.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -35,8 +38,10 @@ pub struct StatsSnapshot {
     /// 429 answers waited out.
     pub rate_limited: u64,
     /// Milliseconds spent waiting on retries, 429s and the quota reserve (computed even when
-    /// waits are skipped).
+    /// waits are skipped). A pause every request waits out counts once.
     pub waited_ms: u64,
+    /// Milliseconds lost in attempts that timed out (counted against `--max-wait` too).
+    pub timed_out_ms: u64,
     /// Milliseconds of that spent waiting for the quota reserve.
     pub reserve_wait_ms: u64,
     /// Milliseconds requests spent queued at the rate limiter (summed over requests).
@@ -45,6 +50,18 @@ pub struct StatsSnapshot {
     pub quota: Option<u64>,
     /// The lowest `X-Rate-Limit-Remaining` seen.
     pub lowest_remaining: Option<u64>,
+    /// The most requests a second (`--rate`).
+    pub max_rate: f64,
+    /// The rate in force when last asked, requests a second (two decimals).
+    pub rate: f64,
+    /// The lowest rate in force so far.
+    pub lowest_rate: f64,
+    /// Times a 429 made the run slow down.
+    pub slowdowns: u64,
+    /// Requests allowed in flight when last asked, and at most (`--concurrency`).
+    pub in_flight: usize,
+    /// `--concurrency`.
+    pub max_in_flight: usize,
     /// Per endpoint template.
     pub endpoints: BTreeMap<&'static str, EndpointStats>,
 }
@@ -83,11 +100,29 @@ impl Stats {
         });
     }
 
-    pub(super) fn record_rate_limited(&self, template: &'static str, wait: Duration) {
+    /// A 429 that made the shared pause `added` longer.
+    pub(super) fn record_rate_limited(&self, template: &'static str, added: Duration) {
         self.with(|s| {
             s.rate_limited += 1;
-            s.waited_ms += wait.as_millis() as u64;
+            s.waited_ms += added.as_millis() as u64;
             s.endpoints.entry(template).or_default().rate_limited += 1;
+        });
+    }
+
+    pub(super) fn record_timed_out(&self, lost: Duration) {
+        self.with(|s| s.timed_out_ms += lost.as_millis() as u64);
+    }
+
+    /// The pace now, with `--rate` and `--concurrency`.
+    pub(super) fn record_pace(&self, pace: &PaceReport, max_rate: f64, max_in_flight: usize) {
+        let round = |rate: f64| (rate * 100.0).round() / 100.0;
+        self.with(|s| {
+            s.max_rate = max_rate;
+            s.rate = round(pace.rate);
+            s.lowest_rate = round(pace.lowest);
+            s.slowdowns = pace.slowdowns;
+            s.in_flight = pace.in_flight;
+            s.max_in_flight = max_in_flight;
         });
     }
 

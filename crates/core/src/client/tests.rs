@@ -1,6 +1,7 @@
 //! Unit tests of `client`.
 
 use super::*;
+use body::error_body;
 
 #[test]
 fn decode_checks_the_envelope() {
@@ -44,10 +45,17 @@ fn error_bodies_are_described_without_trusting_them() {
 
 #[test]
 fn quota_handles_fractional_rates() {
-    // 0.1 rps (a trial account) and 1000 rps both build a limiter.
+    // 0.1 rps (a trial account) and 1000 rps both pace: a second's worth (at least one) goes
+    // at once, the next request an interval later.
     for rate in [0.1, 1.0, 4.0, 1000.0] {
-        let q = quota(rate);
-        assert!(q.burst_size().get() >= 1, "{rate}");
+        let t0 = Instant::now();
+        let mut pace = Pace::new(rate, 8, Duration::from_secs(1), Duration::from_secs(30));
+        let burst = rate.floor().max(1.0) as usize;
+        for _ in 0..burst {
+            assert_eq!(pace.reserve(t0).at, t0, "{rate}");
+        }
+        let next = pace.reserve(t0).at.duration_since(t0).as_secs_f64();
+        assert!((next - 1.0 / rate).abs() < 1e-6, "{rate}: {next}");
     }
 }
 

@@ -85,10 +85,12 @@ pub struct Options {
     pub max_admins: u32,
     /// API root used.
     pub api_url: String,
-    /// Requests per second allowed.
+    /// Requests per second allowed at most (`--rate`).
     pub rate: f64,
     /// `--max-wait` in seconds.
     pub max_wait_secs: u64,
+    /// `--max-time` in seconds: the run's deadline.
+    pub max_time_secs: u64,
     /// `--concurrency`.
     pub concurrency: usize,
     /// `--reserve`: requests, or a percentage of the quota.
@@ -109,10 +111,22 @@ pub struct Requests {
     pub total: u64,
     /// Retries after 5xx, timeouts or bad bodies.
     pub retries: u64,
-    /// 429 answers waited out.
+    /// 429 answers (each waited out with every other request, unless the wait budget could
+    /// not cover it).
     pub rate_limited: u64,
-    /// Time spent waiting on retries, 429s and the quota reserve, in milliseconds.
+    /// Times a 429 made the run slow down (429s of requests already in flight then joined
+    /// the same slow-down).
+    pub slowdowns: u64,
+    /// The rate in force at the end, requests per second (at most `options.rate`).
+    pub final_rate: f64,
+    /// The lowest rate in force during the run.
+    pub lowest_rate: f64,
+    /// Time spent waiting on retries, 429s and the quota reserve, in milliseconds; a pause
+    /// every request waited out counts once.
     pub waited_ms: u64,
+    /// Time lost in attempts that timed out, in milliseconds (counted against `--max-wait`
+    /// with `waited_ms`).
+    pub timed_out_ms: u64,
     /// Of that, time spent waiting for the quota reserve.
     pub reserve_wait_ms: u64,
     /// Time requests spent queued at the rate limiter, summed over requests.
@@ -129,7 +143,11 @@ impl From<&StatsSnapshot> for Requests {
             total: s.requests,
             retries: s.retries,
             rate_limited: s.rate_limited,
+            slowdowns: s.slowdowns,
+            final_rate: s.rate,
+            lowest_rate: s.lowest_rate,
             waited_ms: s.waited_ms,
+            timed_out_ms: s.timed_out_ms,
             reserve_wait_ms: s.reserve_wait_ms,
             limiter_wait_ms: s.limiter_wait_ms,
             quota: s.quota,

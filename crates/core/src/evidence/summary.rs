@@ -104,13 +104,21 @@ pub struct TableSummary {
     pub sha256: String,
 }
 
-/// Request counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+/// Request counts, and the pace the run went at.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RequestSummary {
     /// Attempts sent, retries included.
     pub total: u64,
     /// Lowest `X-Rate-Limit-Remaining` seen, if Fivetran reported it.
     pub lowest_remaining: Option<u64>,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// Times a 429 made the run slow down.
+    pub slowdowns: u64,
+    /// The rate in force at the end, requests per second (at most `--rate`).
+    pub final_rate: f64,
+    /// The lowest rate in force during the run.
+    pub lowest_rate: f64,
 }
 
 /// The archive written beside the bundle.

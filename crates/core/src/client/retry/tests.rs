@@ -17,7 +17,9 @@ fn classification_table() {
         (Attempt::Status(404), Class::Final),
         (Attempt::Status(406), Class::Final),
         (Attempt::Transport, Class::Retry),
+        (Attempt::TimedOut, Class::Retry),
         (Attempt::Undecodable, Class::Retry),
+        (Attempt::WrongShape, Class::Final),
         (Attempt::Untrusted, Class::Final),
     ];
     for (attempt, class) in table {

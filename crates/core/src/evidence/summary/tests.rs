@@ -17,6 +17,10 @@ fn sample() -> Summary {
     s.requests = Some(RequestSummary {
         total: 12,
         lowest_remaining: None,
+        rate_limited: 2,
+        slowdowns: 1,
+        final_rate: 3.2,
+        lowest_rate: 2.0,
     });
     s
 }
@@ -32,6 +36,9 @@ fn the_summary_has_its_schema_sorted_keys_and_nulls_for_what_did_not_happen() {
     assert_eq!(v["artifacts"]["users"]["status"], "partial");
     assert_eq!(v["requests"]["total"], 12);
     assert!(v["requests"]["lowest_remaining"].is_null());
+    assert_eq!(v["requests"]["slowdowns"], 1);
+    assert_eq!(v["requests"]["final_rate"], 3.2);
+    assert_eq!(v["requests"]["lowest_rate"], 2.0);
     for absent in ["archive", "signature", "failed_bundle", "error"] {
         assert!(v[absent].is_null(), "{absent}: {v}");
     }
