@@ -374,6 +374,14 @@ pub struct CollectArgs {
           value_parser = Offered(artifact_names), hide_possible_values = true)]
     pub resources: Option<Vec<String>>,
 
+    /// Comma-separated artifacts read from the API that this key is not meant to read (a
+    /// system key scoped to some resources, a feature the account does not have). Each is
+    /// written as `unavailable`, reason "left out by --skip", with no request made, so the
+    /// run stays complete instead of failing every night; the manifest records the list.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', help_heading = "What to collect",
+          value_parser = Offered(artifact_names), hide_possible_values = true)]
+    pub skip: Option<Vec<String>>,
+
     /// The account to collect.
     #[command(flatten, next_help_heading = "Account")]
     pub account: AccountArgs,
@@ -519,6 +527,7 @@ impl CollectArgs {
             all_profiles: self.all_profiles,
             out: self.out.clone(),
             resources: self.resources.clone(),
+            skip: self.skip.clone().unwrap_or_default(),
             since: self.since.clone(),
             inactive_days: self.inactive_days,
             stale_days: self.stale_days,

@@ -92,6 +92,8 @@ pub struct Settings {
     pub out: PathBuf,
     /// `--resources`, split at commas; `None`: all.
     pub resources: Option<Vec<String>>,
+    /// `--skip`, split at commas.
+    pub skip: Vec<String>,
     /// `--since`.
     pub since: String,
     /// `--inactive-days`.
@@ -127,6 +129,7 @@ impl Default for Settings {
             all_profiles: false,
             out: PathBuf::from(DEFAULT_OUT),
             resources: None,
+            skip: Vec::new(),
             since: DEFAULT_SINCE.into(),
             inactive_days: DEFAULT_INACTIVE_DAYS,
             stale_days: DEFAULT_STALE_DAYS,
@@ -153,6 +156,8 @@ pub struct Config {
     pub out_dir: PathBuf,
     /// Artifacts to collect; always holds [`Artifact::Account`].
     pub artifacts: BTreeSet<Artifact>,
+    /// `--skip`: artifacts read from the API that are written `unavailable` without a request.
+    pub skip: BTreeSet<Artifact>,
     /// Requests per second for the client-side limiter.
     pub rate: f64,
     /// Follow-up requests in flight at once.
@@ -210,6 +215,26 @@ pub enum ConfigError {
         suggestion: Option<&'static str>,
         /// Every valid name, comma-separated.
         valid: String,
+    },
+    /// `--skip` names something unknown.
+    #[error("unknown artifact `{name}` in --skip{}\nhint: it takes the artifacts read from the API: {valid}", suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    UnknownSkip {
+        /// The offending name, as given.
+        name: String,
+        /// The valid name it is closest to, if one is close.
+        suggestion: Option<&'static str>,
+        /// Every name `--skip` takes, comma-separated.
+        valid: String,
+    },
+    /// `--skip` names an artifact it cannot leave out.
+    #[error("--skip {name}: {why}\nhint: {hint}")]
+    CannotSkip {
+        /// The artifact.
+        name: &'static str,
+        /// Why not.
+        why: &'static str,
+        /// What to do instead.
+        hint: &'static str,
     },
     /// `--resources` was given but names nothing.
     #[error(
@@ -316,6 +341,7 @@ impl Config {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Vec<Self>, ConfigError> {
         let artifacts = parse_resources(settings.resources.as_deref())?;
+        let skip = parse_skip(&settings.skip)?;
         let now = Timestamp::now();
         let since = parse_since_spec(&settings.since, now)?;
         let rate = settings.rate.unwrap_or(DEFAULT_RATE);
@@ -389,6 +415,7 @@ impl Config {
                     api_url,
                     out_dir: settings.out.clone(),
                     artifacts: artifacts.clone(),
+                    skip: skip.clone(),
                     rate,
                     concurrency,
                     credentials,
@@ -466,7 +493,7 @@ fn read_ca_cert(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
 
 pub use parse::{
     closest, parse_api_url, parse_max_time, parse_max_wait, parse_reserve, parse_resources,
-    parse_since, parse_since_spec,
+    parse_since, parse_since_spec, parse_skip,
 };
 
 #[cfg(test)]

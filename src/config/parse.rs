@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use url::{Host, Url};
 
 use iru_fivetran_core::client::quota::Reserve;
-use iru_fivetran_core::vocab::Artifact;
+use iru_fivetran_core::vocab::{Artifact, Kind};
 
 use super::{ConfigError, MAX_SINCE_DAYS, Since};
 
@@ -142,6 +142,45 @@ fn duration_secs(text: &str) -> Result<i64, &'static str> {
         rest = &after[unit_len..];
     }
     Ok(total)
+}
+
+/// Parses the comma list of `--skip`: artifacts read from the API (not `account`, which names
+/// the bundle, nor a derived one, which `--resources` leaves out).
+pub fn parse_skip(names: &[String]) -> Result<BTreeSet<Artifact>, ConfigError> {
+    let skippable = || {
+        Artifact::ALL
+            .into_iter()
+            .filter(|a| a.kind() == Kind::Collected && *a != Artifact::Account)
+            .map(Artifact::name)
+    };
+    let mut set = BTreeSet::new();
+    for raw in names {
+        let name = raw.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let artifact = Artifact::from_name(name).ok_or_else(|| ConfigError::UnknownSkip {
+            name: name.escape_debug().to_string(),
+            suggestion: closest(name, Artifact::ALL.map(Artifact::name)),
+            valid: skippable().collect::<Vec<_>>().join(", "),
+        })?;
+        if artifact == Artifact::Account {
+            return Err(ConfigError::CannotSkip {
+                name: artifact.name(),
+                why: "the account names the bundle and its manifest; every run reads it",
+                hint: "a key that cannot read /v1/account cannot collect; check it with `iru-fivetran doctor`",
+            });
+        }
+        if artifact.kind() == Kind::Derived {
+            return Err(ConfigError::CannotSkip {
+                name: artifact.name(),
+                why: "it is derived from the bundle, not read from the API",
+                hint: "name the artifacts you want with --resources instead",
+            });
+        }
+        set.insert(artifact);
+    }
+    Ok(set)
 }
 
 /// Parses the comma list of `--resources`; `None` means all. `account` is always included,

@@ -283,6 +283,7 @@ fn config(url: &str, out: &std::path::Path, max_wait: Duration) -> Config {
     Config {
         api_url: parse_api_url(url).expect("url"),
         out_dir: out.to_owned(),
+        skip: Default::default(),
         artifacts: parse_resources(None).expect("all"),
         rate: 1000.0,
         concurrency: iru_fivetran::config::DEFAULT_CONCURRENCY,

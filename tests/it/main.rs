@@ -41,6 +41,7 @@ mod report_text;
 mod schema;
 mod secret;
 mod signals;
+mod skip;
 mod stdio;
 mod support;
 mod sync_history;

@@ -53,6 +53,7 @@ impl Run<'_> {
             finished_at: rfc3339(Timestamp::now()),
             options: manifest::Options {
                 resources: self.resource_names(),
+                skip: self.config.skip.iter().map(|a| a.name()).collect(),
                 since: rfc3339(self.config.window.start),
                 inactive_days: self.config.inactive_days,
                 stale_days: self.config.stale_days,

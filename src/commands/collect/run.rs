@@ -195,6 +195,7 @@ async fn collect_from_api(
         })
         .collect();
     let shared: &Bundle = bundle;
+    let skipped = &run.config.skip;
     let all_at_once = futures::future::join_all(at_once.iter().map(|&artifact| {
         let account_id = account_id.as_deref();
         let line = progress.artifact(artifact.name());
@@ -202,10 +203,14 @@ async fn collect_from_api(
             let mut sink = shared.sink(artifact)?;
             let counter = line.clone();
             sink.observe(move |n| counter.items(n));
-            let (collected, refused) = match resources::collect(ctx, artifact, &mut sink).await {
-                Ok(collected) => (collected, None),
-                // What was read before the key was refused is kept, and says so.
-                Err(error) => (cut_short(&error, sink.count()), Some(error)),
+            let (collected, refused) = if skipped.contains(&artifact) {
+                (left_out(), None)
+            } else {
+                match resources::collect(ctx, artifact, &mut sink).await {
+                    Ok(collected) => (collected, None),
+                    // What was read before the key was refused is kept, and says so.
+                    Err(error) => (cut_short(&error, sink.count()), Some(error)),
+                }
             };
             let sealed = seal(artifact, account_id, sink, collected)?;
             line.done(sealed.entry.status.name(), sealed.entry.count);
@@ -245,10 +250,14 @@ async fn produce_in_order(
         let line = progress.artifact(artifact.name());
         let counter = line.clone();
         sink.observe(move |n| counter.items(n));
-        let produced = produce(ctx, run, bundle, artifact, &mut sink);
-        let (collected, error) = match ticking(progress, ctx.client, produced).await {
-            Ok(collected) => (collected, None),
-            Err(error) => (cut_short(&error, sink.count()), Some(error)),
+        let (collected, error) = if run.config.skip.contains(&artifact) {
+            (left_out(), None)
+        } else {
+            let produced = produce(ctx, run, bundle, artifact, &mut sink);
+            match ticking(progress, ctx.client, produced).await {
+                Ok(collected) => (collected, None),
+                Err(error) => (cut_short(&error, sink.count()), Some(error)),
+            }
         };
         let sealed = seal(artifact, account_id.as_deref(), sink, collected)?;
         line.done(sealed.entry.status.name(), sealed.entry.count);
@@ -424,6 +433,19 @@ impl Run<'_> {
     /// The names of the selected artifacts, in bundle order.
     pub(super) fn resource_names(&self) -> Vec<&'static str> {
         self.config.artifacts.iter().map(|a| a.name()).collect()
+    }
+}
+
+/// An artifact `--skip` leaves out: unavailable by the operator's choice, no request made.
+fn left_out() -> Collected {
+    Collected {
+        status: Status::Unavailable,
+        reason: Some(
+            "left out by --skip: not read from the API in this run (the operator's setting, \
+             recorded in the manifest's options.skip); this bundle holds no evidence of it"
+                .to_owned(),
+        ),
+        ..Collected::default()
     }
 }
 

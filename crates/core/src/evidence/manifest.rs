@@ -75,6 +75,9 @@ impl Tool {
 pub struct Options {
     /// Artifact names selected (with the sources of derived ones).
     pub resources: Vec<&'static str>,
+    /// `--skip`: artifacts among `resources` written `unavailable` without a request, by the
+    /// operator's choice.
+    pub skip: Vec<&'static str>,
     /// Start of the sync-history window (`--since`), RFC 3339 UTC.
     pub since: String,
     /// `--inactive-days`: the threshold of findings.json's inactivity checks.

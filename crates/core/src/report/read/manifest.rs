@@ -15,13 +15,17 @@ pub(super) fn header(reader: &Reader) -> Header {
     if let Some(opts) = reader.manifest.get("options").and_then(Value::as_object) {
         for name in [
             "profile",
+            "skip",
             "since",
             "inactive_days",
             "stale_days",
             "max_admins",
             "api_url",
         ] {
-            if let Some(value) = opts.get(name).filter(|v| !v.is_null()) {
+            if let Some(value) = opts
+                .get(name)
+                .filter(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+            {
                 options.push((name.to_owned(), display(value)));
             }
         }
