@@ -35,3 +35,4 @@ mod terminal;
 mod too_many_requests;
 mod transport;
 mod verify;
+mod warehouse;

@@ -1,0 +1,169 @@
+//! The warehouse of the audit-trail tests: one real PostgreSQL server per test binary, started
+//! on first use ([`warehouse`]), loaded with `fixtures/platform/`, with TLS on (a CA made at
+//! test time) and the reader roles the tests connect as. It stops when the test process ends,
+//! however it ends (see `iru_fivetran_fake::postgres`).
+//!
+//! Without PostgreSQL binaries the tests that need it skip with a message, unless
+//! `IRU_FIVETRAN_REQUIRE_POSTGRES` is set (CI sets it once it has installed them), which turns
+//! the skip into a failure.
+
+use std::sync::OnceLock;
+
+use iru_fivetran_fake::postgres::{LocalPostgres, ServerTls, StartError};
+use jiff::Timestamp;
+
+use super::fixture;
+
+/// The database the fixtures are loaded into.
+pub const DATABASE: &str = "analytics";
+/// The superuser's password (a secret like any other: it must appear nowhere).
+pub const SUPER_PASSWORD: &str = "pg-super-Hq2W-never-printed";
+/// The least-privilege reader, granted what `doctor` prints.
+pub const READER: &str = "iru_reader";
+/// Its password.
+pub const READER_PASSWORD: &str = "pg-reader-Zr8K-never-printed";
+/// A reader without `SELECT` on `audit_trail`.
+pub const PARTIAL: &str = "iru_partial";
+/// Its password.
+pub const PARTIAL_PASSWORD: &str = "pg-partial-Vb5N-never-printed";
+/// A password no role has.
+pub const WRONG_PASSWORD: &str = "pg-wrong-Tx3C-never-printed";
+/// Every warehouse password a test may hand the binary: none may leak.
+pub const PASSWORDS: [&str; 4] = [
+    SUPER_PASSWORD,
+    READER_PASSWORD,
+    PARTIAL_PASSWORD,
+    WRONG_PASSWORD,
+];
+
+/// Set to make a missing PostgreSQL a failure instead of a skip.
+pub const REQUIRE: &str = "IRU_FIVETRAN_REQUIRE_POSTGRES";
+
+/// The running warehouse.
+pub struct Warehouse {
+    /// The server.
+    pub server: LocalPostgres,
+    /// The time the fixtures' relative times count back from (whole seconds): what the tests
+    /// give as the Platform Connector's last successful sync.
+    pub base: Timestamp,
+    /// The CA that signed the server's certificate, PEM.
+    pub ca_pem: String,
+    /// Another CA, which did not.
+    pub wrong_ca_pem: String,
+}
+
+/// The shared warehouse, started and loaded on first use; `None` (after saying why on stderr)
+/// when this machine has no PostgreSQL and [`REQUIRE`] is not set.
+pub fn warehouse() -> Option<&'static Warehouse> {
+    static WAREHOUSE: OnceLock<Option<Warehouse>> = OnceLock::new();
+    let shared = WAREHOUSE.get_or_init(|| match start() {
+        Ok(w) => Some(w),
+        Err(StartError::NotInstalled) if std::env::var_os(REQUIRE).is_none() => None,
+        Err(e) => panic!("{e}"),
+    });
+    if shared.is_none() {
+        eprintln!(
+            "skipped: {} (install the `postgresql` package, or set {REQUIRE} to make this a failure)",
+            StartError::NotInstalled
+        );
+    }
+    shared.as_ref()
+}
+
+fn start() -> Result<Warehouse, StartError> {
+    let (ca_pem, tls) = pki("iru-fivetran test warehouse CA", true);
+    let (wrong_ca_pem, _) = pki("iru-fivetran unrelated CA", false);
+    let server = LocalPostgres::start(SUPER_PASSWORD, tls.as_ref())?;
+    let base = Timestamp::from_second(Timestamp::now().as_second() - 3600).expect("a time");
+    let failed = |e: String| StartError::Failed(e);
+    server
+        .psql("postgres", &format!("CREATE DATABASE {DATABASE};"))
+        .map_err(failed)?;
+    let mut sql = format!(
+        "SET iru.base = '{base}';\n\
+         CREATE FUNCTION pg_temp.t(ago text) RETURNS timestamptz LANGUAGE sql STABLE\n\
+           AS $$ SELECT current_setting('iru.base')::timestamptz - ago::interval $$;\n"
+    );
+    let dir = fixture("platform");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/platform")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    for file in files {
+        sql.push_str(&std::fs::read_to_string(&file).expect("fixture"));
+        sql.push('\n');
+    }
+    sql.push_str(&roles());
+    server.psql(DATABASE, &sql).map_err(failed)?;
+    Ok(Warehouse {
+        server,
+        base,
+        ca_pem,
+        wrong_ca_pem,
+    })
+}
+
+/// The reader roles and their grants.
+fn roles() -> String {
+    let mut sql = format!(
+        "CREATE ROLE {READER} LOGIN PASSWORD '{READER_PASSWORD}';\n\
+         CREATE ROLE {PARTIAL} LOGIN PASSWORD '{PARTIAL_PASSWORD}';\n"
+    );
+    for schema in [
+        "fivetran_metadata",
+        "fivetran_log",
+        "fivetran_broken",
+        "fivetran_locked",
+    ] {
+        sql.push_str(&format!(
+            "GRANT USAGE ON SCHEMA {schema} TO {READER};\n\
+             GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {READER};\n"
+        ));
+    }
+    sql.push_str(&format!(
+        "GRANT USAGE ON SCHEMA fivetran_metadata TO {PARTIAL};\n\
+         GRANT SELECT ON fivetran_metadata.log, fivetran_metadata.\"user\" TO {PARTIAL};\n"
+    ));
+    sql
+}
+
+/// A CA (its PEM) and, when `leaf`, a server certificate for `localhost` and 127.0.0.1 it
+/// signed.
+fn pki(name: &str, leaf: bool) -> (String, Option<ServerTls>) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, name);
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    if !leaf {
+        return (ca_cert.pem(), None);
+    }
+    let issuer = Issuer::new(ca, &ca_key);
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .expect("leaf params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = params
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf certificate");
+    let tls = ServerTls {
+        cert_pem: cert.pem(),
+        key_pem: leaf_key.serialize_pem(),
+    };
+    (ca_cert.pem(), Some(tls))
+}
