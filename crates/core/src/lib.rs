@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | 0 | [`vocab`], [`text`], [`files`], [`env`](mod@env) | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
 //! | 1 | [`exit`], [`credentials`], [`endpoints`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read |
-//! | 2 | [`client`] | the only place a request is made: auth, rate limit, retries |
+//! | 2 | [`client`], [`warehouse`] | the only place a request is made: auth, rate limit, retries; the only place a query is sent to a warehouse (read-only, fixed statements, bound parameters) |
 //! | 3 | [`paginate`] | reading a list to its end |
 //! | 4 | [`evidence`] | redaction, canonical JSON, the bundle writer (the only place bundle files are written), manifest, signature, archive, run summary |
 //! | 5 | [`resources`] | what each collected artifact is made of |
@@ -20,7 +20,8 @@
 //! | 9 | [`report`], [`doctor`] | the report renderer; checking a key |
 //! | 10 | [`schema`] | the JSON Schemas of every file and output |
 //!
-//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
+//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
+//! a warehouse password in one too: [`credentials::AuditSource::pg_config`].
 
 pub mod changes;
 pub mod client;
@@ -39,3 +40,4 @@ pub mod schema;
 pub mod text;
 pub mod verify;
 pub mod vocab;
+pub mod warehouse;

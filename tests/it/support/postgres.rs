@@ -167,3 +167,97 @@ fn pki(name: &str, leaf: bool) -> (String, Option<ServerTls>) {
     };
     (ca_cert.pem(), Some(tls))
 }
+
+/// An audit source on the warehouse as `user` with `password`, plain text on loopback unless
+/// `adjust` says otherwise (it may set any field; a `ca_cert` is read from `dir`).
+pub fn source_in(
+    w: &Warehouse,
+    user: &str,
+    password: &str,
+    dir: &std::path::Path,
+    adjust: impl FnOnce(&mut iru_fivetran_core::credentials::VaultAuditSource),
+) -> iru_fivetran_core::credentials::AuditSource {
+    let mut raw = iru_fivetran_core::credentials::VaultAuditSource {
+        kind: Some("postgres".into()),
+        host: Some("127.0.0.1".into()),
+        port: Some(i64::from(w.server.port())),
+        database: Some(DATABASE.into()),
+        user: Some(user.into()),
+        password: Some(password.into()),
+        tls: Some("disable".into()),
+        ..Default::default()
+    };
+    adjust(&mut raw);
+    iru_fivetran_core::credentials::audit::check(raw, 1, dir).expect("a valid audit source")
+}
+
+/// [`source_in`] without a `ca_cert`.
+pub fn source(
+    w: &Warehouse,
+    user: &str,
+    password: &str,
+    adjust: impl FnOnce(&mut iru_fivetran_core::credentials::VaultAuditSource),
+) -> iru_fivetran_core::credentials::AuditSource {
+    source_in(w, user, password, std::path::Path::new("."), adjust)
+}
+
+/// A TCP proxy to the warehouse that cuts its first connection once the server has sent
+/// `cut_after` bytes through it (a connection dropped mid-read); later connections pass.
+pub struct CuttingProxy {
+    /// The port it listens on, on 127.0.0.1.
+    pub port: u16,
+    /// How many connections it accepted.
+    pub accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CuttingProxy {
+    pub fn start(target_port: u16, cut_after: usize) -> Self {
+        use std::io::{Read as _, Write as _};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)) else {
+                    continue;
+                };
+                let (mut c_read, mut s_write) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 8192];
+                    while let Ok(k) = c_read.read(&mut buf) {
+                        if k == 0 || s_write.write_all(&buf[..k]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = s_write.shutdown(Shutdown::Both);
+                });
+                let (mut s_read, mut c_write) = (server, client);
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 8192];
+                    let mut sent = 0usize;
+                    while let Ok(k) = s_read.read(&mut buf) {
+                        let k = if n == 0 { k.min(cut_after - sent) } else { k };
+                        if k == 0 || c_write.write_all(&buf[..k]).is_err() {
+                            break;
+                        }
+                        sent += k;
+                        if n == 0 && sent >= cut_after {
+                            break;
+                        }
+                    }
+                    let _ = c_write.shutdown(Shutdown::Both);
+                    let _ = s_read.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Self { port, accepted }
+    }
+}
