@@ -162,7 +162,7 @@ fn a_real_bundle_and_its_verify_report_match_the_schemas() {
     let second = collect(&fake, &["--out", out_arg]);
     second.assert_code(0);
     for run in [&first, &second] {
-        assert_eq!(validator.bundle(&run.bundle()), 19);
+        assert_eq!(validator.bundle(&run.bundle()), 20);
     }
     let bundle = second.bundle();
     let report = run(

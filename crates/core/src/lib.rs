@@ -13,7 +13,7 @@
 //! | 2 | [`client`], [`warehouse`] | the only place a request is made: auth, rate limit, retries; the only place a query is sent to a warehouse (read-only, fixed statements, bound parameters) |
 //! | 3 | [`paginate`] | reading a list to its end |
 //! | 4 | [`evidence`] | redaction, canonical JSON, the bundle writer (the only place bundle files are written), manifest, signature, archive, run summary |
-//! | 5 | [`resources`] | what each collected artifact is made of |
+//! | 5 | [`resources`], [`audit`] | what each collected artifact is made of; the audit trail read from the Platform Connector's tables (discovery, window, items, actors) |
 //! | 6 | [`verify`] | checking a finished bundle |
 //! | 7 | [`changes`] | what changed between two bundles |
 //! | 8 | [`derive`](mod@derive) | the artifacts made from the others, [`derive::produce`] the one entry |
@@ -23,6 +23,7 @@
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
 //! a warehouse password in one too: [`credentials::AuditSource::pg_config`].
 
+pub mod audit;
 pub mod changes;
 pub mod client;
 pub mod credentials;

@@ -261,3 +261,71 @@ impl CuttingProxy {
         Self { port, accepted }
     }
 }
+
+/// The fake account whose Platform Connector on the warehouse (`quiet_abacus`, destination
+/// `sturdy_kiln`) last synced at `sync`.
+pub fn acme_synced_at(sync: Timestamp) -> iru_fivetran_fake::FakeAccount {
+    let mut account = super::acme();
+    let at = serde_json::Value::String(sync.to_string());
+    for c in account
+        .connections
+        .iter_mut()
+        .chain(account.connection_details.values_mut())
+    {
+        if c["id"] == "quiet_abacus" {
+            c["succeeded_at"] = at.clone();
+        }
+    }
+    account
+}
+
+/// The TOML of one `[[audit_sources]]` on the warehouse as `user`, plain text on loopback,
+/// plus the lines of `extra`.
+pub fn source_toml(w: &Warehouse, user: &str, password: &str, extra: &str) -> String {
+    format!(
+        "[[audit_sources]]\nkind = \"postgres\"\nhost = \"127.0.0.1\"\nport = {}\n\
+         database = \"{DATABASE}\"\nuser = \"{user}\"\npassword = \"{password}\"\n\
+         tls = \"disable\"\n{extra}\n",
+        w.server.port()
+    )
+}
+
+/// A vault file (`0600`) in `dir` with the test key and secret and `sources` (TOML).
+pub fn vault_with(dir: &std::path::Path, sources: &str) -> std::path::PathBuf {
+    let path = dir.join("vault.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "api_key = \"{}\"\napi_secret = \"{}\"\n\n{sources}",
+            super::KEY,
+            super::SECRET
+        ),
+    )
+    .expect("write vault");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    path
+}
+
+/// `collect` against `fake` with the vault file `vault`, plus `extra`.
+pub fn collect_with_vault(
+    fake: &iru_fivetran_fake::FakeServer,
+    vault: &std::path::Path,
+    extra: &[&str],
+) -> super::Run {
+    let url = fake.api_url();
+    let mut args = vec![
+        "collect",
+        "--api-url",
+        &url,
+        "--rate",
+        "1000",
+        "--credentials-file",
+        super::arg(vault),
+    ];
+    args.extend_from_slice(extra);
+    super::run(&args, &[])
+}

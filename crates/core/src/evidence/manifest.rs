@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::client::StatsSnapshot;
 use crate::evidence::redact::Redaction;
+use crate::vocab::audit::AuditFacts;
 use crate::vocab::{AccountInfo, Kind, RunStatus, Status, TOOL_NAME};
 
 /// The manifest's file name.
@@ -43,6 +44,11 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// One entry per endpoint template.
     pub endpoints: Vec<EndpointEntry>,
+    /// The audit trail's facts per audit source and destination (window asked and covered,
+    /// rows, gaps); absent when `audit_trail` was not collected, so bundles from before it
+    /// existed read the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_trail: Option<AuditFacts>,
     /// What Fivetran's API cannot show, and where that evidence lives instead.
     pub not_available_from_api: Vec<Limitation>,
 }

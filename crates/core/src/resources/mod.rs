@@ -64,6 +64,7 @@ pub async fn collect(
             lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id").await
         }
         Artifact::SyncHistory
+        | Artifact::AuditTrail
         | Artifact::AuditCoverage
         | Artifact::Activity
         | Artifact::Access
