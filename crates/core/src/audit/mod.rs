@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 
 use crate::credentials::AuditSource;
 use crate::evidence::bundle::Bundle;
+use crate::text::printable;
 use crate::vocab::audit::{AuditFacts, SourceFacts};
 use crate::vocab::{Collected, Sink, Status, Window, rfc3339};
 use crate::warehouse::WarehouseError;
@@ -254,8 +255,13 @@ fn artifact(ctx: &Ctx<'_>, facts: &AuditFacts) -> Collected {
         .filter(|s| !s.status.is_whole())
         .map(|s| {
             format!(
-                "audit source {} {}: {}",
+                "audit source {} ({} {}@{}:{}/{}) {}: {}",
                 s.source,
+                s.kind,
+                printable(&s.user),
+                printable(&s.host),
+                s.port,
+                printable(&s.database),
                 s.status.name(),
                 s.reason.as_deref().unwrap_or("no reason given")
             )

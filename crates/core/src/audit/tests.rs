@@ -132,6 +132,11 @@ fn paused_never_synced_and_deleted_platform_connectors_are_not_read() {
 fn facts(n: usize, status: Status, pc: &str) -> SourceFacts {
     SourceFacts {
         source: n,
+        kind: "postgres".into(),
+        host: "db.example.com".into(),
+        port: 5432,
+        database: "analytics".into(),
+        user: "r".into(),
         status,
         platform_connector: Some(pc.into()),
         reason: (status != Status::Complete).then(|| format!("reason {n}")),
@@ -180,7 +185,7 @@ fn the_artifact_s_status_comes_from_its_sources() {
     assert_eq!(partial.status, Status::Partial);
     assert_eq!(
         partial.reason.as_deref(),
-        Some("audit source 2 failed: reason 2")
+        Some("audit source 2 (postgres r@db.example.com:5432/analytics) failed: reason 2")
     );
     assert_eq!(
         with(&[Status::Failed, Status::Forbidden]).status,
