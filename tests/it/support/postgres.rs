@@ -106,18 +106,23 @@ fn start() -> Result<Warehouse, StartError> {
     })
 }
 
-/// The reader roles and their grants.
+/// The reader roles and their grants. On `fivetran_metadata`, the reader gets exactly the
+/// grants `doctor` prints for a least-privilege reader (and `PUBLIC`'s default ones are
+/// revoked), so every test reading it as [`READER`] proves they suffice.
 fn roles() -> String {
+    use iru_fivetran_core::warehouse::postgres::{Dialect, grants};
     let mut sql = format!(
-        "CREATE ROLE {READER} LOGIN PASSWORD '{READER_PASSWORD}';\n\
-         CREATE ROLE {PARTIAL} LOGIN PASSWORD '{PARTIAL_PASSWORD}';\n"
+        "REVOKE ALL ON DATABASE {DATABASE} FROM PUBLIC;\n\
+         REVOKE ALL ON SCHEMA public FROM PUBLIC;\n\
+         CREATE ROLE {READER} LOGIN PASSWORD '{READER_PASSWORD}';\n\
+         CREATE ROLE {PARTIAL} LOGIN PASSWORD '{PARTIAL_PASSWORD}';\n\
+         GRANT CONNECT ON DATABASE {DATABASE} TO {PARTIAL};\n"
     );
-    for schema in [
-        "fivetran_metadata",
-        "fivetran_log",
-        "fivetran_broken",
-        "fivetran_locked",
-    ] {
+    for grant in grants(Dialect::Postgres, DATABASE, "fivetran_metadata", READER) {
+        sql.push_str(&grant);
+        sql.push('\n');
+    }
+    for schema in ["fivetran_log", "fivetran_broken", "fivetran_locked"] {
         sql.push_str(&format!(
             "GRANT USAGE ON SCHEMA {schema} TO {READER};\n\
              GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {READER};\n"

@@ -29,7 +29,7 @@ use super::{
     WarehouseError, quoted,
 };
 
-pub use sql::{ACTOR_PATTERN, Dialect, Statement};
+pub use sql::{ACTOR_PATTERN, Dialect, Statement, grants};
 
 /// How much longer than the statement timeout this side waits for a page.
 const CLIENT_MARGIN: Duration = Duration::from_secs(15);

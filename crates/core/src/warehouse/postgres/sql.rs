@@ -282,6 +282,33 @@ impl Reads<'_> {
     }
 }
 
+/// The statements that give `user` what a read needs and nothing more: `USAGE` on the schema
+/// and `SELECT` on the three tables (PostgreSQL: `CONNECT` on the database too). Printed by
+/// `doctor` and the README for an administrator to run; never run by the collector.
+/// Granting `audit_trail` where the table does not exist fails, so it is a statement of its
+/// own, to leave out on plans without it.
+pub fn grants(dialect: Dialect, database: &str, schema: &str, user: &str) -> Vec<String> {
+    let (schema, user) = (ident(schema), ident(user));
+    let mut grants = Vec::new();
+    if dialect == Dialect::Postgres {
+        grants.push(format!(
+            "GRANT CONNECT ON DATABASE {} TO {user};",
+            ident(database)
+        ));
+    }
+    grants.push(format!("GRANT USAGE ON SCHEMA {schema} TO {user};"));
+    grants.push(format!(
+        "GRANT SELECT ON {schema}.{}, {schema}.{} TO {user};",
+        ident("log"),
+        ident("user")
+    ));
+    grants.push(format!(
+        "GRANT SELECT ON {schema}.{} TO {user};",
+        ident("audit_trail")
+    ));
+    grants
+}
+
 /// The statement that limits each statement of the transaction, `$1` in milliseconds.
 pub const STATEMENT_TIMEOUT: &str = "SELECT set_config('statement_timeout', $1, true)";
 

@@ -190,3 +190,24 @@ fn times_are_bound_as_instants_or_as_the_utc_wall_clock() {
     let whole: jiff::Timestamp = "2026-12-06T10:11:12Z".parse().expect("time");
     assert_eq!(value(&zoned, whole), "2026-12-06T10:11:12.000000Z");
 }
+
+#[test]
+fn the_grants_of_a_least_privilege_reader_quote_every_name() {
+    assert_eq!(
+        grants(
+            Dialect::Postgres,
+            "analytics",
+            "fivetran_metadata",
+            "iru_reader"
+        ),
+        [
+            "GRANT CONNECT ON DATABASE \"analytics\" TO \"iru_reader\";",
+            "GRANT USAGE ON SCHEMA \"fivetran_metadata\" TO \"iru_reader\";",
+            "GRANT SELECT ON \"fivetran_metadata\".\"log\", \"fivetran_metadata\".\"user\" TO \"iru_reader\";",
+            "GRANT SELECT ON \"fivetran_metadata\".\"audit_trail\" TO \"iru_reader\";",
+        ]
+    );
+    let redshift = grants(Dialect::Redshift, "dev", "odd\"schema", "r");
+    assert_eq!(redshift.len(), 3, "no CONNECT on Redshift");
+    assert!(redshift[0].contains("\"odd\"\"schema\""), "{redshift:?}");
+}
