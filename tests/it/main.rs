@@ -3,6 +3,7 @@
 mod access;
 mod api_errors;
 mod audit;
+mod audit_changes;
 mod audit_doctor;
 mod audit_faults;
 mod audit_trail;

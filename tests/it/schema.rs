@@ -234,7 +234,7 @@ fn the_example_bundle_in_the_docs_matches_the_schemas() {
     if !dir.join("manifest.json").exists() {
         return;
     }
-    assert_eq!(Validator::new().bundle(&dir), 19);
+    assert_eq!(Validator::new().bundle(&dir), 20);
 }
 
 #[test]

@@ -25,8 +25,8 @@ pub const ARTIFACTS: [&str; 20] = [
     "audit_coverage",
     "activity",
     "access",
-    "findings",
     "changes",
+    "findings",
 ];
 
 /// one page per `page_size` items (at least one per list), plus one per detail object. Sync

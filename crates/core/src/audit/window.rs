@@ -36,14 +36,17 @@ pub struct Previous {
 }
 
 /// The window asked of one source and where its start came from (`since`, cut to the whole
-/// second, or `previous_bundle`).
+/// second, or `previous_bundle`). It ends at the last sync, or at the run's start (cut to the
+/// whole second) if that is earlier.
 pub fn asked(
     since: Timestamp,
     previous: Option<&Previous>,
     last_sync: Timestamp,
     run_start: Timestamp,
 ) -> (Window, &'static str) {
-    let end = last_sync.min(run_start);
+    // The run's start to the second, as the manifest's `started_at` states it (what a later
+    // bundle compares its changes from).
+    let end = last_sync.min(Timestamp::from_second(run_start.as_second()).unwrap_or(run_start));
     let (start, from) = match previous {
         Some(p) => (p.resume, "previous_bundle"),
         // To the second, as the manifest's `options.since` states it.

@@ -2,8 +2,10 @@
 //! (`FT-ACCESS-001`...), a `status` (`pass`, `fail` or `n/a`), the subjects behind it (`items`:
 //! id, label and the field that matters) and what it `proves` and `cannot_prove`.
 //!
-//! A check is `n/a` when the artifact it reads could not be read at all (failed, forbidden or
-//! absent): an empty list would otherwise read as a pass. Times are measured from the run's
+//! A check is `n/a` when the artifact it reads could not be read at all (failed, forbidden,
+//! unavailable or absent): an empty list would otherwise read as a pass. The audit-trail checks
+//! ([`audit`]) read `audit_trail.json` and `changes.json` when the run wrote them (they are
+//! not sources: without them those checks are `n/a`). Times are measured from the run's
 //! start ([`Params::now`], the end of the `--since` window), never from the clock at derivation,
 //! so the same sources always give the same findings.
 //!
@@ -21,6 +23,7 @@ use crate::vocab::{Artifact, Collected, Status};
 use super::{Inputs, Sources, mark_incomplete_sources};
 
 mod access;
+mod audit;
 
 /// `--inactive-days` when not given.
 pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
@@ -122,11 +125,16 @@ pub const READ_ORDER: [Artifact; 6] = [
     Artifact::AuditCoverage,
 ];
 
+/// What is read after the sources, when the run wrote it: the audit trail and the changes
+/// (produced before findings, but not its sources: without them, their checks are `n/a`).
+pub const ALSO_READ: [Artifact; 2] = [Artifact::AuditTrail, Artifact::Changes];
+
 /// The checks as the sources stream past: each source item is checked when it arrives and
 /// only the subjects that fail are kept.
 struct Builder {
     params: Params,
     access: access::AccessChecks,
+    trail: audit::TrailChecks,
     connections: Vec<Value>,
     audit: Vec<Value>,
     system_keys: Vec<Value>,
@@ -138,6 +146,7 @@ impl Builder {
         Self {
             params,
             access: access::AccessChecks::default(),
+            trail: audit::TrailChecks::default(),
             connections: Vec::new(),
             audit: Vec::new(),
             system_keys: Vec::new(),
@@ -164,6 +173,14 @@ impl Builder {
                 system_key(item, &self.params).map(|s| (&mut self.system_keys, s))
             }
             Artifact::Webhooks => webhook(item).map(|s| (&mut self.webhooks, s)),
+            Artifact::AuditTrail => {
+                self.trail.add_action(item);
+                None
+            }
+            Artifact::Changes => {
+                self.trail.add_change(item);
+                None
+            }
             _ => None,
         };
         if let Some((subjects, subject)) = found {
@@ -180,6 +197,7 @@ impl Builder {
             Artifact::AuditCoverage => self.audit.clear(),
             Artifact::SystemKeys => self.system_keys.clear(),
             Artifact::Webhooks => self.webhooks.clear(),
+            Artifact::AuditTrail | Artifact::Changes => self.trail.forget(artifact),
             _ => {}
         }
     }
@@ -190,6 +208,8 @@ impl Builder {
         let both = [Artifact::Users, Artifact::Teams];
         let params = self.params;
         let [admins, inactive, invited, suspended, team_and_direct] = self.access.finish(&params);
+        let [unexplained, departed, secrets] = self.trail.finish();
+        let trail = [Artifact::AuditTrail];
         let checks = [
             (admins, readable(sources, &both)),
             (inactive, readable(sources, &[users])),
@@ -212,6 +232,12 @@ impl Builder {
                 webhooks_check(self.webhooks),
                 readable(sources, &[Artifact::Webhooks]),
             ),
+            (
+                unexplained,
+                readable(sources, &[Artifact::AuditTrail, Artifact::Changes]),
+            ),
+            (departed, readable(sources, &trail)),
+            (secrets, readable(sources, &trail)),
         ];
         Collected {
             items: checks.into_iter().map(|(c, r)| c.item(r)).collect(),
@@ -236,7 +262,7 @@ pub(super) fn produce(inputs: &Inputs<'_>) -> Collected {
 pub fn derive_from_bundle(bundle: &Bundle, params: &Params) -> (Collected, Sources) {
     let mut builder = Builder::new(*params);
     let mut sources = Sources::default();
-    for artifact in READ_ORDER {
+    for artifact in READ_ORDER.into_iter().chain(ALSO_READ) {
         if !sources.read(bundle, artifact, |item| builder.add(artifact, &item)) {
             builder.forget(artifact);
         }

@@ -428,6 +428,29 @@ pub(super) struct ChangeItem {
     note: Option<String>,
     /// The order of the change.
     sort_key: String,
+    /// What the audit trail says of it: who made it, or that nothing explains it.
+    audit: ChangeAudit,
+}
+
+/// What the newer bundle's audit trail says of a change.
+#[derive(JsonSchema)]
+pub(super) struct ChangeAudit {
+    /// `explained` (actions on the item between the two bundles' collections), `unexplained`
+    /// (none, although the audit trail covers from the baseline's collection) or `not_covered`
+    /// (no audit trail covers that time: nothing can be said).
+    #[schemars(extend("enum" = ["explained", "unexplained", "not_covered"]))]
+    status: String,
+    /// The actions, oldest first, at most 20: `{id, at, action, event, method, actor:
+    /// {user_id, email}}`, from `audit_trail.json`.
+    events: Vec<Map<String, Value>>,
+    /// Actions beyond the 20 listed.
+    more_events: u64,
+    /// The end of what the audit trail covered (the Platform Connector's last sync): a change
+    /// made after it cannot be explained yet. Null for `not_covered`.
+    covered_until: Option<String>,
+    /// `not_covered`: why nothing can be said.
+    #[serde(skip_serializing_if = "absent")]
+    reason: String,
 }
 
 /// The envelope fields of `changes`.

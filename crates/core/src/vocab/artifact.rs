@@ -42,10 +42,12 @@ pub enum Artifact {
     Activity,
     /// `access.json` (derived): who can reach what, with which role, directly or by a team.
     Access,
-    /// `findings.json` (derived): reviewer-facing checks with stable ids, pass or fail.
-    Findings,
-    /// `changes.json` (derived): what changed since the baseline bundle.
+    /// `changes.json` (derived): what changed since the baseline bundle, each change with the
+    /// audit events that explain it.
     Changes,
+    /// `findings.json` (derived): reviewer-facing checks with stable ids, pass or fail (some
+    /// read `changes.json`, so it comes after it).
+    Findings,
 }
 
 /// Whether an artifact is read from the API or computed from other artifacts of the bundle.
@@ -79,8 +81,8 @@ impl Artifact {
         Artifact::AuditCoverage,
         Artifact::Activity,
         Artifact::Access,
-        Artifact::Findings,
         Artifact::Changes,
+        Artifact::Findings,
     ];
 
     /// The name used by `--resources`, the manifest and the schema id.
