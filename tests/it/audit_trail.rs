@@ -304,3 +304,49 @@ fn the_next_bundle_starts_where_the_last_one_ended() {
         serde_json::json!({"start": micros(sync), "end": micros(sync)})
     );
 }
+
+#[test]
+fn generated_tables_of_the_benchmark_give_every_action_once_over_many_pages() {
+    use iru_fivetran_fake::postgres::{PEOPLE, Volume};
+    let Some(w) = warehouse() else { return };
+    let volume = Volume {
+        log_rows: 2_000,
+        actions: 200,
+        trail_rows: 100,
+        twin_every: 10,
+    };
+    w.server
+        .psql(
+            crate::support::postgres::DATABASE,
+            &format!(
+                "{}GRANT USAGE ON SCHEMA bench_small TO {READER};\n\
+                 GRANT SELECT ON ALL TABLES IN SCHEMA bench_small TO {READER};\n",
+                volume.sql("bench_small", &w.base.to_string())
+            ),
+        )
+        .expect("generated");
+    let fake = server(acme_synced_at(w.base));
+    let dir = tempfile::tempdir().expect("dir");
+    let vault = vault_with(
+        dir.path(),
+        &source_toml(
+            w,
+            READER,
+            READER_PASSWORD,
+            "destination = \"sturdy_kiln\"\nschema = \"bench_small\"\npage_rows = 37",
+        ),
+    );
+    let run = collect_with_vault(&fake, &vault, &["--resources", "audit_trail"]);
+    run.assert_code(0);
+    let trail = run.json("audit_trail.json");
+    assert_eq!(trail["status"], "complete", "{}", trail["reason"]);
+    assert_eq!(trail["count"], volume.items());
+    let facts = &trail["sources"][0];
+    assert_eq!(facts["merged_from_log"], volume.twins());
+    assert_eq!(
+        facts["rows_read"],
+        volume.actions + volume.trail_rows + PEOPLE
+    );
+    let bytes = std::fs::read(run.bundle().join("audit_trail.json")).expect("read");
+    assert!(!String::from_utf8_lossy(&bytes).contains("bench-never-shown"));
+}

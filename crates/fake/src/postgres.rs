@@ -4,15 +4,20 @@
 //! [`LocalPostgres::start`] finds the server binaries (`initdb`, `pg_ctl`, `psql`: on `PATH`,
 //! else the newest `/usr/lib/postgresql/*/bin`), and runs one supervising shell script that
 //! makes a temporary directory, runs `initdb` into it, starts the server on a free port of
-//! 127.0.0.1 (TCP only, SCRAM passwords, TLS when a certificate is given), prints `ready`, and
-//! then waits for its standard input to close. The test process holds the other end of that
-//! pipe and never writes to it: when the process exits, however it exits (tests done, a panic,
-//! a signal), the pipe closes, and the script stops the server (`-m immediate`) and removes the
-//! directory. Nothing is left behind, without a destructor having to run.
+//! 127.0.0.1 (TCP only, SCRAM passwords, TLS when a certificate is given, any settings asked
+//! for with [`LocalPostgres::start_with`]), prints `ready`, and then waits for its standard
+//! input to close. The test process holds the other end of that pipe and never writes to it:
+//! when the process exits, however it exits (tests done, a panic, a signal), the pipe closes,
+//! and the script stops the server (`-m immediate`) and removes the directory. Nothing is left
+//! behind, without a destructor having to run.
 //!
 //! PostgreSQL refuses to run as root. Run as root (as CI does), the script is started as the
 //! `postgres` system user (else `nobody`) through `runuser`, and owns its directory; run as
 //! anyone else, it runs as that user.
+
+mod volume;
+
+pub use volume::{PEOPLE, Volume};
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::TcpListener;
@@ -54,6 +59,9 @@ rm -f "$dir/pw"
   echo "max_connections = 100"
   echo "log_min_messages = fatal"
 } >> "$dir/data/postgresql.conf"
+if [ -n "${IRU_PG_SETTINGS:-}" ]; then
+  printf '%s\n' "$IRU_PG_SETTINGS" >> "$dir/data/postgresql.conf"
+fi
 if [ -n "${IRU_PG_CERT:-}" ]; then
   printf '%s' "$IRU_PG_CERT" > "$dir/data/server.crt"
   printf '%s' "$IRU_PG_KEY" > "$dir/data/server.key"
@@ -140,11 +148,23 @@ impl LocalPostgres {
     /// Starts a server whose superuser [`SUPERUSER`] has `password`; with `tls`, it also
     /// accepts TLS with that certificate.
     pub fn start(password: &str, tls: Option<&ServerTls>) -> Result<Self, StartError> {
+        Self::start_with(password, tls, &[])
+    }
+
+    /// [`LocalPostgres::start`] with more server settings (`postgresql.conf` lines `name =
+    /// 'value'`; the benchmark preloads `pg_stat_statements` to count the statements run).
+    /// Names are letters, digits, `_` and `.`; values hold no quote, backslash or line break.
+    pub fn start_with(
+        password: &str,
+        tls: Option<&ServerTls>,
+        settings: &[(&str, &str)],
+    ) -> Result<Self, StartError> {
         let bin = binaries().ok_or(StartError::NotInstalled)?;
+        let settings = settings_lines(settings).map_err(StartError::Failed)?;
         let mut last = String::new();
         // A port found free can be taken before the server binds it: try again once.
         for _ in 0..2 {
-            match Self::try_start(&bin, password, tls) {
+            match Self::try_start(&bin, password, tls, &settings) {
                 Ok(server) => return Ok(server),
                 Err(why) => last = why,
             }
@@ -152,13 +172,19 @@ impl LocalPostgres {
         Err(StartError::Failed(last))
     }
 
-    fn try_start(bin: &Path, password: &str, tls: Option<&ServerTls>) -> Result<Self, String> {
+    fn try_start(
+        bin: &Path,
+        password: &str,
+        tls: Option<&ServerTls>,
+        settings: &str,
+    ) -> Result<Self, String> {
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
         let mut command = supervisor_command();
         command
             .env("IRU_PG_BIN", bin)
             .env("IRU_PG_PORT", port.to_string())
             .env("IRU_PG_PASSWORD", password)
+            .env("IRU_PG_SETTINGS", settings)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -275,6 +301,25 @@ fn supervisor_command() -> Command {
     }
 }
 
+/// `settings` as `postgresql.conf` lines, or why one cannot be written safely.
+fn settings_lines(settings: &[(&str, &str)]) -> Result<String, String> {
+    let mut lines = Vec::with_capacity(settings.len());
+    for (name, value) in settings {
+        let name_ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+        let value_ok = !value.contains(['\'', '\\', '\n', '\r']);
+        if !name_ok || !value_ok {
+            return Err(format!(
+                "server setting {name:?} = {value:?} cannot be written"
+            ));
+        }
+        lines.push(format!("{name} = '{value}'"));
+    }
+    Ok(lines.join("\n"))
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -294,3 +339,6 @@ fn has_user(name: &str) -> bool {
 fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
+
+#[cfg(test)]
+mod tests;
