@@ -208,6 +208,34 @@ fn every_user_action_of_the_window_is_listed_once_with_who_did_it() {
         "{}",
         destination("quiet_meadow")
     );
+    // The findings over the trail: people no longer active who acted, secrets generated.
+    let findings = run.json("findings.json");
+    let check = |id: &str| {
+        findings["items"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let departed = check("FT-AUDIT-003");
+    assert_eq!(departed["status"], "fail");
+    assert_eq!(
+        departed["items"],
+        serde_json::json!([
+            {"id": "contractor@partner.example", "label": "contractor@partner.example", "actions": 1},
+            {"id": "copper_willow", "label": "erik.lindqvist@acme.example", "actions": 2},
+            {"id": "ghost_heron", "label": "nora.quist@acme.example", "actions": 1},
+        ])
+    );
+    let secrets = check("FT-AUDIT-004");
+    assert_eq!(secrets["status"], "fail");
+    assert_eq!(
+        secrets["items"],
+        serde_json::json!([{"id": "log:l_003", "label": "maya.okafor@acme.example",
+            "at": micros(ago(w, SignedDuration::from_hours(16)))}])
+    );
     // The bundle verifies with the new artifact in it.
     let verified = support::run(&["verify", support::arg(&run.bundle())], &[]);
     verified.assert_code(0);

@@ -168,7 +168,7 @@ mod reader {
     use jiff::{SignedDuration, Timestamp};
 
     use crate::support::postgres::{
-        CuttingProxy, PARTIAL, PARTIAL_PASSWORD, READER, READER_PASSWORD, WRONG_PASSWORD,
+        CuttingProxy, DATABASE, PARTIAL, PARTIAL_PASSWORD, READER, READER_PASSWORD, WRONG_PASSWORD,
         Warehouse, source, source_in, warehouse,
     };
     use crate::support::runtime;
@@ -347,6 +347,50 @@ mod reader {
             );
             tx.finish().await;
         });
+    }
+
+    #[test]
+    fn the_read_is_a_read_only_transaction_even_for_a_user_who_may_write() {
+        let Some(w) = warehouse() else { return };
+        // A LOG that writes when read: a view whose filter inserts a row, and a reader allowed
+        // to insert it. Only the transaction being read-only can stop the write.
+        let touched = || {
+            w.server
+                .psql(DATABASE, "SELECT count(*) FROM fivetran_writes.touched;")
+                .expect("count")
+                .trim()
+                .to_owned()
+        };
+        w.server
+            .psql(
+                DATABASE,
+                &format!(
+                    "CREATE SCHEMA fivetran_writes;\n\
+                     CREATE TABLE fivetran_writes.touched (n int);\n\
+                     CREATE FUNCTION fivetran_writes.touch() RETURNS boolean LANGUAGE plpgsql \
+                       VOLATILE AS $$ BEGIN INSERT INTO fivetran_writes.touched VALUES (1); \
+                       RETURN true; END $$;\n\
+                     CREATE VIEW fivetran_writes.log AS SELECT * FROM fivetran_metadata.log \
+                       WHERE fivetran_writes.touch();\n\
+                     GRANT USAGE ON SCHEMA fivetran_writes TO {READER};\n\
+                     GRANT SELECT ON fivetran_writes.log TO {READER};\n\
+                     GRANT INSERT ON fivetran_writes.touched TO {READER};\n"
+                ),
+            )
+            .expect("schema");
+        // Outside a read-only transaction, reading it writes.
+        w.server
+            .psql(DATABASE, "SELECT count(*) FROM fivetran_writes.log;")
+            .expect("read and write");
+        let before = touched();
+        assert_ne!(before, "0");
+        let reader = source(w, READER, READER_PASSWORD, |_| {});
+        let read = runtime().block_on(log_rows(&reader, "fivetran_writes", day(w), None, 100));
+        let Err(WarehouseError::Query(detail)) = read else {
+            panic!("the write was not refused: {read:?}")
+        };
+        assert!(detail.contains("read-only transaction"), "{detail}");
+        assert_eq!(touched(), before, "nothing written");
     }
 
     #[test]
