@@ -165,3 +165,46 @@ fn a_wrong_password_or_a_paused_platform_connector_is_not_ready() {
         "{check}"
     );
 }
+
+#[test]
+fn doctor_connects_with_tls_as_configured() {
+    let Some(w) = warehouse() else { return };
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("ca.pem"), &w.ca_pem).expect("write");
+    std::fs::write(dir.path().join("wrong.pem"), &w.wrong_ca_pem).expect("write");
+    let tls = |ca: &str| {
+        let ca = dir.path().join(ca);
+        source_toml(
+            w,
+            READER,
+            READER_PASSWORD,
+            &format!(
+                "destination = \"sturdy_kiln\"\nca_cert = \"{}\"",
+                ca.to_str().expect("utf-8")
+            ),
+        )
+        .replace("tls = \"disable\"", "tls = \"verify-full\"")
+    };
+    // One run, two sources: the CA that signed the server's certificate, and another.
+    let (run, report, _) = doctor(w, &format!("{}{}", tls("ca.pem"), tls("wrong.pem")));
+    run.assert_code(3);
+    let good = &report["audit_sources"][0];
+    assert_eq!(good["fine"], true, "{good}");
+    assert_eq!(good["connected"], true);
+    let bad = &report["audit_sources"][1];
+    assert_eq!(bad["connected"], false, "{bad}");
+    assert!(
+        bad["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("the TLS handshake with the warehouse failed"),
+        "{bad}"
+    );
+    assert!(
+        bad["hint"]
+            .as_str()
+            .expect("hint")
+            .contains("check tls and ca_cert"),
+        "{bad}"
+    );
+}
