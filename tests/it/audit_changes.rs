@@ -118,6 +118,9 @@ fn each_change_says_who_made_it_or_that_nothing_explains_it() {
         "{covered_until} {second_start}"
     );
 
+    // Changes with their audit events match the committed schemas.
+    crate::schema::Validator::new().bundle(&second.bundle());
+
     // The findings name the unexplained change.
     let findings = second.json("findings.json");
     let unexplained = finding(&findings, "FT-AUDIT-002");

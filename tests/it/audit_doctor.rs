@@ -82,6 +82,7 @@ fn a_reader_with_the_grants_is_ready_and_sees_the_window() {
             "GRANT SELECT ON \"fivetran_metadata\".\"audit_trail\" TO \"iru_reader\";",
         ])
     );
+    crate::schema::Validator::new().check("doctor", &report, "the doctor report");
     // The text on stderr says the same.
     for line in [
         "audit source 1  postgres iru_reader@127.0.0.1:",

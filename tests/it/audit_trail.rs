@@ -236,7 +236,9 @@ fn every_user_action_of_the_window_is_listed_once_with_who_did_it() {
         serde_json::json!([{"id": "log:l_003", "label": "maya.okafor@acme.example",
             "at": micros(ago(w, SignedDuration::from_hours(16)))}])
     );
-    // The bundle verifies with the new artifact in it.
+    // The bundle matches the committed schemas, items and audit facts included, and verifies
+    // with the new artifact in it.
+    crate::schema::Validator::new().bundle(&run.bundle());
     let verified = support::run(&["verify", support::arg(&run.bundle())], &[]);
     verified.assert_code(0);
 }

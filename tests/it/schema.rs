@@ -130,7 +130,8 @@ impl Validator {
     }
 
     /// Validates every JSON file of a bundle: each artifact by its resource, the manifest.
-    fn bundle(&self, dir: &Path) -> usize {
+    /// Returns how many artifacts the manifest lists.
+    pub fn bundle(&self, dir: &Path) -> usize {
         let read = |name: &str| -> Value {
             serde_json::from_slice(&fs::read(dir.join(name)).expect("read")).expect("JSON")
         };
