@@ -32,6 +32,9 @@ fn audit_coverage_gives_each_destination_a_verdict() {
             .expect("t")
             .contains("no audit-log endpoint")
     );
+    assert!(coverage["audit_trail"].as_str().expect("t").contains(
+        "The trail itself is in audit_trail.json where the vault file names an audit source"
+    ));
 
     let warm = by_id(&coverage, "warm_harbor");
     assert_eq!(warm["verdict"], "exported");

@@ -240,11 +240,12 @@ pub fn limitations() -> Vec<Limitation> {
             statement: "Fivetran's REST API has no audit-log endpoint: who changed what and when \
                         (user actions) cannot be read through it.",
             instead: "The user-action audit trail leaves Fivetran through the Fivetran Platform \
-                      Connector (the LOG table in your destination, schema fivetran_metadata by \
-                      default) or an external log service. audit_coverage.json says, per \
-                      destination, whether such an export is switched on and working; \
-                      changes.json, kept from run to run, is the configuration history the \
-                      API does not keep.",
+                      Connector (tables in your destination, schema fivetran_metadata by \
+                      default) or an external log service. With an audit source in the vault \
+                      file, audit_trail.json is that trail, read from those tables; \
+                      audit_coverage.json says, per destination, whether such an export is \
+                      switched on and working; changes.json, kept from run to run, is the \
+                      configuration history the API does not keep.",
         },
         Limitation {
             topic: "sso_mfa",
