@@ -95,7 +95,8 @@ pub enum Command {
     #[command(after_help = REPORT_AFTER_HELP)]
     Report(ReportArgs),
     /// Check an API key before scheduling collections: where it comes from, whose it is, the
-    /// quota left, and whether it can read each resource (about 16 GET requests, no bundle).
+    /// quota left, and whether it can read each resource (about 16 GET requests, no bundle),
+    /// and each audit source of its vault entry.
     #[command(after_help = DOCTOR_AFTER_HELP)]
     Doctor(DoctorArgs),
     /// Print the JSON Schema of a bundle file (`users`, `manifest`, ...); without NAME, list the
@@ -226,11 +227,16 @@ const DOCTOR_AFTER_HELP: &str = "\
 Resolves the credentials exactly as `collect` does, reads /v1/account/info, then asks each
 resource for the first page of its list (plus one user's memberships, one connection's schema
 config and its sync history): one request each, about 16 in all, none when a list is empty.
+When the vault entry names audit sources, it also lists the connections to find their Platform
+Connectors and checks each source: its Platform Connector and how fresh its tables are, the
+connection (TLS as configured), the schema and tables, SELECT on each, the rows in the window,
+and prints the GRANT statements of a least-privilege reader.
 The table goes to stderr; --format json also writes a report (iru-fivetran/doctor/v1) on
-stdout. Nothing is written to disk and the key and secret are never printed.
+stdout. Nothing is written to disk, and no key, secret or password is ever printed.
 
 Exit codes:
-  0  every resource is readable (sync history not offered to the account counts as fine)
+  0  every resource is readable (sync history not offered to the account counts as fine),
+     and every audit source
   1  Fivetran refused the key (401) or could not be reached
   2  usage, configuration or credentials error, found before any request
   3  something is forbidden, unavailable or failed: each row says what to grant";

@@ -78,6 +78,19 @@ pub(crate) struct Args {
     /// as it is sent), instead of running it with `-q`.
     #[arg(long, value_name = "FILTER")]
     pub(crate) log: Option<String>,
+    /// Benchmark the audit trail instead: `audit_trail.json` read from a local PostgreSQL
+    /// holding a Platform Connector's tables of the size below (see `audit.rs`).
+    #[arg(long)]
+    pub(crate) audit: bool,
+    /// `--audit`: `LOG` rows.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub(crate) audit_log_rows: u64,
+    /// `--audit`: of them, user actions.
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) audit_actions: u64,
+    /// `--audit`: `AUDIT_TRAIL` rows (one in ten of their actions also in `LOG`).
+    #[arg(long, default_value_t = 50_000)]
+    pub(crate) audit_trail_rows: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

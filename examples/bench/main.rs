@@ -9,6 +9,7 @@
 //! cargo run --release --example bench -- --users 500 --connections 300 --latency-ms 50 --rate 4
 //! cargo run --release --example bench -- --users 300 --teams 20 --groups 10 --connections 200 \
 //!     --rate 100 --server-limit 30
+//! cargo run --release --example bench -- --audit          # the audit trail, from PostgreSQL
 //! ```
 //!
 //! It generates the account ([`FakeAccount::synthetic`]), serves it on loopback at 1,000 items a
@@ -36,6 +37,9 @@
 //! `--max-rows`), measured the same way, and prints a second table: the bundle's size, the
 //! report's wall and CPU time, peak RSS and output size.
 //!
+//! `--audit` measures the audit trail instead ([`audit`]): a collection of `audit_trail.json`
+//! from a local PostgreSQL holding 1,000,000 `LOG` rows.
+//!
 //! This file holds the constants and the run itself (the size, the fake, the runs, the tables);
 //! `args` the command line, `collector` finding the collector and reading its `--help`,
 //! `collect` one measured collection, `report` one measured report, `measure` running and
@@ -45,6 +49,7 @@
 #![allow(clippy::print_stdout)]
 
 mod args;
+mod audit;
 mod collect;
 mod collector;
 mod measure;
@@ -143,6 +148,9 @@ fn run(args: &Args) -> Result<(), String> {
     size.now = jiff::Timestamp::now();
     let latency = Duration::from_secs_f64(args.latency_ms.unwrap_or(preset_latency) / 1000.0);
     let bin = collector(args.bin.as_deref())?;
+    if args.audit {
+        return audit::run(args, &bin);
+    }
     let help = collect_help(&bin)?;
     let supports_concurrency = help.contains("--concurrency");
     let (concurrency, pass_concurrency) = match (args.concurrency, supports_concurrency) {

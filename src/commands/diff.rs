@@ -1,7 +1,7 @@
 //! `iru-fivetran diff OLD NEW`: verify both bundles, compare them, print the change log.
 //!
 //! Exit 0 with the log on stdout (text, or the JSON array `changes.json` would hold for this
-//! pair); exit 1 with the verification problems or the reason the two cannot be compared, on
+//! pair), each change with who made it where the newer bundle has an audit trail; exit 1 with the verification problems or the reason the two cannot be compared, on
 //! stderr. Nothing is written to disk.
 
 use std::fmt;
@@ -13,6 +13,7 @@ use iru_fivetran_core::evidence::render;
 use iru_fivetran_core::exit;
 use iru_fivetran_core::verify::{self, VerifyError};
 
+use iru_fivetran_core::changes::explain::explain;
 use iru_fivetran_core::changes::{
     CompareError, LoadError, Snapshot, compare, items, text, uncompared,
 };
@@ -82,13 +83,15 @@ fn change_log(args: &DiffArgs) -> Result<Vec<u8>, DiffError> {
     };
     // A file that changed between verification and its comparison (artifacts are read
     // again one at a time) is reported like any other verification problem.
-    let changes = compare(&old, &new).map_err(|e| match e {
+    let mut changes = compare(&old, &new).map_err(|e| match e {
         CompareError::Unreadable {
             error: LoadError::Verified(e),
             ..
         } => DiffError::Verify(vec![e]),
         e => DiffError::Compare(e),
     })?;
+    // Who made each change, when the newer bundle has an audit trail.
+    explain(&mut changes, &old, &new);
     Ok(match args.format {
         DiffFormat::Json => render(&serde_json::Value::Array(items(&changes))),
         DiffFormat::Text => {

@@ -32,6 +32,9 @@ fn audit_coverage_gives_each_destination_a_verdict() {
             .expect("t")
             .contains("no audit-log endpoint")
     );
+    assert!(coverage["audit_trail"].as_str().expect("t").contains(
+        "The trail itself is in audit_trail.json where the vault file names an audit source"
+    ));
 
     let warm = by_id(&coverage, "warm_harbor");
     assert_eq!(warm["verdict"], "exported");
@@ -52,6 +55,10 @@ fn audit_coverage_gives_each_destination_a_verdict() {
     assert_eq!(quiet["webhooks"][0]["id"], "rapid_sparrow");
     let third = by_id(&coverage, "4b8e1f0c2d7a49e3b6c5a1f9e0d2c8b7");
     assert_eq!(third["verdict"], "not_exported");
+    // The warehouse destination's own Platform Connector runs.
+    let kiln = by_id(&coverage, "sturdy_kiln");
+    assert_eq!(kiln["verdict"], "exported");
+    assert_eq!(kiln["platform_connectors"][0]["id"], "quiet_abacus");
 
     let account_level = &coverage["account_level"];
     assert_eq!(
@@ -67,7 +74,7 @@ fn audit_coverage_gives_each_destination_a_verdict() {
     assert_eq!(account_level["webhooks"][0]["id"], "mellow_tundra");
     assert_eq!(
         coverage["verdicts"],
-        serde_json::json!({"exported": 1, "not_exported": 2})
+        serde_json::json!({"exported": 2, "not_exported": 2})
     );
 }
 

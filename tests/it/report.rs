@@ -244,11 +244,12 @@ fn every_section_is_there_with_the_bundles_facts() {
         "## Access review",
         "## Destinations and connections",
         "## Audit coverage",
+        "## Audit trail",
         "## Changes since the baseline",
         "## Files of the bundle",
         // Provenance: when, which key (and whose), which bundle, verified.
         "- **API key:** tidy\\_lantern (user key of maya.okafor@acme.example)",
-        "- **Verification:** verified: 23 files",
+        "- **Verification:** verified: 24 files",
         "- **Signature:** not signed",
         // A failing finding and its subjects.
         "| `FT-ACCESS-001` | **FAIL** | account administrators (fails above 3) | 4 |",
@@ -256,8 +257,8 @@ fn every_section_is_there_with_the_bundles_facts() {
         // The four charts, as tables in Markdown.
         "**Users by their own account role",
         "**Users by time since last login (at the run's start)** (8 in all)",
-        "**Connections by state** (10 in all)",
-        "**Connections by sync frequency** (10 in all)",
+        "**Connections by state** (11 in all)",
+        "**Connections by sync frequency** (11 in all)",
         // Changes since the baseline.
         "| access | `user_role_changed` | users | priya.raman@acme.example | `role` | Account Reviewer | Account Administrator |",
         // The API's limits are said, not hidden.

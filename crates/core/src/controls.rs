@@ -362,6 +362,25 @@ pub fn of_artifact(artifact: Artifact) -> &'static [Support] {
                 ]
             }
         }
+        Artifact::AuditTrail => {
+            const {
+                &[
+                    s(
+                        CC7_2,
+                        "each user action Fivetran recorded in the window: who, when, how, on what",
+                    ),
+                    s(
+                        CC8_1,
+                        "who changed connections, destinations, users and teams, with old and new values",
+                    ),
+                    s(
+                        A8_15,
+                        "the user-action log read from the Platform Connector's tables",
+                    ),
+                    s(A8_32, "the authorship of each configuration change"),
+                ]
+            }
+        }
     }
 }
 
@@ -436,6 +455,33 @@ pub fn of_finding(id: &str) -> &'static [Support] {
                         "destinations whose user-action audit trail is not exported",
                     ),
                     s(A8_15, "destinations without exported logs"),
+                ]
+            }
+        }
+        "FT-AUDIT-002" => {
+            const {
+                &[
+                    s(CC8_1, "changes no recorded user action explains"),
+                    s(A8_32, "changes to reconcile with change records"),
+                ]
+            }
+        }
+        "FT-AUDIT-003" => {
+            const {
+                &[
+                    s(CC6_2, "actions by people who are no longer active users"),
+                    s(
+                        A5_18,
+                        "access rights used after a user left or was deactivated",
+                    ),
+                ]
+            }
+        }
+        "FT-AUDIT-004" => {
+            const {
+                &[
+                    s(CC6_1, "API secrets generated in the window"),
+                    s(A5_17, "authentication information issued in the window"),
                 ]
             }
         }

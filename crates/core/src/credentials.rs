@@ -11,7 +11,11 @@
 //! Which profile of a file with profiles: the one named (`--profile`, else
 //! `IRU_FIVETRAN_PROFILE`; see [`Choice`]); without a name, the profile `default`, else the only
 //! one; several and none chosen is an error listing their names. `--all-profiles` takes them all.
+//!
+//! A vault entry may also name the warehouses its audit trail is read from ([`audit`]); their
+//! passwords follow the same rule, exposed only by [`audit::AuditSource::pg_config`].
 
+pub mod audit;
 pub mod vault;
 
 use std::fmt;
@@ -26,7 +30,10 @@ use zeroize::Zeroizing;
 use crate::env;
 use crate::files;
 use crate::text::Scrubber;
-pub use vault::{MAX_PROFILE_NAME, ProfileName, Vault, VaultAccount, parse_vault};
+pub use audit::AuditSource;
+pub use vault::{
+    MAX_PROFILE_NAME, ProfileName, Vault, VaultAccount, VaultAuditSource, parse_vault,
+};
 
 /// A vault file larger than this is not a credentials file; refuse before reading it whole.
 const MAX_VAULT_BYTES: u64 = 64 * 1024;
@@ -77,6 +84,7 @@ pub struct Credentials {
     secret: SecretString,
     source: Source,
     api_url: Option<String>,
+    audit_sources: Vec<AuditSource>,
 }
 
 impl fmt::Debug for Credentials {
@@ -85,11 +93,18 @@ impl fmt::Debug for Credentials {
             .field("key", &"[redacted]")
             .field("secret", &"[redacted]")
             .field("source", &self.source)
+            .field("audit_sources", &self.audit_sources)
             .finish()
     }
 }
 
 impl Credentials {
+    /// The audit sources of the vault entry, checked, in the file's order (none from the
+    /// environment).
+    pub fn audit_sources(&self) -> &[AuditSource] {
+        &self.audit_sources
+    }
+
     /// Where these credentials came from.
     pub fn source(&self) -> &Source {
         &self.source
@@ -194,6 +209,20 @@ pub enum CredentialsError {
         path: PathBuf,
         /// What is wrong, with a line number where known but never the line's text.
         problem: String,
+    },
+    /// An `[[audit_sources]]` entry cannot be used.
+    #[error("credentials file {path}: audit source {number}{at} {problem}\nhint: {hint}", path = path.display())]
+    AuditSource {
+        /// The file.
+        path: PathBuf,
+        /// Its place among the entry's audit sources, from 1.
+        number: usize,
+        /// ` in profile `x`` or nothing.
+        at: String,
+        /// What is wrong (no secret).
+        problem: String,
+        /// What to do.
+        hint: String,
     },
     /// A profile was named (or all asked for) but the credentials come from the environment.
     #[error("{from} needs a credentials file with profiles, and none is named\nhint: pass --credentials-file PATH (or set {file}){unset}", file = env::CREDENTIALS_FILE, unset = if *from == env::PROFILE { format!(", or unset {}", env::PROFILE) } else { String::new() })]
@@ -362,6 +391,7 @@ fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Result<Credentials,
                 api_key,
                 api_secret,
                 api_url: None,
+                audit_sources: Vec::new(),
             },
             Source::Environment,
         ),
@@ -478,12 +508,39 @@ fn build(account: VaultAccount, source: Source) -> Result<Credentials, Credentia
     let secret = account.api_secret.trim();
     check("api_key", key)?;
     check("api_secret", secret)?;
+    let audit_sources = audit_sources(account.audit_sources, &source)?;
     Ok(Credentials {
         key: SecretString::from(key),
         secret: SecretString::from(secret),
         source,
         api_url: account.api_url,
+        audit_sources,
     })
+}
+
+/// Checks the audit sources of a vault entry ([`audit::check`]).
+fn audit_sources(
+    raw: Vec<VaultAuditSource>,
+    source: &Source,
+) -> Result<Vec<AuditSource>, CredentialsError> {
+    let (path, at) = match source {
+        Source::File(path) => (path, String::new()),
+        Source::Profile(path, name) => (path, format!(" in profile `{name}`")),
+        Source::Environment => return Ok(Vec::new()),
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            audit::check(raw, i + 1, dir).map_err(|p| CredentialsError::AuditSource {
+                path: path.clone(),
+                number: i + 1,
+                at: at.clone(),
+                problem: p.problem,
+                hint: p.hint,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

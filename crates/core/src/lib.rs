@@ -10,10 +10,10 @@
 //! |---|---|---|
 //! | 0 | [`vocab`], [`text`], [`files`], [`env`](mod@env) | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
 //! | 1 | [`exit`], [`credentials`], [`endpoints`], [`controls`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read; which SOC 2 and ISO 27001 controls each artifact and finding supports |
-//! | 2 | [`client`] | the only place a request is made: auth, rate limit, retries |
+//! | 2 | [`client`], [`warehouse`] | the only place a request is made: auth, the adaptive pace, retries; the only place a query is sent to a warehouse (read-only, fixed statements, bound parameters) |
 //! | 3 | [`paginate`] | reading a list to its end |
 //! | 4 | [`evidence`] | redaction, canonical JSON, the bundle writer (the only place bundle files are written), manifest, signature, archive, run summary |
-//! | 5 | [`resources`] | what each collected artifact is made of |
+//! | 5 | [`resources`], [`audit`] | what each collected artifact is made of; the audit trail read from the Platform Connector's tables (discovery, window, items, actors) |
 //! | 6 | [`verify`] | checking a finished bundle |
 //! | 7 | [`changes`] | what changed between two bundles |
 //! | 8 | [`derive`](mod@derive) | the artifacts made from the others, [`derive::produce`] the one entry |
@@ -21,8 +21,10 @@
 //! | 10 | [`period`] | a period's change log, rolled up from a folder of bundles |
 //! | 11 | [`schema`] | the JSON Schemas of every file and output |
 //!
-//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`].
+//! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
+//! a warehouse password in one too: [`credentials::AuditSource::pg_config`].
 
+pub mod audit;
 pub mod changes;
 pub mod client;
 pub mod controls;
@@ -42,3 +44,4 @@ pub mod schema;
 pub mod text;
 pub mod verify;
 pub mod vocab;
+pub mod warehouse;

@@ -6,7 +6,9 @@
 //! bodies, rate-limit headers, HTTP Basic auth. Tests read back every request received; with
 //! the `faults` feature they also inject faults (429, 5xx, odd bodies) for a number of requests
 //! to a path, or let a seeded `Chaos` mix of faults hit a few percent of all requests. The
-//! `synthetic` feature generates an account of any size (`synthetic`).
+//! `synthetic` feature generates an account of any size (`synthetic`), and the `postgres` feature
+//! starts a real PostgreSQL server on loopback (`postgres`), the warehouse of the audit-trail
+//! tests.
 //!
 //! `/connections/{id}/sync-history` checks its `start_time`/`end_time` window as the
 //! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
@@ -16,6 +18,8 @@
 
 #[cfg(feature = "faults")]
 mod faults;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod routes;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;

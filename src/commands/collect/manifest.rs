@@ -18,14 +18,15 @@ use super::run::Run;
 
 impl Run<'_> {
     /// Complete when every artifact is whole; failed when no collected artifact could be read
-    /// at all (each failed or forbidden); partial otherwise.
+    /// at all (each failed or forbidden; one that does not exist here, `unavailable`, such as
+    /// an audit trail without an audit source, was not read either); partial otherwise.
     pub(super) fn status(&self) -> RunStatus {
         let unreadable =
             |e: &&ArtifactEntry| matches!(e.status, Status::Failed | Status::Forbidden);
         let collected: Vec<&ArtifactEntry> = self
             .entries
             .iter()
-            .filter(|e| e.kind == Kind::Collected)
+            .filter(|e| e.kind == Kind::Collected && e.status != Status::Unavailable)
             .collect();
         if self.entries.iter().all(|e| e.status.is_whole()) {
             RunStatus::Complete
@@ -83,6 +84,7 @@ impl Run<'_> {
             artifacts: self.entries.clone(),
             tables: self.tables.clone(),
             endpoints: EndpointEntry::from_stats(stats),
+            audit_trail: self.audit.clone(),
             not_available_from_api: manifest::limitations(),
             controls: controls::map(
                 &self

@@ -1,10 +1,11 @@
 //! One collection: read the account, write the bundle.
 //!
-//! Order: build the HTTP client (no request yet), create the temporary bundle directory (so an
-//! unwritable `--out` fails before any request), read `/account/info` (its id names the
-//! bundle), collect the artifacts read straight from the API side by side, then sync history
-//! and the derived artifacts in order, then the spreadsheet exports, and last the manifest and
-//! `SHA256SUMS`, renaming the directory into place. Every early return drops the [`Bundle`], which removes its temporary
+//! Order: create the temporary bundle directory (so an unwritable `--out` fails before any
+//! request), read `/account/info` (its id names the bundle), collect the artifacts read
+//! straight from the API side by side, then sync history, the audit trail (from the
+//! warehouses of the vault's audit sources) and the derived artifacts in order,
+//! then the spreadsheet exports, and last the manifest and `SHA256SUMS`, renaming the
+//! directory into place. Every early return drops the [`Bundle`], which removes its temporary
 //! directory: nothing half-written is left behind.
 
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use tracing::{info, warn};
 
+use iru_fivetran_core::audit;
 use iru_fivetran_core::changes;
 use iru_fivetran_core::client::{ApiError, Client, Stats, StatsSnapshot};
 use iru_fivetran_core::derive::{self, Sources};
@@ -21,6 +23,8 @@ use iru_fivetran_core::evidence::envelope;
 use iru_fivetran_core::evidence::manifest::{self, ArtifactEntry, TableEntry};
 use iru_fivetran_core::files::{Digest, WriteError};
 use iru_fivetran_core::resources::{self, Ctx};
+use iru_fivetran_core::verify;
+use iru_fivetran_core::vocab::audit::AuditFacts;
 use iru_fivetran_core::vocab::{
     AccountInfo, Artifact, Collected, Kind, RunStatus, Status, rfc3339,
 };
@@ -145,6 +149,7 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
         account: AccountInfo::default(),
         entries: Vec::new(),
         tables: Vec::new(),
+        audit: None,
         stats: client.stats(),
         record,
     };
@@ -191,7 +196,11 @@ async fn collect_from_api(
         .iter()
         .copied()
         .filter(|a| {
-            a.kind() == Kind::Collected && !matches!(a, Artifact::Account | Artifact::SyncHistory)
+            a.kind() == Kind::Collected
+                && !matches!(
+                    a,
+                    Artifact::Account | Artifact::SyncHistory | Artifact::AuditTrail
+                )
         })
         .collect();
     let shared: &Bundle = bundle;
@@ -229,8 +238,9 @@ async fn collect_from_api(
     Ok(refused)
 }
 
-/// Makes sync history and the derived artifacts, one after the other in bundle order (each
-/// reads the ones before it). Returns the key's refusal, if one cut the run short.
+/// Makes sync history, the audit trail and the derived artifacts, one after the other in
+/// bundle order (each reads the ones before it). Returns the key's refusal, if one cut the run
+/// short.
 async fn produce_in_order(
     run: &mut Run<'_>,
     bundle: &mut Bundle,
@@ -243,7 +253,9 @@ async fn produce_in_order(
         .artifacts
         .iter()
         .copied()
-        .filter(|a| *a == Artifact::SyncHistory || a.kind() == Kind::Derived)
+        .filter(|a| {
+            matches!(a, Artifact::SyncHistory | Artifact::AuditTrail) || a.kind() == Kind::Derived
+        })
         .collect();
     for artifact in in_order {
         let mut sink = bundle.sink(artifact)?;
@@ -255,7 +267,12 @@ async fn produce_in_order(
         } else {
             let produced = produce(ctx, run, bundle, artifact, &mut sink);
             match ticking(progress, ctx.client, produced).await {
-                Ok(collected) => (collected, None),
+                Ok((collected, facts)) => {
+                    if facts.is_some() {
+                        run.audit = facts;
+                    }
+                    (collected, None)
+                }
                 Err(error) => (cut_short(&error, sink.count()), Some(error)),
             }
         };
@@ -270,9 +287,55 @@ async fn produce_in_order(
 }
 
 /// Makes an artifact from those already in the bundle: sync history (which also reads the
-/// API, for the connections in the bundle) or a derived one ([`derive::produce`]). Each reads
-/// back only what it needs of its sources, an item at a time.
+/// API, for the connections in the bundle), the audit trail (which reads the warehouses of
+/// the audit sources, for the Platform Connectors in the bundle, and comes with the facts the
+/// manifest states) or a derived one ([`derive::produce`]). Each reads back only what it needs
+/// of its sources, an item at a time.
 async fn produce(
+    ctx: &Ctx<'_>,
+    run: &Run<'_>,
+    bundle: &Bundle,
+    artifact: Artifact,
+    sink: &mut ItemSink,
+) -> Result<(Collected, Option<AuditFacts>), ApiError> {
+    if artifact == Artifact::AuditTrail {
+        let (collected, facts) = audit_trail(run, bundle, sink).await;
+        return Ok((collected, Some(facts)));
+    }
+    produce_other(ctx, run, bundle, artifact, sink)
+        .await
+        .map(|c| (c, None))
+}
+
+/// The audit trail, its window continuing where the newest earlier bundle (that verifies)
+/// left each Platform Connector's trail.
+async fn audit_trail(
+    run: &Run<'_>,
+    bundle: &Bundle,
+    sink: &mut ItemSink,
+) -> (Collected, AuditFacts) {
+    let config = run.config;
+    let account_id = run.account.account_id.as_deref();
+    let profile = config.credentials.profile().map(|p| p.as_str().to_owned());
+    let previous = match account_id {
+        Some(account) if !config.credentials.audit_sources().is_empty() => {
+            audit::window::previous(&config.out_dir, account, profile.as_deref(), &|dir| {
+                verify::verify(dir).is_ok()
+            })
+        }
+        _ => Default::default(),
+    };
+    let ctx = audit::Ctx {
+        sources: config.credentials.audit_sources(),
+        since: config.window.start,
+        run_start: run.started,
+        previous: &previous,
+        account_id,
+    };
+    audit::collect(&ctx, bundle, sink).await
+}
+
+async fn produce_other(
     ctx: &Ctx<'_>,
     run: &Run<'_>,
     bundle: &Bundle,
@@ -384,6 +447,8 @@ pub(super) struct Run<'a> {
     pub(super) entries: Vec<ArtifactEntry>,
     /// The spreadsheet exports written.
     pub(super) tables: Vec<TableEntry>,
+    /// The audit-trail facts, once the audit trail is written.
+    pub(super) audit: Option<AuditFacts>,
     stats: &'a Stats,
     /// Filled when the run is dropped, so every way out of it, early returns included, is
     /// recorded.

@@ -2,7 +2,8 @@
 //!
 //! The credentials, API root and TLS roots are resolved by [`Config`] exactly as for
 //! `collect` (the doctor asks for a `collect` of its account, with its own waiting budget and
-//! no quota reserve), one client is built from them, and [`doctor::check`] makes the probes.
+//! no quota reserve), one client is built from them, [`doctor::check`] makes the probes and
+//! [`doctor::check_audit`] checks the vault entry's audit sources.
 //! The table goes to stderr (`show.rs`); `--format json` also writes the [`Checkup`] on stdout.
 
 mod show;
@@ -80,7 +81,11 @@ async fn check(config: &Config) -> Checkup {
         config.api_url.to_string(),
     );
     match Client::new(&config.client_options(), &config.credentials) {
-        Ok(client) => doctor::check(&client, config.window, checkup).await,
+        Ok(client) => {
+            let checkup = doctor::check(&client, config.window, checkup).await;
+            let sources = config.credentials.audit_sources();
+            doctor::check_audit(&client, sources, config.window, checkup).await
+        }
         Err(e) => Checkup {
             error: Some(format!("cannot build the HTTP client: {e}")),
             ..checkup

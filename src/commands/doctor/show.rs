@@ -91,8 +91,15 @@ pub fn text(checkup: &Checkup) -> String {
             }
         }
     }
+    audit_sources(&mut out, checkup);
     let bad = checkup.probes.iter().filter(|p| !p.fine).count();
+    let bad_sources = checkup.audit_sources.iter().filter(|c| !c.fine).count();
     let _ = match checkup.verdict {
+        Readiness::NotReady if bad == 0 => writeln!(
+            out,
+            "\nnot ready: {bad_sources} of {} audit sources cannot be read in full; see each one's hint, then run doctor again",
+            checkup.audit_sources.len()
+        ),
         Readiness::Ready => {
             let offered = checkup
                 .probes
@@ -100,7 +107,12 @@ pub fn text(checkup: &Checkup) -> String {
                 .any(|p| p.outcome == Outcome::Unavailable && p.fine);
             writeln!(
                 out,
-                "\nready: every resource is readable{}",
+                "\nready: every resource is readable{}{}",
+                if checkup.audit_sources.is_empty() {
+                    ""
+                } else {
+                    ", and every audit source"
+                },
                 if offered {
                     " (sync history is not offered to this account, which is fine: collect records it as unavailable)"
                 } else {
@@ -119,6 +131,64 @@ pub fn text(checkup: &Checkup) -> String {
         ),
     };
     out
+}
+
+/// Each audit source: where, what it holds, what was found, and the grants of a reader.
+/// Values from the warehouse and the API are cleaned of control characters.
+fn audit_sources(out: &mut String, checkup: &Checkup) {
+    for c in &checkup.audit_sources {
+        let _ = writeln!(
+            out,
+            "\naudit source {}  {} (tls {})",
+            c.source,
+            clean(&c.warehouse),
+            c.tls
+        );
+        if let Some(pc) = &c.platform_connector {
+            let _ = writeln!(
+                out,
+                "  platform connector  {}{}{}",
+                clean(pc),
+                c.destination
+                    .as_deref()
+                    .map(|d| format!(", destination {}", clean(d)))
+                    .unwrap_or_default(),
+                c.freshness
+                    .as_deref()
+                    .map(|f| format!(", {f}"))
+                    .unwrap_or_default()
+            );
+        }
+        if c.connected {
+            let tables: Vec<String> = c
+                .tables
+                .iter()
+                .map(|t| {
+                    let state = match (t.present, t.selectable) {
+                        (false, _) => "absent".to_owned(),
+                        (true, false) => "not readable".to_owned(),
+                        (true, true) => match t.rows_in_window {
+                            Some(n) => format!("readable, {n} rows in the window"),
+                            None => "readable".to_owned(),
+                        },
+                    };
+                    format!("{}: {state}", t.table)
+                })
+                .collect();
+            let _ = writeln!(out, "  schema {}  {}", clean(&c.schema), tables.join("; "));
+        }
+        let _ = match &c.detail {
+            None => writeln!(out, "  ready"),
+            Some(detail) => writeln!(out, "  not ready: {}", clean(detail)),
+        };
+        if let Some(hint) = &c.hint {
+            let _ = writeln!(out, "  hint: {}", clean(hint));
+        }
+        let _ = writeln!(out, "  grants for a least-privilege reader:");
+        for grant in &c.grants {
+            let _ = writeln!(out, "    {}", clean(grant));
+        }
+    }
 }
 
 /// The status word of the table and the JSON checkup.

@@ -1,5 +1,6 @@
 //! The secret-leak checks every binary-running test goes through: no secret, no Basic-auth form
-//! of one and no planted fixture secret in stdout, stderr or any file a run wrote.
+//! of one, no warehouse password and no planted fixture secret in stdout, stderr or any file a
+//! run wrote.
 
 use std::path::Path;
 
@@ -8,9 +9,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::{KEY, PAIRS, PLANTED, Run, SECRET, files_under};
 
-/// What must appear nowhere: each secret, each pair's Basic-auth form, the planted secrets.
+/// What must appear nowhere: each secret, each pair's Basic-auth form, each warehouse password,
+/// the planted secrets.
 pub fn leak_needles() -> Vec<String> {
     let mut needles = vec![PLANTED.to_owned()];
+    needles.extend(super::postgres::PASSWORDS.map(str::to_owned));
     for (key, secret) in PAIRS {
         needles.push(secret.to_owned());
         needles.push(BASE64.encode(format!("{key}:{secret}")));
@@ -58,7 +61,11 @@ fn basic_auth() -> String {
 /// The same check for a file written outside `--out` (a run summary).
 pub fn assert_no_secret_in(path: &Path) {
     let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned();
-    for needle in [SECRET, basic_auth().as_str(), PLANTED] {
+    let passwords = super::postgres::PASSWORDS;
+    for needle in [SECRET, basic_auth().as_str(), PLANTED]
+        .iter()
+        .chain(&passwords)
+    {
         assert!(!text.contains(needle), "{needle} in {}", path.display());
     }
 }

@@ -7,6 +7,7 @@ mod fixtures;
 mod leaks;
 mod library;
 mod oracle;
+pub mod postgres;
 mod run;
 
 pub use background::{spawn_collect, spawn_via, wait_for};

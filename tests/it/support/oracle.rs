@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Every artifact of a full bundle, in bundle order (the oracle the tests check the tool's
 /// own list against).
-pub const ARTIFACTS: [&str; 19] = [
+pub const ARTIFACTS: [&str; 20] = [
     "account",
     "users",
     "roles",
@@ -21,11 +21,12 @@ pub const ARTIFACTS: [&str; 19] = [
     "proxy_agents",
     "hybrid_deployment_agents",
     "sync_history",
+    "audit_trail",
     "audit_coverage",
     "activity",
     "access",
-    "findings",
     "changes",
+    "findings",
 ];
 
 /// one page per `page_size` items (at least one per list), plus one per detail object. Sync

@@ -1,4 +1,5 @@
-//! `changes.json` during `collect`: the run's collected artifacts against the baseline.
+//! `changes.json` during `collect`: the run's collected artifacts against the baseline, each
+//! change explained by this run's audit trail ([`super::explain`]).
 //!
 //! No baseline found: `unavailable`, no items; the reason names `--out` by its last component
 //! only, so the file does not depend on the machine's paths. An explicit `--baseline` that does not verify
@@ -66,10 +67,11 @@ pub fn for_collection(
         },
     };
     let old = &chosen.snapshot;
-    let changes = match compare(old, &new) {
+    let mut changes = match compare(old, &new) {
         Ok(changes) => changes,
         Err(e) => return outcome(Status::Failed, e.reason()),
     };
+    super::explain::explain(&mut changes, old, &new);
     let mut summary: BTreeMap<&str, usize> = BTreeMap::new();
     for change in &changes {
         *summary.entry(change.kind).or_default() += 1;

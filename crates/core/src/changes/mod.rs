@@ -76,6 +76,7 @@
 mod baseline;
 mod collection;
 mod compare;
+pub mod explain;
 mod rules;
 mod snapshot;
 #[cfg(test)]
@@ -163,6 +164,8 @@ pub struct Change {
     pub after: Value,
     /// What the reader should know to read this change right, if anything.
     pub note: Option<&'static str>,
+    /// What the newer bundle's audit trail says of it ([`explain`]); `None` until explained.
+    pub audit: Option<Value>,
 }
 
 impl Change {
@@ -203,6 +206,7 @@ impl Change {
             "after": self.after,
             "note": self.note,
             "sort_key": self.sort_key(),
+            "audit": self.audit,
         })
     }
 }

@@ -273,6 +273,36 @@ impl<'b> Snapshot<'b> {
     }
 }
 
+impl Snapshot<'_> {
+    /// Reads the bundle's `audit_trail.json`, if it has one, an item at a time (re-checked
+    /// against its verified digest for a verified bundle), and returns its envelope's other
+    /// fields; `None` when there is none or it cannot be read (items handed over before a
+    /// failure must then be disregarded).
+    pub fn audit_trail(
+        &self,
+        each: &mut dyn FnMut(Value),
+    ) -> Option<serde_json::Map<String, Value>> {
+        let name = Artifact::AuditTrail.file_name();
+        match &self.source {
+            Source::Memory(items) => {
+                let items = items.get(&Artifact::AuditTrail)?;
+                for item in items.iter() {
+                    each(item.clone());
+                }
+                Some(serde_json::Map::new())
+            }
+            Source::Verified { bundle, .. } => {
+                let entry = bundle
+                    .artifacts
+                    .iter()
+                    .find(|a| a.resource == Artifact::AuditTrail.name())?;
+                bundle.stream_items(&entry.path, each).ok()
+            }
+            Source::Written(bundle) => bundle.for_each_item(name, each),
+        }
+    }
+}
+
 /// Tests only: one load, as `(which snapshot, artifact, how many other artifacts of the same
 /// snapshot were still held outside it at that moment)`.
 #[cfg(test)]

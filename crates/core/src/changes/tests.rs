@@ -257,6 +257,7 @@ fn items_are_redacted_like_the_artifact() {
         before: Value::Null,
         after: json!({"secret": "s3cr3t"}),
         note: None,
+        audit: None,
     };
     assert_eq!(
         change.to_json()["sort_key"],

@@ -76,9 +76,56 @@ pub fn render(
         if let Some(note) = c.note {
             let _ = write!(out, "  ({note})");
         }
+        if let Some(audit) = &c.audit {
+            out.push_str(&audit_note(audit));
+        }
         out.push('\n');
     }
     out
+}
+
+/// Who made a change, after it on its line: `[by X at T via M]` for each audit event (the first
+/// three, then how many more), `[no audit event explains it]`, or nothing when the audit
+/// trail cannot tell.
+fn audit_note(audit: &Value) -> String {
+    match audit.get("status").and_then(Value::as_str) {
+        Some("explained") => {
+            let events = audit
+                .get("events")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            let mut parts: Vec<String> = events
+                .iter()
+                .take(3)
+                .map(|e| {
+                    let actor = e
+                        .pointer("/actor/email")
+                        .or_else(|| e.pointer("/actor/user_id"))
+                        .and_then(Value::as_str)
+                        .map_or_else(|| "someone unknown".to_owned(), printable);
+                    let mut text = format!(
+                        "by {actor} at {}",
+                        printable(e.get("at").and_then(Value::as_str).unwrap_or("?"))
+                    );
+                    if let Some(method) = e.get("method").and_then(Value::as_str) {
+                        let _ = write!(text, " via {}", printable(method));
+                    }
+                    text
+                })
+                .collect();
+            let more = events.len().saturating_sub(3)
+                + audit
+                    .get("more_events")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0) as usize;
+            if more > 0 {
+                parts.push(format!("and {more} more"));
+            }
+            format!("  [{}]", parts.join("; "))
+        }
+        Some("unexplained") => "  [no audit event explains it]".to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// Kinds with their counts, access first, then by artifact in bundle order and kind.

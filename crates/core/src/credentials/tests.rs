@@ -373,3 +373,44 @@ fn an_open_profiles_file_is_refused_for_every_choice() {
         assert!(err.contains("chmod 600"), "{choice:?}: {err}");
     }
 }
+
+#[test]
+fn audit_sources_come_checked_from_the_vault_and_name_their_profile_when_bad() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("vault.toml");
+    let write = |text: &str| {
+        std::fs::write(&path, text).expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+    };
+    write(&format!(
+        "[profiles.prod]\napi_key = \"k\"\napi_secret = \"{SECRET}\"\n\
+         [[profiles.prod.audit_sources]]\nkind = \"postgres\"\nhost = \"127.0.0.1\"\n\
+         database = \"analytics\"\nuser = \"r\"\npassword = \"{SECRET}\"\ntls = \"disable\"\n"
+    ));
+    let creds = resolve(Some(&path), &|_| None).expect("resolves");
+    assert_eq!(creds.audit_sources().len(), 1);
+    assert_eq!(creds.audit_sources()[0].host, "127.0.0.1");
+    assert!(!format!("{creds:?}").contains(SECRET));
+    write(&format!(
+        "[profiles.prod]\napi_key = \"k\"\napi_secret = \"s\"\n\
+         [[profiles.prod.audit_sources]]\nkind = \"postgres\"\nhost = \"db.example.com\"\n\
+         database = \"analytics\"\nuser = \"r\"\npassword = \"{SECRET}\"\ntls = \"disable\"\n"
+    ));
+    let e = resolve(Some(&path), &|_| None).expect_err("plaintext refused");
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "audit source 1 in profile `prod` has tls = \"disable\" for host db.example.com"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("hint: "), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+    // From the environment there are none.
+    let env = env_of(&[("FIVETRAN_API_KEY", "k"), ("FIVETRAN_API_SECRET", "s")]);
+    assert!(resolve(None, &env).expect("env").audit_sources().is_empty());
+}

@@ -1,6 +1,9 @@
 //! The vault file's text: one account at the top level (`api_key`, `api_secret`, optionally
-//! `api_url`), or named accounts under `profiles` (`[profiles.NAME]` in TOML, an object of
-//! objects in JSON). A file holding both forms is refused: which one was meant cannot be told.
+//! `api_url` and `audit_sources`), or named accounts under `profiles` (`[profiles.NAME]` in
+//! TOML, an object of objects in JSON). A file holding both forms is refused: which one was
+//! meant cannot be told. Each account may list the warehouses its audit trail is read from
+//! (`[[audit_sources]]`, `[[profiles.NAME.audit_sources]]`, an array of objects in JSON), read
+//! here as written ([`VaultAuditSource`]) and checked by `credentials::audit`.
 //!
 //! Errors name the problem and at most a line and column, never a value from the file. A
 //! profile name is quoted only once it has passed [`ProfileName::parse`]; an unknown key never is.
@@ -48,6 +51,8 @@ pub struct VaultAccount {
     pub api_secret: String,
     /// `api_url`, if given (checked later, like `--api-url`).
     pub api_url: Option<String>,
+    /// `audit_sources`, in the file's order (none when absent).
+    pub audit_sources: Vec<VaultAuditSource>,
 }
 
 impl fmt::Debug for VaultAccount {
@@ -56,6 +61,59 @@ impl fmt::Debug for VaultAccount {
             .field("api_key", &"[redacted]")
             .field("api_secret", &"[redacted]")
             .field("api_url", &self.api_url)
+            .field("audit_sources", &self.audit_sources)
+            .finish()
+    }
+}
+
+/// One `[[audit_sources]]` entry as written: a warehouse holding a Platform Connector's tables.
+/// Unchecked (see `credentials::audit`); `Debug` hides the password.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct VaultAuditSource {
+    /// `kind`: `postgres` or `redshift`.
+    pub kind: Option<String>,
+    /// `destination`: the destination (group) id whose Platform Connector wrote the tables.
+    pub destination: Option<String>,
+    /// `host`.
+    pub host: Option<String>,
+    /// `port`.
+    pub port: Option<i64>,
+    /// `database`.
+    pub database: Option<String>,
+    /// `user`.
+    pub user: Option<String>,
+    /// `password`.
+    pub password: Option<String>,
+    /// `schema`: where the tables are, when not the Platform Connector's own schema.
+    pub schema: Option<String>,
+    /// `tls`: `verify-full`, `require` or `disable`.
+    pub tls: Option<String>,
+    /// `ca_cert`: a PEM file, relative to the vault file's directory.
+    pub ca_cert: Option<String>,
+    /// `allow_plaintext`: lets `tls = "disable"` reach a host that is not loopback.
+    pub allow_plaintext: Option<bool>,
+    /// `statement_timeout`: seconds each statement may run.
+    pub statement_timeout: Option<i64>,
+    /// `page_rows`: rows fetched at a time.
+    pub page_rows: Option<i64>,
+}
+
+impl fmt::Debug for VaultAuditSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VaultAuditSource")
+            .field("kind", &self.kind)
+            .field("destination", &self.destination)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .field("password", &"[redacted]")
+            .field("schema", &self.schema)
+            .field("tls", &self.tls)
+            .field("ca_cert", &self.ca_cert)
+            .field("allow_plaintext", &self.allow_plaintext)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("page_rows", &self.page_rows)
             .finish()
     }
 }
@@ -69,9 +127,12 @@ pub enum Vault {
     Profiles(BTreeMap<ProfileName, VaultAccount>),
 }
 
-/// A value of the file, whichever the syntax: only strings and tables mean anything here.
+/// A value of the file, whichever the syntax.
 enum Node {
     Str(String),
+    Int(i64),
+    Bool(bool),
+    List(Vec<Node>),
     Table(Vec<(String, Node)>),
     Other,
 }
@@ -80,6 +141,9 @@ impl Node {
     fn from_toml(v: toml::Value) -> Self {
         match v {
             toml::Value::String(s) => Node::Str(s),
+            toml::Value::Integer(i) => Node::Int(i),
+            toml::Value::Boolean(b) => Node::Bool(b),
+            toml::Value::Array(a) => Node::List(a.into_iter().map(Self::from_toml).collect()),
             toml::Value::Table(t) => Node::Table(
                 t.into_iter()
                     .map(|(k, v)| (k, Self::from_toml(v)))
@@ -92,6 +156,9 @@ impl Node {
     fn from_json(v: serde_json::Value) -> Self {
         match v {
             serde_json::Value::String(s) => Node::Str(s),
+            serde_json::Value::Number(n) => n.as_i64().map_or(Node::Other, Node::Int),
+            serde_json::Value::Bool(b) => Node::Bool(b),
+            serde_json::Value::Array(a) => Node::List(a.into_iter().map(Self::from_json).collect()),
             serde_json::Value::Object(m) => Node::Table(
                 m.into_iter()
                     .map(|(k, v)| (k, Self::from_json(v)))
@@ -102,7 +169,24 @@ impl Node {
     }
 }
 
-const ACCOUNT_KEYS: [&str; 3] = ["api_key", "api_secret", "api_url"];
+const ACCOUNT_KEYS: [&str; 4] = ["api_key", "api_secret", "api_url", AUDIT_SOURCES];
+const AUDIT_SOURCES: &str = "audit_sources";
+/// The keys of an audit source entry.
+const SOURCE_KEYS: [&str; 13] = [
+    "kind",
+    "destination",
+    "host",
+    "port",
+    "database",
+    "user",
+    "password",
+    "schema",
+    "tls",
+    "ca_cert",
+    "allow_plaintext",
+    "statement_timeout",
+    "page_rows",
+];
 const PROFILES: &str = "profiles";
 
 /// Reads a vault file's text (TOML, or JSON when it starts with `{`). Public for the property
@@ -253,6 +337,7 @@ fn account_from(
     locator: &Locator<'_>,
 ) -> Result<VaultAccount, String> {
     let mut found: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut audit_sources = Vec::new();
     for (k, v) in fields {
         let Some(&known) = ACCOUNT_KEYS.iter().find(|n| **n == k) else {
             // The name is not repeated: a secret pasted where a key name goes would be printed.
@@ -266,10 +351,20 @@ fn account_from(
                 .map(|n| format!(" at line {n}"))
                 .unwrap_or_default();
             return Err(format!(
-                "has a key other than api_key, api_secret{others}{at}{line}; remove it"
+                "has a key other than api_key, api_secret{others}{at}{line}; remove it (an account may also hold audit_sources)"
             ));
         };
         match v {
+            Node::List(entries) if known == AUDIT_SOURCES => {
+                for (n, entry) in entries.into_iter().enumerate() {
+                    audit_sources.push(audit_source_from(entry, n + 1, at)?);
+                }
+            }
+            _ if known == AUDIT_SOURCES => {
+                return Err(format!(
+                    "has `audit_sources` that is not a list of tables{at} (write [[audit_sources]] once per source)"
+                ));
+            }
             Node::Str(s) => {
                 found.insert(known, s);
             }
@@ -282,10 +377,58 @@ fn account_from(
             api_key,
             api_secret,
             api_url,
+            audit_sources,
         }),
         (None, _, _) => Err(format!("has no `api_key`{at}")),
         (_, None, _) => Err(format!("has no `api_secret`{at}")),
     }
+}
+
+/// The `n`th (from 1) audit source of an account; `at` says which account, for messages.
+/// Only a key's name from [`SOURCE_KEYS`] is ever quoted, never a value.
+fn audit_source_from(node: Node, n: usize, at: &str) -> Result<VaultAuditSource, String> {
+    let Node::Table(fields) = node else {
+        return Err(format!("has audit source {n}{at} that is not a table"));
+    };
+    let mut source = VaultAuditSource::default();
+    for (k, v) in fields {
+        let Some(&key) = SOURCE_KEYS.iter().find(|name| **name == k) else {
+            return Err(format!(
+                "has audit source {n}{at} with a key other than {}; remove it",
+                SOURCE_KEYS.join(", ")
+            ));
+        };
+        let wrong = |what: &str| format!("has audit source {n}{at} whose `{key}` is not {what}");
+        match (key, v) {
+            ("port" | "statement_timeout" | "page_rows", Node::Int(i)) => {
+                let slot = match key {
+                    "port" => &mut source.port,
+                    "statement_timeout" => &mut source.statement_timeout,
+                    _ => &mut source.page_rows,
+                };
+                *slot = Some(i);
+            }
+            ("port" | "statement_timeout" | "page_rows", _) => return Err(wrong("an integer")),
+            ("allow_plaintext", Node::Bool(b)) => source.allow_plaintext = Some(b),
+            ("allow_plaintext", _) => return Err(wrong("true or false")),
+            (_, Node::Str(s)) => {
+                let slot = match key {
+                    "kind" => &mut source.kind,
+                    "destination" => &mut source.destination,
+                    "host" => &mut source.host,
+                    "database" => &mut source.database,
+                    "user" => &mut source.user,
+                    "password" => &mut source.password,
+                    "schema" => &mut source.schema,
+                    "tls" => &mut source.tls,
+                    _ => &mut source.ca_cert,
+                };
+                *slot = Some(s);
+            }
+            _ => return Err(wrong("a string")),
+        }
+    }
+    Ok(source)
 }
 
 /// Start of the message [`Unique`] fails with.

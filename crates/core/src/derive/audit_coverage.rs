@@ -29,13 +29,15 @@ use crate::vocab::{Artifact, Collected, NOTES_KEY, Status};
 use super::{Inputs, Sources, mark_incomplete_sources};
 
 /// Where the audit trail itself lives, stated in the artifact.
-pub const AUDIT_TRAIL: &str = "Fivetran's REST API has no audit-log endpoint, so this bundle \
-    cannot contain the user-action audit trail itself (events such as create_user, \
-    edit_connection, generate_api_secret). Fivetran exports it only through the Fivetran \
-    Platform Connector, which writes a LOG table (schema fivetran_metadata by default) into the \
-    destination it belongs to, and through external log services where they are configured. \
-    This artifact shows, per destination, whether such an export is switched on and working; \
-    the log must be read in the warehouse or log service it is exported to.";
+pub const AUDIT_TRAIL: &str = "Fivetran's REST API has no audit-log endpoint. The user-action \
+    audit trail (events such as create_user, edit_connection, generate_api_secret) leaves \
+    Fivetran only through the Fivetran Platform Connector, which writes it into a LOG table (and, \
+    on some plans, an AUDIT_TRAIL table; schema fivetran_metadata by default) in the \
+    destination it belongs to, and through external log services where they are configured. This artifact \
+    shows, per destination, whether such an export is switched on and working. The trail \
+    itself is in audit_trail.json where the vault file names an audit source for the \
+    warehouse holding those tables (audit_trail.json says, per destination, whether it was \
+    read); otherwise it must be read where it is exported to.";
 
 const PLATFORM_CONNECTOR: &str = "fivetran_log";
 

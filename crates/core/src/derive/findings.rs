@@ -3,10 +3,12 @@
 //! id, label and the field that matters) and what it `proves` and `cannot_prove`.
 //!
 //! A check is `n/a`, with its `reason`, when the artifact it reads could not be read at all
-//! (failed, forbidden or absent): an empty list would otherwise read as a pass. It is `n/a` too
-//! when the evidence it needs is missing from items it did read, and nothing else fails it: a
-//! `logged_in_at` that is not a time with a zone (FT-ACCESS-002, FT-ACCESS-003), a destination
-//! whose audit coverage is `unknown` (FT-AUDIT-001). Times are measured from the run's
+//! (failed, forbidden, unavailable or absent): an empty list would otherwise read as a pass. It
+//! is `n/a` too when the evidence it needs is missing from items it did read, and nothing else
+//! fails it: a `logged_in_at` that is not a time with a zone (FT-ACCESS-002, FT-ACCESS-003), a
+//! destination whose audit coverage is `unknown` (FT-AUDIT-001). The audit-trail checks
+//! ([`audit`]) read `audit_trail.json` and `changes.json` when the run wrote them (they are not
+//! sources: without them those checks are `n/a`). Times are measured from the run's
 //! start ([`Params::now`], the end of the `--since` window), never from the clock at derivation,
 //! so the same sources always give the same findings.
 //!
@@ -24,10 +26,11 @@ use crate::vocab::{Artifact, Collected, Status};
 use super::{Inputs, Sources, mark_incomplete_sources};
 
 mod access;
+mod audit;
 
 /// The id of every check, in the order `findings.json` lists them; `controls::of_finding`
 /// maps each to the controls it gives evidence for.
-pub const CHECK_IDS: [&str; 9] = [
+pub const CHECK_IDS: [&str; 12] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -37,6 +40,9 @@ pub const CHECK_IDS: [&str; 9] = [
     "FT-AUDIT-001",
     "FT-KEYS-001",
     "FT-HOOK-001",
+    "FT-AUDIT-002",
+    "FT-AUDIT-003",
+    "FT-AUDIT-004",
 ];
 
 /// `--inactive-days` when not given.
@@ -179,11 +185,16 @@ pub const READ_ORDER: [Artifact; 6] = [
     Artifact::AuditCoverage,
 ];
 
+/// What is read after the sources, when the run wrote it: the audit trail and the changes
+/// (produced before findings, but not its sources: without them, their checks are `n/a`).
+pub const ALSO_READ: [Artifact; 2] = [Artifact::AuditTrail, Artifact::Changes];
+
 /// The checks as the sources stream past: each source item is checked when it arrives and
 /// only the subjects that fail are kept.
 struct Builder {
     params: Params,
     access: access::AccessChecks,
+    trail: audit::TrailChecks,
     connections: Vec<Value>,
     audit: Vec<Value>,
     /// Destinations whose audit coverage is `unknown`.
@@ -197,6 +208,7 @@ impl Builder {
         Self {
             params,
             access: access::AccessChecks::default(),
+            trail: audit::TrailChecks::default(),
             connections: Vec::new(),
             audit: Vec::new(),
             audit_unknown: Vec::new(),
@@ -230,6 +242,14 @@ impl Builder {
                 system_key(item, &self.params).map(|s| (&mut self.system_keys, s))
             }
             Artifact::Webhooks => webhook(item).map(|s| (&mut self.webhooks, s)),
+            Artifact::AuditTrail => {
+                self.trail.add_action(item);
+                None
+            }
+            Artifact::Changes => {
+                self.trail.add_change(item);
+                None
+            }
             _ => None,
         };
         if let Some((subjects, subject)) = found {
@@ -249,6 +269,7 @@ impl Builder {
             }
             Artifact::SystemKeys => self.system_keys.clear(),
             Artifact::Webhooks => self.webhooks.clear(),
+            Artifact::AuditTrail | Artifact::Changes => self.trail.forget(artifact),
             _ => {}
         }
     }
@@ -259,6 +280,8 @@ impl Builder {
         let both = [Artifact::Users, Artifact::Teams];
         let params = self.params;
         let [admins, inactive, invited, suspended, team_and_direct] = self.access.finish(&params);
+        let [unexplained, departed, secrets] = self.trail.finish();
+        let trail = [Artifact::AuditTrail];
         let checks = [
             (admins, unreadable(sources, &both)),
             (inactive, unreadable(sources, &[users])),
@@ -281,6 +304,12 @@ impl Builder {
                 webhooks_check(self.webhooks),
                 unreadable(sources, &[Artifact::Webhooks]),
             ),
+            (
+                unexplained,
+                unreadable(sources, &[Artifact::AuditTrail, Artifact::Changes]),
+            ),
+            (departed, unreadable(sources, &trail)),
+            (secrets, unreadable(sources, &trail)),
         ];
         Collected {
             items: checks.into_iter().map(|(c, r)| c.item(r)).collect(),
@@ -305,7 +334,7 @@ pub(super) fn produce(inputs: &Inputs<'_>) -> Collected {
 pub fn derive_from_bundle(bundle: &Bundle, params: &Params) -> (Collected, Sources) {
     let mut builder = Builder::new(*params);
     let mut sources = Sources::default();
-    for artifact in READ_ORDER {
+    for artifact in READ_ORDER.into_iter().chain(ALSO_READ) {
         if !sources.read(bundle, artifact, |item| builder.add(artifact, &item)) {
             builder.forget(artifact);
         }

@@ -1,4 +1,5 @@
-//! Checking an API key before collections are scheduled (`iru-fivetran doctor`).
+//! Checking an API key, and the audit sources of its vault entry, before collections are
+//! scheduled (`iru-fivetran doctor`).
 //!
 //! Every request goes through the one [`Client`] the caller built as `collect` would: GET only,
 //! the pace (one pause for every request on a 429, a rate that finds the server's limit),
@@ -7,6 +8,7 @@
 //! disk. The [`Checkup`] says where the credentials came from
 //! ([`crate::credentials::Credentials::source`]), never what they are.
 
+pub mod audit;
 pub mod hints;
 pub mod probe;
 
@@ -70,6 +72,8 @@ pub struct Checkup {
     pub requests: u64,
     /// One row per resource.
     pub probes: Vec<Probe>,
+    /// One entry per audit source of the vault entry ([`audit`]); empty without one.
+    pub audit_sources: Vec<audit::AuditCheck>,
     /// Why the check failed, when it did.
     pub error: Option<String>,
 }
@@ -89,6 +93,7 @@ impl Checkup {
             quota: QuotaLeft::default(),
             requests: 0,
             probes: Vec::new(),
+            audit_sources: Vec::new(),
             error: None,
         }
     }
@@ -115,6 +120,39 @@ pub async fn check(client: &Client, window: Window, mut report: Checkup) -> Chec
         }
         Err(e) => report.error = Some(e),
     }
+    report
+}
+
+/// Checks the audit sources (after [`check`], with the same client, over the same window): an
+/// audit source that is not fine makes a ready checkup not ready (exit 3); a refused key, a
+/// failed one.
+pub async fn check_audit(
+    client: &Client,
+    sources: &[crate::credentials::AuditSource],
+    window: Window,
+    mut report: Checkup,
+) -> Checkup {
+    if sources.is_empty() || report.verdict == Readiness::Failed {
+        return report;
+    }
+    match audit::check_all(client, sources, window).await {
+        Ok(checks) => {
+            if report.verdict == Readiness::Ready && checks.iter().any(|c| !c.fine) {
+                (report.verdict, report.exit_code) = (Readiness::NotReady, exit::PARTIAL);
+            }
+            report.audit_sources = checks;
+        }
+        Err(e) => {
+            (report.verdict, report.exit_code) = (Readiness::Failed, exit::FAILED);
+            report.error = Some(e.to_string());
+        }
+    }
+    let stats = client.stats().snapshot();
+    report.requests = stats.requests;
+    report.quota = QuotaLeft {
+        limit: stats.quota,
+        remaining: stats.lowest_remaining,
+    };
     report
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::client::StatsSnapshot;
 use crate::controls::ControlEntry;
 use crate::evidence::redact::Redaction;
+use crate::vocab::audit::AuditFacts;
 use crate::vocab::{AccountInfo, Kind, RunStatus, Status, TOOL_NAME};
 
 /// The manifest's file name.
@@ -44,6 +45,11 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// One entry per endpoint template.
     pub endpoints: Vec<EndpointEntry>,
+    /// The audit trail's facts per audit source and destination (window asked and covered,
+    /// rows, gaps); absent when `audit_trail` was not collected, so bundles from before it
+    /// existed read the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_trail: Option<AuditFacts>,
     /// What Fivetran's API cannot show, and where that evidence lives instead.
     pub not_available_from_api: Vec<Limitation>,
     /// The SOC 2 and ISO/IEC 27001 controls this bundle's files and findings give evidence
@@ -261,11 +267,12 @@ pub fn limitations() -> Vec<Limitation> {
             statement: "Fivetran's REST API has no audit-log endpoint: who changed what and when \
                         (user actions) cannot be read through it.",
             instead: "The user-action audit trail leaves Fivetran through the Fivetran Platform \
-                      Connector (the LOG table in your destination, schema fivetran_metadata by \
-                      default) or an external log service. audit_coverage.json says, per \
-                      destination, whether such an export is switched on and working; \
-                      changes.json, kept from run to run, is the configuration history the \
-                      API does not keep.",
+                      Connector (tables in your destination, schema fivetran_metadata by \
+                      default) or an external log service. With an audit source in the vault \
+                      file, audit_trail.json is that trail, read from those tables; \
+                      audit_coverage.json says, per destination, whether such an export is \
+                      switched on and working; changes.json, kept from run to run, is the \
+                      configuration history the API does not keep.",
         },
         Limitation {
             topic: "sso_mfa",

@@ -1,5 +1,5 @@
 //! What a report shows: the provenance, the findings, the access tables, the inventories, the
-//! audit coverage and the change log, plus the counts behind the charts. [`super::read`] fills
+//! audit coverage, the audit trail and the change log, plus the counts behind the charts. [`super::read`] fills
 //! it from a bundle.
 //!
 //! The counts behind the charts cover every item, but each table keeps at most `max_rows` rows
@@ -415,6 +415,9 @@ pub struct ChangeRow {
     pub before: String,
     pub after: String,
     pub note: String,
+    /// Who made it, per the audit trail: the actors of its events, `no audit event` when
+    /// nothing explains it, empty when the audit trail cannot tell.
+    pub who: String,
 }
 
 /// `changes.json`.
@@ -427,6 +430,42 @@ pub struct Changes {
     /// The artifacts left out of the comparison, as `name (status in the old/new bundle)`.
     pub not_compared: Vec<String>,
     pub rows: Rows<ChangeRow>,
+    /// The changes no audit event explains, in the same order.
+    pub unexplained: Rows<ChangeRow>,
+}
+
+/// One person of the audit trail and how many actions they made.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PersonRow {
+    /// Most actions first.
+    pub rank: std::cmp::Reverse<u64>,
+    pub person: String,
+    pub user_id: String,
+    /// `yes`, `no` (not listed by the API, or inactive).
+    pub active: String,
+}
+
+/// One action of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ActionRow {
+    /// Time, then id: the file's order.
+    pub at: String,
+    pub id: String,
+    pub actor: String,
+    pub action: String,
+    pub resource: String,
+    pub method: String,
+}
+
+/// `audit_trail.json`.
+#[derive(Debug, Clone)]
+pub struct Trail {
+    /// One line per audit source: where, status, window covered, counts.
+    pub sources: Vec<String>,
+    /// Per destination: whether its trail was read.
+    pub destinations: Vec<String>,
+    pub people: Rows<PersonRow>,
+    pub timeline: Rows<ActionRow>,
 }
 
 /// Something the API cannot give, from the manifest.
@@ -465,6 +504,7 @@ pub struct Model {
     pub connections_by_state: Chart,
     pub connections_by_frequency: Chart,
     pub audit: Part<Option<Audit>>,
+    pub trail: Part<Option<Trail>>,
     pub changes: Part<Option<Changes>>,
     pub limitations: Vec<Limitation>,
     /// The control map; `None` for a bundle whose manifest has none (written before it existed).

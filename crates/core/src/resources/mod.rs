@@ -106,6 +106,7 @@ async fn collect_into(
             lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id", sink).await
         }
         Artifact::SyncHistory
+        | Artifact::AuditTrail
         | Artifact::AuditCoverage
         | Artifact::Activity
         | Artifact::Access

@@ -159,6 +159,109 @@ pub(super) struct Window {
     end: String,
 }
 
+/// A resource an audit-trail action is about.
+#[derive(JsonSchema)]
+pub(super) struct AuditResource {
+    /// Fivetran's type (`CONNECTION`, `DESTINATION`, `USER`, `TEAM`, `ACCOUNT`, `API_KEY`,
+    /// ...), or null when a `LOG` event does not say.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// Its id, or null.
+    id: Option<String>,
+    /// Its name as the bundle knows it (a connection's schema, a group's name, a user's
+    /// email, a team's name), or null.
+    name: Option<String>,
+}
+
+/// Who did an action.
+#[derive(JsonSchema)]
+pub(super) struct AuditActor {
+    /// The user id, or null when only an email names the person and nobody knows it.
+    user_id: Option<String>,
+    /// The email, or null.
+    email: Option<String>,
+    /// `given_name family_name`, or null.
+    name: Option<String>,
+    /// Whether `users.json` lists the person (people deleted since are not listed).
+    listed_by_api: bool,
+    /// Listed, and `active: true` there: still an active user.
+    active: bool,
+    /// `USER._fivetran_deleted` in the warehouse, or null when `USER` does not know the
+    /// person.
+    deleted_in_warehouse: Option<bool>,
+}
+
+/// Where an action was read.
+#[derive(JsonSchema)]
+pub(super) struct AuditSourceRef {
+    /// The destination (group) id of the Platform Connector.
+    destination: Option<String>,
+    /// The Platform Connector's connection id.
+    platform_connector: String,
+    /// The schema read.
+    schema: String,
+    /// `audit_trail` or `log`.
+    #[schemars(extend("enum" = ["audit_trail", "log"]))]
+    table: String,
+    /// The row's `id`.
+    row_id: String,
+    /// `AUDIT_TRAIL` items: the ids of the `LOG` rows recording the same action, merged into
+    /// this item.
+    #[serde(skip_serializing_if = "absent")]
+    also_in_log: Vec<String>,
+    /// `LOG` items: the row's `event` (INFO, WARNING, ...).
+    #[serde(skip_serializing_if = "absent")]
+    log_event: Option<String>,
+    /// `LOG` items: the row's `sync_id`.
+    #[serde(skip_serializing_if = "absent")]
+    sync_id: Option<String>,
+}
+
+/// One user action of `audit_trail.json`.
+#[derive(JsonSchema)]
+pub(super) struct AuditTrailItem {
+    /// `<at>|<id>`: the order of the items, by time then id.
+    sort_key: String,
+    /// `audit_trail:<row id>` or `log:<row id>`.
+    id: String,
+    /// When, RFC 3339 UTC with six fractional digits.
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"))]
+    at: String,
+    /// `AUDIT_TRAIL`'s `action`, or the verb of `LOG`'s event (`CREATE`, `EDIT`, `DELETE`,
+    /// `PAUSE`, `RESUME`, `SYNC`, `GENERATE`, else the event upper-cased).
+    action: Option<String>,
+    /// `LOG`'s `message_event`, kept as it is (null for `AUDIT_TRAIL`).
+    event: Option<String>,
+    /// `AUDIT_TRAIL`'s `interaction_method` (`WEB_UI`, `API`, ...; null for `LOG`).
+    method: Option<String>,
+    /// Who did it; null when a row's actor could not be read.
+    actor: Option<AuditActor>,
+    /// What it was done to; null when nothing says.
+    resource: Option<AuditResource>,
+    /// `AUDIT_TRAIL`'s secondary resource, or null.
+    secondary: Option<AuditResource>,
+    /// `AUDIT_TRAIL`'s `old_values`, parsed and redacted; null for `LOG`.
+    old_values: Value,
+    /// `AUDIT_TRAIL`'s `new_values`, parsed and redacted; null for `LOG`.
+    new_values: Value,
+    /// `LOG`'s `message_data`, parsed and redacted; null for `AUDIT_TRAIL`.
+    details: Value,
+    /// Where it was read.
+    source: AuditSourceRef,
+    /// The collector's notes: `incomplete` when a value could not be read.
+    #[serde(rename = "_iru", skip_serializing_if = "absent")]
+    iru: Notes,
+}
+
+/// The envelope fields of `audit_trail`.
+#[derive(JsonSchema)]
+pub(super) struct AuditTrailExtra {
+    /// Per audit source: where, what was read, the window asked and covered, the gaps.
+    sources: Vec<crate::vocab::audit::SourceFacts>,
+    /// Per destination: whether its audit trail was read.
+    destinations: Vec<crate::vocab::audit::DestinationCoverage>,
+}
+
 /// Whether a destination's audit trail is exported.
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -330,6 +433,29 @@ pub(super) struct ChangeItem {
     note: Option<String>,
     /// The order of the change.
     sort_key: String,
+    /// What the audit trail says of it: who made it, or that nothing explains it.
+    audit: ChangeAudit,
+}
+
+/// What the newer bundle's audit trail says of a change.
+#[derive(JsonSchema)]
+pub(super) struct ChangeAudit {
+    /// `explained` (actions on the item between the two bundles' collections), `unexplained`
+    /// (none, although the audit trail covers from the baseline's collection) or `not_covered`
+    /// (no audit trail covers that time: nothing can be said).
+    #[schemars(extend("enum" = ["explained", "unexplained", "not_covered"]))]
+    status: String,
+    /// The actions, oldest first, at most 20: `{id, at, action, event, method, actor:
+    /// {user_id, email}}`, from `audit_trail.json`.
+    events: Vec<Map<String, Value>>,
+    /// Actions beyond the 20 listed.
+    more_events: u64,
+    /// The end of what the audit trail covered (the Platform Connector's last sync): a change
+    /// made after it cannot be explained yet. Null for `not_covered`.
+    covered_until: Option<String>,
+    /// `not_covered`: why nothing can be said.
+    #[serde(skip_serializing_if = "absent")]
+    reason: String,
 }
 
 /// The envelope fields of `changes`.

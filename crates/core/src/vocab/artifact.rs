@@ -33,16 +33,21 @@ pub enum Artifact {
     HybridDeploymentAgents,
     /// `sync_history.json`: each connection's syncs over the `--since` window.
     SyncHistory,
+    /// `audit_trail.json`: the user actions of the audit trail, read from the Platform
+    /// Connector's tables in the warehouses named by the vault file's audit sources.
+    AuditTrail,
     /// `audit_coverage.json` (derived): where each destination's audit trail is exported.
     AuditCoverage,
     /// `activity.json` (derived): the activity facts of the other artifacts, sorted by time.
     Activity,
     /// `access.json` (derived): who can reach what, with which role, directly or by a team.
     Access,
-    /// `findings.json` (derived): reviewer-facing checks with stable ids, pass or fail.
-    Findings,
-    /// `changes.json` (derived): what changed since the baseline bundle.
+    /// `changes.json` (derived): what changed since the baseline bundle, each change with the
+    /// audit events that explain it.
     Changes,
+    /// `findings.json` (derived): reviewer-facing checks with stable ids, pass or fail (some
+    /// read `changes.json`, so it comes after it).
+    Findings,
 }
 
 /// Whether an artifact is read from the API or computed from other artifacts of the bundle.
@@ -57,7 +62,7 @@ pub enum Kind {
 
 impl Artifact {
     /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 19] = [
+    pub const ALL: [Artifact; 20] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -72,11 +77,12 @@ impl Artifact {
         Artifact::ProxyAgents,
         Artifact::HybridDeploymentAgents,
         Artifact::SyncHistory,
+        Artifact::AuditTrail,
         Artifact::AuditCoverage,
         Artifact::Activity,
         Artifact::Access,
-        Artifact::Findings,
         Artifact::Changes,
+        Artifact::Findings,
     ];
 
     /// The name used by `--resources`, the manifest and the schema id.
@@ -96,6 +102,7 @@ impl Artifact {
             Artifact::ProxyAgents => "proxy_agents",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents",
             Artifact::SyncHistory => "sync_history",
+            Artifact::AuditTrail => "audit_trail",
             Artifact::AuditCoverage => "audit_coverage",
             Artifact::Activity => "activity",
             Artifact::Access => "access",
@@ -120,6 +127,13 @@ impl Artifact {
     pub fn sources(self) -> &'static [Artifact] {
         match self {
             Artifact::SyncHistory => &[Artifact::Connections],
+            Artifact::AuditTrail => &[
+                Artifact::Users,
+                Artifact::Teams,
+                Artifact::Groups,
+                Artifact::Destinations,
+                Artifact::Connections,
+            ],
             Artifact::AuditCoverage => &[
                 Artifact::Groups,
                 Artifact::Destinations,
@@ -178,6 +192,7 @@ impl Artifact {
             Artifact::ProxyAgents => "proxy_agents.json",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents.json",
             Artifact::SyncHistory => "sync_history.json",
+            Artifact::AuditTrail => "audit_trail.json",
             Artifact::AuditCoverage => "audit_coverage.json",
             Artifact::Activity => "activity.json",
             Artifact::Access => "access.json",
@@ -192,7 +207,7 @@ impl Artifact {
             Artifact::Roles => "name",
             Artifact::Account => "account_id",
             Artifact::Activity => "time",
-            Artifact::Access | Artifact::Changes => "sort_key",
+            Artifact::Access | Artifact::Changes | Artifact::AuditTrail => "sort_key",
             _ => "id",
         }
     }

@@ -2,13 +2,15 @@
 //! complete each one and the run are ([`Status`], [`RunStatus`]), an artifact's items as they
 //! are gathered ([`Collected`], handed item by item to a [`Sink`]), the sync-history
 //! [`Window`], the account and key identity ([`AccountInfo`]), how items are ordered
-//! ([`sort_items`]) and the one form of a time in the bundle ([`rfc3339`]).
+//! ([`sort_items`]), the one form of a time in the bundle ([`rfc3339`], [`rfc3339_micros`]
+//! where order within a second matters) and the audit-trail facts ([`audit`]).
 //!
 //! Plain data and pure functions: this module imports nothing else of the crate, so every
 //! other module may import it.
 
 mod account;
 mod artifact;
+pub mod audit;
 mod status;
 
 use jiff::Timestamp;
@@ -37,6 +39,12 @@ pub fn sort_items(items: &mut [Value], key: &str) {
 /// RFC 3339 UTC to the second: the form of every time the tool writes.
 pub fn rfc3339(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// RFC 3339 UTC with exactly six fractional digits: the form of a time read from a warehouse,
+/// where order within a second matters (fixed width, so the text sorts as the time does).
+pub fn rfc3339_micros(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// Where an artifact's items go as they are gathered: the bundle's spill-to-disk writer in a

@@ -16,6 +16,7 @@ fn report(account: AccountInfo) -> Checkup {
         quota: QuotaLeft::default(),
         requests: 1,
         probes: Vec::new(),
+        audit_sources: Vec::new(),
         error: None,
     }
 }

@@ -94,6 +94,7 @@ impl<'a> Subject<'a> {
             before,
             after,
             note,
+            audit: None,
         });
     }
 

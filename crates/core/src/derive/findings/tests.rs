@@ -5,7 +5,7 @@ use super::*;
 /// Builds the artifact from sources in memory.
 fn derive(sources: &Sources, params: &Params) -> Collected {
     let mut builder = Builder::new(*params);
-    for artifact in READ_ORDER {
+    for artifact in READ_ORDER.into_iter().chain(ALSO_READ) {
         for item in sources.items(artifact) {
             builder.add(artifact, item);
         }
@@ -87,6 +87,20 @@ fn failing_envelopes() -> Vec<(Artifact, Value)> {
                 {"id": "g2", "name": "Dev", "verdict": "exported"},
             ])),
         ),
+        (
+            Artifact::AuditTrail,
+            envelope(json!([
+                {"id": "log:l1", "event": "generate_api_secret", "action": "GENERATE",
+                 "actor": {"user_id": "gone", "email": "gone@x", "active": false}},
+            ])),
+        ),
+        (
+            Artifact::Changes,
+            envelope(json!([
+                {"id": "c1", "label": "pg", "kind": "connection_paused", "field": "paused",
+                 "audit": {"status": "unexplained"}},
+            ])),
+        ),
     ]
 }
 
@@ -135,6 +149,20 @@ fn passing() -> Sources {
             Artifact::AuditCoverage,
             envelope(json!([{"id": "g2", "verdict": "exported"}])),
         ),
+        (
+            Artifact::AuditTrail,
+            envelope(
+                json!([{"id": "log:l1", "event": "edit_connection", "action": "EDIT",
+                             "actor": {"user_id": "a1", "active": true}}]),
+            ),
+        ),
+        (
+            Artifact::Changes,
+            envelope(
+                json!([{"id": "c3", "kind": "connection_paused", "field": "paused",
+                             "audit": {"status": "explained"}}]),
+            ),
+        ),
     ])
 }
 
@@ -155,7 +183,7 @@ fn ids(check: &Value) -> Vec<String> {
         .collect()
 }
 
-const ALL: [&str; 9] = [
+const ALL: [&str; 12] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -165,6 +193,9 @@ const ALL: [&str; 9] = [
     "FT-AUDIT-001",
     "FT-KEYS-001",
     "FT-HOOK-001",
+    "FT-AUDIT-002",
+    "FT-AUDIT-003",
+    "FT-AUDIT-004",
 ];
 
 #[test]

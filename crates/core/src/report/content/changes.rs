@@ -48,7 +48,7 @@ pub(super) fn section(model: &Model) -> Section {
                 blocks.push(Block::Table(Table {
                     headers: &[
                         "Category", "Change", "Artifact", "Subject", "Field", "Before", "After",
-                        "Note",
+                        "Note", "Who",
                     ],
                     rows: changes
                         .rows
@@ -64,6 +64,7 @@ pub(super) fn section(model: &Model) -> Section {
                                 text(&c.before),
                                 text(&c.after),
                                 text(&c.note),
+                                text(&c.who),
                             ]
                         })
                         .collect(),

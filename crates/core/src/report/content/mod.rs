@@ -5,7 +5,7 @@
 //!
 //! This module holds the document's types, the helpers every section uses, and the order:
 //! the [`banners`] above everything, then one section per submodule ([`provenance`],
-//! [`findings`], [`access`], [`inventory`], [`audit`], [`changes`], [`files`]).
+//! [`findings`], [`access`], [`inventory`], [`audit`], [`trail`], [`changes`], [`files`]).
 
 mod access;
 mod audit;
@@ -16,6 +16,7 @@ mod files;
 mod findings;
 mod inventory;
 mod provenance;
+mod trail;
 
 use super::model::{Chart, Model, Part, Rows, State};
 
@@ -157,6 +158,7 @@ pub fn document(model: &Model) -> Document {
             access::section(model),
             inventory::section(model),
             audit::section(model),
+            trail::section(model),
             changes::section(model),
             controls::section(model),
             files::section(model),

@@ -4,7 +4,7 @@
 //! This module holds the [`Reader`] every artifact is streamed through and [`read`], which
 //! calls the readers in that order: what the [`manifest`] itself says, then one submodule per
 //! artifact ([`users`], [`connections`], [`audit`], [`destinations`], [`findings`],
-//! [`access`], [`changes`]).
+//! [`access`], [`changes`], [`trail`]).
 
 mod access;
 mod audit;
@@ -13,6 +13,7 @@ mod connections;
 mod destinations;
 mod findings;
 mod manifest;
+mod trail;
 mod users;
 
 use std::cell::RefCell;
@@ -33,6 +34,7 @@ use connections::read_connections;
 use destinations::read_destinations;
 use findings::read_findings;
 use manifest::{artifact_rows, controls, header, limitations, table_rows};
+use trail::read_trail;
 use users::read_users;
 
 /// Reads the artifacts of an inspected bundle, verified or not.
@@ -137,6 +139,7 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
     let findings = read_findings(&reader, max_rows);
     let access = read_access(&reader, &group_label, max_rows);
     let changes = read_changes(&reader, max_rows);
+    let trail = read_trail(&reader, max_rows);
 
     // Decided once every artifact has been read: a file changed while it was rendered counts.
     let changed = reader.changed.into_inner();
@@ -155,6 +158,7 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
         access,
         destinations,
         changes,
+        trail,
         limitations: limitations(manifest),
         controls: controls(manifest),
         header,

@@ -1,0 +1,259 @@
+//! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
+//! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
+//! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol).
+//!
+//! Whatever the kind, a read is the same intent:
+//! - one read-only transaction, each statement under a time limit;
+//! - fixed statements: table and column names are quoted identifiers from the catalog, every
+//!   value (window, key, bounds) a bound parameter, never text formatted into SQL;
+//! - rows in `(time, id)` order, fetched a bounded page at a time and handed on one row at a
+//!   time ([`Key`] is where a read resumes after a dropped connection);
+//! - every value read as text, a JSON column larger than [`Limits::max_field_bytes`] not
+//!   transferred at all ([`Field::TooLarge`]), so memory stays bounded whatever a row holds.
+//!
+//! What the rows mean (user actions, actors, de-duplication) is `crate::audit`'s business; this
+//! module only reads.
+
+pub mod postgres;
+mod rows;
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::credentials::AuditSource;
+use crate::text::clean;
+use crate::vocab::Window;
+
+pub use rows::{AuditTrailRow, Catalog, Column, Field, Key, LogRow, Table, TableInfo, UserRow};
+
+/// The bounds of one read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Rows fetched at a time.
+    pub page_rows: u32,
+    /// A JSON value (`message_data`, `old_values`, `new_values`) larger than this many bytes is
+    /// not transferred.
+    pub max_field_bytes: u32,
+    /// How long one statement (one page) may run.
+    pub statement_timeout: std::time::Duration,
+}
+
+/// The largest JSON value read: 1 MiB.
+pub const MAX_FIELD_BYTES: u32 = 1024 * 1024;
+
+/// The most `USER` rows read (an account has far fewer people).
+pub const MAX_USERS: usize = 100_000;
+
+impl Limits {
+    /// The limits an audit source asks for.
+    pub fn of(source: &AuditSource) -> Self {
+        Self {
+            page_rows: source.page_rows,
+            max_field_bytes: MAX_FIELD_BYTES,
+            statement_timeout: source.statement_timeout,
+        }
+    }
+}
+
+/// What went wrong with a warehouse. Messages are lowercase, never hold a password, and quote
+/// the server's own words only cleaned of control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarehouseError {
+    /// The server could not be reached (name, refused, timeout).
+    Unreachable(String),
+    /// The TLS handshake failed (certificate, name, no TLS on the server).
+    Tls(String),
+    /// The server refused the user or password.
+    Auth(String),
+    /// The user may not read a table (or use the schema).
+    Denied {
+        /// The table (or schema) refused.
+        object: String,
+        /// The server's words.
+        detail: String,
+    },
+    /// A schema, table or column the read needs is not there.
+    Missing(String),
+    /// A statement ran longer than the time limit.
+    Timeout(String),
+    /// The connection was lost mid-read.
+    Dropped(String),
+    /// Anything else the server answered.
+    Query(String),
+}
+
+impl WarehouseError {
+    /// Whether reading again on a new connection may succeed (a dropped connection).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, WarehouseError::Dropped(_))
+    }
+
+    /// What the operator can do, if anything.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            WarehouseError::Unreachable(_) => {
+                "check host and port in the vault file, and that this machine may reach the warehouse (firewall, VPN, allow-list)"
+            }
+            WarehouseError::Tls(_) => {
+                "check tls and ca_cert in the vault file: with verify-full, ca_cert must hold the CA that signed the server's certificate, and host must be a name in it"
+            }
+            WarehouseError::Auth(_) => {
+                "check user and password of this audit source in the vault file"
+            }
+            WarehouseError::Denied { .. } => {
+                "grant the reader SELECT on the Platform Connector's tables; `iru-fivetran doctor` prints the statements"
+            }
+            WarehouseError::Missing(_) => {
+                "check database and schema in the vault file (the schema the Platform Connector writes, fivetran_metadata by default); `iru-fivetran doctor` lists what it finds"
+            }
+            WarehouseError::Timeout(_) => {
+                "raise statement_timeout of this audit source, or run when the warehouse is less busy"
+            }
+            WarehouseError::Dropped(_) | WarehouseError::Query(_) => return None,
+        })
+    }
+
+    /// Whether the user may not read what was asked (an artifact is `forbidden` when every
+    /// failure is this).
+    pub fn is_denied(&self) -> bool {
+        matches!(self, WarehouseError::Denied { .. })
+    }
+}
+
+impl fmt::Display for WarehouseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WarehouseError::Unreachable(d) => write!(f, "cannot reach the warehouse: {d}"),
+            WarehouseError::Tls(d) => write!(f, "the TLS handshake with the warehouse failed: {d}"),
+            WarehouseError::Auth(d) => write!(f, "the warehouse refused the login: {d}"),
+            WarehouseError::Denied { object, detail } => {
+                write!(f, "permission denied on {object}: {detail}")
+            }
+            WarehouseError::Missing(d) => write!(f, "not found in the warehouse: {d}"),
+            WarehouseError::Timeout(d) => write!(f, "a statement timed out: {d}"),
+            WarehouseError::Dropped(d) => write!(f, "the connection was lost: {d}"),
+            WarehouseError::Query(d) => write!(f, "the warehouse answered an error: {d}"),
+        }
+    }
+}
+
+impl std::error::Error for WarehouseError {}
+
+/// Server text as a message may quote it: control characters escaped, length capped.
+fn quoted(text: &str) -> String {
+    clean(text)
+}
+
+/// An open connection to an audit source's warehouse.
+pub enum Session {
+    /// PostgreSQL or Redshift.
+    Postgres(postgres::Session),
+}
+
+/// The read-only transaction all of one read happens in.
+pub enum Reader<'a> {
+    /// PostgreSQL or Redshift.
+    Postgres(postgres::Reader<'a>),
+}
+
+impl Session {
+    /// Connects to the warehouse of `source` (TLS as it says).
+    pub async fn open(source: &AuditSource) -> Result<Self, WarehouseError> {
+        postgres::Session::open(source).await.map(Session::Postgres)
+    }
+
+    /// Starts the read-only transaction, each statement limited to `limits.statement_timeout`.
+    pub async fn begin(&mut self, limits: Limits) -> Result<Reader<'_>, WarehouseError> {
+        match self {
+            Session::Postgres(s) => s.begin(limits).await.map(Reader::Postgres),
+        }
+    }
+
+    /// Which statements this session runs (`postgres` or `redshift`), for the evidence.
+    pub fn dialect(&self) -> &'static str {
+        match self {
+            Session::Postgres(s) => s.dialect(),
+        }
+    }
+}
+
+impl Reader<'_> {
+    /// What `schema` holds of the Platform Connector's tables, and what the user may read.
+    pub async fn catalog(&self, schema: &str) -> Result<Catalog, WarehouseError> {
+        match self {
+            Reader::Postgres(r) => r.catalog(schema).await,
+        }
+    }
+
+    /// Every `USER` row (at most [`MAX_USERS`]); returns whether there were more.
+    pub async fn users(
+        &self,
+        catalog: &Catalog,
+        each: &mut (dyn FnMut(UserRow) + Send),
+    ) -> Result<bool, WarehouseError> {
+        match self {
+            Reader::Postgres(r) => r.users(catalog, each).await,
+        }
+    }
+
+    /// The time of the earliest row of `table`, if it has any.
+    pub async fn earliest(
+        &self,
+        catalog: &Catalog,
+        table: Table,
+    ) -> Result<Option<Timestamp>, WarehouseError> {
+        match self {
+            Reader::Postgres(r) => r.earliest(catalog, table).await,
+        }
+    }
+
+    /// How many rows of `table` lie in `span`.
+    pub async fn count(
+        &self,
+        catalog: &Catalog,
+        table: Table,
+        span: Window,
+    ) -> Result<u64, WarehouseError> {
+        match self {
+            Reader::Postgres(r) => r.count(catalog, table, span).await,
+        }
+    }
+
+    /// The `LOG` rows in `span` whose `message_data` mentions `"actor"` (the rows a user
+    /// action can be), after `after` if given, in `(time, id)` order.
+    pub async fn log(
+        &self,
+        catalog: &Catalog,
+        span: Window,
+        after: Option<&Key>,
+        each: &mut (dyn FnMut(LogRow) + Send),
+    ) -> Result<(), WarehouseError> {
+        match self {
+            Reader::Postgres(r) => r.log(catalog, span, after, each).await,
+        }
+    }
+
+    /// The `AUDIT_TRAIL` rows in `span`, after `after` if given, in `(time, id)` order.
+    pub async fn audit_trail(
+        &self,
+        catalog: &Catalog,
+        span: Window,
+        after: Option<&Key>,
+        each: &mut (dyn FnMut(AuditTrailRow) + Send),
+    ) -> Result<(), WarehouseError> {
+        match self {
+            Reader::Postgres(r) => r.audit_trail(catalog, span, after, each).await,
+        }
+    }
+
+    /// Ends the transaction (nothing was written; it is rolled back).
+    pub async fn finish(self) {
+        match self {
+            Reader::Postgres(r) => r.finish().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
