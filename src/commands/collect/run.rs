@@ -50,7 +50,9 @@ pub enum RunError {
     /// The output could not be written; the temporary directory was removed.
     #[error(transparent)]
     Write(#[from] WriteError),
-    /// Fivetran refused the key. What was collected before, if anything, is kept.
+    /// Fivetran refused the key, or could not be reached at all before it ever answered (the
+    /// error says which). What was collected before, if anything, is kept; a run stopped by
+    /// its first request read nothing and keeps nothing.
     #[error("{error}{}", kept_note(kept))]
     Refused {
         /// The 401.
@@ -436,7 +438,12 @@ fn cut_short(error: &ApiError, items: usize) -> Collected {
         } else {
             Status::Partial
         },
-        reason: Some(format!("stopped when Fivetran refused the key: {error}")),
+        reason: Some(match error {
+            ApiError::Unauthorized { .. } => {
+                format!("stopped when Fivetran refused the key: {error}")
+            }
+            _ => format!("the run stopped: {error}"),
+        }),
         ..Collected::default()
     }
 }
