@@ -11,10 +11,10 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use iru_fivetran_core::changes;
-use iru_fivetran_core::client::{ApiError, Client, Stats, StatsSnapshot};
+use iru_fivetran_core::client::{ApiError, Client, Stats, StatsSnapshot, watching};
 use iru_fivetran_core::derive::{self, Sources};
 use iru_fivetran_core::evidence::bundle::{self, Bundle, ItemSink};
 use iru_fivetran_core::evidence::envelope;
@@ -26,7 +26,7 @@ use iru_fivetran_core::vocab::{
 };
 
 use crate::config::Config;
-use crate::progress::{Progress, ticking};
+use crate::progress::{self, Progress, ticking};
 
 use super::manifest::{render_json, write_tables};
 use super::quota;
@@ -117,6 +117,18 @@ pub async fn run_recording(config: &Config) -> (Result<Outcome, RunError>, RunRe
 }
 
 async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, RunError> {
+    let progress = Progress::start();
+    let result = collect_with(config, record, &progress).await;
+    // Whatever the outcome: the table or the error that follows is printed below no bar.
+    progress.finish();
+    result
+}
+
+async fn collect_with(
+    config: &Config,
+    record: &mut RunRecord,
+    progress: &Progress,
+) -> Result<Outcome, RunError> {
     // The sync-history window ends when the run starts: both are the same instant.
     let started = config.window.end;
     let stamp = bundle::stamp(started);
@@ -135,7 +147,6 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
         config.rate,
         config.concurrency
     );
-    let progress = Progress::start();
     let ctx = Ctx {
         client: &client,
         fan_out: config.concurrency,
@@ -158,16 +169,15 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
     quota::announce(&client, config, run.account.account_id.as_deref());
     run.write(&mut bundle, Artifact::Account, account)?;
 
-    let mut refused = collect_from_api(&mut run, &mut bundle, &ctx, &progress).await?;
+    let mut refused = collect_from_api(&mut run, &mut bundle, &ctx, progress).await?;
     if refused.is_none() {
-        refused = produce_in_order(&mut run, &mut bundle, &ctx, &progress).await?;
+        refused = produce_in_order(&mut run, &mut bundle, &ctx, progress).await?;
     }
     // The spreadsheet exports, from the artifacts now final.
     if refused.is_none() {
         write_tables(&mut bundle, &mut run.tables)?;
     }
     let path = seal_bundle(&run, bundle, &base_name, refused, &client)?;
-    progress.finish();
     Ok(Outcome {
         bundle: path,
         status: run.status(),
@@ -199,12 +209,16 @@ async fn collect_from_api(
     let shared: &Bundle = bundle;
     let all_at_once = futures::future::join_all(at_once.iter().map(|&artifact| {
         let account_id = account_id.as_deref();
-        let line = progress.artifact(artifact.name());
+        let line = progress.artifact(artifact.name(), true);
         async move {
             let mut sink = shared.sink(artifact)?;
             let counter = line.clone();
             sink.observe(move |n| counter.items(n));
-            let (collected, refused) = match resources::collect(ctx, artifact, &mut sink).await {
+            let read = watching(
+                line.send_hook(),
+                resources::collect(ctx, artifact, &mut sink),
+            );
+            let (collected, refused) = match read.await {
                 Ok(collected) => (collected, None),
                 // What was read before the key was refused is kept, and says so.
                 Err(error) => (cut_short(&error, sink.count()), Some(error)),
@@ -244,10 +258,14 @@ async fn produce_in_order(
         .collect();
     for artifact in in_order {
         let mut sink = bundle.sink(artifact)?;
-        let line = progress.artifact(artifact.name());
+        let asks = artifact == Artifact::SyncHistory;
+        let line = progress.artifact(artifact.name(), asks);
         let counter = line.clone();
         sink.observe(move |n| counter.items(n));
-        let produced = produce(ctx, run, bundle, artifact, &mut sink);
+        let produced = watching(
+            line.send_hook(),
+            produce(ctx, run, bundle, artifact, &mut sink),
+        );
         let (collected, error) = match ticking(progress, ctx.client, produced).await {
             Ok(collected) => (collected, None),
             Err(error) => (cut_short(&error, sink.count()), Some(error)),
@@ -468,10 +486,19 @@ fn seal(
     }
     let count = sink.count();
     let (status, reason) = (collected.status, collected.reason.clone());
+    // The bars show each artifact as it ends: no line of its own then (`-v` shows it), but
+    // one that did not end whole still gets its WARN line.
+    let note = |line: String| {
+        if progress::drawn() {
+            debug!("{line}");
+        } else {
+            info!("{line}");
+        }
+    };
     match (&reason, status) {
-        (None, Status::Complete) => info!("{}: {count} item(s)", artifact.name()),
+        (None, Status::Complete) => note(format!("{}: {count} item(s)", artifact.name())),
         (Some(reason), Status::Unavailable) => {
-            info!("{}: unavailable: {reason}", artifact.name());
+            note(format!("{}: unavailable: {reason}", artifact.name()));
         }
         (reason, _) => warn!(
             "{}: {} with {count} item(s): {}",

@@ -22,6 +22,7 @@ pub mod quota;
 mod reach;
 pub mod retry;
 mod stats;
+mod watch;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,6 +39,7 @@ pub use pace::PaceReport;
 pub use page::{KNOWN_LIST_KEYS, MAX_DEPTH, Page};
 pub use reach::FIRST_CONTACT_ATTEMPTS;
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
+pub use watch::{SendHook, watching};
 
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
@@ -200,7 +202,10 @@ impl Client {
     /// The counters with the pace as it is now (the rate grows between requests).
     pub fn snapshot(&self) -> StatsSnapshot {
         self.record_pace();
-        self.stats.snapshot()
+        StatsSnapshot {
+            wait_wall_ms: u64::try_from(self.clock.waited_wall().as_millis()).unwrap_or(u64::MAX),
+            ..self.stats.snapshot()
+        }
     }
 
     /// The pace now: the rate in force, its lowest, the slow-downs, the requests allowed in
@@ -280,6 +285,7 @@ impl Client {
             // Checked after the waits: a 401 or a stop meanwhile ends this request too.
             self.check(path)?;
             self.book_send(path).await?;
+            watch::sending();
             #[cfg(any(test, feature = "test-support"))]
             self.permits.fetch_add(1, Ordering::Relaxed);
             sends += 1;
