@@ -57,9 +57,23 @@ pub fn init_logging(args: &LogArgs, env_lookup: &dyn Fn(&str) -> Option<String>)
         .with_target(false);
     // A second initialisation (tests calling `run` twice) keeps the first subscriber.
     let _ = match args.log_format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.with_timer(Seconds).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+/// The time of a text log line, to the second in UTC (`2026-12-06T19:30:24Z`): a person reads
+/// it, and the order of the lines says the rest. JSON logs keep tracing's microseconds.
+struct Seconds;
+
+impl tracing_subscriber::fmt::time::FormatTime for Seconds {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        write!(
+            w,
+            "{}",
+            jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    }
 }
 
 /// Where log lines go: straight to stderr, or above the progress bars.
@@ -127,6 +141,52 @@ pub fn artifact_table(rows: &[(&str, &str, usize, Option<&str>)]) {
         out.push('\n');
     }
     progress::suspend(|| to_stderr(&out));
+}
+
+/// The line that ends a run's table: how it went, in one line, and, with `next`, what to do
+/// next with the bundle (`report`), its path quoted for a shell when it needs to be.
+pub fn verdict_line(
+    status: &str,
+    artifacts: &[(&str, &str)],
+    bundle: &std::path::Path,
+    next: bool,
+) -> String {
+    let whole = artifacts
+        .iter()
+        .filter(|(_, s)| matches!(*s, "complete" | "unavailable"))
+        .count();
+    let not_whole: Vec<&str> = artifacts
+        .iter()
+        .filter(|(_, s)| !matches!(*s, "complete" | "unavailable"))
+        .map(|(name, _)| *name)
+        .collect();
+    let how = if not_whole.is_empty() {
+        format!("all {whole} artifacts whole")
+    } else {
+        format!(
+            "{} of {} artifacts not whole ({}): see their reasons above",
+            not_whole.len(),
+            artifacts.len(),
+            not_whole.join(", ")
+        )
+    };
+    if !next {
+        return format!("{status}: {how}");
+    }
+    format!(
+        "{status}: {how}; next: iru-fivetran report {} --out report.html",
+        shell_word(&bundle.display().to_string())
+    )
+}
+
+/// `word` as one shell word: as it is when it holds only safe characters, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:,=@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Writes `text` to stderr as it is. A write error is dropped: a stderr that cannot be written

@@ -112,6 +112,7 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
         quiet: args.quiet,
         summary_json: None,
         archive: false,
+        next_step: false,
     };
     let code = collect::run(&settings, outputs, &demo_env);
     if code != exit::COMPLETE && code != exit::PARTIAL {

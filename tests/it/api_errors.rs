@@ -25,9 +25,14 @@ fn server_errors_are_retried_then_succeed() {
             .body("{\"code\":\"Success\",\"data\":{\"items\":["),
     );
     fake.inject(Fault::status("/v1/private-links", 200, "x", "y").body("{\"code\":\"Success\"}"));
+    // `-v`: each retry is a debug line (the default shows one line per artifact).
     let run = collect(
         &fake,
-        &["--resources", "groups,webhooks,proxy_agents,private_links"],
+        &[
+            "-v",
+            "--resources",
+            "groups,webhooks,proxy_agents,private_links",
+        ],
     );
     // The private links' JSON without `data` is well-formed: final, not retried (exit 3).
     run.assert_code(3);

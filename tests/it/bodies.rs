@@ -23,7 +23,9 @@ fn empty_html_and_non_json_bodies_are_retried_and_named() {
     fake.inject(Fault::status("/v1/proxy", 200, "", "").body(r#"{"data":{"id":"x"}}"#));
     let run = support::collect(
         &fake,
+        // `-v`: each retry is a debug line (the default shows one line per artifact).
         &[
+            "-v",
             "--resources",
             "roles,groups,webhooks,system_keys,proxy_agents",
         ],

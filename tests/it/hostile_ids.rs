@@ -305,6 +305,15 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
             "a line that is not a log event: {line:?}"
         );
     }
+    // The table ends with the run's verdict line (issue 20), the tool's own words and the
+    // bundle's path, whose name was made safe.
+    let (table, verdict) = table.trim_end().rsplit_once('\n').expect("a verdict line");
+    assert!(
+        verdict.starts_with("partial: ")
+            && verdict.ends_with(" --out report.html")
+            && verdict.contains("next: iru-fivetran report "),
+        "{verdict:?}"
+    );
     for line in table.lines().skip(1) {
         let first = line.split_whitespace().next().unwrap_or_default();
         assert!(

@@ -25,6 +25,7 @@ mod echoed_secrets;
 mod endless;
 mod examples;
 mod findings;
+mod first_contact;
 mod hostile_ids;
 mod inputs;
 mod limiter;

@@ -152,3 +152,125 @@ fn an_html_report_is_not_poured_onto_a_terminal() {
         "{drawn}"
     );
 }
+
+/// `text` without its escape sequences (colours, cursor moves) and carriage returns.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if c.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn at_a_terminal_the_bars_say_it_all_and_are_gone_before_the_table() {
+    let Some(drawn) = under_a_terminal(&[], &[]) else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(has_progress(&drawn), "{drawn:?}");
+    // An artifact waiting for its first request says so.
+    assert!(drawn.contains("queued"), "{drawn:?}");
+    let text = plain(&drawn);
+    // No log line per artifact or per spreadsheet export while the bars show them.
+    for line in text.lines().filter(|l| l.contains(" INFO ")) {
+        let message = line.split(" INFO ").nth(1).unwrap_or_default().trim_start();
+        assert!(
+            !support::ARTIFACTS
+                .iter()
+                .any(|a| message.starts_with(&format!("{a}: ")))
+                && !message.contains(".csv: "),
+            "a line per artifact under the bars: {line}"
+        );
+    }
+    // Log times to the second: `2026-12-06T19:45:25Z`, no microseconds.
+    let stamp = text
+        .lines()
+        .find_map(|l| l.split(" INFO ").next().filter(|_| l.contains(" INFO ")))
+        .and_then(|before| before.split_whitespace().last())
+        .expect("an INFO line");
+    assert_eq!(stamp.len(), 20, "{stamp}");
+    assert!(stamp.ends_with('Z') && !stamp.contains('.'), "{stamp}");
+    // The table comes after the bars are cleared, and nothing is redrawn after it.
+    let table = drawn.find("artifact ").expect("the table");
+    let after = &drawn[table..];
+    assert!(
+        !after.contains("\u{1b}[2K"),
+        "redrawn after the table: {after:?}"
+    );
+    assert!(
+        !after.contains("item(s)"),
+        "a bar after the table: {after:?}"
+    );
+    assert!(
+        !after.contains("queued"),
+        "a bar after the table: {after:?}"
+    );
+    // It ends with one verdict line (the demo then says its own next steps).
+    let verdicts: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("complete: ") || l.starts_with("partial: "))
+        .collect();
+    assert_eq!(verdicts, ["complete: all 20 artifacts whole"], "{text}");
+}
+
+#[test]
+fn a_run_ends_with_one_verdict_line_and_the_next_command() {
+    let fake = support::server(support::acme());
+    let run = support::collect(&fake, &[]);
+    run.assert_code(0);
+    let bundle = run.bundle();
+    let last = run.stderr.lines().last().expect("stderr");
+    assert_eq!(
+        last,
+        format!(
+            "complete: all 20 artifacts whole; next: iru-fivetran report {} --out report.html",
+            bundle.display()
+        ),
+        "{}",
+        run.stderr
+    );
+
+    // A partial run names what is not whole; -q and JSON logs stay as they were.
+    let mut account = support::acme();
+    account
+        .forbidden
+        .insert("/v1/teams".into(), "Access denied".into());
+    let fake = support::server(account);
+    let run = support::collect(&fake, &[]);
+    run.assert_code(3);
+    let verdict = run.stderr.lines().last().expect("stderr");
+    assert!(
+        verdict.starts_with("partial: ")
+            && verdict.contains("artifacts not whole (teams")
+            && verdict.ends_with(&format!(
+                "next: iru-fivetran report {} --out report.html",
+                run.bundle().display()
+            )),
+        "{}",
+        run.stderr
+    );
+    for quiet in [&["-q"][..], &["--log-format", "json"][..]] {
+        let run = support::collect(&fake, quiet);
+        run.assert_code(3);
+        assert!(
+            !run.stderr.contains("next: iru-fivetran"),
+            "{quiet:?}: {}",
+            run.stderr
+        );
+    }
+}

@@ -105,7 +105,12 @@ pub(super) fn write_tables(
 ) -> Result<(), WriteError> {
     for table in &csv::TABLES {
         if let Some((written, rows)) = bundle.write_table(table)? {
-            info!("{}: {rows} row(s)", table.name);
+            // Shown in the end-of-run table; a line of its own only in plain logs.
+            if crate::progress::drawn() {
+                tracing::debug!("{}: {rows} row(s)", table.name);
+            } else {
+                info!("{}: {rows} row(s)", table.name);
+            }
             tables.push(TableEntry {
                 path: table.name,
                 kind: Kind::Derived,

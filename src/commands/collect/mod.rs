@@ -9,6 +9,7 @@ mod manifest;
 pub mod preflight;
 mod quota;
 pub mod run;
+mod seal;
 
 use std::path::Path;
 
@@ -39,6 +40,8 @@ pub struct Outputs<'a> {
     pub summary_json: Option<&'a Path>,
     /// `--archive`.
     pub archive: bool,
+    /// Whether the verdict line after the table names the next command (`demo` says its own).
+    pub next_step: bool,
 }
 
 /// Runs `iru-fivetran collect`; returns the exit code.
@@ -48,6 +51,7 @@ pub fn command(args: &CollectArgs, env_lookup: &dyn Fn(&str) -> Option<String>) 
         quiet: args.log.quiet,
         summary_json: args.summary_json.as_deref(),
         archive: args.archive,
+        next_step: true,
     };
     run(&args.settings(), outputs, env_lookup)
 }
@@ -209,6 +213,20 @@ fn collect_and_package(
             }))
             .collect();
         output::artifact_table(&rows);
+        let statuses: Vec<_> = outcome
+            .artifacts
+            .iter()
+            .map(|a| (a.resource, a.status.name()))
+            .collect();
+        let status = match outcome.status {
+            RunStatus::Complete => "complete",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+        };
+        output::say(
+            outputs.log_format,
+            &output::verdict_line(status, &statuses, &outcome.bundle, outputs.next_step),
+        );
     }
     let printed = output::print_bundle_path(&outcome.bundle);
     summary.bundle = Some(outcome.bundle.display().to_string());

@@ -12,16 +12,15 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::info;
 
 use iru_fivetran_core::audit;
 use iru_fivetran_core::changes;
-use iru_fivetran_core::client::{ApiError, Client, Stats, StatsSnapshot};
+use iru_fivetran_core::client::{ApiError, Client, Stats, StatsSnapshot, watching};
 use iru_fivetran_core::derive::{self, Sources};
 use iru_fivetran_core::evidence::bundle::{self, Bundle, ItemSink};
-use iru_fivetran_core::evidence::envelope;
 use iru_fivetran_core::evidence::manifest::{self, ArtifactEntry, TableEntry};
-use iru_fivetran_core::files::{Digest, WriteError};
+use iru_fivetran_core::files::WriteError;
 use iru_fivetran_core::resources::{self, Ctx};
 use iru_fivetran_core::verify;
 use iru_fivetran_core::vocab::audit::AuditFacts;
@@ -34,6 +33,7 @@ use crate::progress::{Progress, ticking};
 
 use super::manifest::{render_json, write_tables};
 use super::quota;
+use super::seal::{Sealed, cut_short, left_out, seal};
 
 /// A finished run.
 #[derive(Debug)]
@@ -54,7 +54,9 @@ pub enum RunError {
     /// The output could not be written; the temporary directory was removed.
     #[error(transparent)]
     Write(#[from] WriteError),
-    /// Fivetran refused the key. What was collected before, if anything, is kept.
+    /// Fivetran refused the key, or could not be reached at all before it ever answered (the
+    /// error says which). What was collected before, if anything, is kept; a run stopped by
+    /// its first request read nothing and keeps nothing.
     #[error("{error}{}", kept_note(kept))]
     Refused {
         /// The 401.
@@ -119,6 +121,18 @@ pub async fn run_recording(config: &Config) -> (Result<Outcome, RunError>, RunRe
 }
 
 async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, RunError> {
+    let progress = Progress::start();
+    let result = collect_with(config, record, &progress).await;
+    // Whatever the outcome: the table or the error that follows is printed below no bar.
+    progress.finish();
+    result
+}
+
+async fn collect_with(
+    config: &Config,
+    record: &mut RunRecord,
+    progress: &Progress,
+) -> Result<Outcome, RunError> {
     // The sync-history window ends when the run starts: both are the same instant.
     let started = config.window.end;
     let stamp = bundle::stamp(started);
@@ -137,7 +151,6 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
         config.rate,
         config.concurrency
     );
-    let progress = Progress::start();
     let ctx = Ctx {
         client: &client,
         fan_out: config.concurrency,
@@ -161,16 +174,15 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
     quota::announce(&client, config, run.account.account_id.as_deref());
     run.write(&mut bundle, Artifact::Account, account)?;
 
-    let mut refused = collect_from_api(&mut run, &mut bundle, &ctx, &progress).await?;
+    let mut refused = collect_from_api(&mut run, &mut bundle, &ctx, progress).await?;
     if refused.is_none() {
-        refused = produce_in_order(&mut run, &mut bundle, &ctx, &progress).await?;
+        refused = produce_in_order(&mut run, &mut bundle, &ctx, progress).await?;
     }
     // The spreadsheet exports, from the artifacts now final.
     if refused.is_none() {
         write_tables(&mut bundle, &mut run.tables)?;
     }
     let path = seal_bundle(&run, bundle, &base_name, refused, &client)?;
-    progress.finish();
     Ok(Outcome {
         bundle: path,
         status: run.status(),
@@ -207,7 +219,7 @@ async fn collect_from_api(
     let skipped = &run.config.skip;
     let all_at_once = futures::future::join_all(at_once.iter().map(|&artifact| {
         let account_id = account_id.as_deref();
-        let line = progress.artifact(artifact.name());
+        let line = progress.artifact(artifact.name(), true);
         async move {
             let mut sink = shared.sink(artifact)?;
             let counter = line.clone();
@@ -215,7 +227,11 @@ async fn collect_from_api(
             let (collected, refused) = if skipped.contains(&artifact) {
                 (left_out(), None)
             } else {
-                match resources::collect(ctx, artifact, &mut sink).await {
+                let read = watching(
+                    line.send_hook(),
+                    resources::collect(ctx, artifact, &mut sink),
+                );
+                match read.await {
                     Ok(collected) => (collected, None),
                     // What was read before the key was refused is kept, and says so.
                     Err(error) => (cut_short(&error, sink.count()), Some(error)),
@@ -259,13 +275,17 @@ async fn produce_in_order(
         .collect();
     for artifact in in_order {
         let mut sink = bundle.sink(artifact)?;
-        let line = progress.artifact(artifact.name());
+        let asks = artifact == Artifact::SyncHistory;
+        let line = progress.artifact(artifact.name(), asks);
         let counter = line.clone();
         sink.observe(move |n| counter.items(n));
         let (collected, error) = if run.config.skip.contains(&artifact) {
             (left_out(), None)
         } else {
-            let produced = produce(ctx, run, bundle, artifact, &mut sink);
+            let produced = watching(
+                line.send_hook(),
+                produce(ctx, run, bundle, artifact, &mut sink),
+            );
             match ticking(progress, ctx.client, produced).await {
                 Ok((collected, facts)) => {
                     if facts.is_some() {
@@ -499,83 +519,4 @@ impl Run<'_> {
     pub(super) fn resource_names(&self) -> Vec<&'static str> {
         self.config.artifacts.iter().map(|a| a.name()).collect()
     }
-}
-
-/// An artifact `--skip` leaves out: unavailable by the operator's choice, no request made.
-fn left_out() -> Collected {
-    Collected {
-        status: Status::Unavailable,
-        reason: Some(
-            "left out by --skip: not read from the API in this run (the operator's setting, \
-             recorded in the manifest's options.skip); this bundle holds no evidence of it"
-                .to_owned(),
-        ),
-        ..Collected::default()
-    }
-}
-
-/// The status of an artifact whose collection the key's refusal cut short: what its sink
-/// holds is kept.
-fn cut_short(error: &ApiError, items: usize) -> Collected {
-    Collected {
-        status: if items == 0 {
-            Status::Failed
-        } else {
-            Status::Partial
-        },
-        reason: Some(format!("stopped when Fivetran refused the key: {error}")),
-        ..Collected::default()
-    }
-}
-
-/// An artifact written to the bundle's directory, not yet recorded in its sums.
-struct Sealed {
-    artifact: Artifact,
-    written: Digest,
-    entry: ArtifactEntry,
-}
-
-/// Finishes an artifact: `collected.items` (if any) join the items already in `sink`, the
-/// file is written, and how it went is logged.
-fn seal(
-    artifact: Artifact,
-    account_id: Option<&str>,
-    mut sink: ItemSink,
-    mut collected: Collected,
-) -> Result<Sealed, WriteError> {
-    for item in std::mem::take(&mut collected.items) {
-        sink.push(item);
-    }
-    let count = sink.count();
-    let (status, reason) = (collected.status, collected.reason.clone());
-    match (&reason, status) {
-        (None, Status::Complete) => info!("{}: {count} item(s)", artifact.name()),
-        (Some(reason), Status::Unavailable) => {
-            info!("{}: unavailable: {reason}", artifact.name());
-        }
-        (reason, _) => warn!(
-            "{}: {} with {count} item(s): {}",
-            artifact.name(),
-            status.name(),
-            reason.as_deref().unwrap_or("no reason given")
-        ),
-    }
-    let header = envelope(artifact, account_id, &rfc3339(Timestamp::now()), collected);
-    let (written, redactions) = sink.finish(header)?;
-    let entry = ArtifactEntry {
-        resource: artifact.name(),
-        kind: artifact.kind(),
-        path: artifact.file_name(),
-        sha256: written.sha256.clone(),
-        bytes: written.bytes,
-        count,
-        status,
-        reason,
-        redactions,
-    };
-    Ok(Sealed {
-        artifact,
-        written,
-        entry,
-    })
 }

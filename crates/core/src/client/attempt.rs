@@ -23,6 +23,18 @@ pub(super) struct Failure {
     /// Whether the server answered with a status (it is up and takes requests), as opposed to
     /// a transport failure.
     pub(super) answered: bool,
+    /// Set when no connection could be made at all (DNS, refused, TLS handshake or an untrusted
+    /// certificate, a connect timeout), as opposed to a connection that broke: before the
+    /// server has ever answered, this ends the run at once (see `Client::never_reached`).
+    pub(super) unreached: Option<Unreached>,
+}
+
+/// Why a connection could not be made.
+pub(super) struct Unreached {
+    /// The causes, without the URL (the error names the host and the endpoint).
+    pub(super) cause: String,
+    /// The server's TLS certificate is not trusted (a proxy that re-signs TLS, most likely).
+    pub(super) certificate: bool,
 }
 
 impl Client {
@@ -45,6 +57,7 @@ impl Client {
                 message,
             },
             answered: false,
+            unreached: None,
         };
         debug!("GET {url}");
         let response = self
@@ -58,9 +71,14 @@ impl Client {
             .map_err(|e| {
                 self.quota.unanswered();
                 let text = describe(&e);
-                if e.is_timeout() {
+                let certificate = is_untrusted_certificate(&text);
+                let unreached = (e.is_connect() || certificate).then(|| Unreached {
+                    cause: causes(&e),
+                    certificate,
+                });
+                let failure = if e.is_timeout() {
                     transport(Attempt::TimedOut, text)
-                } else if is_untrusted_certificate(&text) {
+                } else if certificate {
                     transport(
                         Attempt::Untrusted,
                         format!(
@@ -69,8 +87,13 @@ impl Client {
                     )
                 } else {
                     transport(Attempt::Transport, text)
+                };
+                Failure {
+                    unreached,
+                    ..failure
                 }
             })?;
+        self.reached();
         let status = response.status().as_u16();
         let (quota, remaining) = (
             header_u64(response.headers(), "x-rate-limit"),
@@ -96,6 +119,7 @@ impl Client {
                         limit: self.max_body,
                     },
                     answered: true,
+                    unreached: None,
                 });
             }
             Err(BodyError::Read(e)) => {
@@ -158,6 +182,7 @@ impl Client {
             retry_after,
             error,
             answered: true,
+            unreached: None,
         })
     }
 }
@@ -170,6 +195,21 @@ fn is_untrusted_certificate(description: &str) -> bool {
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The causes of a reqwest error, without its own text (which names the URL): for a
+/// connection that could not be made, "client error (Connect): dns error: ...".
+fn causes(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    if parts.is_empty() {
+        return describe(e);
+    }
+    clean(&parts.join(": "))
 }
 
 /// A reqwest error with its causes, without the URL (the caller names the endpoint).

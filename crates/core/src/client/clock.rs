@@ -9,6 +9,9 @@
 //!
 //! [`Halt`] ends the run's waits early: a refused key, a 429 the wait budget cannot cover, the
 //! run's deadline. Every wait of the client ([`Clock::wait_until`]) ends when it is set.
+//!
+//! The clock also measures the wall time during which at least one request was waiting
+//! ([`Clock::waited_wall`]), which the progress header shows: waits side by side count once.
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,6 +27,35 @@ pub(super) struct Clock {
     delays: Delays,
     /// The waits skipped so far (always zero with real waits).
     skipped: Mutex<Duration>,
+    /// The wall time during which at least one wait was under way.
+    waiting: Mutex<Waiting>,
+}
+
+/// Waits under way, and the wall time they covered: overlapping waits count once.
+#[derive(Debug, Default)]
+struct Waiting {
+    /// Waits under way now.
+    count: usize,
+    /// When the current stretch with a wait under way began.
+    since: Option<Instant>,
+    /// The stretches that ended.
+    total: Duration,
+}
+
+/// Ends a wait when dropped, so a wait whose future is dropped (a request cut short) ends too.
+struct WaitGuard<'a>(&'a Clock);
+
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        let now = self.0.now();
+        let mut waiting = self.0.waiting();
+        waiting.count = waiting.count.saturating_sub(1);
+        if waiting.count == 0
+            && let Some(since) = waiting.since.take()
+        {
+            waiting.total += now.saturating_duration_since(since);
+        }
+    }
 }
 
 impl Clock {
@@ -31,7 +63,35 @@ impl Clock {
         Self {
             delays,
             skipped: Mutex::new(Duration::ZERO),
+            waiting: Mutex::new(Waiting::default()),
         }
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The wall time so far during which at least one request was waiting (for its send time,
+    /// a retry, a 429 pause or the quota reserve): ten requests waiting the same second count
+    /// one second, not ten.
+    pub(super) fn waited_wall(&self) -> Duration {
+        let now = self.now();
+        let waiting = self.waiting();
+        waiting.total
+            + waiting
+                .since
+                .map_or(Duration::ZERO, |since| now.saturating_duration_since(since))
+    }
+
+    /// Marks a wait as under way until the guard is dropped.
+    fn begin_wait(&self) -> WaitGuard<'_> {
+        let now = self.now();
+        let mut waiting = self.waiting();
+        if waiting.count == 0 {
+            waiting.since = Some(now);
+        }
+        waiting.count += 1;
+        WaitGuard(self)
     }
 
     fn skipped(&self) -> std::sync::MutexGuard<'_, Duration> {
@@ -46,6 +106,7 @@ impl Clock {
     /// Waits until `until` (at once when waits are skipped), or until `halt` is set; returns
     /// whether the time came.
     pub(super) async fn wait_until(&self, until: Instant, halt: &Halt) -> bool {
+        let _waiting = (until > self.now()).then(|| self.begin_wait());
         match self.delays {
             Delays::Real => {
                 // Nothing is ever skipped with real waits: this clock is tokio's.

@@ -18,6 +18,25 @@ pub enum ApiError {
         /// Fivetran's message.
         message: String,
     },
+    /// No connection could be made to the API (DNS, refused, TLS) before it ever answered:
+    /// the address, the network or the proxy is wrong, and every other request would fail the
+    /// same way. Stops the run, as a 401 does.
+    #[error(
+        "cannot reach the Fivetran API at {host}: GET /v1{path} failed after {attempts} attempt(s) without an answer, and nothing else was asked: {cause}\nhint: {}",
+        unreachable_hint(*certificate)
+    )]
+    Unreachable {
+        /// The API's host (and port, if not the scheme's).
+        host: String,
+        /// The request that found it out.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// What the connection ended with (the resolver's, the socket's or TLS's words).
+        cause: String,
+        /// The server's certificate is not trusted.
+        certificate: bool,
+    },
     /// 403: this key may not read this.
     #[error("403 {code} on GET /v1{path}: {message}")]
     Forbidden {
@@ -130,6 +149,18 @@ pub enum ApiError {
     },
 }
 
+/// What to check when the API cannot be reached: where the address comes from, the network,
+/// the proxy, the trust store (`doctor` says the same).
+pub const NETWORK_HINT: &str = "check --api-url (it must end in /v1), the network and HTTPS_PROXY; behind a proxy that re-signs TLS, pass --ca-cert PATH";
+
+fn unreachable_hint(certificate: bool) -> &'static str {
+    if certificate {
+        "the server's TLS certificate is not trusted: if a company proxy re-signs TLS, pass its CA certificate with --ca-cert PATH; otherwise check --api-url (it must end in /v1) and HTTPS_PROXY"
+    } else {
+        NETWORK_HINT
+    }
+}
+
 /// What of the wait budget was already gone, if any.
 fn spent_note(spent: u64) -> String {
     match spent {
@@ -148,6 +179,7 @@ impl ApiError {
             | ApiError::Status { message, .. }
             | ApiError::Transport { message, .. }
             | ApiError::Pagination { message, .. } => scrubber.scrub_string(message),
+            ApiError::Unreachable { cause, .. } => scrubber.scrub_string(cause),
             ApiError::Forbidden { code, message, .. }
             | ApiError::NotFound { code, message, .. } => {
                 let code = scrubber.scrub_string(code);
@@ -161,9 +193,13 @@ impl ApiError {
         }
     }
 
-    /// Whether the whole run must stop (the credentials are refused).
+    /// Whether the whole run must stop (the credentials are refused, or the API could not be
+    /// reached at all).
     pub fn is_fatal(&self) -> bool {
-        matches!(self, ApiError::Unauthorized { .. })
+        matches!(
+            self,
+            ApiError::Unauthorized { .. } | ApiError::Unreachable { .. }
+        )
     }
 
     /// Whether the item is gone (deleted between list and detail, or never configured).

@@ -19,23 +19,27 @@ mod gate;
 pub mod pace;
 mod page;
 pub mod quota;
+mod reach;
 pub mod retry;
 mod stats;
+mod watch;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 use url::Url;
 
 pub use body::decode;
 pub use error::{ApiError, says_feature_not_enabled};
 pub use pace::PaceReport;
 pub use page::{KNOWN_LIST_KEYS, MAX_DEPTH, Page};
+pub use reach::FIRST_CONTACT_ATTEMPTS;
 pub use stats::{EndpointStats, Stats, StatsSnapshot};
+pub use watch::{SendHook, watching};
 
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoint, Shape};
@@ -123,9 +127,12 @@ pub struct Client {
     quota: quota::Quota,
     /// Held by the one request that waits for the quota; the others queue behind it.
     quota_turn: tokio::sync::Mutex<()>,
-    /// Set by the first 401, a 429 past the wait budget, or the deadline: every later request
-    /// fails at once without being sent, and every wait ends.
+    /// Set by the first 401, an API that cannot be reached before it ever answered
+    /// ([`reach`]), a 429 past the wait budget, or the deadline: every later request fails at
+    /// once without being sent, and every wait ends.
     halt: Halt,
+    /// Whether the server has answered once (the first contact is made, see [`reach`]).
+    reached: AtomicBool,
     policy: Policy,
     stats: Stats,
 }
@@ -179,6 +186,7 @@ impl Client {
             quota: quota::Quota::new(options.reserve, options.on_quota),
             quota_turn: tokio::sync::Mutex::new(()),
             halt: Halt::default(),
+            reached: AtomicBool::new(false),
             policy: options.policy,
             stats: Stats::default(),
         };
@@ -194,7 +202,10 @@ impl Client {
     /// The counters with the pace as it is now (the rate grows between requests).
     pub fn snapshot(&self) -> StatsSnapshot {
         self.record_pace();
-        self.stats.snapshot()
+        StatsSnapshot {
+            wait_wall_ms: u64::try_from(self.clock.waited_wall().as_millis()).unwrap_or(u64::MAX),
+            ..self.stats.snapshot()
+        }
     }
 
     /// The pace now: the rate in force, its lowest, the slow-downs, the requests allowed in
@@ -274,6 +285,7 @@ impl Client {
             // Checked after the waits: a 401 or a stop meanwhile ends this request too.
             self.check(path)?;
             self.book_send(path).await?;
+            watch::sending();
             #[cfg(any(test, feature = "test-support"))]
             self.permits.fetch_add(1, Ordering::Relaxed);
             sends += 1;
@@ -294,6 +306,9 @@ impl Client {
             };
             if failure.answered && failure.attempt != retry::Attempt::Status(429) {
                 self.gate.answered();
+            }
+            if let Some(error) = self.never_reached(path, sends, &failure) {
+                return Err(error);
             }
             if failure.attempt == retry::Attempt::TimedOut {
                 let lost = self.clock.now().saturating_duration_since(sent_at);
@@ -352,7 +367,9 @@ impl Client {
     /// the deadline, else the stop, naming its cause.
     fn halted(&self, path: &str) -> ApiError {
         match self.halt.reason() {
-            Some(refused @ ApiError::Unauthorized { .. }) => refused.clone(),
+            Some(refused @ (ApiError::Unauthorized { .. } | ApiError::Unreachable { .. })) => {
+                refused.clone()
+            }
             Some(ApiError::Deadline { limit, .. }) => ApiError::Deadline {
                 path: path.to_owned(),
                 limit: *limit,
@@ -467,16 +484,17 @@ impl Client {
         {
             Next::Wait(wait, _) => wait,
             Next::OutOfAttempts => return Err(failure.error),
+            // Not logged here: the artifact's one line says how it ended.
             Next::OverBudget(wait, reason) => {
-                let error = self.over_budget(path, wait, reason, failure.error);
-                warn!("{error}");
-                return Err(error);
+                return Err(self.over_budget(path, wait, reason, failure.error));
             }
         };
         self.waited_ms
             .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
         self.stats.record_retry(endpoint.template, wait);
-        warn!(
+        // At debug level: a retry that works is no news, and one that does not ends in the
+        // artifact's one line (`-v` shows each retry).
+        debug!(
             "retrying GET /v1{path} in {:.1} s (attempt {faults} of {}): {}",
             wait.as_secs_f64(),
             self.policy.max_attempts,

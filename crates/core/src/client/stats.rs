@@ -46,6 +46,10 @@ pub struct StatsSnapshot {
     pub reserve_wait_ms: u64,
     /// Milliseconds requests spent queued at the rate limiter (summed over requests).
     pub limiter_wait_ms: u64,
+    /// Milliseconds of wall time during which at least one request was waiting (for its send
+    /// time, a retry, a 429 pause or the quota reserve): waits side by side count once. Set by
+    /// [`crate::client::Client::snapshot`] only.
+    pub wait_wall_ms: u64,
     /// The hourly quota Fivetran reported (`X-Rate-Limit`), if it did.
     pub quota: Option<u64>,
     /// The lowest `X-Rate-Limit-Remaining` seen.

@@ -77,3 +77,42 @@ fn error_bodies_are_scrubbed_before_they_are_cut() {
         "{message}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn waits_side_by_side_count_once_in_the_wall_time_waited() {
+    let clock = Clock::new(Delays::Real);
+    let halt = Halt::default();
+    assert_eq!(clock.waited_wall(), Duration::ZERO);
+    let start = clock.now();
+    // Ten requests waiting the same ten seconds (one of them only five): ten seconds, not 95.
+    let waits = (0..10).map(|i| {
+        let secs = if i == 0 { 5 } else { 10 };
+        clock.wait_until(start + Duration::from_secs(secs), &halt)
+    });
+    assert!(
+        futures::future::join_all(waits)
+            .await
+            .into_iter()
+            .all(|came| came)
+    );
+    assert_eq!(clock.waited_wall(), Duration::from_secs(10));
+    // Time with no request waiting does not count; the next wait adds its own length.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(clock.waited_wall(), Duration::from_secs(10));
+    let now = clock.now();
+    clock.wait_until(now + Duration::from_secs(3), &halt).await;
+    assert_eq!(clock.waited_wall(), Duration::from_secs(13));
+    // A wait in the past is no wait.
+    clock.wait_until(now, &halt).await;
+    assert_eq!(clock.waited_wall(), Duration::from_secs(13));
+    // A wait whose future is dropped midway counts up to then, and no longer.
+    let now = clock.now();
+    let cut = tokio::time::timeout(
+        Duration::from_secs(2),
+        clock.wait_until(now + Duration::from_secs(60), &halt),
+    )
+    .await;
+    assert!(cut.is_err());
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(clock.waited_wall(), Duration::from_secs(15));
+}

@@ -14,6 +14,7 @@ pub mod probe;
 
 use serde::Serialize;
 
+use crate::client::error::NETWORK_HINT;
 use crate::client::{ApiError, Client};
 use crate::endpoints::ACCOUNT_INFO;
 use crate::exit;
@@ -157,7 +158,8 @@ pub async fn check_audit(
 }
 
 /// Fills the account and the rows; `Err` (the message) when the key is refused or
-/// `/v1/account/info` gives no answer at all.
+/// `/v1/account/info` gives no answer at all (a connection that cannot be made stops at
+/// once with its own hint: `ApiError::Unreachable`).
 async fn probe_all(client: &Client, window: Window, report: &mut Checkup) -> Result<(), String> {
     let path = ACCOUNT_INFO.path(&[]).expect("no ids");
     let key_kind = match client.get_object(ACCOUNT_INFO, &path).await {
@@ -188,7 +190,5 @@ async fn probe_all(client: &Client, window: Window, report: &mut Checkup) -> Res
 
 /// The message of an `/account/info` that gave no usable answer.
 fn unreachable(error: &ApiError) -> String {
-    format!(
-        "{error}\nhint: check --api-url (it must end in /v1), the network and HTTPS_PROXY; behind a proxy that re-signs TLS, pass --ca-cert PATH"
-    )
+    format!("{error}\nhint: {NETWORK_HINT}")
 }
