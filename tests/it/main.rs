@@ -22,6 +22,7 @@ mod examples;
 mod findings;
 mod hostile_ids;
 mod inputs;
+mod key_access;
 mod limiter;
 mod manual;
 mod numbers;

@@ -64,6 +64,8 @@ const fn object(template: &'static str, accept: Accept) -> Endpoint {
 pub const ACCOUNT_INFO: Endpoint = object("/account/info", Accept::V1);
 /// `GET /v1/users`
 pub const USERS: Endpoint = list("/users", Accept::V1);
+/// `GET /v1/users/{id}`: the collecting key's user, for its account role (the key's access).
+pub const USER: Endpoint = object("/users/{id}", Accept::V1);
 /// `GET /v1/users/{id}/groups`: a user's group (destination) memberships.
 pub const USER_GROUPS: Endpoint = list("/users/{id}/groups", Accept::V1);
 /// `GET /v1/users/{id}/connections`: a user's connection memberships.
@@ -103,6 +105,9 @@ pub const LOG_SERVICES: Endpoint = list("/external-logging", Accept::V1);
 pub const ACCOUNT_LOG_SERVICE: Endpoint = object("/external-logging/account", Accept::V1);
 /// `GET /v1/system-keys`
 pub const SYSTEM_KEYS: Endpoint = list("/system-keys", Accept::V1);
+/// `GET /v1/system-keys/{id}`: the collecting system key itself, for its permissions (the
+/// key's access); only `permissions` is kept, never `key` or `secret`.
+pub const SYSTEM_KEY: Endpoint = object("/system-keys/{id}", Accept::V1);
 /// `GET /v1/private-links`
 pub const PRIVATE_LINKS: Endpoint = list("/private-links", Accept::V1);
 /// `GET /v1/proxy`
@@ -111,8 +116,10 @@ pub const PROXY_AGENTS: Endpoint = list("/proxy", Accept::V1);
 pub const HYBRID_DEPLOYMENT_AGENTS: Endpoint = list("/hybrid-deployment-agents", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 23] = [
+pub const ALL: [Endpoint; 25] = [
     ACCOUNT_INFO,
+    USER,
+    SYSTEM_KEY,
     USERS,
     USER_GROUPS,
     USER_CONNECTIONS,

@@ -122,6 +122,13 @@ pub(crate) fn ids(items: &[Value]) -> std::collections::HashSet<String> {
         .collect()
 }
 
+/// The item of `items` whose `id` is `id`.
+fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
+    items
+        .iter()
+        .find(|i| i.get("id").and_then(Value::as_str) == Some(id))
+}
+
 /// The right answer to an authorized GET.
 pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     if let Some(message) = state.account.forbidden.get(path) {
@@ -140,6 +147,14 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     match segs.as_slice() {
         ["v1", "account", "info"] => object(&a.account_info),
         ["v1", "users"] => page(state, &a.users, query),
+        ["v1", "users", id] => match find(&a.users, id) {
+            Some(user) => object(user),
+            None => error(
+                404,
+                "NotFound_User",
+                &format!("User with id '{id}' doesn't exist"),
+            ),
+        },
         ["v1", "users", id, sub @ ("groups" | "connections")] => {
             if !state.user_ids.contains(*id) {
                 return error(
@@ -225,6 +240,10 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
             ),
         },
         ["v1", "system-keys"] => page(state, &a.system_keys, query),
+        ["v1", "system-keys", id] => match find(&a.system_keys, id) {
+            Some(key) => object(key),
+            None => error(404, "NotFound", &format!("System key '{id}' not found")),
+        },
         ["v1", "private-links"] => page(state, &a.private_links, query),
         ["v1", "proxy"] => page(state, &a.proxy_agents, query),
         ["v1", "hybrid-deployment-agents"] => page(state, &a.hybrid_deployment_agents, query),

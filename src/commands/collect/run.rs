@@ -2,7 +2,8 @@
 //!
 //! Order: build the HTTP client (no request yet), create the temporary bundle directory (so an
 //! unwritable `--out` fails before any request), read `/account/info` (its id names the
-//! bundle), collect the artifacts read straight from the API side by side, then sync history
+//! bundle), announce the quota, read what the key may see (`resources::key_access`), collect the
+//! artifacts read straight from the API side by side, then sync history
 //! and the derived artifacts in order, then the spreadsheet exports, and last the manifest and
 //! `SHA256SUMS`, renaming the directory into place. Every early return drops the [`Bundle`], which removes its temporary
 //! directory: nothing half-written is left behind.
@@ -89,6 +90,9 @@ pub struct RunRecord {
     pub artifacts: Vec<ArtifactEntry>,
     /// The client's counters at the end; `None` if the client was never built.
     pub requests: Option<StatsSnapshot>,
+    /// The account and the collecting key's identity and access, once `/account/info` was
+    /// read.
+    pub account: Option<AccountInfo>,
 }
 
 fn kept_note(kept: &Option<PathBuf>) -> String {
@@ -154,6 +158,10 @@ async fn collect(config: &Config, record: &mut RunRecord) -> Result<Outcome, Run
     run.account = info;
     let base_name = bundle::base_name(run.account.account_id.as_deref(), &stamp);
     quota::announce(&client, config, run.account.account_id.as_deref());
+    let access = resources::key_access(&ctx, &run.account)
+        .await
+        .map_err(|error| RunError::Refused { error, kept: None })?;
+    run.account.access = Some(access);
     run.write(&mut bundle, Artifact::Account, account)?;
 
     let mut refused = collect_from_api(&mut run, &mut bundle, &ctx, &progress).await?;
@@ -394,6 +402,9 @@ impl Drop for Run<'_> {
     fn drop(&mut self) {
         self.record.artifacts = std::mem::take(&mut self.entries);
         self.record.requests = Some(self.stats.snapshot());
+        if self.account.access.is_some() {
+            self.record.account = Some(self.account.clone());
+        }
     }
 }
 

@@ -61,6 +61,7 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         })
         .sum();
     1 // account/info
+        + 1 // the key's own access: its user, or the system key itself
         + pages(a.users.len())
         + per_parent(&a.users, &a.user_groups)
         + per_parent(&a.users, &a.user_connections)

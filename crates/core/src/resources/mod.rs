@@ -116,7 +116,7 @@ async fn collect_into(
     }
 }
 
-pub use account::collect as collect_account;
+pub use account::{access as key_access, collect as collect_account};
 
 /// Notes gathered while enriching one item; written to its `_iru` field.
 #[derive(Debug, Default)]

@@ -13,7 +13,7 @@ impl SyntheticSize {
     /// default `--since 24h`). Each part is one term of the README's formula:
     ///
     /// ```text
-    /// 1 + pages of each list + 2 × users + 3 × teams + destinations
+    /// 2 + pages of each list + 2 × users + 3 × teams + destinations
     ///   + connections × (2 + windows) + 1 (the account-level log service)
     /// ```
     ///
@@ -23,7 +23,8 @@ impl SyntheticSize {
         let pages = |n: usize| n.div_ceil(page_size.max(1)).max(1);
         let fixed = Fixed::of(self);
         let parts = vec![
-            ("account", 1),
+            // `/account/info`, then the key's own access (its user, or the system key).
+            ("account", 2),
             ("users", pages(self.users) + 2 * self.users),
             ("roles", pages(ROLES.len())),
             ("teams", pages(self.teams) + 3 * self.teams),
