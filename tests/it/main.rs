@@ -8,6 +8,7 @@ mod bench;
 mod bodies;
 mod changes;
 mod chaos;
+mod code_and_secrets;
 mod collect;
 
 mod contract;

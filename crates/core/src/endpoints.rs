@@ -114,9 +114,20 @@ pub const PRIVATE_LINKS: Endpoint = list("/private-links", Accept::V1);
 pub const PROXY_AGENTS: Endpoint = list("/proxy", Accept::V1);
 /// `GET /v1/hybrid-deployment-agents`
 pub const HYBRID_DEPLOYMENT_AGENTS: Endpoint = list("/hybrid-deployment-agents", Accept::V1);
+/// `GET /v1/connector-sdk/packages`
+pub const CONNECTOR_SDK_PACKAGES: Endpoint = list("/connector-sdk/packages", Accept::V1);
+/// `GET /v1/external-secrets-managers`
+pub const SECRETS_MANAGERS: Endpoint = list("/external-secrets-managers", Accept::V1);
+/// `GET /v1/transformations`
+pub const TRANSFORMATIONS: Endpoint = list("/transformations", Accept::V1);
+/// `GET /v1/transformation-projects`
+pub const TRANSFORMATION_PROJECTS: Endpoint = list("/transformation-projects", Accept::V1);
+/// `GET /v1/transformation-projects/{id}`: adds `project_config` (repository, branch, folder,
+/// dbt version, environment variables, deploy key), `status`, `errors` and `setup_tests`.
+pub const TRANSFORMATION_PROJECT: Endpoint = object("/transformation-projects/{id}", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 25] = [
+pub const ALL: [Endpoint; 30] = [
     ACCOUNT_INFO,
     USER,
     SYSTEM_KEY,
@@ -142,6 +153,11 @@ pub const ALL: [Endpoint; 25] = [
     PRIVATE_LINKS,
     PROXY_AGENTS,
     HYBRID_DEPLOYMENT_AGENTS,
+    CONNECTOR_SDK_PACKAGES,
+    SECRETS_MANAGERS,
+    TRANSFORMATIONS,
+    TRANSFORMATION_PROJECTS,
+    TRANSFORMATION_PROJECT,
 ];
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved; all else is encoded.

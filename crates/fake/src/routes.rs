@@ -247,6 +247,18 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
         ["v1", "private-links"] => page(state, &a.private_links, query),
         ["v1", "proxy"] => page(state, &a.proxy_agents, query),
         ["v1", "hybrid-deployment-agents"] => page(state, &a.hybrid_deployment_agents, query),
+        ["v1", "connector-sdk", "packages"] => page(state, &a.connector_sdk_packages, query),
+        ["v1", "external-secrets-managers"] => page(state, &a.secrets_managers, query),
+        ["v1", "transformations"] => page(state, &a.transformations, query),
+        ["v1", "transformation-projects"] => page(state, &a.transformation_projects, query),
+        ["v1", "transformation-projects", id] => match a.transformation_project_details.get(*id) {
+            Some(p) => object(p),
+            None => error(
+                404,
+                "NotFound_TransformationProject",
+                &format!("Transformation project with id '{id}' doesn't exist"),
+            ),
+        },
         _ => error(404, "NotFound_Endpoint", "No such endpoint in the fake"),
     }
 }

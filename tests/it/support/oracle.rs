@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Every artifact of a full bundle, in bundle order (the oracle the tests check the tool's
 /// own list against).
-pub const ARTIFACTS: [&str; 19] = [
+pub const ARTIFACTS: [&str; 23] = [
     "account",
     "users",
     "roles",
@@ -20,6 +20,10 @@ pub const ARTIFACTS: [&str; 19] = [
     "private_links",
     "proxy_agents",
     "hybrid_deployment_agents",
+    "connector_sdk_packages",
+    "secrets_managers",
+    "transformations",
+    "transformation_projects",
     "sync_history",
     "audit_coverage",
     "activity",
@@ -84,6 +88,11 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.private_links.len())
         + pages(a.proxy_agents.len())
         + pages(a.hybrid_deployment_agents.len())
+        + pages(a.connector_sdk_packages.len())
+        + pages(a.secrets_managers.len())
+        + pages(a.transformations.len())
+        + pages(a.transformation_projects.len())
+        + a.transformation_projects.len() // each project's detail
 }
 
 /// The `/connections/{id}` requests of a collection: per `(service, service_version)`, one for

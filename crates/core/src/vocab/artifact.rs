@@ -31,6 +31,14 @@ pub enum Artifact {
     ProxyAgents,
     /// `hybrid_deployment_agents.json`
     HybridDeploymentAgents,
+    /// `connector_sdk_packages.json`: custom connector code, with its SHA-256 and who changed it.
+    ConnectorSdkPackages,
+    /// `secrets_managers.json`: the external secrets managers pipeline credentials are kept in.
+    SecretsManagers,
+    /// `transformations.json`: jobs that change data in the warehouse, with their schedules.
+    Transformations,
+    /// `transformation_projects.json`: the dbt projects (repository, branch, folder) that run.
+    TransformationProjects,
     /// `sync_history.json`: each connection's syncs over the `--since` window.
     SyncHistory,
     /// `audit_coverage.json` (derived): where each destination's audit trail is exported.
@@ -57,7 +65,7 @@ pub enum Kind {
 
 impl Artifact {
     /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 19] = [
+    pub const ALL: [Artifact; 23] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -71,6 +79,10 @@ impl Artifact {
         Artifact::PrivateLinks,
         Artifact::ProxyAgents,
         Artifact::HybridDeploymentAgents,
+        Artifact::ConnectorSdkPackages,
+        Artifact::SecretsManagers,
+        Artifact::Transformations,
+        Artifact::TransformationProjects,
         Artifact::SyncHistory,
         Artifact::AuditCoverage,
         Artifact::Activity,
@@ -95,6 +107,10 @@ impl Artifact {
             Artifact::PrivateLinks => "private_links",
             Artifact::ProxyAgents => "proxy_agents",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents",
+            Artifact::ConnectorSdkPackages => "connector_sdk_packages",
+            Artifact::SecretsManagers => "secrets_managers",
+            Artifact::Transformations => "transformations",
+            Artifact::TransformationProjects => "transformation_projects",
             Artifact::SyncHistory => "sync_history",
             Artifact::AuditCoverage => "audit_coverage",
             Artifact::Activity => "activity",
@@ -177,6 +193,10 @@ impl Artifact {
             Artifact::PrivateLinks => "private_links.json",
             Artifact::ProxyAgents => "proxy_agents.json",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents.json",
+            Artifact::ConnectorSdkPackages => "connector_sdk_packages.json",
+            Artifact::SecretsManagers => "secrets_managers.json",
+            Artifact::Transformations => "transformations.json",
+            Artifact::TransformationProjects => "transformation_projects.json",
             Artifact::SyncHistory => "sync_history.json",
             Artifact::AuditCoverage => "audit_coverage.json",
             Artifact::Activity => "activity.json",

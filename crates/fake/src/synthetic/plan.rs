@@ -40,6 +40,12 @@ impl SyntheticSize {
             ("private_links", pages(fixed.agents)),
             ("proxy_agents", pages(fixed.agents)),
             ("hybrid_deployment_agents", pages(fixed.agents)),
+            // Generated accounts have no SDK packages, secrets managers or transformations:
+            // one empty page each, and no project detail.
+            ("connector_sdk_packages", pages(0)),
+            ("secrets_managers", pages(0)),
+            ("transformations", pages(0)),
+            ("transformation_projects", pages(0)),
             // The first connection is read alone (the probe), the rest fan out; same count.
             ("sync_history", self.connections * since_windows),
         ];
