@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 /// Top-level keys of every fixture account.
-const ACCOUNT_KEYS: [&str; 29] = [
+const ACCOUNT_KEYS: [&str; 33] = [
     "account_info",
     "users",
     "user_groups",
@@ -52,6 +52,10 @@ const ACCOUNT_KEYS: [&str; 29] = [
     "transformations",
     "transformation_projects",
     "transformation_project_details",
+    "connection_certificates",
+    "connection_fingerprints",
+    "destination_certificates",
+    "destination_fingerprints",
     "forbidden",
 ];
 
@@ -102,7 +106,7 @@ enum Shape {
 
 /// Every collection that stands for an API answer with an item schema (all keys but
 /// `forbidden` and [`NOT_IN_SPEC`]).
-const COLLECTIONS: [(&str, Shape); 27] = [
+const COLLECTIONS: [(&str, Shape); 31] = [
     ("account_info", Shape::Object),
     ("users", Shape::List),
     ("user_groups", Shape::ListsById),
@@ -130,6 +134,10 @@ const COLLECTIONS: [(&str, Shape); 27] = [
     ("transformations", Shape::List),
     ("transformation_projects", Shape::List),
     ("transformation_project_details", Shape::ObjectsById),
+    ("connection_certificates", Shape::ListsById),
+    ("connection_fingerprints", Shape::ListsById),
+    ("destination_certificates", Shape::ListsById),
+    ("destination_fingerprints", Shape::ListsById),
 ];
 
 /// `(fixture key, property)` pairs the spec marks required but the API is known to omit.

@@ -229,7 +229,7 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
         .iter()
         .map(|a| a["path"].as_str().expect("path").to_owned())
         .collect();
-    assert_eq!(expected.len(), 23);
+    assert_eq!(expected.len(), 25);
     expected.extend(
         [
             "manifest.json",

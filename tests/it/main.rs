@@ -3,6 +3,7 @@
 mod access;
 mod adaptive_rate;
 mod api_errors;
+mod approvals;
 mod audit;
 mod bench;
 mod bodies;

@@ -248,7 +248,7 @@ fn every_section_is_there_with_the_bundles_facts() {
         "## Files of the bundle",
         // Provenance: when, which key (and whose), which bundle, verified.
         "- **API key:** tidy\\_lantern (user key of maya.okafor@acme.example)",
-        "- **Verification:** verified: 27 files",
+        "- **Verification:** verified: 29 files",
         "- **Signature:** not signed",
         // A failing finding and its subjects.
         "| `FT-ACCESS-001` | **FAIL** | account administrators (fails above 3) | 4 |",

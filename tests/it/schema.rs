@@ -162,7 +162,7 @@ fn a_real_bundle_and_its_verify_report_match_the_schemas() {
     let second = collect(&fake, &["--out", out_arg]);
     second.assert_code(0);
     for run in [&first, &second] {
-        assert_eq!(validator.bundle(&run.bundle()), 23);
+        assert_eq!(validator.bundle(&run.bundle()), 25);
     }
     let bundle = second.bundle();
     let report = run(
@@ -234,7 +234,7 @@ fn the_example_bundle_in_the_docs_matches_the_schemas() {
     if !dir.join("manifest.json").exists() {
         return;
     }
-    assert_eq!(Validator::new().bundle(&dir), 23);
+    assert_eq!(Validator::new().bundle(&dir), 25);
 }
 
 #[test]

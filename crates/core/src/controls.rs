@@ -334,6 +334,31 @@ pub fn of_artifact(artifact: Artifact) -> &'static [Support] {
                 ]
             }
         }
+        Artifact::Certificates => {
+            const {
+                &[
+                    s(
+                        CC6_7,
+                        "the TLS certificates approved for sources and destinations Fivetran connects to: their SHA-256, who approved each and when",
+                    ),
+                    s(
+                        A5_14,
+                        "the certificates trusted for data in transit to and from customer hosts",
+                    ),
+                ]
+            }
+        }
+        Artifact::Fingerprints => {
+            const {
+                &[
+                    s(
+                        CC6_7,
+                        "the SSH host keys approved for tunnels and SFTP sources: who approved each and when",
+                    ),
+                    s(A5_14, "the SSH host keys trusted for data in transit"),
+                ]
+            }
+        }
         Artifact::SyncHistory => {
             const {
                 &[

@@ -125,9 +125,18 @@ pub const TRANSFORMATION_PROJECTS: Endpoint = list("/transformation-projects", A
 /// `GET /v1/transformation-projects/{id}`: adds `project_config` (repository, branch, folder,
 /// dbt version, environment variables, deploy key), `status`, `errors` and `setup_tests`.
 pub const TRANSFORMATION_PROJECT: Endpoint = object("/transformation-projects/{id}", Accept::V1);
+/// `GET /v1/connections/{id}/certificates`: the TLS certificates approved for a connection.
+pub const CONNECTION_CERTIFICATES: Endpoint = list("/connections/{id}/certificates", Accept::V1);
+/// `GET /v1/connections/{id}/fingerprints`: the SSH host keys approved for a connection.
+pub const CONNECTION_FINGERPRINTS: Endpoint = list("/connections/{id}/fingerprints", Accept::V1);
+/// `GET /v1/destinations/{id}/certificates`: the TLS certificates approved for a destination.
+/// Version 1, unlike the destination's own endpoints (the spec's `Accept` for it).
+pub const DESTINATION_CERTIFICATES: Endpoint = list("/destinations/{id}/certificates", Accept::V1);
+/// `GET /v1/destinations/{id}/fingerprints`: the SSH host keys approved for a destination.
+pub const DESTINATION_FINGERPRINTS: Endpoint = list("/destinations/{id}/fingerprints", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 30] = [
+pub const ALL: [Endpoint; 34] = [
     ACCOUNT_INFO,
     USER,
     SYSTEM_KEY,
@@ -158,6 +167,10 @@ pub const ALL: [Endpoint; 30] = [
     TRANSFORMATIONS,
     TRANSFORMATION_PROJECTS,
     TRANSFORMATION_PROJECT,
+    CONNECTION_CERTIFICATES,
+    CONNECTION_FINGERPRINTS,
+    DESTINATION_CERTIFICATES,
+    DESTINATION_FINGERPRINTS,
 ];
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved; all else is encoded.

@@ -228,6 +228,46 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
                 ),
             }
         }
+        [
+            "v1",
+            "connections",
+            id,
+            sub @ ("certificates" | "fingerprints"),
+        ] => {
+            if !a.connection_details.contains_key(*id) {
+                return error(
+                    404,
+                    "NotFound_Connection",
+                    &format!("Connection with id '{id}' doesn't exist"),
+                );
+            }
+            let map = if *sub == "certificates" {
+                &a.connection_certificates
+            } else {
+                &a.connection_fingerprints
+            };
+            page(state, &members(map, id), query)
+        }
+        [
+            "v1",
+            "destinations",
+            id,
+            sub @ ("certificates" | "fingerprints"),
+        ] => {
+            if !a.destination_details.contains_key(*id) {
+                return error(
+                    404,
+                    "NotFound_Destination",
+                    &format!("Destination with id '{id}' doesn't exist"),
+                );
+            }
+            let map = if *sub == "certificates" {
+                &a.destination_certificates
+            } else {
+                &a.destination_fingerprints
+            };
+            page(state, &members(map, id), query)
+        }
         ["v1", "connections", id, "sync-history"] => sync_history(state, id, query),
         ["v1", "webhooks"] => page(state, &a.webhooks, query),
         ["v1", "external-logging"] => page(state, &a.log_services, query),

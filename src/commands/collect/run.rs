@@ -199,7 +199,7 @@ async fn collect_from_api(
         .iter()
         .copied()
         .filter(|a| {
-            a.kind() == Kind::Collected && !matches!(a, Artifact::Account | Artifact::SyncHistory)
+            a.kind() == Kind::Collected && a.sources().is_empty() && *a != Artifact::Account
         })
         .collect();
     let shared: &Bundle = bundle;
@@ -251,7 +251,7 @@ async fn produce_in_order(
         .artifacts
         .iter()
         .copied()
-        .filter(|a| *a == Artifact::SyncHistory || a.kind() == Kind::Derived)
+        .filter(|a| !a.sources().is_empty() || a.kind() == Kind::Derived)
         .collect();
     for artifact in in_order {
         let mut sink = bundle.sink(artifact)?;
@@ -287,6 +287,20 @@ async fn produce(
     artifact: Artifact,
     sink: &mut ItemSink,
 ) -> Result<Collected, ApiError> {
+    if matches!(artifact, Artifact::Certificates | Artifact::Fingerprints) {
+        let sources = artifact.sources();
+        let project = |source, item: Value| Some(resources::approvals::project(source, &item));
+        let mut loaded = Sources::load(bundle, sources, &project);
+        let mut parents = loaded.take_items(Artifact::Connections);
+        parents.extend(loaded.take_items(Artifact::Destinations));
+        let collected = resources::approvals::collect(ctx, artifact, parents, sink).await?;
+        return Ok(derive::mark_incomplete_sources(
+            collected,
+            sink.count(),
+            &loaded,
+            sources,
+        ));
+    }
     if artifact == Artifact::SyncHistory {
         let sources = artifact.sources();
         let project = |_, c: Value| Some(resources::sync_history::project(&c));

@@ -15,6 +15,7 @@
 //! that reaches it stops reading and is `partial`, and the run goes on.
 
 mod account;
+pub mod approvals;
 mod connections;
 mod destinations;
 mod fill;
@@ -114,6 +115,8 @@ async fn collect_into(
         Artifact::Transformations => lists::collect(ctx, ep::TRANSFORMATIONS, "id", sink).await,
         Artifact::TransformationProjects => transformation_projects::collect(ctx, sink).await,
         Artifact::SyncHistory
+        | Artifact::Certificates
+        | Artifact::Fingerprints
         | Artifact::AuditCoverage
         | Artifact::Activity
         | Artifact::Access

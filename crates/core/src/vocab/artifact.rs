@@ -39,6 +39,10 @@ pub enum Artifact {
     Transformations,
     /// `transformation_projects.json`: the dbt projects (repository, branch, folder) that run.
     TransformationProjects,
+    /// `certificates.json`: the TLS certificates approved per connection and destination.
+    Certificates,
+    /// `fingerprints.json`: the SSH host keys approved per connection and destination.
+    Fingerprints,
     /// `sync_history.json`: each connection's syncs over the `--since` window.
     SyncHistory,
     /// `audit_coverage.json` (derived): where each destination's audit trail is exported.
@@ -65,7 +69,7 @@ pub enum Kind {
 
 impl Artifact {
     /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 23] = [
+    pub const ALL: [Artifact; 25] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -83,6 +87,8 @@ impl Artifact {
         Artifact::SecretsManagers,
         Artifact::Transformations,
         Artifact::TransformationProjects,
+        Artifact::Certificates,
+        Artifact::Fingerprints,
         Artifact::SyncHistory,
         Artifact::AuditCoverage,
         Artifact::Activity,
@@ -111,6 +117,8 @@ impl Artifact {
             Artifact::SecretsManagers => "secrets_managers",
             Artifact::Transformations => "transformations",
             Artifact::TransformationProjects => "transformation_projects",
+            Artifact::Certificates => "certificates",
+            Artifact::Fingerprints => "fingerprints",
             Artifact::SyncHistory => "sync_history",
             Artifact::AuditCoverage => "audit_coverage",
             Artifact::Activity => "activity",
@@ -136,6 +144,9 @@ impl Artifact {
     pub fn sources(self) -> &'static [Artifact] {
         match self {
             Artifact::SyncHistory => &[Artifact::Connections],
+            Artifact::Certificates | Artifact::Fingerprints => {
+                &[Artifact::Connections, Artifact::Destinations]
+            }
             Artifact::AuditCoverage => &[
                 Artifact::Groups,
                 Artifact::Destinations,
@@ -197,6 +208,8 @@ impl Artifact {
             Artifact::SecretsManagers => "secrets_managers.json",
             Artifact::Transformations => "transformations.json",
             Artifact::TransformationProjects => "transformation_projects.json",
+            Artifact::Certificates => "certificates.json",
+            Artifact::Fingerprints => "fingerprints.json",
             Artifact::SyncHistory => "sync_history.json",
             Artifact::AuditCoverage => "audit_coverage.json",
             Artifact::Activity => "activity.json",
@@ -212,7 +225,10 @@ impl Artifact {
             Artifact::Roles => "name",
             Artifact::Account => "account_id",
             Artifact::Activity => "time",
-            Artifact::Access | Artifact::Changes => "sort_key",
+            Artifact::Access
+            | Artifact::Changes
+            | Artifact::Certificates
+            | Artifact::Fingerprints => "sort_key",
             _ => "id",
         }
     }

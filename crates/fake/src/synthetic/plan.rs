@@ -15,6 +15,7 @@ impl SyntheticSize {
     /// ```text
     /// 2 + pages of each list + 2 × users + 3 × teams + destinations
     ///   + connections × (2 + windows) + 1 (the account-level log service)
+    ///   + transformation projects + hosts + tunnels (certificates, fingerprints)
     /// ```
     ///
     /// Every per-item list (a user's groups, a team's users, ...) and every sync-history window
@@ -46,6 +47,10 @@ impl SyntheticSize {
             ("secrets_managers", pages(0)),
             ("transformations", pages(0)),
             ("transformation_projects", pages(0)),
+            // Every generated connection and destination names a `host` (none a tunnel, none
+            // is SFTP): certificates are asked of each, fingerprints of none.
+            ("certificates", self.connections + self.groups),
+            ("fingerprints", 0),
             // The first connection is read alone (the probe), the rest fan out; same count.
             ("sync_history", self.connections * since_windows),
         ];
