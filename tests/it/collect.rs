@@ -331,9 +331,12 @@ fn requests_are_gets_with_the_right_headers_and_counted_exactly() {
         assert_eq!(r.method, "GET", "{r:?}");
         assert!(r.authorized, "{r:?}");
         assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()));
-        let v2 = r.path == "/v1/connections"
-            || r.path.starts_with("/v1/destinations")
-            || (r.path.starts_with("/v1/connections/") && !r.path.ends_with("/schemas"));
+        // Approved certificates and fingerprints are version 1 under either parent (spec).
+        let approvals = r.path.ends_with("/certificates") || r.path.ends_with("/fingerprints");
+        let v2 = !approvals
+            && (r.path == "/v1/connections"
+                || r.path.starts_with("/v1/destinations")
+                || (r.path.starts_with("/v1/connections/") && !r.path.ends_with("/schemas")));
         let want = if v2 {
             "application/json;version=2"
         } else {

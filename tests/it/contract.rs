@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 /// Top-level keys of every fixture account.
-const ACCOUNT_KEYS: [&str; 24] = [
+const ACCOUNT_KEYS: [&str; 33] = [
     "account_info",
     "users",
     "user_groups",
@@ -47,6 +47,15 @@ const ACCOUNT_KEYS: [&str; 24] = [
     "private_links",
     "proxy_agents",
     "hybrid_deployment_agents",
+    "connector_sdk_packages",
+    "secrets_managers",
+    "transformations",
+    "transformation_projects",
+    "transformation_project_details",
+    "connection_certificates",
+    "connection_fingerprints",
+    "destination_certificates",
+    "destination_fingerprints",
     "forbidden",
 ];
 
@@ -97,7 +106,7 @@ enum Shape {
 
 /// Every collection that stands for an API answer with an item schema (all keys but
 /// `forbidden` and [`NOT_IN_SPEC`]).
-const COLLECTIONS: [(&str, Shape); 22] = [
+const COLLECTIONS: [(&str, Shape); 31] = [
     ("account_info", Shape::Object),
     ("users", Shape::List),
     ("user_groups", Shape::ListsById),
@@ -120,6 +129,15 @@ const COLLECTIONS: [(&str, Shape); 22] = [
     ("private_links", Shape::List),
     ("proxy_agents", Shape::List),
     ("hybrid_deployment_agents", Shape::List),
+    ("connector_sdk_packages", Shape::List),
+    ("secrets_managers", Shape::List),
+    ("transformations", Shape::List),
+    ("transformation_projects", Shape::List),
+    ("transformation_project_details", Shape::ObjectsById),
+    ("connection_certificates", Shape::ListsById),
+    ("connection_fingerprints", Shape::ListsById),
+    ("destination_certificates", Shape::ListsById),
+    ("destination_fingerprints", Shape::ListsById),
 ];
 
 /// `(fixture key, property)` pairs the spec marks required but the API is known to omit.
@@ -520,6 +538,16 @@ fn names_a_secret(key: &str) -> bool {
             .any(|word| normalized.contains(word))
 }
 
+/// Whether `text`, under `key`, is an environment variable (`NAME=value`, in a dbt project's
+/// `environment_vars`) whose planted secret is in its value, which the collector masks (the
+/// name is kept).
+fn is_environment_value(key: Option<&str>, text: &str) -> bool {
+    key == Some("environment_vars")
+        && text
+            .split_once('=')
+            .is_some_and(|(name, value)| !name.contains(PLANTED) && value.contains(PLANTED))
+}
+
 /// Where the planted secrets sit.
 #[derive(Default)]
 struct PlantedScan {
@@ -537,7 +565,7 @@ impl PlantedScan {
                 if count == 0 {
                     return;
                 }
-                let target = if key.is_some_and(names_a_secret) {
+                let target = if key.is_some_and(names_a_secret) || is_environment_value(key, text) {
                     &mut self.found
                 } else {
                     &mut self.misplaced

@@ -48,7 +48,7 @@ fn unusable_ids_are_never_requested() {
 
 const LONG_ID_LEN: usize = 10_000;
 
-/// acme with user, team, destination and connection ids renamed (everywhere they occur: lists, membership
+/// acme with user, team, destination, connection and transformation project ids renamed (everywhere they occur: lists, membership
 /// maps, references; a destination's id is also its group's) to strings built to break paths,
 /// file names and logs, and a few names too.
 /// Returns the account and the new ids by collection.
@@ -78,6 +78,7 @@ fn hostile_account() -> (FakeAccount, BTreeMap<&'static str, Vec<String>>) {
             ],
         ),
         ("destinations", vec!["dest;..\\x".into()]),
+        ("transformation_projects", vec!["proj/../x?y=%2e".into()]),
         (
             "connections",
             vec![
@@ -201,6 +202,12 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
     for id in &ids["destinations"] {
         assert!(asked("destinations", id), "destinations {id:?}");
     }
+    for id in &ids["transformation_projects"] {
+        assert!(
+            asked("transformation-projects", id),
+            "transformation_projects {id:?}"
+        );
+    }
 
     // Files: the fixed set, under a sanitised name directly under --out.
     let bundle = run.bundle();
@@ -222,7 +229,7 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
         .iter()
         .map(|a| a["path"].as_str().expect("path").to_owned())
         .collect();
-    assert_eq!(expected.len(), 20);
+    assert_eq!(expected.len(), 26);
     expected.extend(
         [
             "manifest.json",

@@ -3,6 +3,7 @@
 mod access;
 mod adaptive_rate;
 mod api_errors;
+mod approvals;
 mod audit;
 mod audit_changes;
 mod audit_doctor;
@@ -13,6 +14,7 @@ mod bench;
 mod bodies;
 mod changes;
 mod chaos;
+mod code_and_secrets;
 mod collect;
 
 mod contract;
@@ -28,6 +30,7 @@ mod findings;
 mod first_contact;
 mod hostile_ids;
 mod inputs;
+mod key_access;
 mod limiter;
 mod manual;
 mod numbers;

@@ -171,7 +171,7 @@ fn completions_offer_the_artifact_and_schema_names() {
     let bash = run(&["completions", "bash"], &[]);
     assert!(
         bash.stdout
-            .contains("hybrid_deployment_agents sync_history audit_trail audit_coverage"),
+            .contains("hybrid_deployment_agents connector_sdk_packages secrets_managers transformations transformation_projects certificates fingerprints sync_history audit_trail audit_coverage"),
         "bash completes the names too"
     );
 }

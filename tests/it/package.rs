@@ -31,12 +31,12 @@ impl Side {
         self.dir.path().join("summary.json")
     }
 
-    fn summary_arg(&self) -> String {
+    pub(crate) fn summary_arg(&self) -> String {
         self.summary_path().display().to_string()
     }
 
     /// Reads the summary, after checking it holds no secret and is private.
-    fn summary(&self) -> Value {
+    pub(crate) fn summary(&self) -> Value {
         let path = self.summary_path();
         support::assert_no_secret_in(&path);
         #[cfg(unix)]

@@ -249,7 +249,7 @@ fn every_section_is_there_with_the_bundles_facts() {
         "## Files of the bundle",
         // Provenance: when, which key (and whose), which bundle, verified.
         "- **API key:** tidy\\_lantern (user key of maya.okafor@acme.example)",
-        "- **Verification:** verified: 24 files",
+        "- **Verification:** verified: 30 files",
         "- **Signature:** not signed",
         // A failing finding and its subjects.
         "| `FT-ACCESS-001` | **FAIL** | account administrators (fails above 3) | 4 |",

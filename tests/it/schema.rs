@@ -163,7 +163,7 @@ fn a_real_bundle_and_its_verify_report_match_the_schemas() {
     let second = collect(&fake, &["--out", out_arg]);
     second.assert_code(0);
     for run in [&first, &second] {
-        assert_eq!(validator.bundle(&run.bundle()), 20);
+        assert_eq!(validator.bundle(&run.bundle()), 26);
     }
     let bundle = second.bundle();
     let report = run(
@@ -235,7 +235,7 @@ fn the_example_bundle_in_the_docs_matches_the_schemas() {
     if !dir.join("manifest.json").exists() {
         return;
     }
-    assert_eq!(Validator::new().bundle(&dir), 20);
+    assert_eq!(Validator::new().bundle(&dir), 26);
 }
 
 #[test]

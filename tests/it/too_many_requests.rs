@@ -292,13 +292,18 @@ fn a_retry_after_of_an_hour_stops_the_run_at_once_and_names_the_wait() {
         .as_array()
         .expect("artifacts")
         .iter()
-        // Sync history says it had no connections to read, the audit trail that no source is
-        // configured; the others name the wait.
+        // Sync history, certificates and fingerprints say they had no connections to read, the
+        // audit trail that no source is configured; the others name the wait.
         .filter(|a| {
             a["kind"] == "collected"
                 && a["status"] != "complete"
-                && a["resource"] != "sync_history"
-                && a["resource"] != "audit_trail"
+                && ![
+                    "sync_history",
+                    "certificates",
+                    "fingerprints",
+                    "audit_trail",
+                ]
+                .contains(&a["resource"].as_str().unwrap_or(""))
         })
         .map(|a| a["reason"].as_str().expect("a reason").to_owned())
         .collect();

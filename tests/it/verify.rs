@@ -89,8 +89,8 @@ fn an_intact_bundle_verifies_with_a_one_line_verdict() {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(
-        lines[0].starts_with(&format!("bundle {} verifies: 24 files", dir.display()))
-            && lines[0].ends_with("20 artifacts, run status complete"),
+        lines[0].starts_with(&format!("bundle {} verifies: 30 files", dir.display()))
+            && lines[0].ends_with("26 artifacts, run status complete"),
         "{}",
         lines[0]
     );
@@ -117,7 +117,7 @@ fn the_json_report_lists_every_file_and_no_problem() {
     );
     assert_eq!(report["problems"], Value::Array(Vec::new()));
     let files = report["files"].as_array().expect("files");
-    assert_eq!(files.len(), 24);
+    assert_eq!(files.len(), 30);
     let users = files
         .iter()
         .find(|f| f["name"] == "users.json")
@@ -489,7 +489,7 @@ fn the_verdict_says_whether_the_bundle_is_signed_and_what_was_checked() {
     run.assert_code(0);
     assert!(
         run.stderr
-            .contains("SHA256SUMS intact; unsigned; 20 artifacts"),
+            .contains("SHA256SUMS intact; unsigned; 26 artifacts"),
         "{}",
         run.stderr
     );
@@ -505,7 +505,7 @@ fn the_verdict_says_whether_the_bundle_is_signed_and_what_was_checked() {
     run.assert_code(0);
     assert!(
         run.stderr
-            .contains("SHA256SUMS intact; signed, not checked (no --public-key); 20 artifacts"),
+            .contains("SHA256SUMS intact; signed, not checked (no --public-key); 26 artifacts"),
         "{}",
         run.stderr
     );
@@ -533,7 +533,7 @@ fn the_verdict_says_whether_the_bundle_is_signed_and_what_was_checked() {
     );
     assert!(
         run.stderr.contains(&format!(
-            "SHA256SUMS intact; signature valid for {key}; 20 artifacts"
+            "SHA256SUMS intact; signature valid for {key}; 26 artifacts"
         )),
         "{}",
         run.stderr
@@ -579,7 +579,7 @@ fn the_verdict_says_whether_the_bundle_is_signed_and_what_was_checked() {
     run.assert_code(0);
     assert!(
         run.stderr
-            .contains("SHA256SUMS intact; unsigned; 20 artifacts"),
+            .contains("SHA256SUMS intact; unsigned; 26 artifacts"),
         "{}",
         run.stderr
     );

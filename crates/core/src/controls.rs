@@ -287,6 +287,78 @@ pub fn of_artifact(artifact: Artifact) -> &'static [Support] {
                 ]
             }
         }
+        Artifact::ConnectorSdkPackages => {
+            const {
+                &[
+                    s(
+                        CC8_1,
+                        "the custom connector code running in pipelines: each package's SHA-256, who uploaded and last changed it, when; to match against a reviewed commit",
+                    ),
+                    s(A8_32, "the custom connector packages and their changes"),
+                ]
+            }
+        }
+        Artifact::SecretsManagers => {
+            const {
+                &[
+                    s(
+                        CC6_1,
+                        "where pipeline credentials are kept: the external secrets managers (AWS, Azure, HashiCorp) and their configuration, secrets masked",
+                    ),
+                    s(
+                        A5_17,
+                        "the external secrets managers holding pipelines' authentication information",
+                    ),
+                ]
+            }
+        }
+        Artifact::Transformations => {
+            const {
+                &[
+                    s(
+                        CC8_1,
+                        "the jobs that change data in the warehouse: schedule, paused, who created them, what they run",
+                    ),
+                    s(A8_32, "the transformations configured and who created them"),
+                ]
+            }
+        }
+        Artifact::TransformationProjects => {
+            const {
+                &[
+                    s(
+                        CC8_1,
+                        "which Git repository, branch and folder run in production, the dbt version, setup tests and errors",
+                    ),
+                    s(A8_32, "the dbt projects' source of code in production"),
+                ]
+            }
+        }
+        Artifact::Certificates => {
+            const {
+                &[
+                    s(
+                        CC6_7,
+                        "the TLS certificates approved for sources and destinations Fivetran connects to: their SHA-256, who approved each and when",
+                    ),
+                    s(
+                        A5_14,
+                        "the certificates trusted for data in transit to and from customer hosts",
+                    ),
+                ]
+            }
+        }
+        Artifact::Fingerprints => {
+            const {
+                &[
+                    s(
+                        CC6_7,
+                        "the SSH host keys approved for tunnels and SFTP sources: who approved each and when",
+                    ),
+                    s(A5_14, "the SSH host keys trusted for data in transit"),
+                ]
+            }
+        }
         Artifact::SyncHistory => {
             const {
                 &[

@@ -64,6 +64,8 @@ const fn object(template: &'static str, accept: Accept) -> Endpoint {
 pub const ACCOUNT_INFO: Endpoint = object("/account/info", Accept::V1);
 /// `GET /v1/users`
 pub const USERS: Endpoint = list("/users", Accept::V1);
+/// `GET /v1/users/{id}`: the collecting key's user, for its account role (the key's access).
+pub const USER: Endpoint = object("/users/{id}", Accept::V1);
 /// `GET /v1/users/{id}/groups`: a user's group (destination) memberships.
 pub const USER_GROUPS: Endpoint = list("/users/{id}/groups", Accept::V1);
 /// `GET /v1/users/{id}/connections`: a user's connection memberships.
@@ -103,16 +105,41 @@ pub const LOG_SERVICES: Endpoint = list("/external-logging", Accept::V1);
 pub const ACCOUNT_LOG_SERVICE: Endpoint = object("/external-logging/account", Accept::V1);
 /// `GET /v1/system-keys`
 pub const SYSTEM_KEYS: Endpoint = list("/system-keys", Accept::V1);
+/// `GET /v1/system-keys/{id}`: the collecting system key itself, for its permissions (the
+/// key's access); only `permissions` is kept, never `key` or `secret`.
+pub const SYSTEM_KEY: Endpoint = object("/system-keys/{id}", Accept::V1);
 /// `GET /v1/private-links`
 pub const PRIVATE_LINKS: Endpoint = list("/private-links", Accept::V1);
 /// `GET /v1/proxy`
 pub const PROXY_AGENTS: Endpoint = list("/proxy", Accept::V1);
 /// `GET /v1/hybrid-deployment-agents`
 pub const HYBRID_DEPLOYMENT_AGENTS: Endpoint = list("/hybrid-deployment-agents", Accept::V1);
+/// `GET /v1/connector-sdk/packages`
+pub const CONNECTOR_SDK_PACKAGES: Endpoint = list("/connector-sdk/packages", Accept::V1);
+/// `GET /v1/external-secrets-managers`
+pub const SECRETS_MANAGERS: Endpoint = list("/external-secrets-managers", Accept::V1);
+/// `GET /v1/transformations`
+pub const TRANSFORMATIONS: Endpoint = list("/transformations", Accept::V1);
+/// `GET /v1/transformation-projects`
+pub const TRANSFORMATION_PROJECTS: Endpoint = list("/transformation-projects", Accept::V1);
+/// `GET /v1/transformation-projects/{id}`: adds `project_config` (repository, branch, folder,
+/// dbt version, environment variables, deploy key), `status`, `errors` and `setup_tests`.
+pub const TRANSFORMATION_PROJECT: Endpoint = object("/transformation-projects/{id}", Accept::V1);
+/// `GET /v1/connections/{id}/certificates`: the TLS certificates approved for a connection.
+pub const CONNECTION_CERTIFICATES: Endpoint = list("/connections/{id}/certificates", Accept::V1);
+/// `GET /v1/connections/{id}/fingerprints`: the SSH host keys approved for a connection.
+pub const CONNECTION_FINGERPRINTS: Endpoint = list("/connections/{id}/fingerprints", Accept::V1);
+/// `GET /v1/destinations/{id}/certificates`: the TLS certificates approved for a destination.
+/// Version 1, unlike the destination's own endpoints (the spec's `Accept` for it).
+pub const DESTINATION_CERTIFICATES: Endpoint = list("/destinations/{id}/certificates", Accept::V1);
+/// `GET /v1/destinations/{id}/fingerprints`: the SSH host keys approved for a destination.
+pub const DESTINATION_FINGERPRINTS: Endpoint = list("/destinations/{id}/fingerprints", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 23] = [
+pub const ALL: [Endpoint; 34] = [
     ACCOUNT_INFO,
+    USER,
+    SYSTEM_KEY,
     USERS,
     USER_GROUPS,
     USER_CONNECTIONS,
@@ -135,6 +162,15 @@ pub const ALL: [Endpoint; 23] = [
     PRIVATE_LINKS,
     PROXY_AGENTS,
     HYBRID_DEPLOYMENT_AGENTS,
+    CONNECTOR_SDK_PACKAGES,
+    SECRETS_MANAGERS,
+    TRANSFORMATIONS,
+    TRANSFORMATION_PROJECTS,
+    TRANSFORMATION_PROJECT,
+    CONNECTION_CERTIFICATES,
+    CONNECTION_FINGERPRINTS,
+    DESTINATION_CERTIFICATES,
+    DESTINATION_FINGERPRINTS,
 ];
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved; all else is encoded.

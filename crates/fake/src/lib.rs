@@ -115,6 +115,33 @@ pub struct FakeAccount {
     pub proxy_agents: Vec<Value>,
     /// `/hybrid-deployment-agents` items.
     pub hybrid_deployment_agents: Vec<Value>,
+    /// `/connector-sdk/packages` items.
+    #[serde(default)]
+    pub connector_sdk_packages: Vec<Value>,
+    /// `/external-secrets-managers` items.
+    #[serde(default)]
+    pub secrets_managers: Vec<Value>,
+    /// `/transformations` items.
+    #[serde(default)]
+    pub transformations: Vec<Value>,
+    /// `/transformation-projects` items.
+    #[serde(default)]
+    pub transformation_projects: Vec<Value>,
+    /// `/transformation-projects/{id}` per id; a missing id answers 404.
+    #[serde(default)]
+    pub transformation_project_details: BTreeMap<String, Value>,
+    /// `/connections/{id}/certificates` items per connection id.
+    #[serde(default)]
+    pub connection_certificates: BTreeMap<String, Vec<Value>>,
+    /// `/connections/{id}/fingerprints` items per connection id.
+    #[serde(default)]
+    pub connection_fingerprints: BTreeMap<String, Vec<Value>>,
+    /// `/destinations/{id}/certificates` items per destination id.
+    #[serde(default)]
+    pub destination_certificates: BTreeMap<String, Vec<Value>>,
+    /// `/destinations/{id}/fingerprints` items per destination id.
+    #[serde(default)]
+    pub destination_fingerprints: BTreeMap<String, Vec<Value>>,
     /// Paths (as `/v1/...`) that answer 403, with Fivetran's message.
     #[serde(default)]
     pub forbidden: BTreeMap<String, String>,

@@ -122,6 +122,13 @@ pub(crate) fn ids(items: &[Value]) -> std::collections::HashSet<String> {
         .collect()
 }
 
+/// The item of `items` whose `id` is `id`.
+fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
+    items
+        .iter()
+        .find(|i| i.get("id").and_then(Value::as_str) == Some(id))
+}
+
 /// The right answer to an authorized GET.
 pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     if let Some(message) = state.account.forbidden.get(path) {
@@ -140,6 +147,14 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     match segs.as_slice() {
         ["v1", "account", "info"] => object(&a.account_info),
         ["v1", "users"] => page(state, &a.users, query),
+        ["v1", "users", id] => match find(&a.users, id) {
+            Some(user) => object(user),
+            None => error(
+                404,
+                "NotFound_User",
+                &format!("User with id '{id}' doesn't exist"),
+            ),
+        },
         ["v1", "users", id, sub @ ("groups" | "connections")] => {
             if !state.user_ids.contains(*id) {
                 return error(
@@ -213,6 +228,46 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
                 ),
             }
         }
+        [
+            "v1",
+            "connections",
+            id,
+            sub @ ("certificates" | "fingerprints"),
+        ] => {
+            if !a.connection_details.contains_key(*id) {
+                return error(
+                    404,
+                    "NotFound_Connection",
+                    &format!("Connection with id '{id}' doesn't exist"),
+                );
+            }
+            let map = if *sub == "certificates" {
+                &a.connection_certificates
+            } else {
+                &a.connection_fingerprints
+            };
+            page(state, &members(map, id), query)
+        }
+        [
+            "v1",
+            "destinations",
+            id,
+            sub @ ("certificates" | "fingerprints"),
+        ] => {
+            if !a.destination_details.contains_key(*id) {
+                return error(
+                    404,
+                    "NotFound_Destination",
+                    &format!("Destination with id '{id}' doesn't exist"),
+                );
+            }
+            let map = if *sub == "certificates" {
+                &a.destination_certificates
+            } else {
+                &a.destination_fingerprints
+            };
+            page(state, &members(map, id), query)
+        }
         ["v1", "connections", id, "sync-history"] => sync_history(state, id, query),
         ["v1", "webhooks"] => page(state, &a.webhooks, query),
         ["v1", "external-logging"] => page(state, &a.log_services, query),
@@ -225,9 +280,25 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
             ),
         },
         ["v1", "system-keys"] => page(state, &a.system_keys, query),
+        ["v1", "system-keys", id] => match find(&a.system_keys, id) {
+            Some(key) => object(key),
+            None => error(404, "NotFound", &format!("System key '{id}' not found")),
+        },
         ["v1", "private-links"] => page(state, &a.private_links, query),
         ["v1", "proxy"] => page(state, &a.proxy_agents, query),
         ["v1", "hybrid-deployment-agents"] => page(state, &a.hybrid_deployment_agents, query),
+        ["v1", "connector-sdk", "packages"] => page(state, &a.connector_sdk_packages, query),
+        ["v1", "external-secrets-managers"] => page(state, &a.secrets_managers, query),
+        ["v1", "transformations"] => page(state, &a.transformations, query),
+        ["v1", "transformation-projects"] => page(state, &a.transformation_projects, query),
+        ["v1", "transformation-projects", id] => match a.transformation_project_details.get(*id) {
+            Some(p) => object(p),
+            None => error(
+                404,
+                "NotFound_TransformationProject",
+                &format!("Transformation project with id '{id}' doesn't exist"),
+            ),
+        },
         _ => error(404, "NotFound_Endpoint", "No such endpoint in the fake"),
     }
 }

@@ -178,6 +178,7 @@ fn collect_and_package(
         .iter()
         .map(|e| (e.resource, e.into()))
         .collect();
+    summary.account = record.account.clone();
     summary.requests = record.requests.map(|s| RequestSummary {
         total: s.requests,
         lowest_remaining: s.lowest_remaining,

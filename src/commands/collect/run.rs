@@ -1,11 +1,12 @@
 //! One collection: read the account, write the bundle.
 //!
 //! Order: create the temporary bundle directory (so an unwritable `--out` fails before any
-//! request), read `/account/info` (its id names the bundle), collect the artifacts read
-//! straight from the API side by side, then sync history, the audit trail (from the
-//! warehouses of the vault's audit sources) and the derived artifacts in order,
-//! then the spreadsheet exports, and last the manifest and `SHA256SUMS`, renaming the
-//! directory into place. Every early return drops the [`Bundle`], which removes its temporary
+//! request), read `/account/info` (its id names the bundle), announce the quota, read what the
+//! key may see (`resources::key_access`), collect the artifacts read straight from the API side
+//! by side, then those made from others in order (sync history, certificates, fingerprints,
+//! the audit trail from the warehouses of the vault's audit sources) and the derived
+//! artifacts, then the spreadsheet exports, and last the manifest and `SHA256SUMS`, renaming
+//! the directory into place. Every early return drops the [`Bundle`], which removes its temporary
 //! directory: nothing half-written is left behind.
 
 use std::path::PathBuf;
@@ -95,6 +96,9 @@ pub struct RunRecord {
     pub artifacts: Vec<ArtifactEntry>,
     /// The client's counters at the end; `None` if the client was never built.
     pub requests: Option<StatsSnapshot>,
+    /// The account and the collecting key's identity and access, once `/account/info` was
+    /// read.
+    pub account: Option<AccountInfo>,
 }
 
 fn kept_note(kept: &Option<PathBuf>) -> String {
@@ -172,6 +176,10 @@ async fn collect_with(
     run.account = info;
     let base_name = bundle::base_name(run.account.account_id.as_deref(), &stamp);
     quota::announce(&client, config, run.account.account_id.as_deref());
+    let access = resources::key_access(&ctx, &run.account)
+        .await
+        .map_err(|error| RunError::Refused { error, kept: None })?;
+    run.account.access = Some(access);
     run.write(&mut bundle, Artifact::Account, account)?;
 
     let mut refused = collect_from_api(&mut run, &mut bundle, &ctx, progress).await?;
@@ -208,11 +216,7 @@ async fn collect_from_api(
         .iter()
         .copied()
         .filter(|a| {
-            a.kind() == Kind::Collected
-                && !matches!(
-                    a,
-                    Artifact::Account | Artifact::SyncHistory | Artifact::AuditTrail
-                )
+            a.kind() == Kind::Collected && a.sources().is_empty() && *a != Artifact::Account
         })
         .collect();
     let shared: &Bundle = bundle;
@@ -269,9 +273,7 @@ async fn produce_in_order(
         .artifacts
         .iter()
         .copied()
-        .filter(|a| {
-            matches!(a, Artifact::SyncHistory | Artifact::AuditTrail) || a.kind() == Kind::Derived
-        })
+        .filter(|a| !a.sources().is_empty() || a.kind() == Kind::Derived)
         .collect();
     for artifact in in_order {
         let mut sink = bundle.sink(artifact)?;
@@ -362,6 +364,20 @@ async fn produce_other(
     artifact: Artifact,
     sink: &mut ItemSink,
 ) -> Result<Collected, ApiError> {
+    if matches!(artifact, Artifact::Certificates | Artifact::Fingerprints) {
+        let sources = artifact.sources();
+        let project = |source, item: Value| Some(resources::approvals::project(source, &item));
+        let mut loaded = Sources::load(bundle, sources, &project);
+        let mut parents = loaded.take_items(Artifact::Connections);
+        parents.extend(loaded.take_items(Artifact::Destinations));
+        let collected = resources::approvals::collect(ctx, artifact, parents, sink).await?;
+        return Ok(derive::mark_incomplete_sources(
+            collected,
+            sink.count(),
+            &loaded,
+            sources,
+        ));
+    }
     if artifact == Artifact::SyncHistory {
         let sources = artifact.sources();
         let project = |_, c: Value| Some(resources::sync_history::project(&c));
@@ -479,6 +495,9 @@ impl Drop for Run<'_> {
     fn drop(&mut self) {
         self.record.artifacts = std::mem::take(&mut self.entries);
         self.record.requests = Some(self.stats.snapshot());
+        if self.account.access.is_some() {
+            self.record.account = Some(self.account.clone());
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Every artifact of a full bundle, in bundle order (the oracle the tests check the tool's
 /// own list against).
-pub const ARTIFACTS: [&str; 20] = [
+pub const ARTIFACTS: [&str; 26] = [
     "account",
     "users",
     "roles",
@@ -20,6 +20,12 @@ pub const ARTIFACTS: [&str; 20] = [
     "private_links",
     "proxy_agents",
     "hybrid_deployment_agents",
+    "connector_sdk_packages",
+    "secrets_managers",
+    "transformations",
+    "transformation_projects",
+    "certificates",
+    "fingerprints",
     "sync_history",
     "audit_trail",
     "audit_coverage",
@@ -62,6 +68,7 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         })
         .sum();
     1 // account/info
+        + 1 // the key's own access: its user, or the system key itself
         + pages(a.users.len())
         + per_parent(&a.users, &a.user_groups)
         + per_parent(&a.users, &a.user_connections)
@@ -84,6 +91,42 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.private_links.len())
         + pages(a.proxy_agents.len())
         + pages(a.hybrid_deployment_agents.len())
+        + pages(a.connector_sdk_packages.len())
+        + pages(a.secrets_managers.len())
+        + pages(a.transformations.len())
+        + pages(a.transformation_projects.len())
+        + a.transformation_projects.len() // each project's detail
+        + approvals(a)
+}
+
+/// The certificates and fingerprints requests: one per connection (with a detail: the others
+/// are deleted) or destination whose configuration names a `host` or `tunnel_host`
+/// (certificates), or a `tunnel_host`, or a `host` on an SFTP service (fingerprints).
+pub fn approvals(a: &FakeAccount) -> usize {
+    let named = |item: &Value, field: &str| {
+        item["config"][field]
+            .as_str()
+            .is_some_and(|v| !v.trim().is_empty())
+    };
+    let count = |item: &Value| {
+        let sftp = item["service"].as_str().is_some_and(|s| s.contains("sftp"));
+        let certificates = named(item, "host") || named(item, "tunnel_host");
+        let fingerprints = named(item, "tunnel_host") || (sftp && named(item, "host"));
+        usize::from(certificates) + usize::from(fingerprints)
+    };
+    let connections: usize = a
+        .connections
+        .iter()
+        .filter_map(|c| a.connection_details.get(c["id"].as_str()?))
+        .map(count)
+        .sum();
+    let destinations: usize = a
+        .destinations
+        .iter()
+        .filter_map(|d| a.destination_details.get(d["id"].as_str()?))
+        .map(count)
+        .sum();
+    connections + destinations
 }
 
 /// The `/connections/{id}` requests of a collection: per `(service, service_version)`, one for

@@ -12,6 +12,9 @@
 //! - Any other string is searched for secrets by their shape (`shapes.rs`: private-key PEM
 //!   blocks, JSON Web Tokens, a URL's password, webhook URLs, secret query parameters, `Bearer`
 //!   credentials, header lines); each one found is replaced by [`MARKER`] inside the string.
+//! - An environment variable of a list under `environment_vars` (`DBT_API_TOKEN=...`, as dbt
+//!   projects hold them) keeps its name and has its value masked: `DBT_API_TOKEN=<redacted>`;
+//!   one without `=` is masked whole.
 //! - `connect_card` (a short-lived token and URL) is dropped from every item; `picture` is
 //!   dropped from users (personal data, often a large base64 image).
 //! - A connection's `schema_config` (connections only) is left alone: its keys are the names of the customer's
@@ -147,6 +150,10 @@ enum Place {
     Reports,
     /// An object of a `reports` array.
     Report,
+    /// In an `environment_vars` array: an element is `NAME=value`.
+    Environment,
+    /// A string of an `environment_vars` array.
+    Variable,
     /// Anywhere else.
     Other,
 }
@@ -156,6 +163,8 @@ impl Place {
     fn under(key: &str) -> Place {
         if names::holds_reports(key) {
             Place::Reports
+        } else if names::holds_environment(key) {
+            Place::Environment
         } else {
             Place::Other
         }
@@ -191,6 +200,15 @@ fn walk(
             *value = Value::String(MARKER.to_owned());
             *counts.entry((path.clone(), Action::Masked)).or_default() += 1;
         }
+        Value::String(s) if place == Place::Variable && !s.is_empty() => {
+            let masked = match s.split_once('=') {
+                Some((name, value)) if !value.is_empty() => format!("{name}={MARKER}"),
+                Some(_) => return,
+                None => MARKER.to_owned(),
+            };
+            *s = masked;
+            *counts.entry((path.clone(), Action::Masked)).or_default() += 1;
+        }
         Value::String(s) => {
             if let Some(masked) = shapes::mask(s) {
                 *s = masked;
@@ -215,10 +233,10 @@ fn walk(
         Value::Array(items) => {
             let len = path.len();
             path.push_str("[*]");
-            let inner = if place == Place::Reports {
-                Place::Report
-            } else {
-                Place::Other
+            let inner = match place {
+                Place::Reports => Place::Report,
+                Place::Environment => Place::Variable,
+                _ => Place::Other,
             };
             for child in items {
                 walk(child, path, secret, inner, counts);

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::evidence::manifest::ArtifactEntry;
 use crate::evidence::render;
 use crate::files::{self, WriteError};
-use crate::vocab::Status;
+use crate::vocab::{AccountInfo, Status};
 
 /// The summary's schema id.
 pub const SCHEMA: &str = "iru-fivetran/summary/v1";
@@ -61,6 +61,10 @@ pub struct Summary {
     /// Each spreadsheet export of a finished bundle (`access.csv`, ...), by file name; empty
     /// when no bundle was finished.
     pub tables: BTreeMap<&'static str, TableSummary>,
+    /// The account and the collecting key, as the manifest's `account` says them: whose key
+    /// (user or system key), and `access`, what it may see (`scope` `narrow` or `unknown`:
+    /// the bundle may not be the whole account). `null` when `/account/info` was not read.
+    pub account: Option<AccountInfo>,
     /// Requests made; `null` when the run made none (a usage error).
     pub requests: Option<RequestSummary>,
     /// The archive, with `--archive` and a finished bundle.
@@ -151,6 +155,7 @@ impl Summary {
             failed_bundle: None,
             artifacts: BTreeMap::new(),
             tables: BTreeMap::new(),
+            account: None,
             requests: None,
             archive: None,
             signature: None,

@@ -275,6 +275,11 @@ pub struct Header {
     pub key_kind: Option<String>,
     /// The email of the user the key belongs to, from `users.json`, when it is a user's key.
     pub key_owner: Option<String>,
+    /// The manifest's `account.access.scope`: `whole_account`, `narrow` or `unknown`; absent
+    /// from bundles written before it was recorded.
+    pub key_scope: Option<String>,
+    /// What the key may see, in words: its `reason`, then a system key's permissions.
+    pub key_access: Option<String>,
     /// SHA-256 of `manifest.json`: the bundle's identity, since it names every other hash.
     pub manifest_sha256: Option<String>,
     /// `(option, value)` of the manifest's options that shape the evidence.

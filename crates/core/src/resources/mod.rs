@@ -1,7 +1,8 @@
 //! What each artifact of the bundle is made of, and how its items are gathered.
 //!
 //! One file per Fivetran resource that needs more than one list: [`users`], [`teams`],
-//! [`destinations`], [`connections`], [`log_services`]; the plain lists are in [`lists`].
+//! [`destinations`], [`connections`], [`log_services`], [`transformation_projects`]; the plain
+//! lists are in [`lists`].
 //! A failure of one artifact never stops the others: it becomes that artifact's status and
 //! reason. Only a refused key ([`ApiError::is_fatal`]) ends the run.
 //!
@@ -14,6 +15,7 @@
 //! that reaches it stops reading and is `partial`, and the run goes on.
 
 mod account;
+pub mod approvals;
 mod connections;
 mod destinations;
 mod fill;
@@ -21,6 +23,7 @@ mod lists;
 mod log_services;
 pub mod sync_history;
 mod teams;
+mod transformation_projects;
 mod users;
 
 use std::future::Future;
@@ -28,7 +31,7 @@ use std::future::Future;
 use futures::StreamExt as _;
 use serde_json::{Map, Value, json};
 
-use crate::client::{ApiError, Client};
+use crate::client::{ApiError, Client, says_feature_not_enabled};
 use crate::endpoints::Endpoint;
 use crate::paginate::{self, Pager};
 use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, sort_items};
@@ -105,8 +108,16 @@ async fn collect_into(
         Artifact::HybridDeploymentAgents => {
             lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id", sink).await
         }
+        Artifact::ConnectorSdkPackages => {
+            lists::collect(ctx, ep::CONNECTOR_SDK_PACKAGES, "id", sink).await
+        }
+        Artifact::SecretsManagers => lists::collect(ctx, ep::SECRETS_MANAGERS, "id", sink).await,
+        Artifact::Transformations => lists::collect(ctx, ep::TRANSFORMATIONS, "id", sink).await,
+        Artifact::TransformationProjects => transformation_projects::collect(ctx, sink).await,
         Artifact::SyncHistory
         | Artifact::AuditTrail
+        | Artifact::Certificates
+        | Artifact::Fingerprints
         | Artifact::AuditCoverage
         | Artifact::Activity
         | Artifact::Access
@@ -117,7 +128,7 @@ async fn collect_into(
     }
 }
 
-pub use account::collect as collect_account;
+pub use account::{access as key_access, collect as collect_account};
 
 /// Notes gathered while enriching one item; written to its `_iru` field.
 #[derive(Debug, Default)]
@@ -228,6 +239,7 @@ fn assemble(
                 // The account does not have the feature: nothing exists to read.
                 Some(_) if error.feature_not_enabled() => Status::Unavailable,
                 Some(_) => Status::Forbidden,
+                None if not_offered(&error) => Status::Unavailable,
                 None => Status::Failed,
             };
             reasons.push(error.to_string());
@@ -260,6 +272,12 @@ fn assemble(
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         extra: Map::new(),
     }
+}
+
+/// Whether a 404 to a top-level list says, in Fivetran's words, that the account does not have
+/// the feature (as a 403 may: [`ApiError::feature_not_enabled`]): nothing exists to read.
+fn not_offered(error: &ApiError) -> bool {
+    matches!(error, ApiError::NotFound { message, .. } if says_feature_not_enabled(message))
 }
 
 /// Returns a fatal error, or hands back any other.
@@ -404,3 +422,6 @@ fn set_field(item: &mut Value, field: &str, value: Value) {
         obj.insert(field.into(), value);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,9 +20,9 @@ use crate::verify::{self, Verdict};
 use crate::vocab::{Artifact, Kind};
 
 use types::{
-    AccessItem, ActivityItem, AuditCoverageExtra, AuditCoverageItem, AuditTrailExtra,
-    AuditTrailItem, ChangeItem, ChangesExtra, ConnectionItem, Envelope, FindingsItem, Item,
-    NoExtra, SyncHistoryExtra, SyncHistoryItem, TeamItem, UserItem,
+    AccessItem, ActivityItem, ApprovalItem, ApprovalsExtra, AuditCoverageExtra, AuditCoverageItem,
+    AuditTrailExtra, AuditTrailItem, ChangeItem, ChangesExtra, ConnectionItem, Envelope,
+    FindingsItem, Item, NoExtra, SyncHistoryExtra, SyncHistoryItem, TeamItem, UserItem,
 };
 
 /// The name of the manifest's schema.
@@ -82,6 +82,9 @@ pub fn generate(name: &str) -> Option<Value> {
         Artifact::Connections => root::<Envelope<ConnectionItem, NoExtra>>(),
         Artifact::SyncHistory => root::<Envelope<SyncHistoryItem, SyncHistoryExtra>>(),
         Artifact::AuditTrail => root::<Envelope<AuditTrailItem, AuditTrailExtra>>(),
+        Artifact::Certificates | Artifact::Fingerprints => {
+            root::<Envelope<ApprovalItem, ApprovalsExtra>>()
+        }
         Artifact::AuditCoverage => root::<Envelope<AuditCoverageItem, AuditCoverageExtra>>(),
         Artifact::Activity => root::<Envelope<ActivityItem, NoExtra>>(),
         Artifact::Access => root::<Envelope<AccessItem, NoExtra>>(),

@@ -497,3 +497,41 @@ pub(super) struct Baseline {
     #[serde(skip_serializing_if = "absent")]
     manifest_sha256: Option<String>,
 }
+
+/// An item of `certificates` or `fingerprints`: one approval as Fivetran returned it (`id`,
+/// `hash`, `public_key`, `validated_by`, `validated_date`; certificates also `name`, `type`,
+/// `sha1`, `sha256`), with whose approval it is.
+#[derive(JsonSchema)]
+pub(super) struct ApprovalItem {
+    /// `connection` or `destination`.
+    #[schemars(extend("enum" = ["connection", "destination"]))]
+    parent_type: String,
+    /// The connection's or destination's id.
+    parent_id: String,
+    /// `<parent_type>/<parent_id>/<id>`: the item key.
+    sort_key: String,
+}
+
+/// Of `certificates` and `fingerprints`: which parents were asked (docs/evidence-format.md,
+/// "Certificates and fingerprints"); absent when the artifact was not read.
+#[derive(JsonSchema)]
+pub(super) struct ApprovalsExtra {
+    /// The parents whose list was read, per kind.
+    #[serde(skip_serializing_if = "absent")]
+    asked: PerParent,
+    /// The parents the rule did not ask (no host, no tunnel), per kind.
+    #[serde(skip_serializing_if = "absent")]
+    not_asked: PerParent,
+    /// Parents deleted before or during the run, not asked or answering `NotFound_*`.
+    #[serde(skip_serializing_if = "absent")]
+    deleted_during_run: u64,
+}
+
+/// A count per kind of parent.
+#[derive(JsonSchema)]
+pub(super) struct PerParent {
+    /// Connections.
+    connections: u64,
+    /// Destinations.
+    destinations: u64,
+}

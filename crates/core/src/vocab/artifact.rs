@@ -31,6 +31,18 @@ pub enum Artifact {
     ProxyAgents,
     /// `hybrid_deployment_agents.json`
     HybridDeploymentAgents,
+    /// `connector_sdk_packages.json`: custom connector code, with its SHA-256 and who changed it.
+    ConnectorSdkPackages,
+    /// `secrets_managers.json`: the external secrets managers pipeline credentials are kept in.
+    SecretsManagers,
+    /// `transformations.json`: jobs that change data in the warehouse, with their schedules.
+    Transformations,
+    /// `transformation_projects.json`: the dbt projects (repository, branch, folder) that run.
+    TransformationProjects,
+    /// `certificates.json`: the TLS certificates approved per connection and destination.
+    Certificates,
+    /// `fingerprints.json`: the SSH host keys approved per connection and destination.
+    Fingerprints,
     /// `sync_history.json`: each connection's syncs over the `--since` window.
     SyncHistory,
     /// `audit_trail.json`: the user actions of the audit trail, read from the Platform
@@ -62,7 +74,7 @@ pub enum Kind {
 
 impl Artifact {
     /// Every artifact, in the order they are produced (sources before what depends on them).
-    pub const ALL: [Artifact; 20] = [
+    pub const ALL: [Artifact; 26] = [
         Artifact::Account,
         Artifact::Users,
         Artifact::Roles,
@@ -76,6 +88,12 @@ impl Artifact {
         Artifact::PrivateLinks,
         Artifact::ProxyAgents,
         Artifact::HybridDeploymentAgents,
+        Artifact::ConnectorSdkPackages,
+        Artifact::SecretsManagers,
+        Artifact::Transformations,
+        Artifact::TransformationProjects,
+        Artifact::Certificates,
+        Artifact::Fingerprints,
         Artifact::SyncHistory,
         Artifact::AuditTrail,
         Artifact::AuditCoverage,
@@ -101,6 +119,12 @@ impl Artifact {
             Artifact::PrivateLinks => "private_links",
             Artifact::ProxyAgents => "proxy_agents",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents",
+            Artifact::ConnectorSdkPackages => "connector_sdk_packages",
+            Artifact::SecretsManagers => "secrets_managers",
+            Artifact::Transformations => "transformations",
+            Artifact::TransformationProjects => "transformation_projects",
+            Artifact::Certificates => "certificates",
+            Artifact::Fingerprints => "fingerprints",
             Artifact::SyncHistory => "sync_history",
             Artifact::AuditTrail => "audit_trail",
             Artifact::AuditCoverage => "audit_coverage",
@@ -134,6 +158,9 @@ impl Artifact {
                 Artifact::Destinations,
                 Artifact::Connections,
             ],
+            Artifact::Certificates | Artifact::Fingerprints => {
+                &[Artifact::Connections, Artifact::Destinations]
+            }
             Artifact::AuditCoverage => &[
                 Artifact::Groups,
                 Artifact::Destinations,
@@ -191,6 +218,12 @@ impl Artifact {
             Artifact::PrivateLinks => "private_links.json",
             Artifact::ProxyAgents => "proxy_agents.json",
             Artifact::HybridDeploymentAgents => "hybrid_deployment_agents.json",
+            Artifact::ConnectorSdkPackages => "connector_sdk_packages.json",
+            Artifact::SecretsManagers => "secrets_managers.json",
+            Artifact::Transformations => "transformations.json",
+            Artifact::TransformationProjects => "transformation_projects.json",
+            Artifact::Certificates => "certificates.json",
+            Artifact::Fingerprints => "fingerprints.json",
             Artifact::SyncHistory => "sync_history.json",
             Artifact::AuditTrail => "audit_trail.json",
             Artifact::AuditCoverage => "audit_coverage.json",
@@ -207,7 +240,11 @@ impl Artifact {
             Artifact::Roles => "name",
             Artifact::Account => "account_id",
             Artifact::Activity => "time",
-            Artifact::Access | Artifact::Changes | Artifact::AuditTrail => "sort_key",
+            Artifact::Access
+            | Artifact::Changes
+            | Artifact::AuditTrail
+            | Artifact::Certificates
+            | Artifact::Fingerprints => "sort_key",
             _ => "id",
         }
     }

@@ -16,7 +16,7 @@ mod status;
 use jiff::Timestamp;
 use serde_json::Value;
 
-pub use account::AccountInfo;
+pub use account::{AccountInfo, KeyAccess, Scope};
 pub use artifact::{Artifact, Kind};
 pub use status::{Collected, RunStatus, Status, Window};
 

@@ -13,8 +13,9 @@ impl SyntheticSize {
     /// default `--since 24h`). Each part is one term of the README's formula:
     ///
     /// ```text
-    /// 1 + pages of each list + 2 × users + 3 × teams + destinations
+    /// 2 + pages of each list + 2 × users + 3 × teams + destinations
     ///   + connections × (2 + windows) + 1 (the account-level log service)
+    ///   + transformation projects + hosts + tunnels (certificates, fingerprints)
     /// ```
     ///
     /// Every per-item list (a user's groups, a team's users, ...) and every sync-history window
@@ -23,7 +24,8 @@ impl SyntheticSize {
         let pages = |n: usize| n.div_ceil(page_size.max(1)).max(1);
         let fixed = Fixed::of(self);
         let parts = vec![
-            ("account", 1),
+            // `/account/info`, then the key's own access (its user, or the system key).
+            ("account", 2),
             ("users", pages(self.users) + 2 * self.users),
             ("roles", pages(ROLES.len())),
             ("teams", pages(self.teams) + 3 * self.teams),
@@ -39,6 +41,16 @@ impl SyntheticSize {
             ("private_links", pages(fixed.agents)),
             ("proxy_agents", pages(fixed.agents)),
             ("hybrid_deployment_agents", pages(fixed.agents)),
+            // Generated accounts have no SDK packages, secrets managers or transformations:
+            // one empty page each, and no project detail.
+            ("connector_sdk_packages", pages(0)),
+            ("secrets_managers", pages(0)),
+            ("transformations", pages(0)),
+            ("transformation_projects", pages(0)),
+            // Every generated connection and destination names a `host` (none a tunnel, none
+            // is SFTP): certificates are asked of each, fingerprints of none.
+            ("certificates", self.connections + self.groups),
+            ("fingerprints", 0),
             // The first connection is read alone (the probe), the rest fan out; same count.
             ("sync_history", self.connections * since_windows),
         ];

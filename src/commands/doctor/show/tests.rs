@@ -28,6 +28,7 @@ fn names_from_the_api_cannot_forge_lines() {
         account_name: Some("Acme\nready: every resource is readable\u{1b}[2J".into()),
         key_kind: "user",
         key_id: Some("u1\r".into()),
+        access: None,
     }));
     // Only the verdict starts a line with it; the name's newline stays escaped.
     let verdicts = text.lines().filter(|l| l.starts_with("ready:")).count();

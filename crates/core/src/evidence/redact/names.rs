@@ -136,6 +136,15 @@ pub(super) fn holds_reports(key: &str) -> bool {
     normalized(key) == "reports"
 }
 
+/// Whether an array under this name holds environment variables as `NAME=value` strings (a
+/// dbt project's `project_config.environment_vars`): each value is masked, its name kept.
+pub(super) fn holds_environment(key: &str) -> bool {
+    matches!(
+        normalized(key).as_str(),
+        "environmentvars" | "environmentvariables" | "envvars"
+    )
+}
+
 /// Names no rule catches that Fivetran's configuration schemas use for a secret (normalized
 /// form, whose).
 const EXTRA_SECRETS: [(&str, &str); 4] = [

@@ -153,3 +153,33 @@ fn picture_is_dropped_from_users_only() {
     redact_items(Artifact::Teams, &mut teams);
     assert_eq!(teams[0]["picture"], "p");
 }
+
+#[test]
+fn environment_variables_keep_their_names_and_lose_their_values() {
+    let mut items = vec![json!({
+        "id": "p1",
+        "project_config": {
+            "git_remote_url": "git@github.com:acme/dbt.git",
+            "public_key": "ssh-ed25519 AAAAC3Nza acme",
+            "environment_vars": ["DBT_API_TOKEN=s3cr3t=with=equals", "DBT_EMPTY=", "NO_EQUALS_SIGN"]
+        }
+    })];
+    let redactions = redact_items(Artifact::TransformationProjects, &mut items);
+    assert_eq!(
+        items[0]["project_config"]["environment_vars"],
+        json!(["DBT_API_TOKEN=<redacted>", "DBT_EMPTY=", "<redacted>"])
+    );
+    // The deploy key's public half is evidence, not a secret.
+    assert_eq!(
+        items[0]["project_config"]["public_key"],
+        "ssh-ed25519 AAAAC3Nza acme"
+    );
+    assert_eq!(
+        redactions,
+        vec![Redaction {
+            path: "$.items[*].project_config.environment_vars[*]".into(),
+            action: Action::Masked,
+            count: 2,
+        }]
+    );
+}

@@ -40,6 +40,22 @@ pub(super) fn banners(model: &Model) -> Vec<Banner> {
                 .into(),
         });
     }
+    if let Some(scope @ ("narrow" | "unknown")) = model.header.key_scope.as_deref() {
+        banners.push(Banner {
+            tone: Tone::Warn,
+            headline: if scope == "narrow" {
+                "The key that collected this bundle may not see the whole account.".into()
+            } else {
+                "What the key that collected this bundle may see is unknown.".into()
+            },
+            lines: model.header.key_access.iter().cloned().collect(),
+            advice: "Fivetran answers each list with what the key may see, without saying that \
+                     anything was left out. Collect with an Account Administrator's or Account \
+                     Reviewer's key, or a system key with READ on every resource type and no \
+                     resource filter, for evidence of the whole account."
+                .into(),
+        });
+    }
     match model.header.run_status.as_deref() {
         Some("complete") => {}
         Some("partial") => banners.push(Banner {

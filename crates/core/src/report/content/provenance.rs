@@ -38,6 +38,13 @@ pub(super) fn section(model: &Model, account: String) -> Section {
             ),
         ),
         ("API key", key),
+        (
+            "Key's access",
+            match (&h.key_scope, &h.key_access) {
+                (Some(scope), Some(words)) => format!("{scope}: {words}"),
+                _ => "not recorded (a bundle from before the key's access was read)".into(),
+            },
+        ),
         ("Bundle", or_unknown(&h.bundle_id)),
         ("Bundle directory", h.bundle_dir.clone()),
         ("manifest.json SHA-256", or_unknown(&h.manifest_sha256)),

@@ -50,6 +50,8 @@ pub(super) fn header(reader: &Reader) -> Header {
         key_id: m("/account/key_id"),
         key_kind: m("/account/key_kind"),
         key_owner: None,
+        key_scope: m("/account/access/scope"),
+        key_access: key_access(reader.manifest),
         manifest_sha256: reader
             .found
             .files
@@ -117,4 +119,26 @@ pub(super) fn controls(manifest: &Value) -> Option<Vec<ControlRow>> {
             })
             .collect(),
     )
+}
+
+/// The key's access in words: the manifest's reason, then each permission of a system key
+/// (`CONNECTOR READ, filtered to ids [...]`).
+fn key_access(manifest: &Value) -> Option<String> {
+    let access = manifest.pointer("/account/access")?;
+    let mut words = text(access, "/reason").unwrap_or_default();
+    if let Some(permissions) = access.get("permissions").and_then(Value::as_array) {
+        let each: Vec<String> = permissions
+            .iter()
+            .map(|p| {
+                let kind = text(p, "/resource_type").unwrap_or_else(|| "?".into());
+                let level = text(p, "/access_level").unwrap_or_else(|| "?".into());
+                match p.get("resource_filter").filter(|f| !f.is_null()) {
+                    Some(filter) => format!("{kind} {level} (filter {})", display(filter)),
+                    None => format!("{kind} {level}"),
+                }
+            })
+            .collect();
+        words.push_str(&format!("; permissions: {}", each.join(", ")));
+    }
+    Some(words)
 }
