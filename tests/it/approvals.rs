@@ -40,11 +40,11 @@ fn approvals_are_read_only_where_a_host_or_tunnel_is_configured() {
     );
     assert_eq!(
         certificates["asked"],
-        json!({"connections": 2, "destinations": 2})
+        json!({"connections": 2, "destinations": 3})
     );
     assert_eq!(
         certificates["not_asked"],
-        json!({"connections": 8, "destinations": 1})
+        json!({"connections": 9, "destinations": 1})
     );
 
     let fingerprints = run.json("fingerprints.json");
@@ -79,7 +79,10 @@ fn approvals_are_read_only_where_a_host_or_tunnel_is_configured() {
         .iter()
         .filter(|r| r.path.ends_with("/certificates") || r.path.ends_with("/fingerprints"))
         .count();
-    assert_eq!(asked, 5, "4 certificate lists and 1 fingerprint list");
+    assert_eq!(
+        asked, 6,
+        "5 certificate lists (2 connections, 3 destinations) and 1 fingerprint list"
+    );
 }
 
 #[test]

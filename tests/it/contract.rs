@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 /// Top-level keys of every fixture account.
-const ACCOUNT_KEYS: [&str; 33] = [
+const ACCOUNT_KEYS: [&str; 37] = [
     "account_info",
     "users",
     "user_groups",
@@ -56,6 +56,10 @@ const ACCOUNT_KEYS: [&str; 33] = [
     "connection_fingerprints",
     "destination_certificates",
     "destination_fingerprints",
+    "log_service_details",
+    "private_link_details",
+    "group_public_keys",
+    "group_service_accounts",
     "forbidden",
 ];
 
@@ -106,7 +110,7 @@ enum Shape {
 
 /// Every collection that stands for an API answer with an item schema (all keys but
 /// `forbidden` and [`NOT_IN_SPEC`]).
-const COLLECTIONS: [(&str, Shape); 31] = [
+const COLLECTIONS: [(&str, Shape); 35] = [
     ("account_info", Shape::Object),
     ("users", Shape::List),
     ("user_groups", Shape::ListsById),
@@ -138,6 +142,10 @@ const COLLECTIONS: [(&str, Shape); 31] = [
     ("connection_fingerprints", Shape::ListsById),
     ("destination_certificates", Shape::ListsById),
     ("destination_fingerprints", Shape::ListsById),
+    ("log_service_details", Shape::ObjectsById),
+    ("private_link_details", Shape::ObjectsById),
+    ("group_public_keys", Shape::ObjectsById),
+    ("group_service_accounts", Shape::ObjectsById),
 ];
 
 /// `(fixture key, property)` pairs the spec marks required but the API is known to omit.

@@ -79,6 +79,7 @@ fn hostile_account() -> (FakeAccount, BTreeMap<&'static str, Vec<String>>) {
         ),
         ("destinations", vec!["dest;..\\x".into()]),
         ("transformation_projects", vec!["proj/../x?y=%2e".into()]),
+        ("private_links", vec!["link;%2e%2e/?#".into()]),
         (
             "connections",
             vec![
@@ -201,6 +202,9 @@ fn hostile_ids_and_names_stay_data_never_paths_file_names_or_log_lines() {
     }
     for id in &ids["destinations"] {
         assert!(asked("destinations", id), "destinations {id:?}");
+    }
+    for id in &ids["private_links"] {
+        assert!(asked("private-links", id), "private_links {id:?}");
     }
     for id in &ids["transformation_projects"] {
         assert!(

@@ -16,6 +16,7 @@ mod changes;
 mod chaos;
 mod code_and_secrets;
 mod collect;
+mod completions;
 
 mod contract;
 mod cron;

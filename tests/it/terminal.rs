@@ -225,7 +225,7 @@ fn at_a_terminal_the_bars_say_it_all_and_are_gone_before_the_table() {
         .lines()
         .filter(|l| l.starts_with("complete: ") || l.starts_with("partial: "))
         .collect();
-    assert_eq!(verdicts, ["complete: all 20 artifacts whole"], "{text}");
+    assert_eq!(verdicts, ["complete: all 26 artifacts whole"], "{text}");
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn a_run_ends_with_one_verdict_line_and_the_next_command() {
     assert_eq!(
         last,
         format!(
-            "complete: all 20 artifacts whole; next: iru-fivetran report {} --out report.html",
+            "complete: all 26 artifacts whole; next: iru-fivetran report {} --out report.html",
             bundle.display()
         ),
         "{}",

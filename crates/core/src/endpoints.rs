@@ -134,9 +134,18 @@ pub const CONNECTION_FINGERPRINTS: Endpoint = list("/connections/{id}/fingerprin
 pub const DESTINATION_CERTIFICATES: Endpoint = list("/destinations/{id}/certificates", Accept::V1);
 /// `GET /v1/destinations/{id}/fingerprints`: the SSH host keys approved for a destination.
 pub const DESTINATION_FINGERPRINTS: Endpoint = list("/destinations/{id}/fingerprints", Accept::V1);
+/// `GET /v1/external-logging/{id}`: a log service's detail (`config`, `setup_tests`), which
+/// the list item lacks.
+pub const LOG_SERVICE: Endpoint = object("/external-logging/{id}", Accept::V1);
+/// `GET /v1/private-links/{id}`: a private link's detail (its endpoint `config`).
+pub const PRIVATE_LINK: Endpoint = object("/private-links/{id}", Accept::V1);
+/// `GET /v1/groups/{id}/public-key`: the SSH key Fivetran presents to the group's bastions.
+pub const GROUP_PUBLIC_KEY: Endpoint = object("/groups/{id}/public-key", Accept::V1);
+/// `GET /v1/groups/{id}/service-account`: the cloud identity Fivetran uses for the group.
+pub const GROUP_SERVICE_ACCOUNT: Endpoint = object("/groups/{id}/service-account", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 34] = [
+pub const ALL: [Endpoint; 38] = [
     ACCOUNT_INFO,
     USER,
     SYSTEM_KEY,
@@ -171,6 +180,10 @@ pub const ALL: [Endpoint; 34] = [
     CONNECTION_FINGERPRINTS,
     DESTINATION_CERTIFICATES,
     DESTINATION_FINGERPRINTS,
+    LOG_SERVICE,
+    PRIVATE_LINK,
+    GROUP_PUBLIC_KEY,
+    GROUP_SERVICE_ACCOUNT,
 ];
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved; all else is encoded.

@@ -142,6 +142,22 @@ pub struct FakeAccount {
     /// `/destinations/{id}/fingerprints` items per destination id.
     #[serde(default)]
     pub destination_fingerprints: BTreeMap<String, Vec<Value>>,
+    /// `/external-logging/{id}` per id, with the list item's fields laid over it (a test that
+    /// edits the list edits the detail); a listed id without one answers its list item.
+    #[serde(default)]
+    pub log_service_details: BTreeMap<String, Value>,
+    /// `/private-links/{id}` per id, with the list item's fields laid over it; a listed id
+    /// without one answers its list item.
+    #[serde(default)]
+    pub private_link_details: BTreeMap<String, Value>,
+    /// `/groups/{id}/public-key` per group id; a group without one answers a key made from
+    /// its id.
+    #[serde(default)]
+    pub group_public_keys: BTreeMap<String, Value>,
+    /// `/groups/{id}/service-account` per group id; a group without one answers an account
+    /// made from its id.
+    #[serde(default)]
+    pub group_service_accounts: BTreeMap<String, Value>,
     /// Paths (as `/v1/...`) that answer 403, with Fivetran's message.
     #[serde(default)]
     pub forbidden: BTreeMap<String, String>,

@@ -129,6 +129,22 @@ fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
         .find(|i| i.get("id").and_then(Value::as_str) == Some(id))
 }
 
+/// The detail of listed item `id`: its entry in `details` with the list item's fields laid
+/// over it, so that a test editing the list edits the detail too; the list item alone when it
+/// has no entry; `None` when it is not listed.
+fn listed_detail(
+    items: &[Value],
+    details: &std::collections::BTreeMap<String, Value>,
+    id: &str,
+) -> Option<Value> {
+    let listed = find(items, id)?;
+    let mut detail = details.get(id).cloned().unwrap_or_else(|| json!({}));
+    if let (Some(detail), Some(listed)) = (detail.as_object_mut(), listed.as_object()) {
+        detail.extend(listed.clone());
+    }
+    Some(detail)
+}
+
 /// The right answer to an authorized GET.
 pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
     if let Some(message) = state.account.forbidden.get(path) {
@@ -279,6 +295,43 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
                 "Account-level log service not found",
             ),
         },
+        ["v1", "external-logging", id] => {
+            match listed_detail(&a.log_services, &a.log_service_details, id) {
+                Some(s) => object(&s),
+                None => error(
+                    404,
+                    "NotFound_LogService",
+                    &format!("Log service with id '{id}' doesn't exist"),
+                ),
+            }
+        }
+        ["v1", "private-links", id] => {
+            match listed_detail(&a.private_links, &a.private_link_details, id) {
+                Some(l) => object(&l),
+                None => error(404, "NotFound", &format!("Private link '{id}' not found")),
+            }
+        }
+        ["v1", "groups", id, sub @ ("public-key" | "service-account")] => {
+            if find(&a.groups, id).is_none() {
+                return error(
+                    404,
+                    "NotFound_Group",
+                    &format!("Group with id '{id}' doesn't exist"),
+                );
+            }
+            let (map, made) = if *sub == "public-key" {
+                (
+                    &a.group_public_keys,
+                    json!({"public_key": format!("ssh-rsa AAAAB3NzaC1yc2E{id} fivetran user key")}),
+                )
+            } else {
+                (
+                    &a.group_service_accounts,
+                    json!({"service_account": format!("g-{id}@fivetran-production.iam.gserviceaccount.com")}),
+                )
+            };
+            object(map.get(*id).unwrap_or(&made))
+        }
         ["v1", "system-keys"] => page(state, &a.system_keys, query),
         ["v1", "system-keys", id] => match find(&a.system_keys, id) {
             Some(key) => object(key),

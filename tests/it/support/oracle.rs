@@ -97,6 +97,19 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.transformation_projects.len())
         + a.transformation_projects.len() // each project's detail
         + approvals(a)
+        + 2 * a.groups.len() // each group's public key and service account
+        + log_service_details(a)
+        + a.private_links.len() // each private link's detail
+}
+
+/// The `/external-logging/{id}` requests: one per listed service but the account-level one
+/// (whose answer is its detail).
+fn log_service_details(a: &FakeAccount) -> usize {
+    let account = a.account_log_service.as_ref().map(|s| s["id"].clone());
+    a.log_services
+        .iter()
+        .filter(|s| Some(&s["id"]) != account.as_ref())
+        .count()
 }
 
 /// The certificates and fingerprints requests: one per connection (with a detail: the others

@@ -1,18 +1,21 @@
-//! `log_services.json`: the external log services (`/external-logging`), plus the account-level
-//! service (`/external-logging/account`) where there is one, marked `_iru.account_level`.
+//! `log_services.json`: the external log services (`/external-logging`), each overlaid with
+//! its detail (`/external-logging/{id}`: `config` and `setup_tests`, which the list item lacks),
+//! plus the account-level service (`/external-logging/account`) where there is one, marked
+//! `_iru.account_level` (its detail is that answer, so it is not read twice).
 //!
 //! A 404 for the account-level service means none is configured, and so does a 403 that says
 //! the account does not have the feature. Any other 403 there makes the artifact partial: the
 //! tool cannot tell whether one exists.
 
+use futures::StreamExt as _;
 use serde_json::{Value, json};
 
 use crate::client::ApiError;
-use crate::endpoints::{ACCOUNT_LOG_SERVICE, LOG_SERVICES};
+use crate::endpoints::{ACCOUNT_LOG_SERVICE, LOG_SERVICE, LOG_SERVICES};
 use crate::paginate;
 use crate::vocab::{Collected, NOTES_KEY, Status, id_of};
 
-use super::{Ctx, Problems, assemble, fatal};
+use super::{Ctx, Notes, Problems, assemble, fatal, merge_detail};
 
 /// Lists log services and reads the account-level one.
 pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
@@ -62,12 +65,8 @@ pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
             ))
         }
     }
-    let mut collected = assemble(
-        error,
-        listed.pages,
-        !listed.items.is_empty(),
-        &Problems::default(),
-    );
+    let problems = details(ctx, &mut listed.items).await?;
+    let mut collected = assemble(error, listed.pages, !listed.items.is_empty(), &problems);
     collected.items = listed.items;
     if let Some(problem) = problem {
         if collected.status == Status::Complete {
@@ -79,4 +78,43 @@ pub async fn collect(ctx: &Ctx<'_>) -> Result<Collected, ApiError> {
         });
     }
     Ok(collected)
+}
+
+/// Overlays each listed service but the account-level one with its detail,
+/// [`Ctx::fan_out`] at a time; the items keep their order.
+async fn details(ctx: &Ctx<'_>, items: &mut Vec<Value>) -> Result<Problems, ApiError> {
+    let mut problems = Problems::default();
+    let mut done = Vec::with_capacity(items.len());
+    let mut reads = futures::stream::iter(std::mem::take(items).into_iter().enumerate())
+        .map(|(at, item)| detail_of(ctx, at, item))
+        .buffer_unordered(ctx.fan_out.max(1));
+    while let Some(read) = reads.next().await {
+        let (at, item, item_problems) = read?;
+        problems.extend(item_problems);
+        done.push((at, item));
+    }
+    done.sort_by_key(|(at, _)| *at);
+    items.extend(done.into_iter().map(|(_, item)| item));
+    Ok(problems)
+}
+
+async fn detail_of(
+    ctx: &Ctx<'_>,
+    at: usize,
+    mut item: Value,
+) -> Result<(usize, Value, Vec<String>), ApiError> {
+    let account_level = item
+        .get(NOTES_KEY)
+        .and_then(|n| n.get("account_level"))
+        .is_some();
+    if account_level {
+        return Ok((at, item, Vec::new()));
+    }
+    let mut notes = Notes::default();
+    match id_of(&item, "id") {
+        Some(id) => merge_detail(ctx, &mut item, &mut notes, LOG_SERVICE, &id).await?,
+        None => notes.incomplete("a log service without an `id`: detail not read".into()),
+    }
+    let problems = notes.apply(&mut item);
+    Ok((at, item, problems))
 }

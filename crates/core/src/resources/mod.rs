@@ -19,6 +19,7 @@ pub mod approvals;
 mod connections;
 mod destinations;
 mod fill;
+mod groups;
 mod lists;
 mod log_services;
 pub mod sync_history;
@@ -34,7 +35,7 @@ use serde_json::{Map, Value, json};
 use crate::client::{ApiError, Client, says_feature_not_enabled};
 use crate::endpoints::Endpoint;
 use crate::paginate::{self, Pager};
-use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, sort_items};
+use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, id_of, sort_items};
 
 pub use fill::{Capacity, ENVELOPE_ROOM, Filler};
 
@@ -97,13 +98,18 @@ async fn collect_into(
         Artifact::Users => users::collect(ctx, sink).await,
         Artifact::Roles => lists::collect(ctx, ep::ROLES, "name", sink).await,
         Artifact::Teams => teams::collect(ctx, sink).await,
-        Artifact::Groups => lists::collect(ctx, ep::GROUPS, "id", sink).await,
+        Artifact::Groups => groups::collect(ctx, sink).await,
         Artifact::Destinations => destinations::collect(ctx, sink).await,
         Artifact::Connections => connections::collect(ctx, sink).await,
         Artifact::Webhooks => lists::collect(ctx, ep::WEBHOOKS, "id", sink).await,
         Artifact::LogServices => log_services::collect(ctx).await,
         Artifact::SystemKeys => lists::collect(ctx, ep::SYSTEM_KEYS, "id", sink).await,
-        Artifact::PrivateLinks => lists::collect(ctx, ep::PRIVATE_LINKS, "id", sink).await,
+        Artifact::PrivateLinks => {
+            list_then(ctx, sink, ep::PRIVATE_LINKS, "id", |l| {
+                with_detail(ctx, l, ep::PRIVATE_LINK)
+            })
+            .await
+        }
         Artifact::ProxyAgents => lists::collect(ctx, ep::PROXY_AGENTS, "id", sink).await,
         Artifact::HybridDeploymentAgents => {
             lists::collect(ctx, ep::HYBRID_DEPLOYMENT_AGENTS, "id", sink).await
@@ -415,6 +421,24 @@ async fn merge_detail(
         Err(e) => notes.incomplete(e.to_string()),
     }
     Ok(())
+}
+
+/// An item of a list overlaid with its detail at `endpoint` ([`merge_detail`]).
+async fn with_detail(
+    ctx: &Ctx<'_>,
+    mut item: Value,
+    endpoint: Endpoint,
+) -> Result<(Value, Vec<String>), ApiError> {
+    let mut notes = Notes::default();
+    match id_of(&item, "id") {
+        Some(id) => merge_detail(ctx, &mut item, &mut notes, endpoint, &id).await?,
+        None => notes.incomplete(format!(
+            "an item without an `id`: {} not read",
+            endpoint.display()
+        )),
+    }
+    let problems = notes.apply(&mut item);
+    Ok((item, problems))
 }
 
 fn set_field(item: &mut Value, field: &str, value: Value) {

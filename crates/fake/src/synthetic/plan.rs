@@ -16,6 +16,7 @@ impl SyntheticSize {
     /// 2 + pages of each list + 2 × users + 3 × teams + destinations
     ///   + connections × (2 + windows) + 1 (the account-level log service)
     ///   + transformation projects + hosts + tunnels (certificates, fingerprints)
+    ///   + 2 × groups (public key, service account) + log services + private links (details)
     /// ```
     ///
     /// Every per-item list (a user's groups, a team's users, ...) and every sync-history window
@@ -29,16 +30,22 @@ impl SyntheticSize {
             ("users", pages(self.users) + 2 * self.users),
             ("roles", pages(ROLES.len())),
             ("teams", pages(self.teams) + 3 * self.teams),
-            ("groups", pages(self.groups)),
+            // Each group's public key and service account.
+            ("groups", pages(self.groups) + 2 * self.groups),
             ("destinations", pages(self.groups) + self.groups),
             (
                 "connections",
                 pages(self.connections) + self.connection_details() + self.connections,
             ),
             ("webhooks", pages(fixed.webhooks)),
-            ("log_services", pages(fixed.log_services) + 1),
+            // The account-level service is not among the listed ones: each listed one has
+            // its detail read.
+            (
+                "log_services",
+                pages(fixed.log_services) + fixed.log_services + 1,
+            ),
             ("system_keys", pages(fixed.system_keys)),
-            ("private_links", pages(fixed.agents)),
+            ("private_links", pages(fixed.agents) + fixed.agents),
             ("proxy_agents", pages(fixed.agents)),
             ("hybrid_deployment_agents", pages(fixed.agents)),
             // Generated accounts have no SDK packages, secrets managers or transformations:
