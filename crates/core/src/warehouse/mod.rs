@@ -1,9 +1,12 @@
 //! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
-//! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol).
+//! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
+//! [`snowflake`]: Snowflake's SQL API over HTTPS, read through [`rest`], the part of a read
+//! over HTTPS every such API shares).
 //!
 //! Whatever the kind, a read is the same intent:
-//! - one read-only transaction, each statement under a time limit;
+//! - one read-only transaction (over HTTPS, read-only statements without one), each
+//!   statement under a time limit;
 //! - fixed statements: table and column names are quoted identifiers from the catalog, every
 //!   value (window, key, bounds) a bound parameter, never text formatted into SQL;
 //! - rows in `(time, id)` order, fetched a bounded page at a time and handed on one row at a
@@ -15,7 +18,9 @@
 //! module only reads.
 
 pub mod postgres;
+pub mod rest;
 mod rows;
+pub mod snowflake;
 
 use std::fmt;
 
@@ -26,6 +31,15 @@ use crate::text::clean;
 use crate::vocab::Window;
 
 pub use rows::{AuditTrailRow, Catalog, Column, Field, Key, LogRow, Table, TableInfo, UserRow};
+
+/// What every request over HTTPS shares with the Fivetran client: certificates trusted
+/// besides the system's (`--ca-cert`, for a proxy that re-signs TLS). The proxy comes from
+/// the environment, as for the API client.
+#[derive(Debug, Clone, Default)]
+pub struct Net {
+    /// The extra roots.
+    pub extra_roots: Vec<reqwest::Certificate>,
+}
 
 /// The bounds of one read.
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +154,34 @@ impl fmt::Display for WarehouseError {
 
 impl std::error::Error for WarehouseError {}
 
+/// The statements that give the reader of `source` what a read of `schema` needs and nothing
+/// more, in its warehouse's dialect: printed by `doctor` and the README, never run.
+pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
+    use crate::credentials::audit::Kind;
+    match (source.kind, &source.rest) {
+        (Kind::Snowflake, Some(rest)) => rest::grants(
+            rest::Dialect::Snowflake,
+            &source.database,
+            schema,
+            &source.user,
+            rest.role.as_deref().unwrap_or("IRU_AUDIT_READER"),
+            rest.warehouse.as_deref().unwrap_or("COMPUTE_WH"),
+        ),
+        (Kind::Redshift, _) => postgres::grants(
+            postgres::Dialect::Redshift,
+            &source.database,
+            schema,
+            &source.user,
+        ),
+        _ => postgres::grants(
+            postgres::Dialect::Postgres,
+            &source.database,
+            schema,
+            &source.user,
+        ),
+    }
+}
+
 /// Server text as a message may quote it: control characters escaped, length capped.
 fn quoted(text: &str) -> String {
     clean(text)
@@ -149,17 +191,24 @@ fn quoted(text: &str) -> String {
 pub enum Session {
     /// PostgreSQL or Redshift.
     Postgres(postgres::Session),
+    /// A warehouse reached over HTTPS (boxed: its client is the larger).
+    Rest(Box<rest::Session>),
 }
 
 /// The read-only transaction all of one read happens in.
 pub enum Reader<'a> {
     /// PostgreSQL or Redshift.
     Postgres(postgres::Reader<'a>),
+    /// A warehouse reached over HTTPS.
+    Rest(rest::Reader<'a>),
 }
 
 impl Session {
-    /// Connects to the warehouse of `source` (TLS as it says).
-    pub async fn open(source: &AuditSource) -> Result<Self, WarehouseError> {
+    /// Connects to the warehouse of `source` (TLS as it says; over HTTPS, with `net`).
+    pub async fn open(source: &AuditSource, net: &Net) -> Result<Self, WarehouseError> {
+        if source.kind.is_rest() {
+            return rest::Session::open(source, net).map(|s| Session::Rest(Box::new(s)));
+        }
         postgres::Session::open(source).await.map(Session::Postgres)
     }
 
@@ -167,6 +216,7 @@ impl Session {
     pub async fn begin(&mut self, limits: Limits) -> Result<Reader<'_>, WarehouseError> {
         match self {
             Session::Postgres(s) => s.begin(limits).await.map(Reader::Postgres),
+            Session::Rest(s) => Ok(Reader::Rest(s.begin(limits))),
         }
     }
 
@@ -174,6 +224,7 @@ impl Session {
     pub fn dialect(&self) -> &'static str {
         match self {
             Session::Postgres(s) => s.dialect(),
+            Session::Rest(s) => s.dialect(),
         }
     }
 }
@@ -183,6 +234,7 @@ impl Reader<'_> {
     pub async fn catalog(&self, schema: &str) -> Result<Catalog, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.catalog(schema).await,
+            Reader::Rest(r) => r.catalog(schema).await,
         }
     }
 
@@ -194,6 +246,7 @@ impl Reader<'_> {
     ) -> Result<bool, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.users(catalog, each).await,
+            Reader::Rest(r) => r.users(catalog, each).await,
         }
     }
 
@@ -205,6 +258,7 @@ impl Reader<'_> {
     ) -> Result<Option<Timestamp>, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.earliest(catalog, table).await,
+            Reader::Rest(r) => r.earliest(catalog, table).await,
         }
     }
 
@@ -217,6 +271,7 @@ impl Reader<'_> {
     ) -> Result<u64, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.count(catalog, table, span).await,
+            Reader::Rest(r) => r.count(catalog, table, span).await,
         }
     }
 
@@ -231,6 +286,7 @@ impl Reader<'_> {
     ) -> Result<(), WarehouseError> {
         match self {
             Reader::Postgres(r) => r.log(catalog, span, after, each).await,
+            Reader::Rest(r) => r.log(catalog, span, after, each).await,
         }
     }
 
@@ -244,6 +300,7 @@ impl Reader<'_> {
     ) -> Result<(), WarehouseError> {
         match self {
             Reader::Postgres(r) => r.audit_trail(catalog, span, after, each).await,
+            Reader::Rest(r) => r.audit_trail(catalog, span, after, each).await,
         }
     }
 
@@ -251,6 +308,7 @@ impl Reader<'_> {
     pub async fn finish(self) {
         match self {
             Reader::Postgres(r) => r.finish().await,
+            Reader::Rest(_) => {}
         }
     }
 }
