@@ -2,7 +2,7 @@
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
 //! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
 //! [`snowflake`]: Snowflake's SQL API over HTTPS, read through [`rest`], the part of a read
-//! over HTTPS every such API shares).
+//! over HTTPS every such API shares, in the dialects of [`statements`]).
 //!
 //! Whatever the kind, a read is the same intent:
 //! - one read-only transaction (over HTTPS, read-only statements without one), each
@@ -21,6 +21,7 @@ pub mod postgres;
 pub mod rest;
 mod rows;
 pub mod snowflake;
+pub mod statements;
 
 use std::fmt;
 
@@ -113,7 +114,7 @@ impl WarehouseError {
                 "check tls and ca_cert in the vault file: with verify-full, ca_cert must hold the CA that signed the server's certificate, and host must be a name in it"
             }
             WarehouseError::Auth(_) => {
-                "check user and password of this audit source in the vault file"
+                "check user and password of this audit source in the vault file (Snowflake: user, account, and private_key_file whose public key is set on the user with ALTER USER ... SET RSA_PUBLIC_KEY, or token)"
             }
             WarehouseError::Denied { .. } => {
                 "grant the reader SELECT on the Platform Connector's tables; `iru-fivetran doctor` prints the statements"
@@ -159,10 +160,12 @@ impl std::error::Error for WarehouseError {}
 pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
     use crate::credentials::audit::Kind;
     match (source.kind, &source.rest) {
-        (Kind::Snowflake, Some(rest)) => rest::grants(
-            rest::Dialect::Snowflake,
-            &source.database,
-            schema,
+        // Fivetran creates Snowflake objects unquoted, so they are stored in upper case (the
+        // API names the schema in lower case).
+        (Kind::Snowflake, Some(rest)) => statements::grants(
+            statements::Dialect::Snowflake,
+            &source.database.to_ascii_uppercase(),
+            &schema.to_ascii_uppercase(),
             &source.user,
             rest.role.as_deref().unwrap_or("IRU_AUDIT_READER"),
             rest.warehouse.as_deref().unwrap_or("COMPUTE_WH"),

@@ -1,19 +1,18 @@
 //! Warehouses reached over HTTPS (Snowflake's SQL API): the read, whatever the API. Each pass
-//! is a series of statements ([`sql`]), each at most `page_rows` rows in `(time, id)` order and
+//! is a series of statements, each at most `page_rows` rows in `(time, id)` order and
 //! starting after the last row of the one before (keyset pages: a statement holds one page,
 //! so memory holds one page, however the API splits it up). Each row is handed on as it is
-//! decoded. The API itself (authentication, the asynchronous path, partitions, errors) is the
+//! decoded. The statements are [`super::statements`]. The API itself (authentication, the asynchronous path, partitions, errors) is the
 //! [`Api`]'s business: one file per warehouse ([`super::snowflake`]).
 //!
 //! The APIs keep no transaction across requests: the passes do not share a snapshot as on
 //! PostgreSQL. Rows the Platform Connector adds during a read lie after the window's end (the
 //! last sync, read before), so the window's rows do not change under the read.
 
-pub mod sql;
-
 use jiff::Timestamp;
 
 use super::snowflake;
+use super::statements as sql;
 use super::{
     AuditTrailRow, Catalog, Column, Field, Key, Limits, LogRow, Net, Table, TableInfo, UserRow,
     WarehouseError, quoted,
@@ -21,10 +20,7 @@ use super::{
 use crate::credentials::AuditSource;
 use crate::vocab::Window;
 
-pub use sql::{Dialect, Statement, grants};
-
-/// One row as the API gives it: every value text or null.
-pub type Row = Vec<Option<String>>;
+pub use sql::{Dialect, Row, Statement};
 
 /// The API a statement is run through.
 pub enum Api {

@@ -27,18 +27,20 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use futures::StreamExt as _;
-use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use super::rest::{Row, Statement};
+mod wire;
+
+use super::statements::{Row, Statement};
 use super::{Net, WarehouseError, quoted};
 use crate::credentials::AuditSource;
 use crate::credentials::audit::rest::{KeyPair, RestAuth, bearer_header};
 use crate::text::Scrubber;
+use wire::{chain, gunzip, hand_on, read_capped, retry_after, segment, uuid};
 
 /// The largest body read (one page of rows, or one partition of it).
 pub const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
@@ -68,8 +70,8 @@ pub struct Client {
     role: Option<String>,
     auth: RestAuth,
     statement_timeout: Duration,
-    /// The JWT in use and when to mint another.
-    token: Mutex<Option<(HeaderValue, Instant)>>,
+    /// The JWT in use, when to mint another, and its `iat`.
+    token: Mutex<Option<(HeaderValue, Instant, i64)>>,
     scrubber: Mutex<Scrubber>,
 }
 
@@ -434,23 +436,37 @@ impl Client {
                     .token
                     .lock()
                     .map_err(|_| WarehouseError::Query("the token cache is poisoned".into()))?;
-                if let Some((header, renew)) = cached.as_ref()
+                if let Some((header, renew, _)) = cached.as_ref()
                     && Instant::now() < *renew
                 {
                     return Ok((header.clone(), "KEYPAIR_JWT"));
                 }
-                let jwt = mint(key, &self.account, &self.user, jiff::Timestamp::now())
-                    .map_err(WarehouseError::Auth)?;
+                // A JWT minted again is never the string refused: RS256 with PKCS#1 v1.5 is
+                // deterministic, so within one second it would be the same token.
+                let mut iat = jiff::Timestamp::now().as_second();
+                if let Some((_, _, last)) = cached.as_ref() {
+                    iat = iat.max(last + 1);
+                }
+                let at = jiff::Timestamp::from_second(iat)
+                    .map_err(|e| WarehouseError::Auth(e.to_string()))?;
+                let jwt = mint(key, &self.account, &self.user, at).map_err(WarehouseError::Auth)?;
                 let header = bearer_header(&jwt, &mut scrubber);
-                *cached = Some((header.clone(), Instant::now() + JWT_LIFETIME - JWT_MARGIN));
+                *cached = Some((
+                    header.clone(),
+                    Instant::now() + JWT_LIFETIME - JWT_MARGIN,
+                    iat,
+                ));
                 Ok((header, "KEYPAIR_JWT"))
             }
         }
     }
 
+    /// Makes the next request mint a new JWT (the last `iat` is kept).
     fn forget_token(&self) {
-        if let Ok(mut cached) = self.token.lock() {
-            *cached = None;
+        if let Ok(mut cached) = self.token.lock()
+            && let Some(entry) = cached.as_mut()
+        {
+            entry.1 = Instant::now();
         }
     }
 
@@ -487,133 +503,4 @@ pub fn mint(
         "{input}.{}",
         B64URL.encode(signature)
     )))
-}
-
-/// Hands on the rows of one partition's `data`.
-fn hand_on(
-    body: Value,
-    tag: &str,
-    each: &mut (dyn FnMut(Row) -> Result<(), WarehouseError> + Send),
-) -> Result<(), WarehouseError> {
-    let Value::Object(mut body) = body else {
-        return Err(WarehouseError::Query(format!(
-            "{tag}: an answer that is not an object"
-        )));
-    };
-    let data = match body.remove("data") {
-        Some(Value::Array(rows)) => rows,
-        None | Some(Value::Null) => Vec::new(),
-        Some(_) => {
-            return Err(WarehouseError::Query(format!(
-                "{tag}: `data` is not a list of rows"
-            )));
-        }
-    };
-    for row in data {
-        let Value::Array(values) = row else {
-            return Err(WarehouseError::Query(format!(
-                "{tag}: a row that is not a list"
-            )));
-        };
-        let row = values
-            .into_iter()
-            .map(|v| match v {
-                Value::Null => Ok(None),
-                Value::String(s) => Ok(Some(s)),
-                _ => Err(WarehouseError::Query(format!(
-                    "{tag}: a value that is not a string"
-                ))),
-            })
-            .collect::<Result<Row, _>>()?;
-        each(row)?;
-    }
-    Ok(())
-}
-
-async fn read_capped(response: reqwest::Response, tag: &str) -> Result<Vec<u8>, WarehouseError> {
-    let too_large = || {
-        WarehouseError::Query(format!(
-            "the answer to {tag} is larger than {} MiB; hint: lower page_rows of this audit source",
-            MAX_BODY_BYTES / (1024 * 1024)
-        ))
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            WarehouseError::Dropped(format!("{} (reading {tag})", quoted(&chain(&e))))
-        })?;
-        if body.len() as u64 + chunk.len() as u64 > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-fn gunzip(bytes: &[u8], tag: &str) -> Result<Vec<u8>, WarehouseError> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .take(MAX_BODY_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| {
-            WarehouseError::Dropped(format!("the compressed answer to {tag} was cut short"))
-        })?;
-    if out.len() as u64 > MAX_BODY_BYTES {
-        return Err(WarehouseError::Query(format!(
-            "the answer to {tag} is larger than {} MiB uncompressed",
-            MAX_BODY_BYTES / (1024 * 1024)
-        )));
-    }
-    Ok(out)
-}
-
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    at.duration_since(std::time::SystemTime::now()).ok()
-}
-
-/// A handle as a path segment (percent-encoded: it comes from the server).
-fn segment(handle: &str) -> String {
-    percent_encoding::utf8_percent_encode(handle, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// A random (version 4) UUID.
-fn uuid() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    parts.join(": ")
 }

@@ -17,7 +17,7 @@
 //! `OCTET_LENGTH`.
 
 use crate::warehouse::postgres::ACTOR_PATTERN;
-use crate::warehouse::{Table, TableInfo};
+use crate::warehouse::{Key, Table, TableInfo};
 
 /// Which statements a session over HTTPS runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,9 @@ impl Dialect {
         }
     }
 }
+
+/// One row as an API gives it: every value text or null.
+pub type Row = Vec<Option<String>>;
 
 /// A statement and its parameters, in the order of their markers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,7 +201,7 @@ impl Reads<'_> {
     }
 
     /// `WHERE` for the window, and rows after `after`.
-    fn window(&self, b: &mut Builder, span: crate::vocab::Window, after: Option<&super::Key>) {
+    fn window(&self, b: &mut Builder, span: crate::vocab::Window, after: Option<&Key>) {
         let time = self.time();
         b.sql(&format!(" WHERE {time} >= "));
         self.time_param(b, span.start);
@@ -226,12 +229,7 @@ impl Reads<'_> {
 
     /// A page of `LOG` rows of `span` naming an actor, after `after`. Columns: id, time,
     /// connection id, event, message_event, message_data (bounded), its length, sync_id.
-    pub fn log(
-        &self,
-        span: crate::vocab::Window,
-        after: Option<&super::Key>,
-        bound: u32,
-    ) -> Statement {
+    pub fn log(&self, span: crate::vocab::Window, after: Option<&Key>, bound: u32) -> Statement {
         let connection = self.info.connection_column().unwrap_or("connection_id");
         let mut b = Builder::new("log");
         b.sql(&format!(
@@ -257,7 +255,7 @@ impl Reads<'_> {
     pub fn audit_trail(
         &self,
         span: crate::vocab::Window,
-        after: Option<&super::Key>,
+        after: Option<&Key>,
         bound: u32,
     ) -> Statement {
         let mut b = Builder::new("audit_trail");
