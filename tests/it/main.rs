@@ -8,6 +8,7 @@ mod audit;
 mod audit_changes;
 mod audit_doctor;
 mod audit_faults;
+mod audit_snowflake;
 mod audit_trail;
 mod audit_vault;
 mod bench;

@@ -163,7 +163,7 @@ mod reader {
     use iru_fivetran_core::credentials::AuditSource;
     use iru_fivetran_core::vocab::Window;
     use iru_fivetran_core::warehouse::{
-        Catalog, Field, Key, Limits, LogRow, Session, Table, WarehouseError,
+        Catalog, Field, Key, Limits, LogRow, Net, Session, Table, WarehouseError,
     };
     use jiff::{SignedDuration, Timestamp};
 
@@ -194,7 +194,7 @@ mod reader {
     }
 
     async fn catalog_of(source: &AuditSource, schema: &str) -> Result<Catalog, WarehouseError> {
-        let mut session = Session::open(source).await?;
+        let mut session = Session::open(source, &Net::default()).await?;
         let reader = session.begin(limits(100)).await?;
         let catalog = reader.catalog(schema).await;
         reader.finish().await;
@@ -208,7 +208,7 @@ mod reader {
         after: Option<&Key>,
         page_rows: u32,
     ) -> Result<Vec<LogRow>, WarehouseError> {
-        let mut session = Session::open(source).await?;
+        let mut session = Session::open(source, &Net::default()).await?;
         let reader = session.begin(limits(page_rows)).await?;
         let catalog = reader.catalog(schema).await?;
         let mut rows = Vec::new();
@@ -299,7 +299,7 @@ mod reader {
         let Some(w) = warehouse() else { return };
         let reader = source(w, READER, READER_PASSWORD, |_| {});
         runtime().block_on(async {
-            let mut session = Session::open(&reader).await.expect("open");
+            let mut session = Session::open(&reader, &Net::default()).await.expect("open");
             assert_eq!(session.dialect(), "postgres");
             let tx = session.begin(limits(2)).await.expect("begin");
             let catalog = tx.catalog("fivetran_metadata").await.expect("catalog");
@@ -441,7 +441,7 @@ mod reader {
         let partial = source(w, PARTIAL, PARTIAL_PASSWORD, |_| {});
         let e = runtime()
             .block_on(async {
-                let mut session = Session::open(&partial).await?;
+                let mut session = Session::open(&partial, &Net::default()).await?;
                 let tx = session.begin(limits(10)).await?;
                 let mut catalog = tx.catalog("fivetran_metadata").await?;
                 // Ask even though the catalog says no: the server's refusal is what counts.
@@ -551,7 +551,7 @@ mod reader {
             let started = std::time::Instant::now();
             let e = runtime()
                 .block_on(async {
-                    let mut session = Session::open(&reader).await?;
+                    let mut session = Session::open(&reader, &Net::default()).await?;
                     let tx = session.begin(Limits::of(&reader)).await?;
                     let catalog = tx.catalog("fivetran_locked").await?;
                     tx.log(&catalog, day(w), None, &mut |_| {}).await
@@ -582,7 +582,7 @@ mod reader {
         let mut got = Vec::new();
         let e = rt
             .block_on(async {
-                let mut session = Session::open(&reader).await?;
+                let mut session = Session::open(&reader, &Net::default()).await?;
                 let tx = session.begin(limits(1)).await?;
                 let catalog = tx.catalog("fivetran_metadata").await?;
                 tx.log(&catalog, day(w), None, &mut |r| got.push(r.key.id))

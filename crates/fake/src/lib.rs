@@ -21,6 +21,7 @@ mod faults;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod routes;
+pub mod snowflake;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 

@@ -347,7 +347,11 @@ async fn audit_trail(
         }
         _ => Default::default(),
     };
+    let net = iru_fivetran_core::warehouse::Net {
+        extra_roots: config.extra_roots.clone(),
+    };
     let ctx = audit::Ctx {
+        net: &net,
         sources: config.credentials.audit_sources(),
         since: config.window.start,
         run_start: run.started,

@@ -84,7 +84,10 @@ async fn check(config: &Config) -> Checkup {
         Ok(client) => {
             let checkup = doctor::check(&client, config.window, checkup).await;
             let sources = config.credentials.audit_sources();
-            doctor::check_audit(&client, sources, config.window, checkup).await
+            let net = iru_fivetran_core::warehouse::Net {
+                extra_roots: config.extra_roots.clone(),
+            };
+            doctor::check_audit(&client, sources, config.window, &net, checkup).await
         }
         Err(e) => Checkup {
             error: Some(format!("cannot build the HTTP client: {e}")),

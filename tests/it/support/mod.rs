@@ -9,6 +9,7 @@ mod library;
 mod oracle;
 pub mod postgres;
 mod run;
+pub mod snowflake;
 
 pub use background::{spawn_collect, spawn_via, wait_for};
 pub use files::{entries, files_under, manifest_artifact, reason, snapshot};

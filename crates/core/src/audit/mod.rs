@@ -60,6 +60,8 @@ pub struct Ctx<'a> {
     pub previous: &'a BTreeMap<String, Previous>,
     /// The account id.
     pub account_id: Option<&'a str>,
+    /// What requests over HTTPS share with the API client (`--ca-cert`).
+    pub net: &'a crate::warehouse::Net,
 }
 
 /// Reads every audit source; items go to `sink`. Returns the artifact's status and envelope
@@ -156,6 +158,7 @@ async fn one(
             schema: target.schema.clone(),
         },
         known,
+        net: ctx.net,
     };
     match read::read(&job, sink, seen, &mut facts).await {
         Ok(reads) => settle(&mut facts, asked, &reads),

@@ -115,6 +115,8 @@ pub struct Job<'a> {
     pub origin: Origin,
     /// What the bundle knows.
     pub known: &'a Known,
+    /// What requests over HTTPS share with the API client.
+    pub net: &'a crate::warehouse::Net,
 }
 
 /// Rows given by any source so far, by table, id and time (a digest each).
@@ -155,7 +157,7 @@ pub async fn read(
         catalog: None,
     };
     loop {
-        let mut session = match Session::open(job.source).await {
+        let mut session = match Session::open(job.source, job.net).await {
             Ok(s) => s,
             Err(e) if e.is_retryable() && facts.reconnects < MAX_RECONNECTS => {
                 facts.reconnects += 1;

@@ -144,6 +144,10 @@ fn facts(n: usize, status: Status, pc: &str) -> SourceFacts {
     }
 }
 
+static NET: crate::warehouse::Net = crate::warehouse::Net {
+    extra_roots: Vec::new(),
+};
+
 fn ctx<'a>(sources: &'a [AuditSource], previous: &'a BTreeMap<String, Previous>) -> Ctx<'a> {
     Ctx {
         sources,
@@ -151,6 +155,7 @@ fn ctx<'a>(sources: &'a [AuditSource], previous: &'a BTreeMap<String, Previous>)
         run_start: "2026-12-06T10:00:00Z".parse().expect("time"),
         previous,
         account_id: Some("acme"),
+        net: &NET,
     }
 }
 

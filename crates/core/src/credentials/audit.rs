@@ -8,7 +8,8 @@
 //! the file but the host, user and database, which are not secret.
 //!
 //! The password lives in a [`SecretString`] from the moment it is read;
-//! [`AuditSource::pg_config`] is the only function that exposes it.
+//! [`AuditSource::pg_config`] is the only function that exposes it. The warehouses reached
+//! over HTTPS (`snowflake`) are checked in [`rest`], which holds their keys and tokens.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -18,6 +19,10 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::vault::VaultAuditSource;
+
+pub mod rest;
+
+pub use rest::{KeyPair, Rest, RestAuth};
 
 /// `statement_timeout` when not given: each statement (one page of rows) may run this long.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -39,6 +44,8 @@ pub enum Kind {
     Postgres,
     /// Amazon Redshift, over the PostgreSQL protocol.
     Redshift,
+    /// Snowflake, through its SQL API (HTTPS).
+    Snowflake,
 }
 
 impl Kind {
@@ -47,7 +54,13 @@ impl Kind {
         match self {
             Kind::Postgres => "postgres",
             Kind::Redshift => "redshift",
+            Kind::Snowflake => "snowflake",
         }
+    }
+
+    /// Whether it is reached over HTTPS (its `rest` settings) rather than a database protocol.
+    pub fn is_rest(self) -> bool {
+        matches!(self, Kind::Snowflake)
     }
 
     /// The port when none is given.
@@ -55,6 +68,7 @@ impl Kind {
         match self {
             Kind::Postgres => 5432,
             Kind::Redshift => 5439,
+            Kind::Snowflake => 443,
         }
     }
 
@@ -63,6 +77,7 @@ impl Kind {
         match self {
             Kind::Postgres => service.contains("postgres"),
             Kind::Redshift => service.contains("redshift"),
+            Kind::Snowflake => service.contains("snowflake"),
         }
     }
 }
@@ -114,7 +129,7 @@ impl fmt::Debug for CaCert {
 pub struct AuditSource {
     /// Its place in the file, from 1 (how messages name it).
     pub number: usize,
-    /// `postgres` or `redshift`.
+    /// Which warehouse.
     pub kind: Kind,
     /// The destination (group) id named, if any.
     pub destination: Option<String>,
@@ -126,7 +141,8 @@ pub struct AuditSource {
     pub database: String,
     /// The user.
     pub user: String,
-    password: SecretString,
+    /// The password (the PostgreSQL protocol only).
+    password: Option<SecretString>,
     /// The schema named, if any (else the Platform Connector's).
     pub schema: Option<String>,
     /// How the connection is protected.
@@ -139,6 +155,9 @@ pub struct AuditSource {
     pub statement_timeout: Duration,
     /// Rows fetched at a time.
     pub page_rows: u32,
+    /// How a warehouse reached over HTTPS is found and authenticated (`None` for the
+    /// PostgreSQL protocol).
+    pub rest: Option<Rest>,
 }
 
 impl fmt::Debug for AuditSource {
@@ -156,6 +175,7 @@ impl fmt::Debug for AuditSource {
             .field("tls", &self.tls)
             .field("ca_cert", &self.ca_cert)
             .field("allow_plaintext", &self.allow_plaintext)
+            .field("rest", &self.rest)
             .finish_non_exhaustive()
     }
 }
@@ -189,7 +209,11 @@ impl AuditSource {
             .port(self.port)
             .user(&self.user)
             .dbname(&self.database)
-            .password(self.password.expose_secret().as_bytes())
+            .password(
+                self.password
+                    .as_ref()
+                    .map_or(&b""[..], |p| p.expose_secret().as_bytes()),
+            )
             .application_name(crate::vocab::TOOL_NAME)
             .connect_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
@@ -210,7 +234,7 @@ pub struct Problem {
     pub hint: String,
 }
 
-fn problem(problem: impl Into<String>, hint: impl Into<String>) -> Problem {
+pub(crate) fn problem(problem: impl Into<String>, hint: impl Into<String>) -> Problem {
     Problem {
         problem: problem.into(),
         hint: hint.into(),
@@ -235,22 +259,38 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
         }
         Ok(value)
     };
-    let kind = match required(raw.kind, "kind")?.as_str() {
+    let kind = match required(raw.kind.clone(), "kind")?.as_str() {
         "postgres" => Kind::Postgres,
         "redshift" => Kind::Redshift,
-        "snowflake" | "bigquery" | "databricks" => {
+        "snowflake" => Kind::Snowflake,
+        "bigquery" | "databricks" => {
             return Err(problem(
                 "has a `kind` this version does not read yet",
-                "this version reads the PostgreSQL protocol: kind = \"postgres\" or \"redshift\"",
+                "this version reads kind = \"postgres\", \"redshift\" or \"snowflake\"",
             ));
         }
         _ => {
             return Err(problem(
                 "has an unknown `kind`",
-                "kind is \"postgres\" or \"redshift\"",
+                "kind is \"postgres\", \"redshift\" or \"snowflake\"",
             ));
         }
     };
+    let common = common(&raw)?;
+    if kind.is_rest() {
+        return rest::check(raw, kind, number, dir, common);
+    }
+    unused(
+        &[
+            ("account", raw.account.is_some()),
+            ("warehouse", raw.warehouse.is_some()),
+            ("role", raw.role.is_some()),
+            ("private_key_file", raw.private_key_file.is_some()),
+            ("token", raw.token.is_some()),
+            ("url", raw.url.is_some()),
+        ],
+        kind,
+    )?;
     let host = required(raw.host, "host")?;
     let database = required(raw.database, "database")?;
     let user = required(raw.user, "user")?;
@@ -266,35 +306,6 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
                 format!("the default is {}", kind.default_port()),
             )
         })?,
-    };
-    let destination = match raw.destination {
-        None => None,
-        Some(d) => {
-            let d = d.trim().to_owned();
-            let ok = (1..=128).contains(&d.len())
-                && d.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            if !ok {
-                return Err(problem(
-                    "has a `destination` that is not a destination id",
-                    "give the destination's id as the Fivetran dashboard or `destinations.json` shows it (letters, digits and `_`)",
-                ));
-            }
-            Some(d)
-        }
-    };
-    let schema = match raw.schema {
-        None => None,
-        Some(s) => {
-            let s = s.trim().to_owned();
-            if s.is_empty() || s.len() > 63 || s.chars().any(char::is_control) {
-                return Err(problem(
-                    "has a `schema` that is not a schema name (1 to 63 bytes)",
-                    "leave it out to read the schema the Platform Connector writes",
-                ));
-            }
-            Some(s)
-        }
     };
     let tls = match raw.tls.as_deref().map(str::trim) {
         None | Some("verify-full") => TlsMode::VerifyFull,
@@ -327,6 +338,70 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
         }
         Some(path) => Some(read_ca(&path, dir)?),
     };
+    let Common {
+        destination,
+        schema,
+        statement_timeout,
+        page_rows,
+    } = common;
+    Ok(AuditSource {
+        number,
+        kind,
+        destination,
+        host,
+        port,
+        database,
+        user,
+        password: Some(SecretString::from(password)),
+        schema,
+        tls,
+        ca_cert,
+        allow_plaintext,
+        statement_timeout,
+        page_rows,
+        rest: None,
+    })
+}
+
+/// The fields every kind has.
+pub(crate) struct Common {
+    pub(crate) destination: Option<String>,
+    pub(crate) schema: Option<String>,
+    pub(crate) statement_timeout: Duration,
+    pub(crate) page_rows: u32,
+}
+
+/// Checks the fields every kind has.
+fn common(raw: &VaultAuditSource) -> Result<Common, Problem> {
+    let destination = match raw.destination.clone() {
+        None => None,
+        Some(d) => {
+            let d = d.trim().to_owned();
+            let ok = (1..=128).contains(&d.len())
+                && d.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !ok {
+                return Err(problem(
+                    "has a `destination` that is not a destination id",
+                    "give the destination's id as the Fivetran dashboard or `destinations.json` shows it (letters, digits and `_`)",
+                ));
+            }
+            Some(d)
+        }
+    };
+    let schema = match raw.schema.clone() {
+        None => None,
+        Some(s) => {
+            let s = s.trim().to_owned();
+            if s.is_empty() || s.len() > 63 || s.chars().any(char::is_control) {
+                return Err(problem(
+                    "has a `schema` that is not a schema name (1 to 63 bytes)",
+                    "leave it out to read the schema the Platform Connector writes",
+                ));
+            }
+            Some(s)
+        }
+    };
     let statement_timeout = match raw.statement_timeout {
         None => DEFAULT_STATEMENT_TIMEOUT,
         Some(s) => u64::try_from(s)
@@ -355,22 +430,23 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
                 )
             })?,
     };
-    Ok(AuditSource {
-        number,
-        kind,
+    Ok(Common {
         destination,
-        host,
-        port,
-        database,
-        user,
-        password: SecretString::from(password),
         schema,
-        tls,
-        ca_cert,
-        allow_plaintext,
         statement_timeout,
         page_rows,
     })
+}
+
+/// Refuses the keys of other kinds that were given.
+pub(crate) fn unused(keys: &[(&str, bool)], kind: Kind) -> Result<(), Problem> {
+    if let Some((key, _)) = keys.iter().find(|(_, given)| *given) {
+        return Err(problem(
+            format!("has `{key}`, which kind \"{}\" does not use", kind.name()),
+            "remove it, or check `kind` (see the README, \"The audit trail\", for each kind's keys)",
+        ));
+    }
+    Ok(())
 }
 
 fn read_ca(path: &str, dir: &Path) -> Result<CaCert, Problem> {
@@ -400,7 +476,7 @@ fn read_ca(path: &str, dir: &Path) -> Result<CaCert, Problem> {
     })
 }
 
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())

@@ -70,7 +70,7 @@ impl fmt::Debug for VaultAccount {
 /// Unchecked (see `credentials::audit`); `Debug` hides the password.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VaultAuditSource {
-    /// `kind`: `postgres` or `redshift`.
+    /// `kind`: `postgres`, `redshift` or `snowflake`.
     pub kind: Option<String>,
     /// `destination`: the destination (group) id whose Platform Connector wrote the tables.
     pub destination: Option<String>,
@@ -96,6 +96,19 @@ pub struct VaultAuditSource {
     pub statement_timeout: Option<i64>,
     /// `page_rows`: rows fetched at a time.
     pub page_rows: Option<i64>,
+    /// `account`: the Snowflake account identifier.
+    pub account: Option<String>,
+    /// `warehouse`: the Snowflake virtual warehouse the statements run on.
+    pub warehouse: Option<String>,
+    /// `role`: the Snowflake role the statements run as.
+    pub role: Option<String>,
+    /// `private_key_file`: an unencrypted PKCS#8 (or PKCS#1) RSA key, PEM, relative to the
+    /// vault file's directory (Snowflake key-pair authentication).
+    pub private_key_file: Option<String>,
+    /// `token`: a Snowflake programmatic access token (instead of a key pair).
+    pub token: Option<String>,
+    /// `url`: the API's root when not the kind's public one (private link, a test's fake).
+    pub url: Option<String>,
 }
 
 impl fmt::Debug for VaultAuditSource {
@@ -114,6 +127,12 @@ impl fmt::Debug for VaultAuditSource {
             .field("allow_plaintext", &self.allow_plaintext)
             .field("statement_timeout", &self.statement_timeout)
             .field("page_rows", &self.page_rows)
+            .field("account", &self.account)
+            .field("warehouse", &self.warehouse)
+            .field("role", &self.role)
+            .field("private_key_file", &self.private_key_file)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("url", &self.url)
             .finish()
     }
 }
@@ -172,7 +191,7 @@ impl Node {
 const ACCOUNT_KEYS: [&str; 4] = ["api_key", "api_secret", "api_url", AUDIT_SOURCES];
 const AUDIT_SOURCES: &str = "audit_sources";
 /// The keys of an audit source entry.
-const SOURCE_KEYS: [&str; 13] = [
+const SOURCE_KEYS: [&str; 19] = [
     "kind",
     "destination",
     "host",
@@ -186,6 +205,12 @@ const SOURCE_KEYS: [&str; 13] = [
     "allow_plaintext",
     "statement_timeout",
     "page_rows",
+    "account",
+    "warehouse",
+    "role",
+    "private_key_file",
+    "token",
+    "url",
 ];
 const PROFILES: &str = "profiles";
 
@@ -421,6 +446,12 @@ fn audit_source_from(node: Node, n: usize, at: &str) -> Result<VaultAuditSource,
                     "password" => &mut source.password,
                     "schema" => &mut source.schema,
                     "tls" => &mut source.tls,
+                    "account" => &mut source.account,
+                    "warehouse" => &mut source.warehouse,
+                    "role" => &mut source.role,
+                    "private_key_file" => &mut source.private_key_file,
+                    "token" => &mut source.token,
+                    "url" => &mut source.url,
                     _ => &mut source.ca_cert,
                 };
                 *slot = Some(s);

@@ -14,13 +14,11 @@ use crate::audit::discover::{self, DEFAULT_SCHEMA};
 use crate::audit::known::Known;
 use crate::client::{ApiError, Client};
 use crate::credentials::AuditSource;
-use crate::credentials::audit::Kind;
 use crate::endpoints::CONNECTIONS;
 use crate::paginate;
 use crate::text::printable;
 use crate::vocab::{Artifact, Status, Window, rfc3339};
-use crate::warehouse::postgres::{Dialect, grants};
-use crate::warehouse::{Catalog, Limits, Session, Table, WarehouseError};
+use crate::warehouse::{Catalog, Limits, Net, Session, Table, WarehouseError, grants};
 
 /// A Platform Connector's last sync older than this is said to be stale.
 const STALE_HOURS: i64 = 48;
@@ -76,6 +74,7 @@ pub async fn check_all(
     client: &Client,
     sources: &[AuditSource],
     window: Window,
+    net: &Net,
 ) -> Result<Vec<AuditCheck>, ApiError> {
     if sources.is_empty() {
         return Ok(Vec::new());
@@ -94,12 +93,18 @@ pub async fn check_all(
     }
     let mut checks = Vec::with_capacity(sources.len());
     for source in sources {
-        checks.push(check(source, &known, window, Timestamp::now()).await);
+        checks.push(check(source, &known, window, net, Timestamp::now()).await);
     }
     Ok(checks)
 }
 
-async fn check(source: &AuditSource, known: &Known, window: Window, now: Timestamp) -> AuditCheck {
+async fn check(
+    source: &AuditSource,
+    known: &Known,
+    window: Window,
+    net: &Net,
+    now: Timestamp,
+) -> AuditCheck {
     let mut problems: Vec<String> = Vec::new();
     let mut hints: Vec<String> = Vec::new();
     let (connector, schema) = match discover::target(source, known) {
@@ -129,10 +134,6 @@ async fn check(source: &AuditSource, known: &Known, window: Window, now: Timesta
             text
         }
     });
-    let dialect = match source.kind {
-        Kind::Postgres => Dialect::Postgres,
-        Kind::Redshift => Dialect::Redshift,
-    };
     let mut report = AuditCheck {
         source: source.number,
         warehouse: format!(
@@ -148,7 +149,7 @@ async fn check(source: &AuditSource, known: &Known, window: Window, now: Timesta
         destination: connector.and_then(|c| c.group_id.clone()),
         last_sync: connector.and_then(|c| c.succeeded_at).map(rfc3339),
         freshness,
-        grants: grants(dialect, &source.database, &schema, &source.user),
+        grants: grants(source, &schema),
         schema,
         connected: false,
         tables: Vec::new(),
@@ -156,7 +157,7 @@ async fn check(source: &AuditSource, known: &Known, window: Window, now: Timesta
         detail: None,
         hint: None,
     };
-    match probe(source, &report.schema, window).await {
+    match probe(source, &report.schema, window, net).await {
         Ok((catalog, counts)) => {
             report.connected = true;
             inspect(&mut report, &catalog, &counts, &mut problems, &mut hints);
@@ -181,8 +182,9 @@ async fn probe(
     source: &AuditSource,
     schema: &str,
     window: Window,
+    net: &Net,
 ) -> Result<(Catalog, Vec<(Table, Option<u64>)>), (bool, WarehouseError)> {
-    let mut session = Session::open(source).await.map_err(|e| (false, e))?;
+    let mut session = Session::open(source, net).await.map_err(|e| (false, e))?;
     let reader = session
         .begin(Limits::of(source))
         .await

@@ -131,12 +131,13 @@ pub async fn check_audit(
     client: &Client,
     sources: &[crate::credentials::AuditSource],
     window: Window,
+    net: &crate::warehouse::Net,
     mut report: Checkup,
 ) -> Checkup {
     if sources.is_empty() || report.verdict == Readiness::Failed {
         return report;
     }
-    match audit::check_all(client, sources, window).await {
+    match audit::check_all(client, sources, window, net).await {
         Ok(checks) => {
             if report.verdict == Readiness::Ready && checks.iter().any(|c| !c.fine) {
                 (report.verdict, report.exit_code) = (Readiness::NotReady, exit::PARTIAL);

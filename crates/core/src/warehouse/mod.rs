@@ -1,9 +1,12 @@
 //! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
-//! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol).
+//! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
+//! [`snowflake`]: Snowflake's SQL API over HTTPS, read through [`rest`], the part of a read
+//! over HTTPS every such API shares, in the dialects of [`statements`]).
 //!
 //! Whatever the kind, a read is the same intent:
-//! - one read-only transaction, each statement under a time limit;
+//! - one read-only transaction (over HTTPS, read-only statements without one), each
+//!   statement under a time limit;
 //! - fixed statements: table and column names are quoted identifiers from the catalog, every
 //!   value (window, key, bounds) a bound parameter, never text formatted into SQL;
 //! - rows in `(time, id)` order, fetched a bounded page at a time and handed on one row at a
@@ -15,7 +18,10 @@
 //! module only reads.
 
 pub mod postgres;
+pub mod rest;
 mod rows;
+pub mod snowflake;
+pub mod statements;
 
 use std::fmt;
 
@@ -26,6 +32,15 @@ use crate::text::clean;
 use crate::vocab::Window;
 
 pub use rows::{AuditTrailRow, Catalog, Column, Field, Key, LogRow, Table, TableInfo, UserRow};
+
+/// What every request over HTTPS shares with the Fivetran client: certificates trusted
+/// besides the system's (`--ca-cert`, for a proxy that re-signs TLS). The proxy comes from
+/// the environment, as for the API client.
+#[derive(Debug, Clone, Default)]
+pub struct Net {
+    /// The extra roots.
+    pub extra_roots: Vec<reqwest::Certificate>,
+}
 
 /// The bounds of one read.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +114,7 @@ impl WarehouseError {
                 "check tls and ca_cert in the vault file: with verify-full, ca_cert must hold the CA that signed the server's certificate, and host must be a name in it"
             }
             WarehouseError::Auth(_) => {
-                "check user and password of this audit source in the vault file"
+                "check user and password of this audit source in the vault file (Snowflake: user, account, and private_key_file whose public key is set on the user with ALTER USER ... SET RSA_PUBLIC_KEY, or token)"
             }
             WarehouseError::Denied { .. } => {
                 "grant the reader SELECT on the Platform Connector's tables; `iru-fivetran doctor` prints the statements"
@@ -140,6 +155,36 @@ impl fmt::Display for WarehouseError {
 
 impl std::error::Error for WarehouseError {}
 
+/// The statements that give the reader of `source` what a read of `schema` needs and nothing
+/// more, in its warehouse's dialect: printed by `doctor` and the README, never run.
+pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
+    use crate::credentials::audit::Kind;
+    match (source.kind, &source.rest) {
+        // Fivetran creates Snowflake objects unquoted, so they are stored in upper case (the
+        // API names the schema in lower case).
+        (Kind::Snowflake, Some(rest)) => statements::grants(
+            statements::Dialect::Snowflake,
+            &source.database.to_ascii_uppercase(),
+            &schema.to_ascii_uppercase(),
+            &source.user,
+            rest.role.as_deref().unwrap_or("IRU_AUDIT_READER"),
+            rest.warehouse.as_deref().unwrap_or("COMPUTE_WH"),
+        ),
+        (Kind::Redshift, _) => postgres::grants(
+            postgres::Dialect::Redshift,
+            &source.database,
+            schema,
+            &source.user,
+        ),
+        _ => postgres::grants(
+            postgres::Dialect::Postgres,
+            &source.database,
+            schema,
+            &source.user,
+        ),
+    }
+}
+
 /// Server text as a message may quote it: control characters escaped, length capped.
 fn quoted(text: &str) -> String {
     clean(text)
@@ -149,17 +194,24 @@ fn quoted(text: &str) -> String {
 pub enum Session {
     /// PostgreSQL or Redshift.
     Postgres(postgres::Session),
+    /// A warehouse reached over HTTPS (boxed: its client is the larger).
+    Rest(Box<rest::Session>),
 }
 
 /// The read-only transaction all of one read happens in.
 pub enum Reader<'a> {
     /// PostgreSQL or Redshift.
     Postgres(postgres::Reader<'a>),
+    /// A warehouse reached over HTTPS.
+    Rest(rest::Reader<'a>),
 }
 
 impl Session {
-    /// Connects to the warehouse of `source` (TLS as it says).
-    pub async fn open(source: &AuditSource) -> Result<Self, WarehouseError> {
+    /// Connects to the warehouse of `source` (TLS as it says; over HTTPS, with `net`).
+    pub async fn open(source: &AuditSource, net: &Net) -> Result<Self, WarehouseError> {
+        if source.kind.is_rest() {
+            return rest::Session::open(source, net).map(|s| Session::Rest(Box::new(s)));
+        }
         postgres::Session::open(source).await.map(Session::Postgres)
     }
 
@@ -167,6 +219,7 @@ impl Session {
     pub async fn begin(&mut self, limits: Limits) -> Result<Reader<'_>, WarehouseError> {
         match self {
             Session::Postgres(s) => s.begin(limits).await.map(Reader::Postgres),
+            Session::Rest(s) => Ok(Reader::Rest(s.begin(limits))),
         }
     }
 
@@ -174,6 +227,7 @@ impl Session {
     pub fn dialect(&self) -> &'static str {
         match self {
             Session::Postgres(s) => s.dialect(),
+            Session::Rest(s) => s.dialect(),
         }
     }
 }
@@ -183,6 +237,7 @@ impl Reader<'_> {
     pub async fn catalog(&self, schema: &str) -> Result<Catalog, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.catalog(schema).await,
+            Reader::Rest(r) => r.catalog(schema).await,
         }
     }
 
@@ -194,6 +249,7 @@ impl Reader<'_> {
     ) -> Result<bool, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.users(catalog, each).await,
+            Reader::Rest(r) => r.users(catalog, each).await,
         }
     }
 
@@ -205,6 +261,7 @@ impl Reader<'_> {
     ) -> Result<Option<Timestamp>, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.earliest(catalog, table).await,
+            Reader::Rest(r) => r.earliest(catalog, table).await,
         }
     }
 
@@ -217,6 +274,7 @@ impl Reader<'_> {
     ) -> Result<u64, WarehouseError> {
         match self {
             Reader::Postgres(r) => r.count(catalog, table, span).await,
+            Reader::Rest(r) => r.count(catalog, table, span).await,
         }
     }
 
@@ -231,6 +289,7 @@ impl Reader<'_> {
     ) -> Result<(), WarehouseError> {
         match self {
             Reader::Postgres(r) => r.log(catalog, span, after, each).await,
+            Reader::Rest(r) => r.log(catalog, span, after, each).await,
         }
     }
 
@@ -244,6 +303,7 @@ impl Reader<'_> {
     ) -> Result<(), WarehouseError> {
         match self {
             Reader::Postgres(r) => r.audit_trail(catalog, span, after, each).await,
+            Reader::Rest(r) => r.audit_trail(catalog, span, after, each).await,
         }
     }
 
@@ -251,6 +311,7 @@ impl Reader<'_> {
     pub async fn finish(self) {
         match self {
             Reader::Postgres(r) => r.finish().await,
+            Reader::Rest(_) => {}
         }
     }
 }

@@ -66,8 +66,8 @@ impl Session {
             client,
             connection,
             dialect: match source.kind {
-                Kind::Postgres => Dialect::Postgres,
                 Kind::Redshift => Dialect::Redshift,
+                _ => Dialect::Postgres,
             },
         })
     }
@@ -149,6 +149,7 @@ impl Reader<'_> {
                 column.to_ascii_lowercase(),
                 Column {
                     data_type: data_type.to_ascii_lowercase(),
+                    name: column.to_owned(),
                 },
             );
             Ok(())

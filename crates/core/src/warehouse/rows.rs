@@ -52,8 +52,10 @@ impl Table {
 /// One column: its name and its type as the warehouse names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    /// The type, e.g. `timestamp with time zone`, `jsonb`, `text`, `super`.
+    /// The type, e.g. `timestamp with time zone`, `jsonb`, `text`, `super`, `variant`.
     pub data_type: String,
+    /// The name as stored (its case kept, for quoting).
+    pub name: String,
 }
 
 /// What the catalog says of one table.
@@ -71,6 +73,11 @@ impl TableInfo {
     /// The column of `name`, if the table has it.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.get(name)
+    }
+
+    /// The name of column `name` as stored, if the table has it.
+    pub fn stored_column(&self, name: &str) -> Option<&str> {
+        self.column(name).map(|c| c.name.as_str())
     }
 
     /// The required columns it lacks.

@@ -211,6 +211,7 @@ allow_plaintext = false
         allow_plaintext: None,
         statement_timeout: Some(30),
         page_rows: Some(100),
+        ..VaultAuditSource::default()
     };
     let second = VaultAuditSource {
         kind: Some("redshift".into()),

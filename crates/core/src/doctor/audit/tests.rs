@@ -16,6 +16,7 @@ fn table(name: &str, selectable: bool, columns: &[&str]) -> TableInfo {
                     (*c).to_owned(),
                     Column {
                         data_type: "text".into(),
+                        name: (*c).to_owned(),
                     },
                 )
             })

@@ -16,6 +16,7 @@ fn info(name: &str, columns: &[(&str, &str)]) -> TableInfo {
                     (*c).to_owned(),
                     Column {
                         data_type: (*t).to_owned(),
+                        name: (*c).to_owned(),
                     },
                 )
             })

@@ -1,0 +1,368 @@
+//! Warehouses reached over HTTPS (Snowflake's SQL API): the read, whatever the API. Each pass
+//! is a series of statements, each at most `page_rows` rows in `(time, id)` order and
+//! starting after the last row of the one before (keyset pages: a statement holds one page,
+//! so memory holds one page, however the API splits it up). Each row is handed on as it is
+//! decoded. The statements are [`super::statements`]. The API itself (authentication, the asynchronous path, partitions, errors) is the
+//! [`Api`]'s business: one file per warehouse ([`super::snowflake`]).
+//!
+//! The APIs keep no transaction across requests: the passes do not share a snapshot as on
+//! PostgreSQL. Rows the Platform Connector adds during a read lie after the window's end (the
+//! last sync, read before), so the window's rows do not change under the read.
+
+use jiff::Timestamp;
+
+use super::snowflake;
+use super::statements as sql;
+use super::{
+    AuditTrailRow, Catalog, Column, Field, Key, Limits, LogRow, Net, Table, TableInfo, UserRow,
+    WarehouseError, quoted,
+};
+use crate::credentials::AuditSource;
+use crate::vocab::Window;
+
+pub use sql::{Dialect, Row, Statement};
+
+/// The API a statement is run through.
+pub enum Api {
+    /// Snowflake's SQL API v2.
+    Snowflake(snowflake::Client),
+}
+
+impl Api {
+    async fn run(
+        &self,
+        statement: &Statement,
+        each: &mut (dyn FnMut(Row) -> Result<(), WarehouseError> + Send),
+    ) -> Result<(), WarehouseError> {
+        match self {
+            Api::Snowflake(c) => c.run(statement, each).await,
+        }
+    }
+}
+
+/// A session: the API, authenticated on first use.
+pub struct Session {
+    api: Api,
+    dialect: Dialect,
+}
+
+impl Session {
+    /// Prepares the API client of `source` (nothing is sent yet: the first statement, the
+    /// catalog's, authenticates).
+    pub fn open(source: &AuditSource, net: &Net) -> Result<Self, WarehouseError> {
+        let api = Api::Snowflake(snowflake::Client::new(source, net)?);
+        Ok(Self {
+            api,
+            dialect: Dialect::Snowflake,
+        })
+    }
+
+    /// The dialect's name.
+    pub fn dialect(&self) -> &'static str {
+        self.dialect.name()
+    }
+
+    /// The reads of this session, each statement limited by `limits`.
+    pub fn begin(&mut self, limits: Limits) -> Reader<'_> {
+        let Api::Snowflake(c) = &mut self.api;
+        c.set_timeout(limits.statement_timeout);
+        Reader {
+            session: self,
+            limits,
+        }
+    }
+}
+
+/// The reads of a [`Session`].
+pub struct Reader<'a> {
+    session: &'a Session,
+    limits: Limits,
+}
+
+impl Reader<'_> {
+    async fn run(
+        &self,
+        statement: &Statement,
+        each: &mut (dyn FnMut(Row) -> Result<(), WarehouseError> + Send),
+    ) -> Result<(), WarehouseError> {
+        self.session.api.run(statement, each).await
+    }
+
+    /// See [`super::Reader::catalog`].
+    pub async fn catalog(&self, schema: &str) -> Result<Catalog, WarehouseError> {
+        let mut catalog = Catalog {
+            schema: schema.to_owned(),
+            ..Catalog::default()
+        };
+        let statement = sql::catalog(self.session.dialect, schema);
+        self.run(&statement, &mut |row| {
+            let text = |i: usize| row.get(i).cloned().flatten();
+            let Some(stored) = text(0) else {
+                return Ok(());
+            };
+            // Matched without regard to case; an exact match wins over another case.
+            if catalog.stored_schema.is_none() || stored == schema {
+                catalog.stored_schema = Some(stored);
+            }
+            // The catalog lists only what the role may see: listed is usable and readable.
+            catalog.usable = true;
+            let (Some(table), Some(column), Some(data_type)) = (text(1), text(2), text(3)) else {
+                return Ok(());
+            };
+            let Some(which) = Table::ALL
+                .into_iter()
+                .find(|t| t.name().eq_ignore_ascii_case(&table))
+            else {
+                return Ok(());
+            };
+            let info = catalog.tables.entry(which).or_insert_with(|| TableInfo {
+                stored_name: table.clone(),
+                selectable: true,
+                ..TableInfo::default()
+            });
+            info.columns.insert(
+                column.to_ascii_lowercase(),
+                Column {
+                    data_type: data_type.to_ascii_lowercase(),
+                    name: column,
+                },
+            );
+            Ok(())
+        })
+        .await?;
+        Ok(catalog)
+    }
+
+    /// See [`super::Reader::users`].
+    pub async fn users(
+        &self,
+        catalog: &Catalog,
+        each: &mut (dyn FnMut(UserRow) + Send),
+    ) -> Result<bool, WarehouseError> {
+        let reads = self.reads(catalog, Table::User)?;
+        let mut seen = 0usize;
+        let mut after: Option<String> = None;
+        loop {
+            let mut rows = 0u32;
+            let mut last = None;
+            let statement = reads.users(after.as_deref());
+            self.run(&statement, &mut |row| {
+                rows += 1;
+                let text = |i: usize| row.get(i).cloned().flatten();
+                if let Some(id) = text(0) {
+                    seen += 1;
+                    if seen <= super::MAX_USERS {
+                        each(UserRow {
+                            id: id.clone(),
+                            email: text(1),
+                            given_name: text(2),
+                            family_name: text(3),
+                            deleted: text(4).map(|d| d == "true"),
+                        });
+                    }
+                    last = Some(id);
+                }
+                Ok(())
+            })
+            .await?;
+            if seen > super::MAX_USERS {
+                return Ok(true);
+            }
+            if rows < self.limits.page_rows || last.is_none() {
+                return Ok(false);
+            }
+            after = last;
+        }
+    }
+
+    /// See [`super::Reader::earliest`].
+    pub async fn earliest(
+        &self,
+        catalog: &Catalog,
+        table: Table,
+    ) -> Result<Option<Timestamp>, WarehouseError> {
+        let reads = self.reads(catalog, table)?;
+        let mut earliest = None;
+        self.run(&reads.earliest(), &mut |row| {
+            earliest = row
+                .first()
+                .cloned()
+                .flatten()
+                .map(|t| parse_time(&t))
+                .transpose()?;
+            Ok(())
+        })
+        .await?;
+        Ok(earliest)
+    }
+
+    /// See [`super::Reader::count`].
+    pub async fn count(
+        &self,
+        catalog: &Catalog,
+        table: Table,
+        span: Window,
+    ) -> Result<u64, WarehouseError> {
+        let reads = self.reads(catalog, table)?;
+        let mut count = 0;
+        self.run(&reads.count(span), &mut |row| {
+            count = row
+                .first()
+                .cloned()
+                .flatten()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            Ok(())
+        })
+        .await?;
+        Ok(count)
+    }
+
+    /// See [`super::Reader::log`].
+    pub async fn log(
+        &self,
+        catalog: &Catalog,
+        span: Window,
+        after: Option<&Key>,
+        each: &mut (dyn FnMut(LogRow) + Send),
+    ) -> Result<(), WarehouseError> {
+        let reads = self.reads(catalog, Table::Log)?;
+        let bound = self.limits.max_field_bytes;
+        self.pages(|after| reads.log(span, after, bound), after, &mut |row| {
+            let text = |i: usize| row.get(i).cloned().flatten();
+            let (Some(id), Some(at)) = (text(0), text(1)) else {
+                return Ok(None);
+            };
+            let key = Key {
+                at: parse_time(&at)?,
+                id,
+            };
+            each(LogRow {
+                key: key.clone(),
+                connection_id: text(2),
+                event: text(3),
+                message_event: text(4),
+                message_data: field(text(5), text(6)),
+                sync_id: text(7),
+            });
+            Ok(Some(key))
+        })
+        .await
+    }
+
+    /// See [`super::Reader::audit_trail`].
+    pub async fn audit_trail(
+        &self,
+        catalog: &Catalog,
+        span: Window,
+        after: Option<&Key>,
+        each: &mut (dyn FnMut(AuditTrailRow) + Send),
+    ) -> Result<(), WarehouseError> {
+        let reads = self.reads(catalog, Table::AuditTrail)?;
+        let bound = self.limits.max_field_bytes;
+        self.pages(
+            |after| reads.audit_trail(span, after, bound),
+            after,
+            &mut |row| {
+                let text = |i: usize| row.get(i).cloned().flatten();
+                let (Some(id), Some(at)) = (text(0), text(1)) else {
+                    return Ok(None);
+                };
+                let key = Key {
+                    at: parse_time(&at)?,
+                    id,
+                };
+                each(AuditTrailRow {
+                    key: key.clone(),
+                    user_id: text(2),
+                    action: text(3),
+                    interaction_method: text(4),
+                    primary_resource_type: text(5),
+                    primary_resource_id: text(6),
+                    secondary_resource_type: text(7),
+                    secondary_resource_id: text(8),
+                    old_values: field(text(9), text(10)),
+                    new_values: field(text(11), text(12)),
+                });
+                Ok(Some(key))
+            },
+        )
+        .await
+    }
+
+    /// Statements of `page` after the last key until one gives fewer than a page of rows.
+    async fn pages(
+        &self,
+        page: impl Fn(Option<&Key>) -> Statement,
+        after: Option<&Key>,
+        each: &mut (dyn FnMut(Row) -> Result<Option<Key>, WarehouseError> + Send),
+    ) -> Result<(), WarehouseError> {
+        let mut after = after.cloned();
+        loop {
+            let mut rows = 0u32;
+            let mut last = None;
+            self.run(&page(after.as_ref()), &mut |row| {
+                rows += 1;
+                if let Some(key) = each(row)? {
+                    last = Some(key);
+                }
+                Ok(())
+            })
+            .await?;
+            match last {
+                Some(key) if rows >= self.limits.page_rows => after = Some(key),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// The statements of `table`, which must be there and whole.
+    fn reads<'c>(
+        &self,
+        catalog: &'c Catalog,
+        table: Table,
+    ) -> Result<sql::Reads<'c>, WarehouseError> {
+        let schema = catalog.stored_schema.as_deref().ok_or_else(|| {
+            WarehouseError::Missing(format!("schema {}", quoted(&catalog.schema)))
+        })?;
+        let info = catalog.table(table).ok_or_else(|| {
+            WarehouseError::Missing(format!(
+                "table {} in schema {}",
+                table.name(),
+                quoted(&catalog.schema)
+            ))
+        })?;
+        let missing = info.missing(table);
+        if !missing.is_empty() {
+            return Err(WarehouseError::Missing(format!(
+                "column {} of table {} in schema {}",
+                missing.join(", "),
+                table.name(),
+                quoted(&catalog.schema)
+            )));
+        }
+        Ok(sql::Reads {
+            dialect: self.session.dialect,
+            schema,
+            table,
+            info,
+            page_rows: self.limits.page_rows,
+        })
+    }
+}
+
+/// A bounded JSON column: its text, or its size when it was too large to transfer.
+fn field(text: Option<String>, length: Option<String>) -> Field {
+    match (text, length.and_then(|l| l.parse::<u64>().ok())) {
+        (Some(text), _) => Field::Text(text),
+        (None, Some(bytes)) => Field::TooLarge(bytes),
+        (None, None) => Field::Null,
+    }
+}
+
+/// A time as the statements write it (`YYYY-MM-DDTHH:MM:SS.ffffff`, UTC).
+fn parse_time(text: &str) -> Result<Timestamp, WarehouseError> {
+    format!("{text}Z")
+        .parse()
+        .map_err(|e| WarehouseError::Query(format!("unreadable time {}: {e}", quoted(text))))
+}

@@ -1,0 +1,366 @@
+//! The statements sent to warehouses reached over HTTPS, in each one's dialect (Snowflake so
+//! far). The same intent as the PostgreSQL protocol's (`postgres/sql.rs`): fixed text whose
+//! only varying parts are identifiers from the catalog (double-quoted, `"` doubled) and, per
+//! column type, which fixed expression reads it; every value (window, key, size bound,
+//! pattern) a bound parameter (`?`, bound in order as `TEXT` and converted in SQL). The page
+//! size is the one number written into the text: a `u32` from the vault file, not data.
+//!
+//! Each statement starts with a comment naming what it reads (`/* iru-fivetran log */`), so a
+//! warehouse administrator can tell the collector's statements in the query history (and the
+//! tests' fake answers by it).
+//!
+//! Snowflake: the database and schema are the request's context (`database`, `schema` in the
+//! body), so the catalog is the current database's `INFORMATION_SCHEMA`, which lists only what
+//! the role may see. Times are read as `TO_VARCHAR(..., 'YYYY-MM-DD"T"HH24:MI:SS.FF6')` in UTC
+//! (`CONVERT_TIMEZONE('UTC', x)` for `TIMESTAMP_TZ` and `TIMESTAMP_LTZ`; a `TIMESTAMP_NTZ` is
+//! Fivetran's UTC wall clock, read as it is); a `VARIANT` as `TO_JSON`; lengths with
+//! `OCTET_LENGTH`.
+
+use crate::warehouse::postgres::ACTOR_PATTERN;
+use crate::warehouse::{Key, Table, TableInfo};
+
+/// Which statements a session over HTTPS runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Snowflake SQL.
+    Snowflake,
+}
+
+impl Dialect {
+    /// Its name in the evidence.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Snowflake => "snowflake",
+        }
+    }
+}
+
+/// One row as an API gives it: every value text or null.
+pub type Row = Vec<Option<String>>;
+
+/// A statement and its parameters, in the order of their markers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// What it reads (the tag in its leading comment): `catalog`, `user`, `earliest`, `count`,
+    /// `log`, `audit_trail`.
+    pub tag: &'static str,
+    /// The SQL.
+    pub text: String,
+    /// The values of its markers, in order, all text.
+    pub params: Vec<String>,
+}
+
+/// `name` as a quoted identifier.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+const TIME_FORMAT: &str = "'YYYY-MM-DD\"T\"HH24:MI:SS.FF6'";
+
+/// A statement being written: its text and its parameters in marker order.
+struct Builder {
+    tag: &'static str,
+    text: String,
+    params: Vec<String>,
+}
+
+impl Builder {
+    fn new(tag: &'static str) -> Self {
+        Self {
+            tag,
+            text: format!("/* iru-fivetran {tag} */ "),
+            params: Vec::new(),
+        }
+    }
+
+    fn sql(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// A marker bound to `value`.
+    fn param(&mut self, value: String) -> &mut Self {
+        self.text.push('?');
+        self.params.push(value);
+        self
+    }
+
+    fn done(self) -> Statement {
+        Statement {
+            tag: self.tag,
+            text: self.text,
+            params: self.params,
+        }
+    }
+}
+
+/// The catalog of schema `schema` (matched without regard to case: Fivetran's Snowflake
+/// schemas are upper case, the API names them in lower case): one row per column of the
+/// Platform Connector's tables, `schema, table, column, data type`; a schema without them gives
+/// one row with nulls; no row, no such schema (or none the role may use).
+pub fn catalog(dialect: Dialect, schema: &str) -> Statement {
+    let Dialect::Snowflake = dialect;
+    let mut b = Builder::new("catalog");
+    b.sql(
+        "SELECT s.SCHEMA_NAME, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE \
+         FROM INFORMATION_SCHEMA.SCHEMATA s \
+         LEFT JOIN INFORMATION_SCHEMA.COLUMNS c ON c.TABLE_SCHEMA = s.SCHEMA_NAME \
+         AND UPPER(c.TABLE_NAME) IN ('LOG', 'AUDIT_TRAIL', 'USER') \
+         WHERE UPPER(s.SCHEMA_NAME) = UPPER(",
+    )
+    .param(schema.to_owned())
+    .sql(") ORDER BY 2, 3");
+    b.done()
+}
+
+/// The statements of one table of one schema.
+pub struct Reads<'a> {
+    /// The dialect.
+    pub dialect: Dialect,
+    /// The schema as stored.
+    pub schema: &'a str,
+    /// The table.
+    pub table: Table,
+    /// What the catalog says of it.
+    pub info: &'a TableInfo,
+    /// Rows per statement, at most.
+    pub page_rows: u32,
+}
+
+impl Reads<'_> {
+    fn from(&self) -> String {
+        format!("{}.{}", ident(self.schema), ident(&self.info.stored_name))
+    }
+
+    fn data_type(&self, column: &str) -> Option<&str> {
+        self.info.column(column).map(|c| c.data_type.as_str())
+    }
+
+    /// The column as stored (its case kept), quoted.
+    fn col(&self, column: &str) -> String {
+        ident(self.info.stored_column(column).unwrap_or(column))
+    }
+
+    /// A column as text; `NULL` when the table has no such column.
+    fn text(&self, column: &str) -> String {
+        let Some(data_type) = self.data_type(column) else {
+            return "CAST(NULL AS VARCHAR)".to_owned();
+        };
+        let col = self.col(column);
+        match data_type {
+            "variant" | "object" | "array" => format!("TO_JSON({col})"),
+            "boolean" => format!("CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"),
+            _ => format!("TO_VARCHAR({col})"),
+        }
+    }
+
+    /// A JSON column as text, or null when longer than the bound; then its length.
+    fn bounded(&self, b: &mut Builder, column: &str, bound: u32) {
+        let text = self.text(column);
+        b.sql(&format!("CASE WHEN OCTET_LENGTH({text}) > TO_NUMBER("))
+            .param(bound.to_string())
+            .sql(&format!(
+                ") THEN NULL ELSE {text} END, TO_VARCHAR(OCTET_LENGTH({text}))"
+            ));
+    }
+
+    fn has_zone(&self) -> bool {
+        self.table
+            .time_column()
+            .and_then(|c| self.data_type(c))
+            .is_some_and(|t| t.starts_with("timestamp_tz") || t.starts_with("timestamp_ltz"))
+    }
+
+    fn time(&self) -> String {
+        self.col(self.table.time_column().unwrap_or("time_stamp"))
+    }
+
+    fn utc(&self) -> String {
+        if self.has_zone() {
+            format!("CONVERT_TIMEZONE('UTC', {})", self.time())
+        } else {
+            self.time()
+        }
+    }
+
+    /// A marker bound to time `t`, as the time column's type.
+    fn time_param(&self, b: &mut Builder, t: jiff::Timestamp) {
+        if self.has_zone() {
+            b.sql("TO_TIMESTAMP_TZ(")
+                .param(t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+                .sql(")");
+        } else {
+            b.sql("TO_TIMESTAMP_NTZ(")
+                .param(t.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string())
+                .sql(")");
+        }
+    }
+
+    fn id(&self) -> String {
+        self.text("id")
+    }
+
+    /// `WHERE` for the window, and rows after `after`.
+    fn window(&self, b: &mut Builder, span: crate::vocab::Window, after: Option<&Key>) {
+        let time = self.time();
+        b.sql(&format!(" WHERE {time} >= "));
+        self.time_param(b, span.start);
+        b.sql(&format!(" AND {time} < "));
+        self.time_param(b, span.end);
+        if let Some(key) = after {
+            b.sql(&format!(" AND ({time} > "));
+            self.time_param(b, key.at);
+            b.sql(&format!(" OR ({time} = "));
+            self.time_param(b, key.at);
+            b.sql(&format!(" AND {} > ", self.id()))
+                .param(key.id.clone())
+                .sql("))");
+        }
+    }
+
+    fn order(&self, b: &mut Builder) {
+        b.sql(&format!(
+            " ORDER BY {}, {} LIMIT {}",
+            self.time(),
+            self.id(),
+            self.page_rows
+        ));
+    }
+
+    /// A page of `LOG` rows of `span` naming an actor, after `after`. Columns: id, time,
+    /// connection id, event, message_event, message_data (bounded), its length, sync_id.
+    pub fn log(&self, span: crate::vocab::Window, after: Option<&Key>, bound: u32) -> Statement {
+        let connection = self.info.connection_column().unwrap_or("connection_id");
+        let mut b = Builder::new("log");
+        b.sql(&format!(
+            "SELECT {}, TO_VARCHAR({}, {TIME_FORMAT}), {}, {}, {}, ",
+            self.id(),
+            self.utc(),
+            self.text(connection),
+            self.text("event"),
+            self.text("message_event")
+        ));
+        self.bounded(&mut b, "message_data", bound);
+        b.sql(&format!(", {} FROM {}", self.text("sync_id"), self.from()));
+        self.window(&mut b, span, after);
+        b.sql(&format!(" AND {} LIKE ", self.text("message_data")))
+            .param(ACTOR_PATTERN.to_owned());
+        self.order(&mut b);
+        b.done()
+    }
+
+    /// A page of `AUDIT_TRAIL` rows of `span`, after `after`. Columns: id, time, user_id,
+    /// action, interaction_method, the four resource columns, old_values and new_values (each
+    /// bounded, with its length).
+    pub fn audit_trail(
+        &self,
+        span: crate::vocab::Window,
+        after: Option<&Key>,
+        bound: u32,
+    ) -> Statement {
+        let mut b = Builder::new("audit_trail");
+        b.sql(&format!(
+            "SELECT {}, TO_VARCHAR({}, {TIME_FORMAT}), {}, {}, {}, {}, {}, {}, {}, ",
+            self.id(),
+            self.utc(),
+            self.text("user_id"),
+            self.text("action"),
+            self.text("interaction_method"),
+            self.text("primary_resource_type"),
+            self.text("primary_resource_id"),
+            self.text("secondary_resource_type"),
+            self.text("secondary_resource_id"),
+        ));
+        self.bounded(&mut b, "old_values", bound);
+        b.sql(", ");
+        self.bounded(&mut b, "new_values", bound);
+        b.sql(&format!(" FROM {}", self.from()));
+        self.window(&mut b, span, after);
+        self.order(&mut b);
+        b.done()
+    }
+
+    /// A page of `USER` rows after id `after`: id, email, given_name, family_name,
+    /// _fivetran_deleted.
+    pub fn users(&self, after: Option<&str>) -> Statement {
+        let mut b = Builder::new("user");
+        b.sql(&format!(
+            "SELECT {}, {}, {}, {}, {} FROM {}",
+            self.id(),
+            self.text("email"),
+            self.text("given_name"),
+            self.text("family_name"),
+            self.text("_fivetran_deleted"),
+            self.from(),
+        ));
+        if let Some(id) = after {
+            b.sql(&format!(" WHERE {} > ", self.id()))
+                .param(id.to_owned());
+        }
+        b.sql(&format!(" ORDER BY {} LIMIT {}", self.id(), self.page_rows));
+        b.done()
+    }
+
+    /// The earliest time of the table.
+    pub fn earliest(&self) -> Statement {
+        let mut b = Builder::new("earliest");
+        b.sql(&format!(
+            "SELECT TO_VARCHAR(MIN({}), {TIME_FORMAT}) FROM {}",
+            self.utc(),
+            self.from()
+        ));
+        b.done()
+    }
+
+    /// How many rows lie in `span`.
+    pub fn count(&self, span: crate::vocab::Window) -> Statement {
+        let mut b = Builder::new("count");
+        b.sql(&format!("SELECT TO_VARCHAR(COUNT(*)) FROM {}", self.from()));
+        self.window(&mut b, span, None);
+        b.done()
+    }
+}
+
+/// What gives `user`'s role what a read needs and nothing more, printed by `doctor` and the
+/// README for an administrator to run; never run by the collector. Snowflake grants to roles:
+/// a role of its own for the reader, `USAGE` on the warehouse, the database and the schema,
+/// `SELECT` on the three tables (`AUDIT_TRAIL` on its own line, to leave out on plans without
+/// it), and the role granted to the user as its default.
+pub fn grants(
+    dialect: Dialect,
+    database: &str,
+    schema: &str,
+    user: &str,
+    role: &str,
+    warehouse: &str,
+) -> Vec<String> {
+    let Dialect::Snowflake = dialect;
+    let (db, role_id, user_id) = (ident(database), ident(role), ident(user));
+    let schema_id = format!("{db}.{}", ident(schema));
+    vec![
+        format!("CREATE ROLE IF NOT EXISTS {role_id};"),
+        format!(
+            "GRANT USAGE ON WAREHOUSE {} TO ROLE {role_id};",
+            ident(warehouse)
+        ),
+        format!("GRANT USAGE ON DATABASE {db} TO ROLE {role_id};"),
+        format!("GRANT USAGE ON SCHEMA {schema_id} TO ROLE {role_id};"),
+        format!(
+            "GRANT SELECT ON TABLE {schema_id}.{} TO ROLE {role_id};",
+            ident("LOG")
+        ),
+        format!(
+            "GRANT SELECT ON TABLE {schema_id}.{} TO ROLE {role_id};",
+            ident("USER")
+        ),
+        format!(
+            "GRANT SELECT ON TABLE {schema_id}.{} TO ROLE {role_id};",
+            ident("AUDIT_TRAIL")
+        ),
+        format!("GRANT ROLE {role_id} TO USER {user_id};"),
+        format!("ALTER USER {user_id} SET DEFAULT_ROLE = {role_id};"),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

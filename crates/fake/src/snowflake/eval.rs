@@ -1,0 +1,282 @@
+//! What the fake Snowflake answers to a statement. It does not run SQL: it knows the
+//! collector's statements by the tag of their leading comment (`/* iru-fivetran log */`) and
+//! their bindings in order (see the core crate's `warehouse/statements.rs`), and answers them
+//! from the rows it holds, as Snowflake would: filtered by the window and the key, ordered by
+//! time then id, at most the statement's `LIMIT`, every value a string or null. A statement
+//! without a tag is a SQL compilation error, as an unknown statement would be to a test.
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+
+use super::{Platform, Table};
+
+/// A result: rows of text, or Snowflake's failure (`code`, message).
+pub enum Outcome {
+    /// The rows.
+    Rows(Vec<Vec<Option<String>>>),
+    /// A 422: Snowflake's error code and message.
+    Failed(&'static str, String),
+}
+
+/// Evaluates `statement` with `bindings` against `platform`.
+pub fn eval(platform: &Platform, statement: &str, bindings: &[String]) -> Outcome {
+    let Some(tag) = statement
+        .strip_prefix("/* iru-fivetran ")
+        .and_then(|rest| rest.split_once(" */"))
+        .map(|(tag, _)| tag)
+    else {
+        return Outcome::Failed(
+            "001003",
+            "SQL compilation error: syntax error line 1 at position 0 unexpected statement.".into(),
+        );
+    };
+    if tag == "catalog" {
+        return catalog(platform, bindings.first().map_or("", String::as_str));
+    }
+    let Some(table) = table_of(platform, statement) else {
+        return Outcome::Failed(
+            "002003",
+            "SQL compilation error:\nObject does not exist or not authorized.".into(),
+        );
+    };
+    let limit = statement
+        .rsplit_once(" LIMIT ")
+        .and_then(|(_, n)| n.trim().parse::<usize>().ok())
+        .unwrap_or(usize::MAX);
+    match tag {
+        "user" => {
+            let after = bindings.first();
+            let mut rows: Vec<_> = table
+                .rows
+                .iter()
+                .filter(|r| {
+                    after.is_none_or(|a| cell(table, r, "id").is_some_and(|id| id > a.as_str()))
+                })
+                .collect();
+            rows.sort_by(|a, b| cell(table, a, "id").cmp(&cell(table, b, "id")));
+            Outcome::Rows(
+                rows.into_iter()
+                    .take(limit)
+                    .map(|r| {
+                        pick(
+                            table,
+                            r,
+                            &[
+                                "id",
+                                "email",
+                                "given_name",
+                                "family_name",
+                                "_fivetran_deleted",
+                            ],
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        "earliest" => {
+            let time = time_column(table);
+            let min = table
+                .rows
+                .iter()
+                .filter_map(|r| cell(table, r, time))
+                .min()
+                .map(str::to_owned);
+            Outcome::Rows(vec![vec![min]])
+        }
+        "count" => {
+            let (Some(start), Some(end)) = (bound_time(bindings, 0), bound_time(bindings, 1))
+            else {
+                return bad_binding();
+            };
+            let n = table
+                .rows
+                .iter()
+                .filter(|r| in_window(table, r, start, end))
+                .count();
+            Outcome::Rows(vec![vec![Some(n.to_string())]])
+        }
+        "log" | "audit_trail" => page(table, tag, bindings, limit),
+        _ => Outcome::Failed("001003", format!("SQL compilation error: unknown {tag}")),
+    }
+}
+
+fn bad_binding() -> Outcome {
+    Outcome::Failed(
+        "100035",
+        "Timestamp '' is not recognized (a binding is missing or unreadable)".into(),
+    )
+}
+
+/// A page of `LOG` (bindings: bound, start, end, [t, t, id], pattern) or `AUDIT_TRAIL`
+/// (bound, bound, start, end, [t, t, id]).
+fn page(table: &Table, tag: &str, bindings: &[String], limit: usize) -> Outcome {
+    let log = tag == "log";
+    let first_time = if log { 1 } else { 2 };
+    // Both take 4 bindings, 7 with a key.
+    let keyed = bindings.len() == 7;
+    let bound: u64 = bindings
+        .first()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(u64::MAX);
+    let (Some(start), Some(end)) = (
+        bound_time(bindings, first_time),
+        bound_time(bindings, first_time + 1),
+    ) else {
+        return bad_binding();
+    };
+    let after = if keyed {
+        let (Some(at), Some(id)) = (
+            bound_time(bindings, first_time + 2),
+            bindings.get(first_time + 4),
+        ) else {
+            return bad_binding();
+        };
+        Some((at, id.clone()))
+    } else {
+        None
+    };
+    let time = time_column(table);
+    let mut rows: Vec<&Vec<Option<String>>> = table
+        .rows
+        .iter()
+        .filter(|r| in_window(table, r, start, end))
+        .filter(|r| !log || cell(table, r, "message_data").is_some_and(|d| d.contains("\"actor\"")))
+        .filter(|r| match &after {
+            None => true,
+            Some((at, id)) => {
+                let t = cell(table, r, time).and_then(parse_time);
+                let rid = cell(table, r, "id").unwrap_or_default();
+                t > Some(*at) || (t == Some(*at) && rid > id.as_str())
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (cell(table, a, time), cell(table, a, "id"))
+            .cmp(&(cell(table, b, time), cell(table, b, "id")))
+    });
+    let bounded = |r: &Vec<Option<String>>, column: &str| -> [Option<String>; 2] {
+        let value = cell(table, r, column).map(str::to_owned);
+        let length = value.as_ref().map(|v| v.len() as u64);
+        match (value, length) {
+            (Some(_), Some(n)) if n > bound => [None, Some(n.to_string())],
+            (v, n) => [v, n.map(|n| n.to_string())],
+        }
+    };
+    let out = rows
+        .into_iter()
+        .take(limit)
+        .map(|r| {
+            if log {
+                let connection = if column_index(table, "connection_id").is_some() {
+                    "connection_id"
+                } else {
+                    "connector_id"
+                };
+                let mut row = pick(
+                    table,
+                    r,
+                    &["id", time, connection, "event", "message_event"],
+                );
+                row.extend(bounded(r, "message_data"));
+                row.extend(pick(table, r, &["sync_id"]));
+                row
+            } else {
+                let mut row = pick(
+                    table,
+                    r,
+                    &[
+                        "id",
+                        time,
+                        "user_id",
+                        "action",
+                        "interaction_method",
+                        "primary_resource_type",
+                        "primary_resource_id",
+                        "secondary_resource_type",
+                        "secondary_resource_id",
+                    ],
+                );
+                row.extend(bounded(r, "old_values"));
+                row.extend(bounded(r, "new_values"));
+                row
+            }
+        })
+        .collect();
+    Outcome::Rows(out)
+}
+
+fn catalog(platform: &Platform, schema: &str) -> Outcome {
+    if !platform.schema.eq_ignore_ascii_case(schema) {
+        return Outcome::Rows(Vec::new());
+    }
+    let mut rows = Vec::new();
+    for table in platform.tables.iter().filter(|t| !t.hidden) {
+        for (column, data_type) in &table.columns {
+            rows.push(vec![
+                Some(platform.schema.clone()),
+                Some(table.name.clone()),
+                Some(column.clone()),
+                Some(data_type.clone()),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        rows.push(vec![Some(platform.schema.clone()), None, None, None]);
+    }
+    Outcome::Rows(rows)
+}
+
+/// The table a statement reads: the one whose quoted name follows `FROM`.
+fn table_of<'p>(platform: &'p Platform, statement: &str) -> Option<&'p Table> {
+    platform
+        .tables
+        .iter()
+        .filter(|t| !t.hidden)
+        .find(|t| statement.contains(&format!(" FROM \"{}\".\"{}\"", platform.schema, t.name)))
+}
+
+fn column_index(table: &Table, name: &str) -> Option<usize> {
+    table
+        .columns
+        .iter()
+        .position(|(c, _)| c.eq_ignore_ascii_case(name))
+}
+
+fn cell<'r>(table: &Table, row: &'r [Option<String>], name: &str) -> Option<&'r str> {
+    column_index(table, name).and_then(|i| row.get(i)?.as_deref())
+}
+
+fn pick(table: &Table, row: &[Option<String>], names: &[&str]) -> Vec<Option<String>> {
+    names
+        .iter()
+        .map(|n| cell(table, row, n).map(str::to_owned))
+        .collect()
+}
+
+fn time_column(table: &Table) -> &'static str {
+    if column_index(table, "captured_at").is_some() {
+        "captured_at"
+    } else {
+        "time_stamp"
+    }
+}
+
+fn in_window(table: &Table, row: &[Option<String>], start: Timestamp, end: Timestamp) -> bool {
+    cell(table, row, time_column(table))
+        .and_then(parse_time)
+        .is_some_and(|t| t >= start && t < end)
+}
+
+/// A row's time (`YYYY-MM-DDTHH:MM:SS.ffffff`, UTC).
+fn parse_time(text: &str) -> Option<Timestamp> {
+    format!("{text}Z").parse().ok()
+}
+
+/// Binding `i` as a time: RFC 3339 (`TO_TIMESTAMP_TZ`) or a UTC wall clock (`_NTZ`).
+fn bound_time(bindings: &[String], i: usize) -> Option<Timestamp> {
+    let text = bindings.get(i)?;
+    text.parse::<Timestamp>().ok().or_else(|| {
+        let civil = text.replace(' ', "T").parse::<DateTime>().ok()?;
+        jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+    })
+}
