@@ -20,7 +20,7 @@ use crate::output;
 /// quickly, and a Fivetran that holds it back longer is itself the finding.
 const MAX_WAIT: &str = "2m";
 
-/// The most the check may take in all: sixteen requests, even against a server that holds
+/// The most the check may take in all: twenty requests, even against a server that holds
 /// each open to the request timeout.
 const MAX_TIME: &str = "5m";
 
@@ -66,7 +66,7 @@ fn settings(args: &DoctorArgs) -> Settings {
         account: args.account.account(),
         max_wait: MAX_WAIT.into(),
         max_time: MAX_TIME.into(),
-        // No reserve: the check's 16 requests are what tells the operator how much quota is
+        // No reserve: the check's 20 requests are what tells the operator how much quota is
         // left, and a check held back at the reserve would report errors that are not the key's.
         reserve: "0".into(),
         ..Settings::default()

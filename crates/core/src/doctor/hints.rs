@@ -19,6 +19,7 @@ fn system_key_permission(resource: &str) -> Option<&'static str> {
         "private_links" => "PRIVATE_LINK",
         "proxy_agents" => "PROXY",
         "hybrid_deployment_agents" => "REMOTE_EXECUTION_AGENT",
+        "transformations" | "transformation_projects" => "TRANSFORMATION",
         _ => return None,
     })
 }

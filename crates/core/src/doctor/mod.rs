@@ -4,7 +4,7 @@
 //! Every request goes through the one [`Client`] the caller built as `collect` would: GET only,
 //! the pace (one pause for every request on a 429, a rate that finds the server's limit),
 //! retries. The check reads `/v1/account/info`, then one page or object per
-//! resource ([`probe`]), about 16 requests whatever the account's size, and writes nothing to
+//! resource ([`probe`]), about 20 requests whatever the account's size, and writes nothing to
 //! disk. The [`Checkup`] says where the credentials came from
 //! ([`crate::credentials::Credentials::source`]), never what they are.
 

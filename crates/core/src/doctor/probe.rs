@@ -19,7 +19,7 @@ use crate::vocab::{Status as ArtifactStatus, Window};
 use super::hints;
 
 /// The list probes, in the order `collect` writes their artifacts.
-pub const LISTS: [(&str, Endpoint); 12] = [
+pub const LISTS: [(&str, Endpoint); 16] = [
     ("users", ep::USERS),
     ("roles", ep::ROLES),
     ("teams", ep::TEAMS),
@@ -32,6 +32,10 @@ pub const LISTS: [(&str, Endpoint); 12] = [
     ("private_links", ep::PRIVATE_LINKS),
     ("proxy_agents", ep::PROXY_AGENTS),
     ("hybrid_deployment_agents", ep::HYBRID_DEPLOYMENT_AGENTS),
+    ("connector_sdk_packages", ep::CONNECTOR_SDK_PACKAGES),
+    ("secrets_managers", ep::SECRETS_MANAGERS),
+    ("transformations", ep::TRANSFORMATIONS),
+    ("transformation_projects", ep::TRANSFORMATION_PROJECTS),
 ];
 
 /// What one probe found.
