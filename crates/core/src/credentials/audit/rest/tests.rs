@@ -71,13 +71,8 @@ fn a_key_pair_source_is_read_with_its_fingerprint_and_signs_verifiably() {
         format!("SHA256:{}", BASE64.encode(expected.as_ref()))
     );
     let signed = key.sign_rs256(b"header.claims").expect("signs");
-    // The public half of the SubjectPublicKeyInfo is what verifies it.
-    let pkcs1 = &RsaKeyPair::from_pkcs8(key.pkcs8.expose_secret())
-        .expect("key")
-        .public_key()
-        .as_ref()
-        .to_vec();
-    signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pkcs1)
+    // The public key (SubjectPublicKeyInfo, as Snowflake stores it) verifies it.
+    signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &spki)
         .verify(b"header.claims", &signed)
         .expect("verifies");
     // Neither the key's text nor its DER shows in what can be printed.
