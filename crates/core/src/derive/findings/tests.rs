@@ -87,6 +87,22 @@ fn failing_envelopes() -> Vec<(Artifact, Value)> {
                 {"id": "g2", "name": "Dev", "verdict": "exported"},
             ])),
         ),
+        (
+            Artifact::Certificates,
+            envelope(json!([
+                {"sort_key": "connection/c1/h1", "parent_type": "connection", "parent_id": "c1",
+                 "validated_by": "s1"},
+                {"sort_key": "connection/c1/h2", "parent_type": "connection", "parent_id": "c1",
+                 "validated_by": "a1"},
+            ])),
+        ),
+        (
+            Artifact::Fingerprints,
+            envelope(json!([
+                {"sort_key": "destination/g1/f1", "parent_type": "destination", "parent_id": "g1",
+                 "validated_by": "gone"},
+            ])),
+        ),
     ]
 }
 
@@ -135,6 +151,11 @@ fn passing() -> Sources {
             Artifact::AuditCoverage,
             envelope(json!([{"id": "g2", "verdict": "exported"}])),
         ),
+        (
+            Artifact::Certificates,
+            envelope(json!([{"sort_key": "connection/c3/h", "validated_by": "a1"}])),
+        ),
+        (Artifact::Fingerprints, envelope(json!([]))),
     ])
 }
 
@@ -155,7 +176,7 @@ fn ids(check: &Value) -> Vec<String> {
         .collect()
 }
 
-const ALL: [&str; 9] = [
+const ALL: [&str; 10] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -165,6 +186,7 @@ const ALL: [&str; 9] = [
     "FT-AUDIT-001",
     "FT-KEYS-001",
     "FT-HOOK-001",
+    "FT-TRUST-001",
 ];
 
 #[test]
@@ -245,6 +267,10 @@ fn every_check_fails_with_its_subjects() {
         json!(["long_unused", "no_expiry"])
     );
     assert_eq!(ids(&check(&c, "FT-HOOK-001")), ["w1"]);
+    // Approved by the suspended s1 and by someone users.json does not list; a1's stands.
+    let trust = check(&c, "FT-TRUST-001");
+    assert_eq!(ids(&trust), ["connection/c1/h1", "destination/g1/f1"]);
+    assert_eq!(trust["items"][0]["label"], "certificate of connection c1");
 }
 
 #[test]
