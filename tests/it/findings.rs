@@ -58,7 +58,7 @@ fn findings_name_the_acme_accounts_known_problems() {
     let findings = run.json("findings.json");
     assert_eq!(findings["kind"], "derived");
     assert_eq!(findings["status"], "complete", "{findings}");
-    assert_eq!(findings["items"].as_array().expect("items").len(), 12);
+    assert_eq!(findings["items"].as_array().expect("items").len(), 13);
     // Without an audit source there is no audit trail to check.
     for id in ["FT-AUDIT-002", "FT-AUDIT-003", "FT-AUDIT-004"] {
         assert_eq!(check(&findings, id)["status"], "n/a", "{id}");
@@ -101,6 +101,14 @@ fn findings_name_the_acme_accounts_known_problems() {
     assert_eq!(keys["status"], "fail");
     assert!(ids(keys).contains(&"lucid_otter"), "{keys}");
     assert_eq!(check(&findings, "FT-HOOK-001")["status"], "pass");
+    // The billing database's certificate was approved by copper_willow, suspended since.
+    let trust = check(&findings, "FT-TRUST-001");
+    assert_eq!(trust["status"], "fail", "{trust}");
+    assert_eq!(
+        ids(trust),
+        ["connection/crimson_atlas/r-u4QL4MGvZeK2n9Xb7dPq1sT8wYc3Fh6Jm0Va5Lo2E"]
+    );
+    assert_eq!(trust["items"][0]["validated_by"], "copper_willow");
     assert_eq!(check(&findings, "FT-AUDIT-001")["status"], "pass");
     for i in findings["items"].as_array().expect("items") {
         assert!(i["proves"].as_str().is_some_and(|s| !s.is_empty()), "{i}");

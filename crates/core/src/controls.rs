@@ -459,6 +459,20 @@ pub fn of_artifact(artifact: Artifact) -> &'static [Support] {
 /// What a finding of `findings.json` gives evidence for, by its id; empty for an unknown id.
 pub fn of_finding(id: &str) -> &'static [Support] {
     match id {
+        "FT-TRUST-001" => {
+            const {
+                &[
+                    s(
+                        CC6_7,
+                        "certificates and SSH host keys trusted on the word of someone who is no longer an active user",
+                    ),
+                    s(
+                        A5_18,
+                        "trust granted by people whose access has ended, for review",
+                    ),
+                ]
+            }
+        }
         "FT-ACCESS-001" => {
             const {
                 &[

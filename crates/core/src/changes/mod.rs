@@ -64,6 +64,14 @@
 //! | `private_link_added`, `_removed` | private_links | `name` |
 //! | `proxy_agent_added`, `_removed` | proxy_agents | `display_name` |
 //! | `hybrid_deployment_agent_added`, `_removed` | hybrid_deployment_agents | `display_name` |
+//! | `connector_sdk_package_added`, `_removed`, `_changed` | connector_sdk_packages | `file_sha256_hash`; changed: also `connection_id`, `last_updated_by` |
+//! | `secrets_manager_added`, `_removed`, `_changed` | secrets_managers | `type`; changed: `name`, `is_hybrid_deployment`, `config.<key>` |
+//! | `transformation_added`, `_removed`, `_changed` | transformations | `type`; changed: `paused`, `schedule`, `transformation_config` |
+//! | `transformation_project_added`, `_removed` | transformation_projects | `project_config.git_remote_url` |
+//! | `transformation_project_moved` | transformation_projects | [`PROJECT_SOURCE`] |
+//! | `transformation_project_changed` | transformation_projects | `project_config.dbt_version`, `project_config.target_name`, `group_id` |
+//! | `certificate_approved`, `_revoked`, `_reapproved` | certificates | `validated_by`; reapproved: also `validated_date`, `public_key` |
+//! | `fingerprint_approved`, `_revoked`, `_reapproved` | fingerprints | the same |
 //!
 //! Redaction rule for `config.<key>`: when either side's value is the redaction marker
 //! `<redacted>`, values are not shown: a side holding a string or number shows
@@ -91,7 +99,7 @@ use crate::vocab::Artifact;
 
 pub use collection::for_collection;
 pub use compare::{CompareError, NotComparable, NotCompared, compare, not_compared, uncompared};
-pub use rules::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
+pub use rules::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS, PROJECT_SOURCE};
 pub use snapshot::{LoadError, Snapshot};
 
 /// How many days ahead `system_key_expiring` looks from the new bundle's start.

@@ -382,3 +382,62 @@ fn the_bundle_being_written_is_read_when_compared_not_before() {
         })
     ));
 }
+
+#[test]
+fn a_dbt_project_moved_to_another_branch_or_repository_is_named() {
+    let old = json!({"id": "p", "group_id": "g", "project_config": {
+        "git_remote_url": "git@github.com:acme/dbt.git", "git_branch": "main", "dbt_version": "1.8.7"}});
+    let mut new = old.clone();
+    new["project_config"]["git_branch"] = json!("hotfix");
+    new["project_config"]["git_remote_url"] = json!("git@github.com:someone/fork.git");
+    let changes = one(Artifact::TransformationProjects, old, new);
+    assert_eq!(
+        kinds(&changes),
+        [
+            ("transformation_project_moved", "project_config.git_branch"),
+            (
+                "transformation_project_moved",
+                "project_config.git_remote_url"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_sdk_package_with_new_code_and_certificates_approved_or_revoked_are_changes() {
+    let old =
+        json!({"id": "k", "connection_id": "c", "file_sha256_hash": "aa", "last_updated_by": "u"});
+    let mut new = old.clone();
+    new["file_sha256_hash"] = json!("bb");
+    let changes = one(Artifact::ConnectorSdkPackages, old, new);
+    assert_eq!(
+        kinds(&changes),
+        [("connector_sdk_package_changed", "file_sha256_hash")]
+    );
+
+    let name = Artifact::Certificates.name();
+    let cert = |key: &str, by: &str| json!({"sort_key": key, "name": "db", "validated_by": by, "validated_date": "2026-01-01T00:00:00Z"});
+    let a = snap(
+        &["account", name],
+        &[(
+            Artifact::Certificates,
+            json!([cert("connection/c/h1", "u1"), cert("connection/c/h2", "u1")]),
+        )],
+    );
+    let b = snap(
+        &["account", name],
+        &[(
+            Artifact::Certificates,
+            json!([cert("connection/c/h2", "u2"), cert("connection/c/h3", "u2")]),
+        )],
+    );
+    let changes = compare(&a, &b).expect("comparable");
+    assert_eq!(
+        kinds(&changes),
+        [
+            ("certificate_revoked", "validated_by"),
+            ("certificate_reapproved", "validated_by"),
+            ("certificate_approved", "validated_by"),
+        ]
+    );
+}

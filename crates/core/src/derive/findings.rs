@@ -30,7 +30,7 @@ mod audit;
 
 /// The id of every check, in the order `findings.json` lists them; `controls::of_finding`
 /// maps each to the controls it gives evidence for.
-pub const CHECK_IDS: [&str; 12] = [
+pub const CHECK_IDS: [&str; 13] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -40,6 +40,7 @@ pub const CHECK_IDS: [&str; 12] = [
     "FT-AUDIT-001",
     "FT-KEYS-001",
     "FT-HOOK-001",
+    "FT-TRUST-001",
     "FT-AUDIT-002",
     "FT-AUDIT-003",
     "FT-AUDIT-004",
@@ -176,13 +177,15 @@ pub(super) fn some_of(ids: &[String], what: &str) -> String {
 /// The order the sources are read in. Teams come before users: a user's checks need the teams
 /// that list them, and users are checked as they stream past. The other sources are
 /// independent of each other.
-pub const READ_ORDER: [Artifact; 6] = [
+pub const READ_ORDER: [Artifact; 8] = [
     Artifact::Teams,
     Artifact::Users,
     Artifact::Connections,
     Artifact::SystemKeys,
     Artifact::Webhooks,
     Artifact::AuditCoverage,
+    Artifact::Certificates,
+    Artifact::Fingerprints,
 ];
 
 /// What is read after the sources, when the run wrote it: the audit trail and the changes
@@ -201,6 +204,10 @@ struct Builder {
     audit_unknown: Vec<String>,
     system_keys: Vec<Value>,
     webhooks: Vec<Value>,
+    /// The ids of active users, for `FT-TRUST-001` (ids only: users are not held).
+    active_users: std::collections::HashSet<String>,
+    /// Approvals by someone who is not an active user.
+    approvals: Vec<Value>,
 }
 
 impl Builder {
@@ -214,6 +221,8 @@ impl Builder {
             audit_unknown: Vec::new(),
             system_keys: Vec::new(),
             webhooks: Vec::new(),
+            active_users: std::collections::HashSet::new(),
+            approvals: Vec::new(),
         }
     }
 
@@ -226,7 +235,15 @@ impl Builder {
             }
             Artifact::Users => {
                 self.access.add_user(item, &self.params);
+                if item.get("active").and_then(Value::as_bool) == Some(true)
+                    && let Some(id) = text(item, "/id")
+                {
+                    self.active_users.insert(id.to_owned());
+                }
                 None
+            }
+            Artifact::Certificates | Artifact::Fingerprints => {
+                approval(item, artifact, &self.active_users).map(|s| (&mut self.approvals, s))
             }
             Artifact::Connections => {
                 connection(item, &self.params).map(|s| (&mut self.connections, s))
@@ -261,7 +278,12 @@ impl Builder {
     /// as absent (its checks `n/a` with no subjects), as a source that was never written.
     fn forget(&mut self, artifact: Artifact) {
         match artifact {
-            Artifact::Teams | Artifact::Users => self.access.forget(artifact),
+            Artifact::Teams => self.access.forget(artifact),
+            Artifact::Users => {
+                self.access.forget(artifact);
+                // Read before the approvals: they are then judged as with no users at all.
+                self.active_users.clear();
+            }
             Artifact::Connections => self.connections.clear(),
             Artifact::AuditCoverage => {
                 self.audit.clear();
@@ -270,6 +292,7 @@ impl Builder {
             Artifact::SystemKeys => self.system_keys.clear(),
             Artifact::Webhooks => self.webhooks.clear(),
             Artifact::AuditTrail | Artifact::Changes => self.trail.forget(artifact),
+            Artifact::Certificates | Artifact::Fingerprints => self.approvals.clear(),
             _ => {}
         }
     }
@@ -303,6 +326,13 @@ impl Builder {
             (
                 webhooks_check(self.webhooks),
                 unreadable(sources, &[Artifact::Webhooks]),
+            ),
+            (
+                approvals_check(self.approvals),
+                unreadable(
+                    sources,
+                    &[users, Artifact::Certificates, Artifact::Fingerprints],
+                ),
             ),
             (
                 unexplained,
@@ -462,6 +492,46 @@ fn webhooks_check(subjects: Vec<Value>) -> Check {
         proves: "the scheme of each webhook's URL as configured in Fivetran",
         cannot_prove: "that an HTTPS endpoint's certificate is valid or that the receiver \
                        checks the signing secret",
+    }
+}
+
+/// An approval's subject for `FT-TRUST-001`, if whoever approved it is not an active user.
+fn approval(
+    a: &Value,
+    artifact: Artifact,
+    active: &std::collections::HashSet<String>,
+) -> Option<Value> {
+    let by = text(a, "/validated_by");
+    if by.is_some_and(|id| active.contains(id)) {
+        return None;
+    }
+    let kind = if artifact == Artifact::Certificates {
+        "certificate"
+    } else {
+        "fingerprint"
+    };
+    Some(json!({
+        "id": a.get("sort_key"),
+        "label": format!("{kind} of {} {}", text(a, "/parent_type").unwrap_or("?"), text(a, "/parent_id").unwrap_or("?")),
+        "validated_by": a.get("validated_by"),
+    }))
+}
+
+fn approvals_check(subjects: Vec<Value>) -> Check {
+    Check {
+        id: "FT-TRUST-001",
+        title: "TLS certificates or SSH host keys approved by someone who is not an active user"
+            .to_owned(),
+        subjects,
+        status: None,
+        missing: None,
+        proves: "for each certificate and fingerprint in certificates.json and \
+                 fingerprints.json, whether its validated_by names a user users.json lists as \
+                 active: trust granted by people who have left or been suspended is listed for \
+                 review",
+        cannot_prove: "that an approval by an active user was right, or that the certificate \
+                       or key is still the one the host presents; approvals of parents the \
+                       collector did not ask (certificates.json's not_asked) are not seen",
     }
 }
 

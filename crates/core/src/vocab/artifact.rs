@@ -192,6 +192,8 @@ impl Artifact {
                 Artifact::SystemKeys,
                 Artifact::Webhooks,
                 Artifact::AuditCoverage,
+                Artifact::Certificates,
+                Artifact::Fingerprints,
             ],
             _ => &[],
         }

@@ -1,8 +1,11 @@
 //! The comparison rules, one function per artifact: [`access`] (users, teams, roles, system
-//! keys) and [`settings`] (groups, destinations, connections with their [`schema_config`],
-//! webhooks, log services, private links and agents), all written with the [`kit`].
+//! keys), [`settings`] (groups, destinations, connections with their [`schema_config`],
+//! webhooks, log services, private links and agents) and [`code`] (SDK packages, secrets
+//! managers, transformations, dbt projects, approved certificates and fingerprints), all
+//! written with the [`kit`].
 
 mod access;
+mod code;
 mod kit;
 mod schema_config;
 mod settings;
@@ -11,6 +14,7 @@ use crate::vocab::Artifact;
 
 use super::Change;
 
+pub use code::PROJECT_SOURCE;
 pub(in crate::changes) use kit::{Ctx, Pair};
 pub use settings::{CONNECTION_SCHEDULE, CONNECTION_SETTINGS, DESTINATION_SETTINGS};
 
@@ -32,6 +36,11 @@ pub(in crate::changes) fn rule(artifact: Artifact) -> Option<Rule> {
         Artifact::PrivateLinks | Artifact::ProxyAgents | Artifact::HybridDeploymentAgents => {
             settings::agent
         }
+        Artifact::ConnectorSdkPackages => code::sdk_package,
+        Artifact::SecretsManagers => code::secrets_manager,
+        Artifact::Transformations => code::transformation,
+        Artifact::TransformationProjects => code::transformation_project,
+        Artifact::Certificates | Artifact::Fingerprints => code::approval,
         _ => return None,
     })
 }

@@ -101,6 +101,22 @@ fn failing_envelopes() -> Vec<(Artifact, Value)> {
                  "audit": {"status": "unexplained"}},
             ])),
         ),
+        (
+            Artifact::Certificates,
+            envelope(json!([
+                {"sort_key": "connection/c1/h1", "parent_type": "connection", "parent_id": "c1",
+                 "validated_by": "s1"},
+                {"sort_key": "connection/c1/h2", "parent_type": "connection", "parent_id": "c1",
+                 "validated_by": "a1"},
+            ])),
+        ),
+        (
+            Artifact::Fingerprints,
+            envelope(json!([
+                {"sort_key": "destination/g1/f1", "parent_type": "destination", "parent_id": "g1",
+                 "validated_by": "gone"},
+            ])),
+        ),
     ]
 }
 
@@ -163,6 +179,11 @@ fn passing() -> Sources {
                              "audit": {"status": "explained"}}]),
             ),
         ),
+        (
+            Artifact::Certificates,
+            envelope(json!([{"sort_key": "connection/c3/h", "validated_by": "a1"}])),
+        ),
+        (Artifact::Fingerprints, envelope(json!([]))),
     ])
 }
 
@@ -183,7 +204,7 @@ fn ids(check: &Value) -> Vec<String> {
         .collect()
 }
 
-const ALL: [&str; 12] = [
+const ALL: [&str; 13] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -193,6 +214,7 @@ const ALL: [&str; 12] = [
     "FT-AUDIT-001",
     "FT-KEYS-001",
     "FT-HOOK-001",
+    "FT-TRUST-001",
     "FT-AUDIT-002",
     "FT-AUDIT-003",
     "FT-AUDIT-004",
@@ -276,6 +298,10 @@ fn every_check_fails_with_its_subjects() {
         json!(["long_unused", "no_expiry"])
     );
     assert_eq!(ids(&check(&c, "FT-HOOK-001")), ["w1"]);
+    // Approved by the suspended s1 and by someone users.json does not list; a1's stands.
+    let trust = check(&c, "FT-TRUST-001");
+    assert_eq!(ids(&trust), ["connection/c1/h1", "destination/g1/f1"]);
+    assert_eq!(trust["items"][0]["label"], "certificate of connection c1");
 }
 
 #[test]
