@@ -190,6 +190,33 @@ fn quoted(text: &str) -> String {
     clean(text)
 }
 
+/// The stored schema name and the catalog's entry of `table`, which must be there and have
+/// every column the reads need; otherwise what is missing, named. Shared by every kind of
+/// warehouse, so the same gap reads the same whichever source it is found in.
+fn readable(catalog: &Catalog, table: Table) -> Result<(&str, &TableInfo), WarehouseError> {
+    let schema = catalog
+        .stored_schema
+        .as_deref()
+        .ok_or_else(|| WarehouseError::Missing(format!("schema {}", quoted(&catalog.schema))))?;
+    let info = catalog.table(table).ok_or_else(|| {
+        WarehouseError::Missing(format!(
+            "table {} in schema {}",
+            table.name(),
+            quoted(&catalog.schema)
+        ))
+    })?;
+    let missing = info.missing(table);
+    if !missing.is_empty() {
+        return Err(WarehouseError::Missing(format!(
+            "column {} of table {} in schema {}",
+            missing.join(", "),
+            table.name(),
+            quoted(&catalog.schema)
+        )));
+    }
+    Ok((schema, info))
+}
+
 /// An open connection to an audit source's warehouse.
 pub enum Session {
     /// PostgreSQL or Redshift.

@@ -320,25 +320,7 @@ impl Reader<'_> {
         catalog: &'c Catalog,
         table: Table,
     ) -> Result<sql::Reads<'c>, WarehouseError> {
-        let schema = catalog.stored_schema.as_deref().ok_or_else(|| {
-            WarehouseError::Missing(format!("schema {}", quoted(&catalog.schema)))
-        })?;
-        let info = catalog.table(table).ok_or_else(|| {
-            WarehouseError::Missing(format!(
-                "table {} in schema {}",
-                table.name(),
-                quoted(&catalog.schema)
-            ))
-        })?;
-        let missing = info.missing(table);
-        if !missing.is_empty() {
-            return Err(WarehouseError::Missing(format!(
-                "column {} of table {} in schema {}",
-                missing.join(", "),
-                table.name(),
-                quoted(&catalog.schema)
-            )));
-        }
+        let (schema, info) = super::readable(catalog, table)?;
         Ok(sql::Reads {
             dialect: self.dialect,
             schema,
