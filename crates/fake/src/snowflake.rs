@@ -141,7 +141,8 @@ pub struct FakeSnowflake {
 
 impl FakeSnowflake {
     /// Starts it on 127.0.0.1 and a free port, on its own thread.
-    pub fn start(login: Login, platform: Platform, faults: Faults) -> std::io::Result<Self> {
+    pub fn start(login: Login, mut platform: Platform, faults: Faults) -> std::io::Result<Self> {
+        eval::order(&mut platform);
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
