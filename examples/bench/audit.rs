@@ -138,25 +138,7 @@ pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
             .stderr(Stdio::piped());
         let run = run_measured(cmd, bin, "the collector (a complete bundle is needed)")?;
         let requests = fake.requests().len() - requests_before;
-        let bundle = String::from_utf8_lossy(&run.output.stdout)
-            .trim()
-            .to_owned();
-        let manifest: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(Path::new(&bundle).join("manifest.json"))
-                .map_err(|e| format!("{bundle}/manifest.json: {e}"))?,
-        )
-        .map_err(|e| format!("manifest.json: {e}"))?;
-        let facts = &manifest["audit_trail"]["sources"][0];
-        let items = facts["items_kept"].as_u64().unwrap_or(0);
-        if facts["status"] != "complete" || items != volume.items() {
-            return Err(format!(
-                "the audit trail is {} with {items} items, not complete with {}: {}",
-                facts["status"],
-                volume.items(),
-                facts["reason"]
-            ));
-        }
-        let read = facts["rows_read"].as_u64().unwrap_or(0);
+        let (facts, items, read) = complete_trail(&run.output.stdout, &volume)?;
         settle(&server)?;
         let scanned = scanned(&server, n)?;
         let statements = if counts_statements {
@@ -189,6 +171,33 @@ pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
     );
     print_table(&rows);
     Ok(())
+}
+
+/// The audit source's facts in the manifest of the bundle whose path the collector printed
+/// (`stdout`), its items and rows read; an error unless it is complete with exactly the
+/// actions `volume` made.
+pub(crate) fn complete_trail(
+    stdout: &[u8],
+    volume: &Volume,
+) -> Result<(serde_json::Value, u64, u64), String> {
+    let bundle = String::from_utf8_lossy(stdout).trim().to_owned();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(&bundle).join("manifest.json"))
+            .map_err(|e| format!("{bundle}/manifest.json: {e}"))?,
+    )
+    .map_err(|e| format!("manifest.json: {e}"))?;
+    let facts = manifest["audit_trail"]["sources"][0].clone();
+    let items = facts["items_kept"].as_u64().unwrap_or(0);
+    if facts["status"] != "complete" || items != volume.items() {
+        return Err(format!(
+            "the audit trail is {} with {items} items, not complete with {}: {}",
+            facts["status"],
+            volume.items(),
+            facts["reason"]
+        ));
+    }
+    let read = facts["rows_read"].as_u64().unwrap_or(0);
+    Ok((facts, items, read))
 }
 
 /// The server, with `pg_stat_statements` loaded if it has the module (then `true`).

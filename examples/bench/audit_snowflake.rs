@@ -31,7 +31,7 @@ use iru_fivetran_fake::postgres::{PEOPLE, dump};
 use iru_fivetran_fake::snowflake::{FakeSnowflake, Faults, Login};
 
 use crate::args::Args;
-use crate::audit::{DATABASE, SCHEMA, load, synced_account, vault_with};
+use crate::audit::{DATABASE, SCHEMA, complete_trail, load, synced_account, vault_with};
 use crate::measure::run_measured;
 use crate::table::{print_table, seconds};
 
@@ -114,25 +114,7 @@ pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
             .filter(|s| s.method == "GET" && s.target.contains("partition="))
             .count();
         let requests = fake.requests().len() - requests_before;
-        let bundle = String::from_utf8_lossy(&run.output.stdout)
-            .trim()
-            .to_owned();
-        let manifest: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(Path::new(&bundle).join("manifest.json"))
-                .map_err(|e| format!("{bundle}/manifest.json: {e}"))?,
-        )
-        .map_err(|e| format!("manifest.json: {e}"))?;
-        let facts = &manifest["audit_trail"]["sources"][0];
-        let items = facts["items_kept"].as_u64().unwrap_or(0);
-        if facts["status"] != "complete" || items != volume.items() {
-            return Err(format!(
-                "the audit trail is {} with {items} items, not complete with {}: {}",
-                facts["status"],
-                volume.items(),
-                facts["reason"]
-            ));
-        }
-        let read = facts["rows_read"].as_u64().unwrap_or(0);
+        let (facts, items, read) = complete_trail(&run.output.stdout, &volume)?;
         let wall = run.wall.as_secs_f64();
         table.push([
             n.to_string(),
