@@ -1,6 +1,8 @@
 //! What crosses the wire to and from Snowflake's SQL API, as plain functions: a result's rows
 //! handed on, bodies read within their bound (and gunzipped when the server compressed them),
 //! `Retry-After`, a handle as a path segment, a request id, an error's causes on one line.
+//! Databricks' client (`super::super::databricks`) uses them too, until both send through
+//! one HTTP sender.
 
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use crate::warehouse::statements::Row;
 use crate::warehouse::{WarehouseError, quoted};
 
 /// Hands on the rows of one partition's `data`.
-pub(super) fn hand_on(
+pub(in crate::warehouse) fn hand_on(
     body: Value,
     tag: &str,
     each: &mut (dyn FnMut(Row) -> Result<(), WarehouseError> + Send),
@@ -53,7 +55,7 @@ pub(super) fn hand_on(
     Ok(())
 }
 
-pub(super) async fn read_capped(
+pub(in crate::warehouse) async fn read_capped(
     response: reqwest::Response,
     tag: &str,
 ) -> Result<Vec<u8>, WarehouseError> {
@@ -83,7 +85,7 @@ pub(super) async fn read_capped(
     Ok(body)
 }
 
-pub(super) fn gunzip(bytes: &[u8], tag: &str) -> Result<Vec<u8>, WarehouseError> {
+pub(in crate::warehouse) fn gunzip(bytes: &[u8], tag: &str) -> Result<Vec<u8>, WarehouseError> {
     use std::io::Read as _;
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
@@ -101,7 +103,7 @@ pub(super) fn gunzip(bytes: &[u8], tag: &str) -> Result<Vec<u8>, WarehouseError>
     Ok(out)
 }
 
-pub(super) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+pub(in crate::warehouse) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -118,12 +120,12 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A handle as a path segment (percent-encoded: it comes from the server).
-pub(super) fn segment(handle: &str) -> String {
+pub(in crate::warehouse) fn segment(handle: &str) -> String {
     percent_encoding::utf8_percent_encode(handle, SEGMENT).to_string()
 }
 
 /// A random (version 4) UUID.
-pub(super) fn uuid() -> String {
+pub(in crate::warehouse) fn uuid() -> String {
     let mut b: [u8; 16] = rand::random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
@@ -138,7 +140,7 @@ pub(super) fn uuid() -> String {
     )
 }
 
-pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(in crate::warehouse) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();
     while let Some(e) = source {
