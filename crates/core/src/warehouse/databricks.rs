@@ -8,7 +8,7 @@
 //! - Authentication: `Authorization: Bearer` with a personal access token, or with an OAuth
 //!   access token a service principal gets from `POST /oidc/v1/token` (client credentials,
 //!   HTTP Basic; cached until shortly before `expires_in`, fetched again once on a 401): see
-//!   [`send`].
+//!   [`oauth`].
 //! - `200` with `status.state`: `PENDING` or `RUNNING` is polled with
 //!   `GET /api/2.0/sql/statements/{statement_id}` for at most the statement timeout and a
 //!   margin (then cancelled: `POST .../cancel`); `SUCCEEDED` carries the first chunk in
@@ -18,12 +18,12 @@
 //!   that is not there); `CANCELED`; `CLOSED`: the result is gone (submitted again, once,
 //!   before any row was read; after, the read resumes from its last row).
 //! - `400` (`INVALID_PARAMETER_VALUE`, `BAD_REQUEST`), `401`, `403` (`PERMISSION_DENIED`), `404`
-//!   (a statement or chunk no longer known), `429` and `503` (retried by [`send`]), each
-//!   with Databricks' `error_code` and `message`.
+//!   (a statement or chunk no longer known), `429` and `503` (paced and retried by
+//!   [`Http`]), each with Databricks' `error_code` and `message`.
 //!
 //! Server text is scrubbed of the tokens sent and cleaned before a message quotes it.
 
-mod send;
+mod oauth;
 
 use std::time::{Duration, Instant};
 
@@ -32,13 +32,14 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::snowflake::wire::{hand_on, segment};
+use super::http::{Http, segment};
+use super::snowflake::wire::hand_on;
 use super::statements::{Row, Statement, param_name};
 use super::{Net, WarehouseError};
 use crate::credentials::AuditSource;
-use send::{Credential, Sender, error_text};
+use oauth::{Credential, error_text};
 
-pub use send::{MAX_ATTEMPTS, SCOPE};
+pub use oauth::SCOPE;
 
 /// How much longer than the statement timeout a statement is polled.
 const POLL_MARGIN: Duration = Duration::from_secs(30);
@@ -47,7 +48,7 @@ const MAX_WAIT: u64 = 30;
 
 /// A client of one workspace's Statement Execution API.
 pub struct Client {
-    sender: Sender,
+    sender: Http,
     credential: Credential,
     root: Url,
     warehouse_id: String,
@@ -71,7 +72,7 @@ impl Client {
             WarehouseError::Query("the audit source has no Databricks settings".into())
         })?;
         Ok(Self {
-            sender: Sender::new(net)?,
+            sender: Http::new(net)?,
             credential: Credential::new(rest.auth.clone(), &rest.url),
             root: rest.url.clone(),
             warehouse_id: rest.warehouse.clone().unwrap_or_default(),
@@ -243,14 +244,14 @@ impl Client {
     async fn request(
         &self,
         tag: &str,
-        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync,
     ) -> Result<(StatusCode, Vec<u8>), WarehouseError> {
         let mut refreshed = false;
         loop {
             let auth = self.credential.header(&self.sender).await?;
             let response = self
                 .sender
-                .send(tag, |http, _| {
+                .send(tag, &mut |http, _| {
                     Ok(build(http).header("Authorization", auth.clone()))
                 })
                 .await?;
@@ -292,9 +293,9 @@ impl Client {
             404 if place == Place::Submit => WarehouseError::Query(format!(
                 "{message} (reading {tag}); hint: check host and warehouse_id of this audit source"
             )),
-            429 | 500 | 502 | 503 | 504 => WarehouseError::Unreachable(format!(
-                "{message} after {MAX_ATTEMPTS} attempts (reading {tag})"
-            )),
+            500 | 502 | 503 | 504 => {
+                WarehouseError::Unreachable(format!("{message} after retries (reading {tag})"))
+            }
             _ if code.as_deref() == Some("PERMISSION_DENIED") => WarehouseError::Denied {
                 object: tag.to_owned(),
                 detail: message,
