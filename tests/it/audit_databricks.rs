@@ -502,3 +502,31 @@ fn the_readme_s_databricks_source_and_grants_are_what_the_tool_reads_and_prints(
         );
     }
 }
+
+#[test]
+fn a_statement_still_running_past_its_timeout_is_cancelled_and_named() {
+    let Some(w) = warehouse() else { return };
+    let db = databricks::start(
+        w,
+        Faults {
+            pending_polls: u32::MAX,
+            ..Faults::default()
+        },
+    );
+    let run = collect_db(&db, Auth::Token(TOKEN), "statement_timeout = 1");
+    run.assert_code(3);
+    let trail = run.json("audit_trail.json");
+    assert_eq!(trail["status"], "failed", "{}", trail["reason"]);
+    let reason = trail["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("a statement timed out") && reason.contains("still running after 2 s"),
+        "{reason}"
+    );
+    assert!(reason.contains("raise statement_timeout"), "{reason}");
+    // The statement was not left running in the warehouse.
+    assert!(
+        db.seen()
+            .iter()
+            .any(|s| s.method == "POST" && s.target.ends_with("/cancel") && s.status == 200)
+    );
+}

@@ -11,12 +11,14 @@
 //! `statement_id`, `status.state` (`PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED` with
 //! `status.error`, `CANCELED`, `CLOSED`: the result no longer available), `manifest` and
 //! `result` (`data_array` of string-or-null values, `chunk_index`, `row_offset`, `row_count`,
-//! `next_chunk_index`, `next_chunk_internal_link`); a failed statement answers `200` with
-//! `FAILED`, not an HTTP error; `GET /api/2.0/sql/statements/{id}` to poll,
-//! `GET .../result/chunks/{n}` for a chunk (its `ResultData`), `POST .../cancel`; a statement
-//! unknown answers `404`; every HTTP error is `{"error_code", "message"}` (`400`
-//! `INVALID_PARAMETER_VALUE`/`BAD_REQUEST`, `401`, `403` `PERMISSION_DENIED`, `404`
-//! `RESOURCE_DOES_NOT_EXIST`, `429` `TOO_MANY_REQUESTS`, `503` `TEMPORARILY_UNAVAILABLE`).
+//! `next_chunk_index`, `next_chunk_internal_link`: a path to join to the workspace); a failed
+//! statement answers `200` with `FAILED`, not an HTTP error; `GET /api/2.0/sql/statements/{id}`
+//! to poll, `GET .../result/chunks/{n}` for a chunk (its `ResultData`), `POST .../cancel`; a
+//! statement in a terminal state is removed after 12 hours and then answers `404`; every HTTP
+//! error is `{"error_code", "message"}` with the status. The codes per status (`400`
+//! `INVALID_PARAMETER_VALUE`/`BAD_REQUEST`, `403` `PERMISSION_DENIED`, `404`
+//! `RESOURCE_DOES_NOT_EXIST`, `429` `TOO_MANY_REQUESTS`, `503` `TEMPORARILY_UNAVAILABLE`) are
+//! those of the SDKs' error classes, not a table of the reference.
 //! `Authorization: Bearer` is checked exactly: the personal access token, or an access token
 //! this fake issued and that has not expired. `POST /oidc/v1/token` takes
 //! `grant_type=client_credentials&scope=all-apis`, form-encoded, with the client id and secret

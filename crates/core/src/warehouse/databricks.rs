@@ -41,7 +41,8 @@ use oauth::{Credential, error_text};
 
 pub use oauth::SCOPE;
 
-/// How much longer than the statement timeout a statement is polled.
+/// How much longer than the statement timeout a statement is polled, at most (and at most the
+/// timeout again: a short timeout is not stretched thirtyfold).
 const POLL_MARGIN: Duration = Duration::from_secs(30);
 /// The longest a submission waits for its result before answering (the API allows 50 s).
 const MAX_WAIT: u64 = 30;
@@ -160,7 +161,7 @@ impl Client {
             .await?;
         let answer = self.answer(status, &answer, tag, Place::Submit)?;
         let started = Instant::now();
-        let limit = self.statement_timeout + POLL_MARGIN;
+        let limit = self.statement_timeout + POLL_MARGIN.min(self.statement_timeout);
         let mut pause = Duration::from_millis(200);
         let mut answer = answer;
         loop {
