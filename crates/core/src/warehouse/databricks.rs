@@ -8,7 +8,7 @@
 //! - Authentication: `Authorization: Bearer` with a personal access token, or with an OAuth
 //!   access token a service principal gets from `POST /oidc/v1/token` (client credentials,
 //!   HTTP Basic; cached until shortly before `expires_in`, fetched again once on a 401): see
-//!   [`oauth`].
+//!   `databricks/oauth.rs`.
 //! - `200` with `status.state`: `PENDING` or `RUNNING` is polled with
 //!   `GET /api/2.0/sql/statements/{statement_id}` for at most the statement timeout and a
 //!   margin (then cancelled: `POST .../cancel`); `SUCCEEDED` carries the first chunk in
