@@ -6,6 +6,7 @@ mod api_errors;
 mod approvals;
 mod audit;
 mod audit_changes;
+mod audit_databricks;
 mod audit_doctor;
 mod audit_faults;
 mod audit_snowflake;

@@ -22,7 +22,10 @@
 //! | 11 | [`schema`] | the JSON Schemas of every file and output |
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
-//! a warehouse password in one too: [`credentials::AuditSource::pg_config`].
+//! a warehouse password in one too: [`credentials::AuditSource::pg_config`]; a warehouse's key,
+//! token and OAuth client secret each in one of `credentials::audit::rest`:
+//! [`credentials::audit::rest::KeyPair::sign_rs256`], [`credentials::audit::rest::bearer_header`],
+//! [`credentials::audit::rest::OAuthClient::basic_header`].
 
 pub mod audit;
 pub mod changes;

@@ -16,8 +16,10 @@
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
+pub mod databricks;
 #[cfg(feature = "faults")]
 mod faults;
+pub mod platform;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod routes;

@@ -2,6 +2,7 @@
 //! call sites say `crate::support::x`.
 
 mod background;
+pub mod databricks;
 mod files;
 mod fixtures;
 mod leaks;

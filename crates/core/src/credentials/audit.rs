@@ -9,7 +9,8 @@
 //!
 //! The password lives in a [`SecretString`] from the moment it is read;
 //! [`AuditSource::pg_config`] is the only function that exposes it. The warehouses reached
-//! over HTTPS (`snowflake`) are checked in [`rest`], which holds their keys and tokens.
+//! over HTTPS (`snowflake`, `databricks`) are checked in [`rest`] and [`databricks`]; [`rest`]
+//! holds their keys and tokens.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -20,9 +21,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::vault::VaultAuditSource;
 
+pub mod databricks;
 pub mod rest;
 
-pub use rest::{KeyPair, Rest, RestAuth};
+pub use rest::{KeyPair, OAuthClient, Rest, RestAuth};
 
 /// `statement_timeout` when not given: each statement (one page of rows) may run this long.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -46,6 +48,8 @@ pub enum Kind {
     Redshift,
     /// Snowflake, through its SQL API (HTTPS).
     Snowflake,
+    /// Databricks, through its SQL Statement Execution API (HTTPS).
+    Databricks,
 }
 
 impl Kind {
@@ -55,12 +59,13 @@ impl Kind {
             Kind::Postgres => "postgres",
             Kind::Redshift => "redshift",
             Kind::Snowflake => "snowflake",
+            Kind::Databricks => "databricks",
         }
     }
 
     /// Whether it is reached over HTTPS (its `rest` settings) rather than a database protocol.
     pub fn is_rest(self) -> bool {
-        matches!(self, Kind::Snowflake)
+        matches!(self, Kind::Snowflake | Kind::Databricks)
     }
 
     /// The port when none is given.
@@ -68,7 +73,7 @@ impl Kind {
         match self {
             Kind::Postgres => 5432,
             Kind::Redshift => 5439,
-            Kind::Snowflake => 443,
+            Kind::Snowflake | Kind::Databricks => 443,
         }
     }
 
@@ -78,6 +83,7 @@ impl Kind {
             Kind::Postgres => service.contains("postgres"),
             Kind::Redshift => service.contains("redshift"),
             Kind::Snowflake => service.contains("snowflake"),
+            Kind::Databricks => service.contains("databricks"),
         }
     }
 }
@@ -263,20 +269,24 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
         "postgres" => Kind::Postgres,
         "redshift" => Kind::Redshift,
         "snowflake" => Kind::Snowflake,
-        "bigquery" | "databricks" => {
+        "databricks" => Kind::Databricks,
+        "bigquery" => {
             return Err(problem(
                 "has a `kind` this version does not read yet",
-                "this version reads kind = \"postgres\", \"redshift\" or \"snowflake\"",
+                "this version reads kind = \"postgres\", \"redshift\", \"snowflake\" or \"databricks\"",
             ));
         }
         _ => {
             return Err(problem(
                 "has an unknown `kind`",
-                "kind is \"postgres\", \"redshift\" or \"snowflake\"",
+                "kind is \"postgres\", \"redshift\", \"snowflake\" or \"databricks\"",
             ));
         }
     };
     let common = common(&raw)?;
+    if kind == Kind::Databricks {
+        return databricks::check(raw, number, common);
+    }
     if kind.is_rest() {
         return rest::check(raw, kind, number, dir, common);
     }
@@ -288,6 +298,10 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
             ("private_key_file", raw.private_key_file.is_some()),
             ("token", raw.token.is_some()),
             ("url", raw.url.is_some()),
+            ("warehouse_id", raw.warehouse_id.is_some()),
+            ("catalog", raw.catalog.is_some()),
+            ("client_id", raw.client_id.is_some()),
+            ("client_secret", raw.client_secret.is_some()),
         ],
         kind,
     )?;

@@ -70,7 +70,7 @@ impl fmt::Debug for VaultAccount {
 /// Unchecked (see `credentials::audit`); `Debug` hides the password.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VaultAuditSource {
-    /// `kind`: `postgres`, `redshift` or `snowflake`.
+    /// `kind`: `postgres`, `redshift`, `snowflake` or `databricks`.
     pub kind: Option<String>,
     /// `destination`: the destination (group) id whose Platform Connector wrote the tables.
     pub destination: Option<String>,
@@ -109,6 +109,14 @@ pub struct VaultAuditSource {
     pub token: Option<String>,
     /// `url`: the API's root when not the kind's public one (private link, a test's fake).
     pub url: Option<String>,
+    /// `warehouse_id`: the Databricks SQL warehouse the statements run on.
+    pub warehouse_id: Option<String>,
+    /// `catalog`: the Databricks (Unity Catalog) catalog the Platform Connector writes to.
+    pub catalog: Option<String>,
+    /// `client_id`: a Databricks service principal's OAuth client id (machine-to-machine).
+    pub client_id: Option<String>,
+    /// `client_secret`: that service principal's OAuth secret.
+    pub client_secret: Option<String>,
 }
 
 impl fmt::Debug for VaultAuditSource {
@@ -133,6 +141,13 @@ impl fmt::Debug for VaultAuditSource {
             .field("private_key_file", &self.private_key_file)
             .field("token", &self.token.as_ref().map(|_| "[redacted]"))
             .field("url", &self.url)
+            .field("warehouse_id", &self.warehouse_id)
+            .field("catalog", &self.catalog)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -191,7 +206,7 @@ impl Node {
 const ACCOUNT_KEYS: [&str; 4] = ["api_key", "api_secret", "api_url", AUDIT_SOURCES];
 const AUDIT_SOURCES: &str = "audit_sources";
 /// The keys of an audit source entry.
-const SOURCE_KEYS: [&str; 19] = [
+const SOURCE_KEYS: [&str; 23] = [
     "kind",
     "destination",
     "host",
@@ -211,6 +226,10 @@ const SOURCE_KEYS: [&str; 19] = [
     "private_key_file",
     "token",
     "url",
+    "warehouse_id",
+    "catalog",
+    "client_id",
+    "client_secret",
 ];
 const PROFILES: &str = "profiles";
 
@@ -452,6 +471,10 @@ fn audit_source_from(node: Node, n: usize, at: &str) -> Result<VaultAuditSource,
                     "private_key_file" => &mut source.private_key_file,
                     "token" => &mut source.token,
                     "url" => &mut source.url,
+                    "warehouse_id" => &mut source.warehouse_id,
+                    "catalog" => &mut source.catalog,
+                    "client_id" => &mut source.client_id,
+                    "client_secret" => &mut source.client_secret,
                     _ => &mut source.ca_cert,
                 };
                 *slot = Some(s);

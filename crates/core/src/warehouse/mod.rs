@@ -1,9 +1,10 @@
 //! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
 //! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
-//! [`snowflake`]: Snowflake's SQL API over HTTPS, read through [`rest`], the part of a read
-//! over HTTPS every such API shares, in the dialects of [`statements`], every request sent by
-//! [`http`] under the Fivetran client's pace and retry rules).
+//! [`snowflake`]: Snowflake's SQL API over HTTPS; [`databricks`]: Databricks' Statement
+//! Execution API over HTTPS; both read through [`rest`], the part of a read over HTTPS every
+//! such API shares, in the dialects of [`statements`], every request sent by [`http`] under
+//! the Fivetran client's pace and retry rules).
 //!
 //! Whatever the kind, a read is the same intent:
 //! - one read-only transaction (over HTTPS, read-only statements without one), each
@@ -18,6 +19,7 @@
 //! What the rows mean (user actions, actors, de-duplication) is `crate::audit`'s business; this
 //! module only reads.
 
+pub mod databricks;
 pub mod http;
 pub mod postgres;
 pub mod rest;
@@ -184,6 +186,14 @@ pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
             &source.user,
             rest.role.as_deref().unwrap_or("IRU_AUDIT_READER"),
             rest.warehouse.as_deref().unwrap_or("COMPUTE_WH"),
+        ),
+        (Kind::Databricks, Some(rest)) => statements::grants(
+            statements::Dialect::Databricks,
+            &source.database,
+            schema,
+            &source.user,
+            "",
+            rest.warehouse.as_deref().unwrap_or_default(),
         ),
         (Kind::Redshift, _) => postgres::grants(
             postgres::Dialect::Redshift,

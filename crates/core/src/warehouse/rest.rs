@@ -1,9 +1,10 @@
-//! Warehouses reached over HTTPS (Snowflake's SQL API): the read, whatever the API. Each pass
+//! Warehouses reached over HTTPS (Snowflake's SQL API, Databricks' Statement Execution API):
+//! the read, whatever the API. Each pass
 //! is a series of statements, each at most `page_rows` rows in `(time, id)` order and
 //! starting after the last row of the one before (keyset pages: a statement holds one page,
 //! so memory holds one page, however the API splits it up). Each row is handed on as it is
 //! decoded. The statements are [`super::statements`]. The API itself (authentication, the asynchronous path, partitions, errors) is the
-//! [`Api`]'s business: one file per warehouse ([`super::snowflake`]).
+//! [`Api`]'s business: one file per warehouse ([`super::snowflake`], [`super::databricks`]).
 //!
 //! The APIs keep no transaction across requests: the passes do not share a snapshot as on
 //! PostgreSQL. Rows the Platform Connector adds during a read lie after the window's end (the
@@ -11,6 +12,7 @@
 
 use jiff::Timestamp;
 
+use super::databricks;
 use super::snowflake;
 use super::statements as sql;
 use super::{
@@ -26,6 +28,8 @@ pub use sql::{Dialect, Row, Statement};
 pub enum Api {
     /// Snowflake's SQL API v2.
     Snowflake(snowflake::Client),
+    /// Databricks' SQL Statement Execution API 2.0.
+    Databricks(databricks::Client),
 }
 
 impl Api {
@@ -36,6 +40,7 @@ impl Api {
     ) -> Result<(), WarehouseError> {
         match self {
             Api::Snowflake(c) => c.run(statement, each).await,
+            Api::Databricks(c) => c.run(statement, each).await,
         }
     }
 }
@@ -50,6 +55,12 @@ impl Session {
     /// Prepares the API client of `source` (nothing is sent yet: the first statement, the
     /// catalog's, authenticates).
     pub fn open(source: &AuditSource, net: &Net) -> Result<Self, WarehouseError> {
+        if source.kind == crate::credentials::audit::Kind::Databricks {
+            return Ok(Self {
+                api: Api::Databricks(databricks::Client::new(source, net)?),
+                dialect: Dialect::Databricks,
+            });
+        }
         let api = Api::Snowflake(snowflake::Client::new(source, net)?);
         Ok(Self {
             api,
@@ -64,8 +75,10 @@ impl Session {
 
     /// The reads of this session, each statement limited by `limits`.
     pub fn begin(&mut self, limits: Limits) -> Reader<'_> {
-        let Api::Snowflake(c) = &mut self.api;
-        c.set_timeout(limits.statement_timeout);
+        match &mut self.api {
+            Api::Snowflake(c) => c.set_timeout(limits.statement_timeout),
+            Api::Databricks(c) => c.set_timeout(limits.statement_timeout),
+        }
         Reader {
             session: self,
             limits,
