@@ -12,7 +12,8 @@
 //!
 //! `/connections/{id}/sync-history` checks its `start_time`/`end_time` window as the
 //! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
-//! account that is not offered it.
+//! account that is not offered it; so can `/connections/{id}/errors`
+//! ([`ConnectionErrorsMode`]).
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
@@ -101,6 +102,11 @@ pub struct FakeAccount {
     /// of the request (tests place times relative to now through [`FakeServer::edit`]).
     #[serde(default)]
     pub sync_history: BTreeMap<String, Vec<Value>>,
+    /// `/connections/{id}/errors` items per connection id (its active errors); a missing id
+    /// has none. The endpoint is not in the OpenAPI file: the items' shape is inferred (see
+    /// `iru_fivetran_core::resources::connection_errors`).
+    #[serde(default)]
+    pub connection_errors: BTreeMap<String, Vec<Value>>,
     /// `/webhooks` items.
     pub webhooks: Vec<Value>,
     /// `/external-logging` items.
@@ -202,6 +208,19 @@ pub enum SyncHistoryMode {
     BadRequest,
 }
 
+/// Whether the fake offers `/connections/{id}/errors` (in Fivetran's changelog as a private
+/// preview, absent from its OpenAPI file, so not offered to every account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnectionErrorsMode {
+    /// Served from [`FakeAccount::connection_errors`].
+    #[default]
+    Available,
+    /// Every request answers 404 `{"code":"NotFound",...}`: not offered to this account.
+    NotFound,
+    /// Every request answers 501: an API that does not implement it.
+    NotImplemented,
+}
+
 /// Settings of a fake server.
 #[derive(Debug, Clone)]
 pub struct FakeOptions {
@@ -215,6 +234,8 @@ pub struct FakeOptions {
     pub last_page: LastPage,
     /// Whether `/connections/{id}/sync-history` is offered.
     pub sync_history: SyncHistoryMode,
+    /// Whether `/connections/{id}/errors` is offered.
+    pub connection_errors: ConnectionErrorsMode,
     /// A seeded random mix of faults on a few percent of requests (`None`: no chaos).
     #[cfg(feature = "faults")]
     pub chaos: Option<Chaos>,
@@ -240,6 +261,7 @@ impl Default for FakeOptions {
             page_size: 2,
             last_page: LastPage::Missing,
             sync_history: SyncHistoryMode::Available,
+            connection_errors: ConnectionErrorsMode::Available,
             #[cfg(feature = "faults")]
             chaos: None,
             #[cfg(feature = "faults")]
