@@ -477,8 +477,10 @@ fn a_bundle_without_a_baseline_says_there_is_no_change_log() {
         "secrets_managers.json",
         "connector_sdk_packages.json",
     ] {
+        // Markdown escapes the underscores of a file name.
+        let shown = file.replace('_', "\\_");
         assert!(
-            md.contains(&format!("> **Note:** {file} is not in this bundle.")),
+            md.contains(&format!("> **Note:** {shown} is not in this bundle.")),
             "{file}: {md}"
         );
     }

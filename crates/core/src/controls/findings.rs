@@ -42,7 +42,7 @@ pub fn of_finding(id: &str) -> &'static [Support] {
                 &[
                     s(
                         CC6_1,
-                        "pipeline credentials kept in a secrets manager the account's list does not show",
+                        "credentials of pipelines kept in a secrets manager the account's list does not show",
                     ),
                     s(
                         A5_17,
