@@ -30,8 +30,8 @@ pub mod synthetic;
 pub use faults::{
     Chaos, ChaosFault, ChaosServed, ECHO_AUTHORIZATION, ECHO_CREDENTIALS, Fault, Limit,
 };
-pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
+pub use routes::{ConnectionErrorsMode, SYNC_HISTORY_UNAVAILABLE};
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -206,19 +206,6 @@ pub enum SyncHistoryMode {
     /// Every request answers 400 `BadRequest`: an API version that does not know the endpoint's
     /// parameters.
     BadRequest,
-}
-
-/// Whether the fake offers `/connections/{id}/errors` (in Fivetran's changelog as a private
-/// preview, absent from its OpenAPI file, so not offered to every account).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ConnectionErrorsMode {
-    /// Served from [`FakeAccount::connection_errors`].
-    #[default]
-    Available,
-    /// Every request answers 404 `{"code":"NotFound",...}`: not offered to this account.
-    NotFound,
-    /// Every request answers 501: an API that does not implement it.
-    NotImplemented,
 }
 
 /// Settings of a fake server.

@@ -9,13 +9,26 @@ use serde_json::{Value, json};
 
 #[cfg(feature = "faults")]
 use crate::Transport;
-use crate::{ConnectionErrorsMode, LastPage, State, SyncHistoryMode};
+use crate::{LastPage, State, SyncHistoryMode};
 
 /// The widest `start_time`..`end_time` range `/sync-history` accepts, as documented.
 const SYNC_HISTORY_MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// The message of the fake's 404 when sync history is not offered ([`SyncHistoryMode::NotFound`]).
 pub const SYNC_HISTORY_UNAVAILABLE: &str = "The requested resource could not be found";
+
+/// Whether the fake offers `/connections/{id}/errors` (in Fivetran's changelog as a private
+/// preview, absent from its OpenAPI file, so not offered to every account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnectionErrorsMode {
+    /// Served from [`crate::FakeAccount::connection_errors`].
+    #[default]
+    Available,
+    /// Every request answers 404 `{"code":"NotFound",...}`: not offered to this account.
+    NotFound,
+    /// Every request answers 501: an API that does not implement it.
+    NotImplemented,
+}
 
 /// A response to send.
 pub(crate) struct Answer {

@@ -164,19 +164,6 @@ fn unreadable(sources: &Sources, artifacts: &[Artifact]) -> Option<String> {
     })
 }
 
-/// Why `FT-SECRET-001` is `n/a`: any of its sources unreadable, or the list of secrets
-/// managers not read in full (a manager on a page never read would look missing).
-fn managers_unreadable(sources: &Sources, artifacts: &[Artifact]) -> Option<String> {
-    let list = Artifact::SecretsManagers;
-    let why = unreadable(sources, artifacts).or_else(|| {
-        (!sources.status(list).is_whole())
-            .then(|| format!("{} is {}", list.file_name(), sources.status(list).name()))
-    })?;
-    Some(format!(
-        "{why}; without the whole list of secrets managers, a reference cannot be told missing"
-    ))
-}
-
 /// Ids quoted in a reason at most.
 const QUOTED: usize = 3;
 
@@ -389,7 +376,7 @@ impl Builder {
             ),
             {
                 // Without the whole list every reference would look missing: none is kept.
-                let why = managers_unreadable(sources, &references);
+                let why = code::managers_unreadable(sources, &references);
                 if why.is_some() {
                     managers.subjects.clear();
                 }

@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{Check, Params, some_of, text, time};
+use crate::derive::Sources;
+use crate::vocab::Artifact;
+
+use super::{Check, Params, some_of, text, time, unreadable};
 
 /// The two checks as their items stream past.
 #[derive(Debug, Default)]
@@ -155,4 +158,17 @@ impl CodeChecks {
             },
         ]
     }
+}
+
+/// Why `FT-SECRET-001` is `n/a`: any of its sources unreadable, or the list of secrets
+/// managers not read in full (a manager on a page never read would look missing).
+pub(super) fn managers_unreadable(sources: &Sources, artifacts: &[Artifact]) -> Option<String> {
+    let list = Artifact::SecretsManagers;
+    let why = unreadable(sources, artifacts).or_else(|| {
+        (!sources.status(list).is_whole())
+            .then(|| format!("{} is {}", list.file_name(), sources.status(list).name()))
+    })?;
+    Some(format!(
+        "{why}; without the whole list of secrets managers, a reference cannot be told missing"
+    ))
 }
