@@ -102,7 +102,8 @@ fn the_plan_counts_what_a_collection_of_the_generated_account_needs() {
     );
     let part = |name: &str| plan.parts.iter().find(|(n, _)| *n == name).expect(name).1;
     assert_eq!(part("users"), 3 + 2 * 2_100);
-    assert_eq!(part("connections"), 2 + 2 * 1_001);
+    // Each connection's detail, schema config and active errors.
+    assert_eq!(part("connections"), 2 + 3 * 1_001);
     assert_eq!(part("sync_history"), 1_001);
     assert_eq!(size.plan(1000, 3).total(), plan.total() + 2 * 1_001);
 }

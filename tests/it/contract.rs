@@ -11,10 +11,13 @@
 //! - objects whose schema declares no `properties` (per-service `config`) are not inspected;
 //! - a few `required` properties may be absent, see [`ALLOWED_MISSING`].
 //!
-//! One collection has no schema to check against: `sync_history` stands for
+//! Two collections have no schema to check against: `sync_history` stands for
 //! `GET /v1/connections/{id}/sync-history`, which Fivetran documents on its website but which is
-//! absent from the OpenAPI definition the subset comes from. Its items are checked against the
-//! documented field list instead, see [`SYNC_HISTORY_FIELDS`].
+//! absent from the OpenAPI definition the subset comes from, and `connection_errors` for
+//! `GET /v1/connections/{id}/errors` (in Fivetran's changelog of November 2026, a private
+//! preview, absent from the OpenAPI too). Their items are checked against the documented (and
+//! where undocumented, inferred) field lists instead, see [`SYNC_HISTORY_FIELDS`] and
+//! [`CONNECTION_ERROR_FIELDS`].
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -23,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 /// Top-level keys of every fixture account.
-const ACCOUNT_KEYS: [&str; 37] = [
+const ACCOUNT_KEYS: [&str; 38] = [
     "account_info",
     "users",
     "user_groups",
@@ -40,6 +43,7 @@ const ACCOUNT_KEYS: [&str; 37] = [
     "connection_details",
     "connection_schemas",
     "sync_history",
+    "connection_errors",
     "webhooks",
     "log_services",
     "account_log_service",
@@ -64,7 +68,7 @@ const ACCOUNT_KEYS: [&str; 37] = [
 ];
 
 /// Account keys that stand for API answers the OpenAPI subset has no schema for.
-const NOT_IN_SPEC: [&str; 1] = ["sync_history"];
+const NOT_IN_SPEC: [&str; 2] = ["sync_history", "connection_errors"];
 
 /// What a field of a sync-history record must hold (`null` is accepted for every field, as
 /// elsewhere).
@@ -91,6 +95,23 @@ const SYNC_HISTORY_FIELDS: [(&str, Field, bool); 4] = [
     ("start_time", Field::Time, true),
     ("end_time", Field::Time, false),
     ("status", Field::Text, true),
+];
+
+/// The fields of one `connection_errors` item (an active error of a connection), with whether
+/// each must be present.
+///
+/// Fivetran's reference page ("Retrieve Connection Errors", a private preview) describes each
+/// error as a machine-readable type (`reconnect`, `unknown_sync_failure`, `sync_warning`...), a
+/// title, a brief reason, a plain-text description with remediation guidance and the ISO 8601
+/// time of its most recent occurrence; the property names are not in the text available here,
+/// so these are inferred from those descriptions (`last_occurred_at` after Fivetran's `_at`
+/// times). The collector keeps whatever comes; the fixture may use nothing else.
+const CONNECTION_ERROR_FIELDS: [(&str, Field, bool); 5] = [
+    ("type", Field::Text, true),
+    ("title", Field::Text, true),
+    ("reason", Field::Text, true),
+    ("description", Field::Text, true),
+    ("last_occurred_at", Field::Time, true),
 ];
 
 /// How a fixture collection stores the API answers it stands for.
@@ -483,17 +504,49 @@ impl Checker {
 /// [`SYNC_HISTORY_FIELDS`]: only those fields, of their kind, the required ones present, each
 /// `sync_id` once per connection.
 fn check_sync_history(name: &str, collection: &Value) -> Vec<String> {
+    check_per_connection(
+        name,
+        "sync_history",
+        SYNC_HISTORY_FIELDS.as_slice(),
+        "sync_id",
+        collection,
+    )
+}
+
+/// Checks `connection_errors` (connection id -> active errors) against
+/// [`CONNECTION_ERROR_FIELDS`]: only those fields, of their kind, all present, each `type` once
+/// per connection.
+fn check_connection_errors(name: &str, collection: &Value) -> Vec<String> {
+    check_per_connection(
+        name,
+        "connection_errors",
+        CONNECTION_ERROR_FIELDS.as_slice(),
+        "type",
+        collection,
+    )
+}
+
+/// Checks a per-connection collection `key` that has no schema against its `fields`: only
+/// those fields, of their kind, the required ones present, each `unique` value once per
+/// connection.
+fn check_per_connection(
+    name: &str,
+    key: &str,
+    fields: &[(&str, Field, bool)],
+    unique: &str,
+    collection: &Value,
+) -> Vec<String> {
     let mut problems = Vec::new();
-    for (label, item) in items("sync_history", Shape::ListsById, collection) {
-        let path = format!("{name}: sync_history[{label}]");
+    for (label, item) in items(key, Shape::ListsById, collection) {
+        let path = format!("{name}: {key}[{label}]");
         let Some(record) = item.as_object() else {
             problems.push(format!("{path}: expected an object, found {item}"));
             continue;
         };
         for (field, value) in record {
             let child = format!("{path}.{field}");
-            let Some(&(_, kind, _)) = SYNC_HISTORY_FIELDS.iter().find(|(f, ..)| f == field) else {
-                problems.push(format!("{child}: not a documented sync-history field"));
+            let Some(&(_, kind, _)) = fields.iter().find(|(f, ..)| f == field) else {
+                problems.push(format!("{child}: not a documented {key} field"));
                 continue;
             };
             let ok = match (kind, value) {
@@ -505,22 +558,20 @@ fn check_sync_history(name: &str, collection: &Value) -> Vec<String> {
                 problems.push(format!("{child}: {value} is not a {kind:?} value"));
             }
         }
-        for (field, _, required) in SYNC_HISTORY_FIELDS {
+        for &(field, _, required) in fields {
             if required && !record.contains_key(field) {
                 problems.push(format!("{path}: required field {field:?} is absent"));
             }
         }
     }
-    for (connection, records) in as_object("sync_history", collection) {
-        let ids: Vec<&str> = as_array("sync_history", records)
+    for (connection, records) in as_object(key, collection) {
+        let ids: Vec<&str> = as_array(key, records)
             .iter()
-            .filter_map(|r| r.get("sync_id").and_then(Value::as_str))
+            .filter_map(|r| r.get(unique).and_then(Value::as_str))
             .collect();
-        let unique: BTreeSet<&str> = ids.iter().copied().collect();
-        if unique.len() != ids.len() {
-            problems.push(format!(
-                "{name}: sync_history[{connection}] repeats a sync_id"
-            ));
+        let distinct: BTreeSet<&str> = ids.iter().copied().collect();
+        if distinct.len() != ids.len() {
+            problems.push(format!("{name}: {key}[{connection}] repeats a {unique}"));
         }
     }
     problems
@@ -791,6 +842,42 @@ fn sync_history_items_use_only_the_documented_fields() {
 }
 
 #[test]
+fn connection_errors_use_only_the_inferred_fields() {
+    for fixture in fixtures() {
+        let problems = check_connection_errors(&fixture.name, &fixture.json["connection_errors"]);
+        assert!(
+            problems.is_empty(),
+            "{} connection-errors problem(s):\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
+    let mut fixture = acme();
+    let errors = as_object("connection_errors", &fixture.json["connection_errors"]);
+    assert!(
+        errors
+            .values()
+            .any(|e| as_array("connection_errors", e).len() > 2),
+        "acme.json should carry a connection with more active errors than a page holds"
+    );
+    let error = &mut fixture.json["connection_errors"]["brittle_canyon"][0];
+    error["code"] = Value::from("E42");
+    error["last_occurred_at"] = Value::from("yesterday");
+    error
+        .as_object_mut()
+        .expect("an error is an object")
+        .remove("type");
+    let problems =
+        check_connection_errors("acme.json", &fixture.json["connection_errors"]).join("\n");
+    for needle in [".code", ".last_occurred_at", "\"type\" is absent"] {
+        assert!(
+            problems.contains(needle),
+            "{needle} not reported in:\n{problems}"
+        );
+    }
+}
+
+#[test]
 fn the_sync_history_check_rejects_undocumented_shapes() {
     let mut fixture = acme();
     let record = &mut fixture.json["sync_history"]["fervent_ledger"][0];
@@ -944,6 +1031,11 @@ fn acme_account_is_internally_consistent() {
     let with_history = audit.map_keys("sync_history");
     audit.require(with_history.is_subset(&connections), || {
         format!("sync_history has unlisted connection ids: {with_history:?}")
+    });
+
+    let with_errors = audit.map_keys("connection_errors");
+    audit.require(with_errors.is_subset(&connections), || {
+        format!("connection_errors has unlisted connection ids: {with_errors:?}")
     });
 
     let with_schema = audit.map_keys("connection_schemas");

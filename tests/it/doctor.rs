@@ -1,12 +1,12 @@
 //! `iru-fivetran doctor`: the key check, against the fake, through `support::run` (leak checks).
 
-use iru_fivetran_fake::{FakeOptions, FakeServer, Fault, SyncHistoryMode};
+use iru_fivetran_fake::{ConnectionErrorsMode, FakeOptions, FakeServer, Fault, SyncHistoryMode};
 use serde_json::Value;
 
 use crate::support::{self, KEY, KEY_EU, SECRET, SECRET_EU, acme, run, server};
 
 /// Every resource row the check prints, in order.
-const RESOURCES: [&str; 20] = [
+const RESOURCES: [&str; 21] = [
     "account",
     "users",
     "roles",
@@ -26,6 +26,7 @@ const RESOURCES: [&str; 20] = [
     "transformation_projects",
     "user_memberships",
     "connection_schemas",
+    "connection_errors",
     "sync_history",
 ];
 
@@ -51,7 +52,7 @@ fn row<'a>(stderr: &'a str, resource: &str) -> &'a str {
 }
 
 #[test]
-fn a_reviewer_key_on_acme_is_ready_in_twenty_requests() {
+fn a_reviewer_key_on_acme_is_ready_in_twenty_one_requests() {
     let fake = server(acme());
     let r = doctor(&fake, &[]);
     r.assert_code(0);
@@ -82,7 +83,7 @@ fn a_reviewer_key_on_acme_is_ready_in_twenty_requests() {
     // The fake starts at 20,000 and every request takes one.
     assert!(
         r.stderr.contains(
-            "quota        19980 of 20000 requests left this hour (20 used by this check)"
+            "quota        19979 of 20000 requests left this hour (21 used by this check)"
         ),
         "{}",
         r.stderr
@@ -92,7 +93,7 @@ fn a_reviewer_key_on_acme_is_ready_in_twenty_requests() {
     let requests = fake.requests();
     assert_eq!(
         requests.len(),
-        20,
+        21,
         "{:#?}",
         requests.iter().map(|q| &q.path).collect::<Vec<_>>()
     );
@@ -108,6 +109,10 @@ fn a_reviewer_key_on_acme_is_ready_in_twenty_requests() {
     );
     assert!(
         paths.contains(&"/v1/connections/fervent_ledger/sync-history"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"/v1/connections/fervent_ledger/errors"),
         "{paths:?}"
     );
 }
@@ -138,11 +143,11 @@ fn a_forbidden_list_exits_3_with_fivetrans_message_and_a_role_hint() {
     assert!(row(&r.stderr, "users").contains("readable"));
     assert!(
         r.stderr
-            .contains("not ready: 1 of 20 resources cannot be read"),
+            .contains("not ready: 1 of 21 resources cannot be read"),
         "{}",
         r.stderr
     );
-    assert_eq!(fake.requests().len(), 20);
+    assert_eq!(fake.requests().len(), 21);
 }
 
 #[test]
@@ -158,7 +163,7 @@ fn a_list_that_keeps_failing_is_an_error_row_and_exit_3() {
     );
     assert!(row(&r.stderr, "teams").contains("readable"));
     // Retried like every request (6 attempts), and nothing else is asked twice.
-    assert_eq!(fake.requests().len(), 20 + 5);
+    assert_eq!(fake.requests().len(), 21 + 5);
 }
 
 #[test]
@@ -253,7 +258,45 @@ fn sync_history_not_offered_is_fine_and_said_so() {
         "{}",
         r.stderr
     );
-    assert_eq!(fake.requests().len(), 20);
+    assert_eq!(fake.requests().len(), 21);
+}
+
+#[test]
+fn connection_errors_not_offered_are_fine_and_said_so() {
+    for (mode, answer) in [
+        (
+            ConnectionErrorsMode::NotFound,
+            "errors answered 404 NotFound",
+        ),
+        (ConnectionErrorsMode::NotImplemented, "errors answered 501"),
+    ] {
+        let fake = FakeServer::start(
+            acme(),
+            FakeOptions {
+                connection_errors: mode,
+                sync_history: SyncHistoryMode::NotFound,
+                ..support::options()
+            },
+        )
+        .expect("fake");
+        let r = doctor(&fake, &[]);
+        r.assert_code(0);
+        let errors = row(&r.stderr, "connection_errors");
+        assert!(errors.contains("unavailable"), "{mode:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(answer),
+            "{mode:?}: the row quotes Fivetran's answer:\n{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(
+                "(a connection's active errors and sync history are not offered to this account, which is fine"
+            ),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(fake.requests().len(), 21);
+    }
 }
 
 #[test]
@@ -279,8 +322,8 @@ fn json_report_has_the_versioned_shape() {
     assert_eq!(report["account"]["key_kind"], "user");
     assert_eq!(report["account"]["key_id"], "tidy_lantern");
     assert_eq!(report["quota"]["limit"], 20_000);
-    assert_eq!(report["quota"]["remaining"], 19_980);
-    assert_eq!(report["requests"], 20);
+    assert_eq!(report["quota"]["remaining"], 19_979);
+    assert_eq!(report["requests"], 21);
     let probes = report["probes"].as_array().expect("probes");
     let names: Vec<&str> = probes
         .iter()
@@ -373,7 +416,7 @@ fn a_vault_profile_is_resolved_as_collect_does_and_named_not_shown() {
     assert!(!r.stderr.contains(KEY_EU), "the key itself is never shown");
     let report: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(report["profile"], "eu");
-    assert_eq!(eu.requests().len(), 20);
+    assert_eq!(eu.requests().len(), 21);
     assert!(prod.requests().is_empty());
 }
 
@@ -427,7 +470,7 @@ fn the_check_runs_even_at_the_quota_reserve() {
     r.assert_code(0);
     assert!(
         r.stderr
-            .contains("quota        80 of 20000 requests left this hour"),
+            .contains("quota        79 of 20000 requests left this hour"),
         "{}",
         r.stderr
     );

@@ -58,7 +58,7 @@ fn findings_name_the_acme_accounts_known_problems() {
     let findings = run.json("findings.json");
     assert_eq!(findings["kind"], "derived");
     assert_eq!(findings["status"], "complete", "{findings}");
-    assert_eq!(findings["items"].as_array().expect("items").len(), 13);
+    assert_eq!(findings["items"].as_array().expect("items").len(), 15);
     // Without an audit source there is no audit trail to check.
     for id in ["FT-AUDIT-002", "FT-AUDIT-003", "FT-AUDIT-004"] {
         assert_eq!(check(&findings, id)["status"], "n/a", "{id}");
@@ -110,6 +110,17 @@ fn findings_name_the_acme_accounts_known_problems() {
     );
     assert_eq!(trust["items"][0]["validated_by"], "copper_willow");
     assert_eq!(check(&findings, "FT-AUDIT-001")["status"], "pass");
+    // crimson_atlas keeps its credentials in a manager the list does not show; fervent_ledger's
+    // and warm_harbor's are listed.
+    let secret = check(&findings, "FT-SECRET-001");
+    assert_eq!(secret["status"], "fail", "{secret}");
+    assert_eq!(ids(secret), ["lapsed_keyring"]);
+    assert_eq!(
+        secret["items"][0]["referenced_by"],
+        serde_json::json!(["connection crimson_atlas"])
+    );
+    // The SDK packages were last changed weeks before this run's 24-hour window.
+    assert_eq!(check(&findings, "FT-CODE-001")["status"], "pass");
     for i in findings["items"].as_array().expect("items") {
         assert!(i["proves"].as_str().is_some_and(|s| !s.is_empty()), "{i}");
         assert!(
@@ -117,6 +128,51 @@ fn findings_name_the_acme_accounts_known_problems() {
             "{i}"
         );
     }
+}
+
+#[test]
+fn an_sdk_package_changed_in_the_window_is_named_with_its_hash_author_and_time() {
+    let fake = server(acme());
+    let an_hour_ago = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    fake.edit(|a| {
+        let package = &mut a.connector_sdk_packages[1];
+        package["updated_at"] = an_hour_ago.clone().into();
+        package["last_updated_by"] = "brisk_falcon".into();
+        package["file_sha256_hash"] = "0".repeat(64).into();
+    });
+    let run = collect(&fake, &["--resources", "findings"]);
+    run.assert_code(0);
+    let findings = run.json("findings.json");
+    let code = check(&findings, "FT-CODE-001");
+    assert_eq!(code["status"], "fail", "{code}");
+    assert_eq!(ids(code), ["ledger_sprout_pkg"]);
+    let package = &code["items"][0];
+    assert_eq!(package["change"], "updated");
+    assert_eq!(package["by"], "brisk_falcon");
+    assert_eq!(package["at"], an_hour_ago.as_str());
+    assert_eq!(package["file_sha256_hash"], "0".repeat(64));
+}
+
+#[test]
+fn secrets_managers_left_out_make_the_reference_check_n_a_not_a_failure() {
+    let fake = server(acme());
+    let run = collect(
+        &fake,
+        &["--resources", "findings", "--skip", "secrets_managers"],
+    );
+    run.assert_code(0);
+    let findings = run.json("findings.json");
+    let secret = check(&findings, "FT-SECRET-001");
+    assert_eq!(secret["status"], "n/a", "{secret}");
+    assert_eq!(secret["count"], 0);
+    let reason = secret["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("secrets_managers.json (unavailable)")
+            && reason.contains("a reference cannot be told missing"),
+        "{reason}"
+    );
 }
 
 #[test]

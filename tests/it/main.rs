@@ -19,6 +19,7 @@ mod chaos;
 mod code_and_secrets;
 mod collect;
 mod completions;
+mod connection_errors;
 
 mod contract;
 mod cron;

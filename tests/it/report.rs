@@ -243,6 +243,7 @@ fn every_section_is_there_with_the_bundles_facts() {
         "## Findings",
         "## Access review",
         "## Destinations and connections",
+        "## Trust, code and secrets",
         "## Audit coverage",
         "## Audit trail",
         "## Changes since the baseline",
@@ -415,6 +416,43 @@ fn a_partial_run_is_flagged_and_its_incomplete_parts_named() {
 }
 
 #[test]
+fn trust_code_and_secrets_say_who_approved_what_and_which_code_runs() {
+    let md = report(&repo("docs/examples/bundle"), &["--format", "md"]).stdout;
+    let section = md
+        .split("## Trust, code and secrets")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the section");
+    for needle in [
+        // Each listing says what it shows and what it cannot.
+        "### Approved TLS certificates",
+        "### Approved SSH host keys",
+        "### Transformations",
+        "### dbt projects in production",
+        "### Secrets managers",
+        "### Connector SDK packages",
+        "Cannot show whether the host still presents that certificate",
+        "Cannot show the code itself, whether it was reviewed",
+        // Who approved which certificate when, by email where users.json has them.
+        "| connection crimson\\_atlas | billing-db.corp.acme.example | `9a:3c:51:f0:2e:8b:d7:64:1f:a9:c3:08:5e:b2:77:d1:40:6a:e9:13:cc:5f:82:0b:d4:39:a6:e1:7c:28:f5:93` | erik.lindqvist@acme.example (copper\\_willow) | 2025-02-11T09:41:17.302Z |",
+        "- **Asked:** 2 connection(s), 3 destination(s)",
+        // Which repository and branch run in production.
+        "| `git@github.com:acme-analytics/dbt-warehouse.git` | main | /warehouse | 1.8.7 |",
+        // Which SDK package hash, updated by whom and when.
+        "| `quill_harbor_pkg` | `amber_sluice` | `3f1c9a0e7b5d42c68e1f0a9b7c3d5e2f4a6b8c0d1e2f3a4b5c6d7e8f9a0b1c2d` | maya.okafor@acme.example (tidy\\_lantern) | 2026-11-20T16:42:09.118Z |",
+        "- **Through Hybrid Deployment:** 1",
+        "- **Paused:** 1",
+    ] {
+        assert!(section.contains(needle), "{needle:?} not in\n{section}");
+    }
+    // Someone users.json does not list is shown by the id Fivetran recorded.
+    assert!(
+        section.contains("| f2a91c7d03e84b6c9d51e7a8b0c4f6e2 |"),
+        "{section}"
+    );
+}
+
+#[test]
 fn a_bundle_without_a_baseline_says_there_is_no_change_log() {
     let fake = server(acme());
     let collected = collect(&fake, &["--resources", "users,groups,connections"]);
@@ -430,6 +468,22 @@ fn a_bundle_without_a_baseline_says_there_is_no_change_log() {
         md.contains("> **Note:** access.json is not in this bundle."),
         "{md}"
     );
+    // The trust, code and secrets listings too, each under its heading.
+    for file in [
+        "certificates.json",
+        "fingerprints.json",
+        "transformations.json",
+        "transformation_projects.json",
+        "secrets_managers.json",
+        "connector_sdk_packages.json",
+    ] {
+        // Markdown escapes the underscores of a file name.
+        let shown = file.replace('_', "\\_");
+        assert!(
+            md.contains(&format!("> **Note:** {shown} is not in this bundle.")),
+            "{file}: {md}"
+        );
+    }
 }
 
 #[test]

@@ -97,6 +97,10 @@ pub const CONNECTION_SCHEMAS: Endpoint = object("/connections/{id}/schemas", Acc
 /// `end_time` (at most 7 days apart). Documented, but absent from the public OpenAPI file; some
 /// accounts may not be offered it (see [`crate::resources::sync_history`]).
 pub const SYNC_HISTORY: Endpoint = list("/connections/{id}/sync-history", Accept::V2);
+/// `GET /v1/connections/{id}/errors`: the connection's active errors. In Fivetran's REST API
+/// changelog of November 2026 (a private preview), absent from the public OpenAPI file; some
+/// accounts are not offered it (see [`crate::resources::connection_errors`]).
+pub const CONNECTION_ERRORS: Endpoint = list("/connections/{id}/errors", Accept::V2);
 /// `GET /v1/webhooks`
 pub const WEBHOOKS: Endpoint = list("/webhooks", Accept::V1);
 /// `GET /v1/external-logging`: per-destination log services.
@@ -145,7 +149,7 @@ pub const GROUP_PUBLIC_KEY: Endpoint = object("/groups/{id}/public-key", Accept:
 pub const GROUP_SERVICE_ACCOUNT: Endpoint = object("/groups/{id}/service-account", Accept::V1);
 
 /// Every endpoint above (the fake server and the tests check against this list).
-pub const ALL: [Endpoint; 38] = [
+pub const ALL: [Endpoint; 39] = [
     ACCOUNT_INFO,
     USER,
     SYSTEM_KEY,
@@ -164,6 +168,7 @@ pub const ALL: [Endpoint; 38] = [
     CONNECTION,
     CONNECTION_SCHEMAS,
     SYNC_HISTORY,
+    CONNECTION_ERRORS,
     WEBHOOKS,
     LOG_SERVICES,
     ACCOUNT_LOG_SERVICE,

@@ -12,7 +12,8 @@
 //!
 //! `/connections/{id}/sync-history` checks its `start_time`/`end_time` window as the
 //! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
-//! account that is not offered it.
+//! account that is not offered it; so can `/connections/{id}/errors`
+//! ([`ConnectionErrorsMode`]).
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
@@ -31,8 +32,8 @@ pub mod synthetic;
 pub use faults::{
     Chaos, ChaosFault, ChaosServed, ECHO_AUTHORIZATION, ECHO_CREDENTIALS, Fault, Limit,
 };
-pub use routes::SYNC_HISTORY_UNAVAILABLE;
 pub use routes::encode_cursor;
+pub use routes::{ConnectionErrorsMode, SYNC_HISTORY_UNAVAILABLE};
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
@@ -103,6 +104,11 @@ pub struct FakeAccount {
     /// of the request (tests place times relative to now through [`FakeServer::edit`]).
     #[serde(default)]
     pub sync_history: BTreeMap<String, Vec<Value>>,
+    /// `/connections/{id}/errors` items per connection id (its active errors); a missing id
+    /// has none. The endpoint is not in the OpenAPI file: the items' shape is inferred (see
+    /// `iru_fivetran_core::resources::connection_errors`).
+    #[serde(default)]
+    pub connection_errors: BTreeMap<String, Vec<Value>>,
     /// `/webhooks` items.
     pub webhooks: Vec<Value>,
     /// `/external-logging` items.
@@ -217,6 +223,8 @@ pub struct FakeOptions {
     pub last_page: LastPage,
     /// Whether `/connections/{id}/sync-history` is offered.
     pub sync_history: SyncHistoryMode,
+    /// Whether `/connections/{id}/errors` is offered.
+    pub connection_errors: ConnectionErrorsMode,
     /// A seeded random mix of faults on a few percent of requests (`None`: no chaos).
     #[cfg(feature = "faults")]
     pub chaos: Option<Chaos>,
@@ -242,6 +250,7 @@ impl Default for FakeOptions {
             page_size: 2,
             last_page: LastPage::Missing,
             sync_history: SyncHistoryMode::Available,
+            connection_errors: ConnectionErrorsMode::Available,
             #[cfg(feature = "faults")]
             chaos: None,
             #[cfg(feature = "faults")]

@@ -17,6 +17,19 @@ const SYNC_HISTORY_MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 2
 /// The message of the fake's 404 when sync history is not offered ([`SyncHistoryMode::NotFound`]).
 pub const SYNC_HISTORY_UNAVAILABLE: &str = "The requested resource could not be found";
 
+/// Whether the fake offers `/connections/{id}/errors` (in Fivetran's changelog as a private
+/// preview, absent from its OpenAPI file, so not offered to every account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnectionErrorsMode {
+    /// Served from [`crate::FakeAccount::connection_errors`].
+    #[default]
+    Available,
+    /// Every request answers 404 `{"code":"NotFound",...}`: not offered to this account.
+    NotFound,
+    /// Every request answers 501: an API that does not implement it.
+    NotImplemented,
+}
+
 /// A response to send.
 pub(crate) struct Answer {
     pub status: u16,
@@ -285,6 +298,7 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
             page(state, &members(map, id), query)
         }
         ["v1", "connections", id, "sync-history"] => sync_history(state, id, query),
+        ["v1", "connections", id, "errors"] => connection_errors(state, id, query),
         ["v1", "webhooks"] => page(state, &a.webhooks, query),
         ["v1", "external-logging"] => page(state, &a.log_services, query),
         ["v1", "external-logging", "account"] => match &a.account_log_service {
@@ -354,6 +368,28 @@ pub(crate) fn route(state: &State, path: &str, query: Option<&str>) -> Answer {
         },
         _ => error(404, "NotFound_Endpoint", "No such endpoint in the fake"),
     }
+}
+
+/// `/connections/{id}/errors`: the connection's active errors, paged like any list, unless the
+/// fake is told the endpoint is not offered.
+fn connection_errors(state: &State, id: &str, query: Option<&str>) -> Answer {
+    match state.options.connection_errors {
+        ConnectionErrorsMode::Available => {}
+        ConnectionErrorsMode::NotFound => return error(404, "NotFound", SYNC_HISTORY_UNAVAILABLE),
+        ConnectionErrorsMode::NotImplemented => {
+            return error(501, "NotImplemented", "Not implemented");
+        }
+    }
+    let a = &state.account;
+    if !a.connection_details.contains_key(id) {
+        return error(
+            404,
+            "NotFound_Connection",
+            &format!("Connection with id '{id}' doesn't exist"),
+        );
+    }
+    let errors = a.connection_errors.get(id).cloned().unwrap_or_default();
+    page(state, &errors, query)
 }
 
 /// `/connections/{id}/sync-history`: the connection's syncs that started in the requested

@@ -402,6 +402,7 @@ async fn produce_other(
         written: &run.written(),
         findings: derive::findings::Params {
             now: run.config.window.end,
+            since: run.config.window.start,
             inactive_days: run.config.inactive_days,
             stale_days: run.config.stale_days,
             max_admins: run.config.max_admins,

@@ -101,10 +101,16 @@ pub fn text(checkup: &Checkup) -> String {
             checkup.audit_sources.len()
         ),
         Readiness::Ready => {
-            let offered = checkup
+            // The follow-ups some accounts are not offered, named as the reader knows them.
+            let not_offered: Vec<String> = checkup
                 .probes
                 .iter()
-                .any(|p| p.outcome == Outcome::Unavailable && p.fine);
+                .filter(|p| p.outcome == Outcome::Unavailable && p.fine)
+                .map(|p| match p.resource {
+                    "connection_errors" => "a connection's active errors".to_owned(),
+                    other => other.replace('_', " "),
+                })
+                .collect();
             writeln!(
                 out,
                 "\nready: every resource is readable{}{}",
@@ -113,10 +119,15 @@ pub fn text(checkup: &Checkup) -> String {
                 } else {
                     ", and every audit source"
                 },
-                if offered {
-                    " (sync history is not offered to this account, which is fine: collect records it as unavailable)"
+                if not_offered.is_empty() {
+                    String::new()
                 } else {
-                    ""
+                    format!(
+                        " ({} {} not offered to this account, which is fine: collect records {} as unavailable)",
+                        not_offered.join(" and "),
+                        if not_offered.len() == 1 { "is" } else { "are" },
+                        if not_offered.len() == 1 { "it" } else { "them" },
+                    )
                 }
             )
         }

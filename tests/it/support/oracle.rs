@@ -67,6 +67,15 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
             pages(recent)
         })
         .sum();
+    // Each connection's active errors: one request per page (connections without a detail
+    // were deleted, and are not asked again).
+    let connection_errors: usize = a
+        .connections
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .filter(|id| a.connection_details.contains_key(*id))
+        .map(|id| pages(a.connection_errors.get(id).map_or(0, Vec::len)))
+        .sum();
     1 // account/info
         + 1 // the key's own access: its user, or the system key itself
         + pages(a.users.len())
@@ -83,6 +92,7 @@ pub fn expected_requests(a: &FakeAccount, page_size: usize) -> usize {
         + pages(a.connections.len())
         + connection_details(a)
         + a.connections.len() // schemas
+        + connection_errors
         + sync_history
         + pages(a.webhooks.len())
         + pages(a.log_services.len())

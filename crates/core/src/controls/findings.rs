@@ -23,6 +23,34 @@ pub fn of_finding(id: &str) -> &'static [Support] {
                 ]
             }
         }
+        "FT-CODE-001" => {
+            const {
+                &[
+                    s(
+                        CC8_1,
+                        "custom connector code created or updated in the window, with its hash, author and time, to match to an approved change",
+                    ),
+                    s(
+                        A8_32,
+                        "changes to code running in pipelines, each with who made it and when",
+                    ),
+                ]
+            }
+        }
+        "FT-SECRET-001" => {
+            const {
+                &[
+                    s(
+                        CC6_1,
+                        "credentials of pipelines kept in a secrets manager the account's list does not show",
+                    ),
+                    s(
+                        A5_17,
+                        "where authentication information is stored, and the references that name no known store",
+                    ),
+                ]
+            }
+        }
         "FT-ACCESS-001" => {
             const {
                 &[

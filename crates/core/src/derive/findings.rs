@@ -27,10 +27,11 @@ use super::{Inputs, Sources, mark_incomplete_sources};
 
 mod access;
 mod audit;
+mod code;
 
 /// The id of every check, in the order `findings.json` lists them; `controls::of_finding`
 /// maps each to the controls it gives evidence for.
-pub const CHECK_IDS: [&str; 13] = [
+pub const CHECK_IDS: [&str; 15] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -41,6 +42,8 @@ pub const CHECK_IDS: [&str; 13] = [
     "FT-KEYS-001",
     "FT-HOOK-001",
     "FT-TRUST-001",
+    "FT-CODE-001",
+    "FT-SECRET-001",
     "FT-AUDIT-002",
     "FT-AUDIT-003",
     "FT-AUDIT-004",
@@ -62,6 +65,9 @@ const ADMIN_ROLE: &str = "Account Administrator";
 pub struct Params {
     /// The run's start: "inactive" and "stale" are counted back from it.
     pub now: Timestamp,
+    /// The start of the collection window (`--since`): `FT-CODE-001` reports the SDK packages
+    /// created or updated from it to [`Params::now`].
+    pub since: Timestamp,
     /// `--inactive-days`: users and system keys unused longer than this are reported.
     pub inactive_days: u32,
     /// `--stale-days`: connections without a success for longer than this are reported.
@@ -177,10 +183,13 @@ pub(super) fn some_of(ids: &[String], what: &str) -> String {
 /// The order the sources are read in. Teams come before users: a user's checks need the teams
 /// that list them, and users are checked as they stream past. The other sources are
 /// independent of each other.
-pub const READ_ORDER: [Artifact; 8] = [
+pub const READ_ORDER: [Artifact; 11] = [
     Artifact::Teams,
     Artifact::Users,
     Artifact::Connections,
+    Artifact::Destinations,
+    Artifact::ConnectorSdkPackages,
+    Artifact::SecretsManagers,
     Artifact::SystemKeys,
     Artifact::Webhooks,
     Artifact::AuditCoverage,
@@ -198,6 +207,7 @@ struct Builder {
     params: Params,
     access: access::AccessChecks,
     trail: audit::TrailChecks,
+    code: code::CodeChecks,
     connections: Vec<Value>,
     audit: Vec<Value>,
     /// Destinations whose audit coverage is `unknown`.
@@ -216,6 +226,7 @@ impl Builder {
             params,
             access: access::AccessChecks::default(),
             trail: audit::TrailChecks::default(),
+            code: code::CodeChecks::default(),
             connections: Vec::new(),
             audit: Vec::new(),
             audit_unknown: Vec::new(),
@@ -246,7 +257,20 @@ impl Builder {
                 approval(item, artifact, &self.active_users).map(|s| (&mut self.approvals, s))
             }
             Artifact::Connections => {
+                self.code.add_reference(item, "connection");
                 connection(item, &self.params).map(|s| (&mut self.connections, s))
+            }
+            Artifact::Destinations => {
+                self.code.add_reference(item, "destination");
+                None
+            }
+            Artifact::ConnectorSdkPackages => {
+                self.code.add_package(item, &self.params);
+                None
+            }
+            Artifact::SecretsManagers => {
+                self.code.add_manager(item);
+                None
             }
             Artifact::AuditCoverage => {
                 if text(item, "/verdict") == Some("unknown") {
@@ -284,7 +308,13 @@ impl Builder {
                 // Read before the approvals: they are then judged as with no users at all.
                 self.active_users.clear();
             }
-            Artifact::Connections => self.connections.clear(),
+            Artifact::Connections => {
+                self.connections.clear();
+                self.code.forget_references();
+            }
+            Artifact::Destinations => self.code.forget_references(),
+            Artifact::ConnectorSdkPackages => self.code.forget_packages(),
+            Artifact::SecretsManagers => self.code.forget_managers(),
             Artifact::AuditCoverage => {
                 self.audit.clear();
                 self.audit_unknown.clear();
@@ -304,6 +334,12 @@ impl Builder {
         let params = self.params;
         let [admins, inactive, invited, suspended, team_and_direct] = self.access.finish(&params);
         let [unexplained, departed, secrets] = self.trail.finish();
+        let [packages, mut managers] = self.code.finish();
+        let references = [
+            Artifact::SecretsManagers,
+            Artifact::Connections,
+            Artifact::Destinations,
+        ];
         let trail = [Artifact::AuditTrail];
         let checks = [
             (admins, unreadable(sources, &both)),
@@ -334,6 +370,18 @@ impl Builder {
                     &[users, Artifact::Certificates, Artifact::Fingerprints],
                 ),
             ),
+            (
+                packages,
+                unreadable(sources, &[Artifact::ConnectorSdkPackages]),
+            ),
+            {
+                // Without the whole list every reference would look missing: none is kept.
+                let why = code::managers_unreadable(sources, &references);
+                if why.is_some() {
+                    managers.subjects.clear();
+                }
+                (managers, why)
+            },
             (
                 unexplained,
                 unreadable(sources, &[Artifact::AuditTrail, Artifact::Changes]),

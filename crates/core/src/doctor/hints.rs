@@ -14,7 +14,7 @@ fn system_key_permission(resource: &str) -> Option<&'static str> {
         // DESTINATION covers the group endpoints too.
         "groups" | "destinations" => "DESTINATION",
         // CONNECTOR covers the connection and connection-schema endpoints.
-        "connections" | "connection_schemas" | "sync_history" => "CONNECTOR",
+        "connections" | "connection_schemas" | "connection_errors" | "sync_history" => "CONNECTOR",
         "webhooks" => "WEBHOOK",
         "private_links" => "PRIVATE_LINK",
         "proxy_agents" => "PROXY",

@@ -1,19 +1,20 @@
 //! The probes: one request per resource, each turned into a [`Probe`] row.
 //!
-//! Lists are asked for their first page only. Three follow-ups need an item, and use the
+//! Lists are asked for their first page only. Four follow-ups need an item, and use the
 //! smallest id of the first page so the same account gives the same requests: one user's
 //! group memberships (the per-user fan-out of `users`), one connection's schema config (a
-//! separate read from the connection list) and that connection's sync history over the last
-//! day (an endpoint some accounts are not offered, which is fine: see
-//! [`crate::resources::sync_history`]). With an empty or unreadable list the follow-up is
-//! skipped: nothing to ask about.
+//! separate read from the connection list), that connection's active errors and its sync
+//! history over the last day (two endpoints some accounts are not offered, which is fine: see
+//! [`crate::resources::connection_errors`] and [`crate::resources::sync_history`]; their
+//! answers are judged as `collect` judges its first one). With an empty or unreadable list
+//! the follow-up is skipped: nothing to ask about.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::{ApiError, Client};
 use crate::endpoints::{self as ep, Endpoint};
-use crate::resources::sync_history;
+use crate::resources::{connection_errors, sync_history};
 use crate::vocab::{Status as ArtifactStatus, Window};
 
 use super::hints;
@@ -64,7 +65,7 @@ pub struct Probe {
     /// What was found.
     pub outcome: Outcome,
     /// Whether the row is fine as it is: readable, skipped, or unavailable by design (sync
-    /// history not offered to the account).
+    /// history or a connection's active errors not offered to the account).
     pub fine: bool,
     /// Fivetran's message, or why the row is as it is.
     pub detail: Option<String>,
@@ -187,6 +188,17 @@ pub async fn run_all(
         )
         .await?,
     );
+    rows.push(
+        follow_up(
+            client,
+            "connection_errors",
+            ep::CONNECTION_ERRORS,
+            &first_connection,
+            &[],
+            key_kind,
+        )
+        .await?,
+    );
     let query = sync_history::window_query(window);
     rows.push(
         follow_up(
@@ -250,9 +262,13 @@ async fn follow_up(
         return Ok(Probe::new(resource, endpoint, Outcome::Readable)
             .detail("this connection has no schema config yet, which is normal"));
     }
-    if resource == "sync_history"
-        && !error.is_fatal()
-        && let Some(refused) = sync_history::refusal(&error)
+    let refusal = match resource {
+        "sync_history" => sync_history::refusal(&error),
+        "connection_errors" => connection_errors::refusal(&error),
+        _ => None,
+    };
+    if !error.is_fatal()
+        && let Some(refused) = refusal
         && refused.status == ArtifactStatus::Unavailable
     {
         let mut row = Probe::new(resource, endpoint, Outcome::Unavailable);

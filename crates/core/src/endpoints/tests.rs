@@ -37,12 +37,24 @@ fn connection_and_destination_endpoints_ask_for_version_2() {
         let v2 = e.template == "/connections"
             || e.template == "/connections/{id}"
             || e.template == "/connections/{id}/sync-history"
+            // Fivetran's reference page for a connection's errors shows version 2.
+            || e.template == "/connections/{id}/errors"
             || (e.template.starts_with("/destinations")
                 // The spec's Accept for a destination's approvals is application/json.
                 && !e.template.ends_with("/certificates")
                 && !e.template.ends_with("/fingerprints"));
         assert_eq!(e.accept == Accept::V2, v2, "{}", e.template);
     }
+}
+
+#[test]
+fn connection_errors_are_a_version_2_list_under_one_connection() {
+    assert!(ALL.contains(&CONNECTION_ERRORS));
+    assert_eq!(CONNECTION_ERRORS.shape, Shape::List);
+    assert_eq!(
+        CONNECTION_ERRORS.path(&["a/b"]).expect("usable id"),
+        "/connections/a%2Fb/errors"
+    );
 }
 
 #[test]

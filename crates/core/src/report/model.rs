@@ -1,5 +1,6 @@
 //! What a report shows: the provenance, the findings, the access tables, the inventories, the
-//! audit coverage, the audit trail and the change log, plus the counts behind the charts. [`super::read`] fills
+//! evidence of trust, code and secrets ([`code`]), the audit coverage, the audit trail and the
+//! change log, plus the counts behind the charts. [`super::read`] fills
 //! it from a bundle.
 //!
 //! The counts behind the charts cover every item, but each table keeps at most `max_rows` rows
@@ -11,6 +12,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+
+mod code;
+
+pub use code::{Code, ListRow, Listing};
 
 /// Longest string shown in a cell; a longer one is cut and ends with `…`.
 pub const MAX_CELL_CHARS: usize = 500;
@@ -514,6 +519,8 @@ pub struct Model {
     pub limitations: Vec<Limitation>,
     /// The control map; `None` for a bundle whose manifest has none (written before it existed).
     pub controls: Option<Vec<ControlRow>>,
+    /// Certificates, fingerprints, transformations, projects, secrets managers, SDK packages.
+    pub code: Code,
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@
 //! `schema_config` is null where Fivetran has none (`NotFound_SchemaConfig`, normal for some
 //! connector types); `_iru.schema_config` then says why. It is read for every connection: no
 //! list carries it.
+//!
+//! `connection_errors` holds the connection's active errors ([`super::connection_errors`]):
+//! the first connection with an id has them read before anything else of its page, alone, and
+//! that answer says whether the others are asked at all.
 
 use std::collections::HashMap;
 
@@ -28,6 +32,7 @@ use crate::endpoints::{CONNECTION, CONNECTION_SCHEMAS, CONNECTIONS};
 use crate::paginate::Pager;
 use crate::vocab::{Collected, NOTES_KEY, Sink, id_of};
 
+use super::connection_errors::{self as errors, Offered};
 use super::{Ctx, Notes, Problems, assemble, fatal, merge_detail, set_field};
 
 /// Fields that may change between the list and the detail read: ignored by the probe.
@@ -57,8 +62,42 @@ pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, Ap
     let mut verdicts: HashMap<String, Verdict> = HashMap::new();
     let mut problems = Problems::default();
     let fan_out = ctx.fan_out.max(1);
+    let mut offered = Offered::Unknown;
     let mut page = pager.next_page().await;
     while let Some(items) = page {
+        // The probe of the errors endpoint: the first connection with an id, alone.
+        let mut first = None;
+        if matches!(offered, Offered::Unknown)
+            && let Some(id) = items.iter().find_map(|c| id_of(&c, "id"))
+        {
+            let read = errors::read(ctx, &id).await?;
+            offered = errors::judge(&read);
+            if let Offered::No {
+                field,
+                partial: true,
+            } = &offered
+            {
+                let reason = field["reason"].as_str().unwrap_or_default();
+                problems.extend(vec![format!("{}: {reason}", errors::FIELD)]);
+            }
+            first = Some((id, read));
+        }
+        let first = std::sync::Mutex::new(first);
+        // The probe's read goes to its connection's item, not asked again.
+        let pre_read = |c: &Value| {
+            let mut first = first
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mine = first
+                .as_ref()
+                .is_some_and(|(id, _)| id_of(c, "id").as_ref() == Some(id));
+            if mine {
+                first.take().map(|(_, read)| read)
+            } else {
+                None
+            }
+        };
+        let offered = &offered;
         let work = async {
             // The first connection with an id of each pair not seen before is its probe.
             let mut probes = Vec::new();
@@ -76,7 +115,10 @@ pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, Ap
                 }
             }
             let mut probed = futures::stream::iter(probes)
-                .map(|(pair, c)| async move { (pair, probe(ctx, c).await) })
+                .map(|(pair, c)| {
+                    let pre = pre_read(&c);
+                    async move { (pair, probe(ctx, c, offered, pre).await) }
+                })
                 .buffer_unordered(fan_out);
             while let Some((pair, result)) = probed.next().await {
                 let (item, item_problems, verdict) = result?;
@@ -91,7 +133,8 @@ pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, Ap
             let mut enriched = futures::stream::iter(rest)
                 .map(|c| {
                     let verdict = verdicts.get(&pair_of(&c)).cloned();
-                    enrich(ctx, c, verdict)
+                    let pre = pre_read(&c);
+                    enrich(ctx, c, verdict, offered, pre)
                 })
                 .buffer_unordered(fan_out);
             while let Some(result) = enriched.next().await {
@@ -120,10 +163,12 @@ pub async fn collect(ctx: &Ctx<'_>, sink: &mut dyn Sink) -> Result<Collected, Ap
 async fn probe(
     ctx: &Ctx<'_>,
     connection: Value,
+    offered: &Offered,
+    pre: Option<errors::Read>,
 ) -> Result<(Value, Vec<String>, Verdict), ApiError> {
     let id = id_of(&connection, "id").unwrap_or_default();
     let listed = connection.clone();
-    let (item, problems) = enrich(ctx, connection, None).await?;
+    let (item, problems) = enrich(ctx, connection, None, offered, pre).await?;
     let detail_read = item
         .get(NOTES_KEY)
         .and_then(|n| n.get("deleted_during_run").or_else(|| n.get("incomplete")))
@@ -143,16 +188,21 @@ fn adds_nothing(listed: &Value, merged: &Value) -> bool {
         return false;
     };
     merged.iter().all(|(key, value)| {
-        VOLATILE.contains(&key.as_str()) || key == "schema_config" || listed.get(key) == Some(value)
+        VOLATILE.contains(&key.as_str())
+            || key == "schema_config"
+            || key == errors::FIELD
+            || listed.get(key) == Some(value)
     })
 }
 
-/// Reads a connection's detail (unless `verdict` says its pair's list items suffice) and its
-/// schema config.
+/// Reads a connection's detail (unless `verdict` says its pair's list items suffice), its
+/// schema config and its active errors (unless they were `pre`-read, or are not `offered`).
 async fn enrich(
     ctx: &Ctx<'_>,
     mut connection: Value,
     verdict: Option<Verdict>,
+    offered: &Offered,
+    pre: Option<errors::Read>,
 ) -> Result<(Value, Vec<String>), ApiError> {
     let mut notes = Notes::default();
     let Some(id) = id_of(&connection, "id") else {
@@ -177,6 +227,12 @@ async fn enrich(
         schema_config(ctx, &mut notes, &id).await?
     };
     set_field(&mut connection, "schema_config", schema_config);
+    let active = if notes.is_deleted() {
+        Value::Null
+    } else {
+        errors::field(ctx, offered, pre, &mut notes, &id).await?
+    };
+    set_field(&mut connection, errors::FIELD, active);
     let problems = notes.apply(&mut connection);
     Ok((connection, problems))
 }

@@ -1,8 +1,9 @@
 //! What each artifact of the bundle is made of, and how its items are gathered.
 //!
 //! One file per Fivetran resource that needs more than one list: [`users`], [`teams`],
-//! [`destinations`], [`connections`], [`log_services`], [`transformation_projects`]; the plain
-//! lists are in [`lists`].
+//! [`destinations`], [`connections`] (with [`connection_errors`]), [`log_services`],
+//! [`transformation_projects`]; the plain lists are in [`lists`]. [`probe`] judges the first
+//! answer of a per-connection endpoint some accounts are not offered.
 //! A failure of one artifact never stops the others: it becomes that artifact's status and
 //! reason. Only a refused key ([`ApiError::is_fatal`]) ends the run.
 //!
@@ -16,12 +17,14 @@
 
 mod account;
 pub mod approvals;
+pub mod connection_errors;
 mod connections;
 mod destinations;
 mod fill;
 mod groups;
 mod lists;
 mod log_services;
+mod probe;
 pub mod sync_history;
 mod teams;
 mod transformation_projects;

@@ -22,9 +22,10 @@
 //!   7 days) and split into consecutive windows of at most 7 days ([`split`]); each is read to
 //!   its last page with `start_time`/`end_time` in RFC 3339 UTC.
 //! - The first connection (in id order) is read alone first. If its first request answers 400,
-//!   or 404 other than `NotFound_Connection`/`NotFound_Connector`, the artifact is
-//!   [`Status::Unavailable`] with that answer as its reason, and no other sync-history request
-//!   is made; a 403 makes it [`Status::Forbidden`] the same way. Otherwise the other
+//!   404 other than `NotFound_Connection`/`NotFound_Connector`, 405 or 501, the artifact is
+//!   unavailable with that answer as its reason, and no other sync-history request is made; a
+//!   403 makes it forbidden the same way (the judgement is [`super::probe`]'s, shared with
+//!   the connections' active errors). Otherwise the other
 //!   connections are read [`Ctx::fan_out`] at a time.
 //! - A connection whose sync history answers `NotFound_Connection` was deleted during the run:
 //!   it is kept with `syncs: null` and `_iru.deleted_during_run`, which is not a failure. Any
@@ -47,9 +48,9 @@ use serde_json::{Map, Value, json};
 use crate::client::ApiError;
 use crate::endpoints::SYNC_HISTORY;
 use crate::paginate;
-use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Status, Window, id_of, rfc3339};
+use crate::vocab::{Artifact, Collected, NOTES_KEY, Sink, Window, id_of, rfc3339};
 
-use super::{Capacity, Ctx, Filler, Notes, Problems, assemble, mark_full};
+use super::{Capacity, Ctx, Filler, Notes, Problems, assemble, mark_full, probe};
 
 /// The widest window one request may ask for, as documented.
 pub const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -61,12 +62,16 @@ const SYNC_ID: &str = "sync_id";
 /// The connection fields copied into each item.
 const CONNECTION_FIELDS: [&str; 4] = ["id", "service", "schema", "group_id"];
 
-/// The `NotFound` codes that mean the connection itself is gone.
-const CONNECTION_GONE: [&str; 2] = ["NotFound_Connection", "NotFound_Connector"];
-
 /// Why an unavailable endpoint is not a failure.
 const NOT_OFFERED: &str =
     "Fivetran does not offer sync history to this account or at this API version";
+
+/// How sync history says it is not offered: a 400 too (an API version that does not know its
+/// `start_time`/`end_time`).
+const OFFER: probe::Offer = probe::Offer {
+    statuses: &[400, 404, 405, 501],
+    not_offered: NOT_OFFERED,
+};
 
 /// What [`collect`] needs of a connections.json item: the fields copied into the output and
 /// the note that it was deleted during the run. The rest (settings, schema config) is not
@@ -210,40 +215,11 @@ fn with_window(mut collected: Collected, window: Window) -> Collected {
     collected
 }
 
-/// The whole artifact when the probe's first request says the endpoint cannot be read here:
-/// unavailable for a 400 or a 404 that does not name the connection, forbidden for a 403.
+/// The whole artifact when the probe's first request says the endpoint cannot be read here
+/// ([`probe::refusal`]): unavailable for a 400 or a 404 that does not name the connection (or
+/// a 405 or 501), forbidden for a 403.
 pub fn refusal(error: &ApiError) -> Option<Collected> {
-    let unavailable = |answer: String| Collected {
-        status: Status::Unavailable,
-        reason: Some(format!("{answer}: {NOT_OFFERED}")),
-        ..Collected::default()
-    };
-    match error {
-        ApiError::Status {
-            path,
-            status: status @ (400 | 404),
-            message,
-            ..
-        } => Some(unavailable(format!(
-            "GET /v1{path} answered {status} {message}"
-        ))),
-        ApiError::NotFound {
-            path,
-            code,
-            message,
-        } if !CONNECTION_GONE.contains(&code.as_str()) => Some(unavailable(format!(
-            "GET /v1{path} answered 404 {code}: {message}"
-        ))),
-        ApiError::Forbidden { message, .. } if error.feature_not_enabled() => Some(unavailable(
-            format!("Fivetran says the account does not have this feature: {message}"),
-        )),
-        ApiError::Forbidden { .. } => Some(Collected {
-            status: Status::Forbidden,
-            reason: Some(error.to_string()),
-            ..Collected::default()
-        }),
-        _ => None,
-    }
+    probe::refusal(error, &OFFER)
 }
 
 /// One connection being read: its output item, the request path if it can be requested, and
@@ -296,11 +272,7 @@ impl Target {
     fn finish(mut self, read: Read) -> Self {
         let syncs = match read.failure {
             None => Some(read.syncs),
-            Some(Failure { error, .. })
-                if error
-                    .not_found_code()
-                    .is_some_and(|c| CONNECTION_GONE.contains(&c)) =>
-            {
+            Some(Failure { error, .. }) if probe::connection_gone(&error) => {
                 self.notes.deleted(&error);
                 None
             }

@@ -123,6 +123,33 @@ pub(super) struct ConnectionItem {
     /// or it could not be read (see `_iru`).
     #[serde(skip_serializing_if = "absent")]
     schema_config: Option<Map<String, Value>>,
+    /// `/v1/connections/{id}/errors`, read in full (its shape inferred: see
+    /// `docs/evidence-format.md`); `{status, reason}` when the endpoint was not read for any
+    /// connection; null when the connection's could not be read (see `_iru`).
+    #[serde(skip_serializing_if = "absent")]
+    connection_errors: Option<ConnectionErrors>,
+}
+
+/// A connection's active errors, or why no connection's were read.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+pub(super) enum ConnectionErrors {
+    /// Each active error as Fivetran returned it, sorted by `type`.
+    Read(Vec<Map<String, Value>>),
+    /// The first connection's answer said the endpoint cannot be read here.
+    NotRead(ErrorsNotRead),
+}
+
+/// Why no connection's active errors were read.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ErrorsNotRead {
+    /// `unavailable` (not offered, or not the account's feature) or `forbidden` (the key
+    /// lacks a permission).
+    #[schemars(extend("enum" = ["unavailable", "forbidden"]))]
+    status: String,
+    /// The answer that said so.
+    reason: Option<String>,
 }
 
 /// One connection's syncs over the window.

@@ -14,7 +14,7 @@ impl SyntheticSize {
     ///
     /// ```text
     /// 2 + pages of each list + 2 × users + 3 × teams + destinations
-    ///   + connections × (2 + windows) + 1 (the account-level log service)
+    ///   + connections × (3 + windows) + 1 (the account-level log service)
     ///   + transformation projects + hosts + tunnels (certificates, fingerprints)
     ///   + 2 × groups (public key, service account) + log services + private links (details)
     /// ```
@@ -33,9 +33,11 @@ impl SyntheticSize {
             // Each group's public key and service account.
             ("groups", pages(self.groups) + 2 * self.groups),
             ("destinations", pages(self.groups) + self.groups),
+            // Each connection's detail (or its pair's probe), schema config and active errors
+            // (none in a generated account: one empty page each).
             (
                 "connections",
-                pages(self.connections) + self.connection_details() + self.connections,
+                pages(self.connections) + self.connection_details() + 2 * self.connections,
             ),
             ("webhooks", pages(fixed.webhooks)),
             // The account-level service is not among the listed ones: each listed one has

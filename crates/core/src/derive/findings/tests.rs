@@ -16,6 +16,7 @@ fn derive(sources: &Sources, params: &Params) -> Collected {
 fn params() -> Params {
     Params {
         now: "2026-11-01T00:00:00Z".parse().expect("time"),
+        since: "2026-10-25T00:00:00Z".parse().expect("time"),
         inactive_days: 90,
         stale_days: 7,
         max_admins: 3,
@@ -58,12 +59,38 @@ fn failing_envelopes() -> Vec<(Artifact, Value)> {
             Artifact::Connections,
             envelope(json!([
                 {"id": "c1", "schema": "pg", "paused": false, "succeeded_at": "2026-10-31T00:00:00Z",
-                 "status": {"setup_state": "broken"}},
+                 "status": {"setup_state": "broken"}, "external_secrets_manager_id": "lost_vault"},
                 {"id": "c2", "schema": "sf", "paused": true, "succeeded_at": "2026-10-01T00:00:00Z",
                  "status": {"setup_state": "connected"}},
                 {"id": "c3", "schema": "ok", "paused": false, "succeeded_at": "2026-10-31T12:00:00Z",
                  "status": {"setup_state": "connected"}},
             ])),
+        ),
+        (
+            Artifact::Destinations,
+            envelope(json!([
+                {"id": "g1", "external_secrets_manager_id": "listed_vault"},
+                {"id": "g2", "external_secrets_manager_id": "lost_vault"},
+                {"id": "g3", "external_secrets_manager_id": null},
+            ])),
+        ),
+        (
+            Artifact::ConnectorSdkPackages,
+            envelope(json!([
+                {"id": "p_new", "connection_id": "c1", "created_by": "a1", "last_updated_by": "a1",
+                 "created_at": "2026-10-30T10:00:00.000Z", "updated_at": "2026-10-30T10:00:00.000Z",
+                 "file_sha256_hash": "aa11"},
+                {"id": "p_changed", "created_by": "a2", "last_updated_by": "a3",
+                 "created_at": "2025-01-01T00:00:00Z", "updated_at": "2026-10-31T08:30:00Z",
+                 "file_sha256_hash": "bb22"},
+                {"id": "p_old", "created_by": "a2", "last_updated_by": "a2",
+                 "created_at": "2025-01-01T00:00:00Z", "updated_at": "2026-10-24T23:59:59Z",
+                 "file_sha256_hash": "cc33"},
+            ])),
+        ),
+        (
+            Artifact::SecretsManagers,
+            envelope(json!([{"id": "listed_vault", "name": "vault-prod"}])),
         ),
         (
             Artifact::SystemKeys,
@@ -149,8 +176,22 @@ fn passing() -> Sources {
             Artifact::Connections,
             envelope(
                 json!([{"id": "c3", "paused": false, "succeeded_at": "2026-10-31T12:00:00Z",
-                             "status": {"setup_state": "connected"}}]),
+                             "status": {"setup_state": "connected"},
+                             "external_secrets_manager_id": "listed_vault"}]),
             ),
+        ),
+        (
+            Artifact::Destinations,
+            envelope(json!([{"id": "g2", "external_secrets_manager_id": "listed_vault"}])),
+        ),
+        (
+            Artifact::ConnectorSdkPackages,
+            envelope(json!([{"id": "p_old", "created_at": "2025-01-01T00:00:00Z",
+                             "updated_at": "2026-10-24T23:59:59Z", "file_sha256_hash": "cc33"}])),
+        ),
+        (
+            Artifact::SecretsManagers,
+            envelope(json!([{"id": "listed_vault"}, {"id": "spare_vault"}])),
         ),
         (
             Artifact::SystemKeys,
@@ -204,7 +245,7 @@ fn ids(check: &Value) -> Vec<String> {
         .collect()
 }
 
-const ALL: [&str; 13] = [
+const ALL: [&str; 15] = [
     "FT-ACCESS-001",
     "FT-ACCESS-002",
     "FT-ACCESS-003",
@@ -215,6 +256,8 @@ const ALL: [&str; 13] = [
     "FT-KEYS-001",
     "FT-HOOK-001",
     "FT-TRUST-001",
+    "FT-CODE-001",
+    "FT-SECRET-001",
     "FT-AUDIT-002",
     "FT-AUDIT-003",
     "FT-AUDIT-004",
@@ -302,6 +345,115 @@ fn every_check_fails_with_its_subjects() {
     let trust = check(&c, "FT-TRUST-001");
     assert_eq!(ids(&trust), ["connection/c1/h1", "destination/g1/f1"]);
     assert_eq!(trust["items"][0]["label"], "certificate of connection c1");
+    // Created in the window, and updated in it; the one updated a second before it is not.
+    let code = check(&c, "FT-CODE-001");
+    assert_eq!(ids(&code), ["p_changed", "p_new"]);
+    let changed = &code["items"][0];
+    assert_eq!(
+        (&changed["change"], &changed["by"], &changed["at"]),
+        (
+            &json!("updated"),
+            &json!("a3"),
+            &json!("2026-10-31T08:30:00Z")
+        )
+    );
+    assert_eq!(changed["file_sha256_hash"], "bb22");
+    let new = &code["items"][1];
+    assert_eq!(
+        (&new["change"], &new["by"]),
+        (&json!("created"), &json!("a1"))
+    );
+    assert_eq!(new["label"], "package p_new, used by connection c1");
+    // Named by a connection and a destination, absent from the list; the listed one is not.
+    let secret = check(&c, "FT-SECRET-001");
+    assert_eq!(ids(&secret), ["lost_vault"]);
+    assert_eq!(
+        secret["items"][0]["referenced_by"],
+        json!(["connection c1", "destination g2"])
+    );
+}
+
+#[test]
+fn the_code_window_moves_with_since() {
+    let earlier = Params {
+        since: "2026-10-24T00:00:00Z".parse().expect("time"),
+        ..params()
+    };
+    let c = derive(&failing(), &earlier);
+    assert_eq!(
+        ids(&check(&c, "FT-CODE-001")),
+        ["p_changed", "p_new", "p_old"]
+    );
+    let later = Params {
+        since: "2026-10-31T00:00:00Z".parse().expect("time"),
+        ..params()
+    };
+    let c = derive(&failing(), &later);
+    assert_eq!(ids(&check(&c, "FT-CODE-001")), ["p_changed"]);
+}
+
+#[test]
+fn undated_packages_make_the_code_check_n_a_unless_another_fails_it() {
+    let packages = json!([{"id": "p", "created_at": null, "updated_at": "last week"}]);
+    let sources = Sources::from_envelopes([(Artifact::ConnectorSdkPackages, envelope(packages))]);
+    let code = check(&derive(&sources, &params()), "FT-CODE-001");
+    assert_eq!(code["status"], "n/a", "{code}");
+    assert!(
+        code["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("1 package(s) (p) have no created_at or updated_at that is a time")
+    );
+}
+
+#[test]
+fn without_the_whole_list_of_secrets_managers_no_reference_is_called_missing() {
+    // Not collected (absent, or skipped: unavailable), or cut short: n/a, and why.
+    let without: Vec<(Artifact, Value)> = failing_envelopes()
+        .into_iter()
+        .filter(|(a, _)| *a != Artifact::SecretsManagers)
+        .collect();
+    let skipped = failing_envelopes()
+        .into_iter()
+        .map(|(a, e)| {
+            if a == Artifact::SecretsManagers {
+                (a, json!({"status": "unavailable", "items": []}))
+            } else {
+                (a, e)
+            }
+        })
+        .collect::<Vec<_>>();
+    let partial = failing_envelopes()
+        .into_iter()
+        .map(|(a, e)| {
+            if a == Artifact::SecretsManagers {
+                (a, json!({"status": "partial", "items": e["items"]}))
+            } else {
+                (a, e)
+            }
+        })
+        .collect::<Vec<_>>();
+    for (name, envelopes, said) in [
+        ("absent", without, "secrets_managers.json (failed)"),
+        ("skipped", skipped, "secrets_managers.json (unavailable)"),
+        ("partial", partial, "secrets_managers.json is partial"),
+    ] {
+        let secret = check(
+            &derive(&Sources::from_envelopes(envelopes), &params()),
+            "FT-SECRET-001",
+        );
+        assert_eq!(
+            (secret["status"].as_str(), secret["count"].as_u64()),
+            (Some("n/a"), Some(0)),
+            "{name}: {secret}"
+        );
+        let reason = secret["reason"].as_str().expect("reason");
+        assert!(reason.contains(said), "{name}: {reason}");
+        assert!(
+            reason.ends_with("a reference cannot be told missing"),
+            "{name}: {reason}"
+        );
+    }
 }
 
 #[test]

@@ -5,12 +5,14 @@
 //!
 //! This module holds the document's types, the helpers every section uses, and the order:
 //! the [`banners`] above everything, then one section per submodule ([`provenance`],
-//! [`findings`], [`access`], [`inventory`], [`audit`], [`trail`], [`changes`], [`files`]).
+//! [`findings`], [`access`], [`inventory`], [`code`], [`audit`], [`trail`], [`changes`],
+//! [`controls`], [`files`]).
 
 mod access;
 mod audit;
 mod banners;
 mod changes;
+mod code;
 mod controls;
 mod files;
 mod findings;
@@ -157,6 +159,7 @@ pub fn document(model: &Model) -> Document {
             findings::section(model),
             access::section(model),
             inventory::section(model),
+            code::section(model),
             audit::section(model),
             trail::section(model),
             changes::section(model),

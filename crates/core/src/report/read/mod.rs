@@ -4,11 +4,13 @@
 //! This module holds the [`Reader`] every artifact is streamed through and [`read`], which
 //! calls the readers in that order: what the [`manifest`] itself says, then one submodule per
 //! artifact ([`users`], [`connections`], [`audit`], [`destinations`], [`findings`],
-//! [`access`], [`changes`], [`trail`]).
+//! [`access`], [`changes`], [`trail`]), and [`code`] for the six listings of trust, code and
+//! secrets.
 
 mod access;
 mod audit;
 mod changes;
+mod code;
 mod connections;
 mod destinations;
 mod findings;
@@ -30,6 +32,7 @@ use super::model::{Check, Model, Signature, State, clip, text};
 use access::read_access;
 use audit::read_audit;
 use changes::read_changes;
+use code::read_code;
 use connections::read_connections;
 use destinations::read_destinations;
 use findings::read_findings;
@@ -140,6 +143,7 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
     let access = read_access(&reader, &group_label, max_rows);
     let changes = read_changes(&reader, max_rows);
     let trail = read_trail(&reader, max_rows);
+    let code = read_code(&reader, max_rows);
 
     // Decided once every artifact has been read: a file changed while it was rendered counts.
     let changed = reader.changed.into_inner();
@@ -170,5 +174,6 @@ pub fn read(found: &Inspection, signature: Signature, max_rows: usize) -> Model 
         connections_by_state,
         connections_by_frequency,
         audit,
+        code,
     }
 }

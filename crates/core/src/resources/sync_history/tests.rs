@@ -1,6 +1,7 @@
 //! Unit tests of `resources::sync_history`.
 
 use super::*;
+use crate::vocab::Status;
 
 fn t(text: &str) -> Timestamp {
     text.parse().expect("a timestamp")
