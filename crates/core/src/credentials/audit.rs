@@ -20,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::vault::VaultAuditSource;
 
+pub mod bigquery;
 pub mod rest;
 
 pub use rest::{KeyPair, Rest, RestAuth};
@@ -46,6 +47,8 @@ pub enum Kind {
     Redshift,
     /// Snowflake, through its SQL API (HTTPS).
     Snowflake,
+    /// Google BigQuery, through its REST API v2 (HTTPS).
+    BigQuery,
 }
 
 impl Kind {
@@ -55,12 +58,13 @@ impl Kind {
             Kind::Postgres => "postgres",
             Kind::Redshift => "redshift",
             Kind::Snowflake => "snowflake",
+            Kind::BigQuery => "bigquery",
         }
     }
 
     /// Whether it is reached over HTTPS (its `rest` settings) rather than a database protocol.
     pub fn is_rest(self) -> bool {
-        matches!(self, Kind::Snowflake)
+        matches!(self, Kind::Snowflake | Kind::BigQuery)
     }
 
     /// The port when none is given.
@@ -68,7 +72,7 @@ impl Kind {
         match self {
             Kind::Postgres => 5432,
             Kind::Redshift => 5439,
-            Kind::Snowflake => 443,
+            Kind::Snowflake | Kind::BigQuery => 443,
         }
     }
 
@@ -78,6 +82,8 @@ impl Kind {
             Kind::Postgres => service.contains("postgres"),
             Kind::Redshift => service.contains("redshift"),
             Kind::Snowflake => service.contains("snowflake"),
+            // Fivetran's service id is `big_query`.
+            Kind::BigQuery => service.contains("big_query") || service.contains("bigquery"),
         }
     }
 }
@@ -263,20 +269,24 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
         "postgres" => Kind::Postgres,
         "redshift" => Kind::Redshift,
         "snowflake" => Kind::Snowflake,
-        "bigquery" | "databricks" => {
+        "bigquery" => Kind::BigQuery,
+        "databricks" => {
             return Err(problem(
                 "has a `kind` this version does not read yet",
-                "this version reads kind = \"postgres\", \"redshift\" or \"snowflake\"",
+                "this version reads kind = \"postgres\", \"redshift\", \"snowflake\" or \"bigquery\"",
             ));
         }
         _ => {
             return Err(problem(
                 "has an unknown `kind`",
-                "kind is \"postgres\", \"redshift\" or \"snowflake\"",
+                "kind is \"postgres\", \"redshift\", \"snowflake\" or \"bigquery\"",
             ));
         }
     };
     let common = common(&raw)?;
+    if kind == Kind::BigQuery {
+        return bigquery::check(raw, number, dir, common);
+    }
     if kind.is_rest() {
         return rest::check(raw, kind, number, dir, common);
     }
@@ -288,6 +298,11 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
             ("private_key_file", raw.private_key_file.is_some()),
             ("token", raw.token.is_some()),
             ("url", raw.url.is_some()),
+            ("project", raw.project.is_some()),
+            ("dataset", raw.dataset.is_some()),
+            ("data_project", raw.data_project.is_some()),
+            ("location", raw.location.is_some()),
+            ("key_file", raw.key_file.is_some()),
         ],
         kind,
     )?;

@@ -88,18 +88,20 @@ fn missing_or_unknown_fields_are_refused_without_quoting_values() {
     .expect_err("kind");
     assert!(e.problem.contains("unknown `kind`") && !e.problem.contains("oracle"));
     let e = checked(VaultAuditSource {
-        kind: Some("bigquery".into()),
+        kind: Some("databricks".into()),
         ..raw("h")
     })
     .expect_err("not yet");
     assert!(e.hint.contains("postgres"), "{e:?}");
-    // Snowflake is read, but not with a PostgreSQL source's keys.
-    let e = checked(VaultAuditSource {
-        kind: Some("snowflake".into()),
-        ..raw("h")
-    })
-    .expect_err("host");
-    assert!(e.problem.contains("has `host`"), "{e:?}");
+    // Snowflake and BigQuery are read, but not with a PostgreSQL source's keys.
+    for kind in ["snowflake", "bigquery"] {
+        let e = checked(VaultAuditSource {
+            kind: Some(kind.into()),
+            ..raw("h")
+        })
+        .expect_err("host");
+        assert!(e.problem.contains("has `host`"), "{e:?}");
+    }
     let e = checked(VaultAuditSource {
         tls: Some("verify-ca".into()),
         ..raw("h")
