@@ -20,7 +20,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::vault::VaultAuditSource;
 
-pub mod bigquery;
 pub mod rest;
 
 pub use rest::{KeyPair, Rest, RestAuth};
@@ -285,7 +284,7 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
     };
     let common = common(&raw)?;
     if kind == Kind::BigQuery {
-        return bigquery::check(raw, number, dir, common);
+        return rest::bigquery::check(raw, number, dir, common);
     }
     if kind.is_rest() {
         return rest::check(raw, kind, number, dir, common);

@@ -1,8 +1,9 @@
 //! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
 //! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
-//! [`snowflake`]: Snowflake's SQL API over HTTPS, read through [`rest`], the part of a read
-//! over HTTPS every such API shares, in the dialects of [`statements`]).
+//! [`snowflake`]: Snowflake's SQL API over HTTPS; [`bigquery`]: BigQuery's REST API; both read
+//! through [`rest`], the part of a read over HTTPS every such API shares, in the dialects of
+//! [`statements`]).
 //!
 //! Whatever the kind, a read is the same intent:
 //! - one read-only transaction (over HTTPS, read-only statements without one), each
@@ -17,6 +18,7 @@
 //! What the rows mean (user actions, actors, de-duplication) is `crate::audit`'s business; this
 //! module only reads.
 
+pub mod bigquery;
 pub mod postgres;
 pub mod rest;
 mod rows;
@@ -114,7 +116,7 @@ impl WarehouseError {
                 "check tls and ca_cert in the vault file: with verify-full, ca_cert must hold the CA that signed the server's certificate, and host must be a name in it"
             }
             WarehouseError::Auth(_) => {
-                "check user and password of this audit source in the vault file (Snowflake: user, account, and private_key_file whose public key is set on the user with ALTER USER ... SET RSA_PUBLIC_KEY, or token)"
+                "check user and password of this audit source in the vault file (Snowflake: user, account, and private_key_file whose public key is set on the user with ALTER USER ... SET RSA_PUBLIC_KEY, or token; BigQuery: key_file, the JSON key of a service account whose key is not disabled or deleted)"
             }
             WarehouseError::Denied { .. } => {
                 "grant the reader SELECT on the Platform Connector's tables; `iru-fivetran doctor` prints the statements"
@@ -170,6 +172,17 @@ pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
             rest.role.as_deref().unwrap_or("IRU_AUDIT_READER"),
             rest.warehouse.as_deref().unwrap_or("COMPUTE_WH"),
         ),
+        (Kind::BigQuery, Some(rest)) => match &rest.bigquery {
+            Some(bq) => statements::grants(
+                statements::Dialect::BigQuery,
+                &bq.data_project,
+                schema,
+                &bq.client_email,
+                "",
+                &bq.project,
+            ),
+            None => Vec::new(),
+        },
         (Kind::Redshift, _) => postgres::grants(
             postgres::Dialect::Redshift,
             &source.database,

@@ -1,5 +1,5 @@
-//! The statements sent to warehouses reached over HTTPS, in each one's dialect (Snowflake so
-//! far). The same intent as the PostgreSQL protocol's (`postgres/sql.rs`): fixed text whose
+//! The statements sent to warehouses reached over HTTPS, in each one's dialect (Snowflake
+//! here; BigQuery in [`bigquery`]). The same intent as the PostgreSQL protocol's (`postgres/sql.rs`): fixed text whose
 //! only varying parts are identifiers from the catalog (double-quoted, `"` doubled) and, per
 //! column type, which fixed expression reads it; every value (window, key, size bound,
 //! pattern) a bound parameter (`?`, bound in order as `TEXT` and converted in SQL). The page
@@ -24,6 +24,8 @@ use crate::warehouse::{Key, Table, TableInfo};
 pub enum Dialect {
     /// Snowflake SQL.
     Snowflake,
+    /// BigQuery's GoogleSQL ([`bigquery`]).
+    BigQuery,
 }
 
 impl Dialect {
@@ -31,6 +33,7 @@ impl Dialect {
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Snowflake => "snowflake",
+            Dialect::BigQuery => "bigquery",
         }
     }
 }
@@ -62,6 +65,8 @@ struct Builder {
     tag: &'static str,
     text: String,
     params: Vec<String>,
+    /// Markers are named (`@p0`, `@p1`...: BigQuery) rather than `?`.
+    named: bool,
 }
 
 impl Builder {
@@ -70,6 +75,15 @@ impl Builder {
             tag,
             text: format!("/* iru-fivetran {tag} */ "),
             params: Vec::new(),
+            named: false,
+        }
+    }
+
+    /// A statement whose markers are named by their place: `@p0`, `@p1`...
+    fn named(tag: &'static str) -> Self {
+        Self {
+            named: true,
+            ..Self::new(tag)
         }
     }
 
@@ -80,7 +94,11 @@ impl Builder {
 
     /// A marker bound to `value`.
     fn param(&mut self, value: String) -> &mut Self {
-        self.text.push('?');
+        if self.named {
+            self.text.push_str(&format!("@p{}", self.params.len()));
+        } else {
+            self.text.push('?');
+        }
         self.params.push(value);
         self
     }
@@ -99,7 +117,15 @@ impl Builder {
 /// Platform Connector's tables, `schema, table, column, data type`; a schema without them gives
 /// one row with nulls; no row, no such schema (or none the role may use).
 pub fn catalog(dialect: Dialect, schema: &str) -> Statement {
-    let Dialect::Snowflake = dialect;
+    catalog_in(dialect, None, schema)
+}
+
+/// [`catalog`], of a schema in `project` where the dialect names one (BigQuery: the project
+/// holding the dataset).
+pub fn catalog_in(dialect: Dialect, project: Option<&str>, schema: &str) -> Statement {
+    if dialect == Dialect::BigQuery {
+        return bigquery::catalog(project.unwrap_or_default(), schema);
+    }
     let mut b = Builder::new("catalog");
     b.sql(
         "SELECT s.SCHEMA_NAME, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE \
@@ -125,6 +151,8 @@ pub struct Reads<'a> {
     pub info: &'a TableInfo,
     /// Rows per statement, at most.
     pub page_rows: u32,
+    /// The project holding the schema, where the dialect names one (BigQuery).
+    pub project: Option<&'a str>,
 }
 
 impl Reads<'_> {
@@ -230,6 +258,9 @@ impl Reads<'_> {
     /// A page of `LOG` rows of `span` naming an actor, after `after`. Columns: id, time,
     /// connection id, event, message_event, message_data (bounded), its length, sync_id.
     pub fn log(&self, span: crate::vocab::Window, after: Option<&Key>, bound: u32) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::log(self, span, after, bound);
+        }
         let connection = self.info.connection_column().unwrap_or("connection_id");
         let mut b = Builder::new("log");
         b.sql(&format!(
@@ -258,6 +289,9 @@ impl Reads<'_> {
         after: Option<&Key>,
         bound: u32,
     ) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::audit_trail(self, span, after, bound);
+        }
         let mut b = Builder::new("audit_trail");
         b.sql(&format!(
             "SELECT {}, TO_VARCHAR({}, {TIME_FORMAT}), {}, {}, {}, {}, {}, {}, {}, ",
@@ -283,6 +317,9 @@ impl Reads<'_> {
     /// A page of `USER` rows after id `after`: id, email, given_name, family_name,
     /// _fivetran_deleted.
     pub fn users(&self, after: Option<&str>) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::users(self, after);
+        }
         let mut b = Builder::new("user");
         b.sql(&format!(
             "SELECT {}, {}, {}, {}, {} FROM {}",
@@ -303,6 +340,9 @@ impl Reads<'_> {
 
     /// The earliest time of the table.
     pub fn earliest(&self) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::earliest(self);
+        }
         let mut b = Builder::new("earliest");
         b.sql(&format!(
             "SELECT TO_VARCHAR(MIN({}), {TIME_FORMAT}) FROM {}",
@@ -314,6 +354,9 @@ impl Reads<'_> {
 
     /// How many rows lie in `span`.
     pub fn count(&self, span: crate::vocab::Window) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::count(self, span);
+        }
         let mut b = Builder::new("count");
         b.sql(&format!("SELECT TO_VARCHAR(COUNT(*)) FROM {}", self.from()));
         self.window(&mut b, span, None);
@@ -326,6 +369,10 @@ impl Reads<'_> {
 /// a role of its own for the reader, `USAGE` on the warehouse, the database and the schema,
 /// `SELECT` on the three tables (`AUDIT_TRAIL` on its own line, to leave out on plans without
 /// it), and the role granted to the user as its default.
+///
+/// BigQuery ([`bigquery::grants`]) grants to the service account `user`: `database` is the
+/// project holding the dataset `schema`, `warehouse` the project its jobs run in; `role` is not
+/// used (BigQuery's roles are predefined).
 pub fn grants(
     dialect: Dialect,
     database: &str,
@@ -334,7 +381,9 @@ pub fn grants(
     role: &str,
     warehouse: &str,
 ) -> Vec<String> {
-    let Dialect::Snowflake = dialect;
+    if dialect == Dialect::BigQuery {
+        return bigquery::grants(warehouse, database, schema, user);
+    }
     let (db, role_id, user_id) = (ident(database), ident(role), ident(user));
     let schema_id = format!("{db}.{}", ident(schema));
     vec![
@@ -361,6 +410,8 @@ pub fn grants(
         format!("ALTER USER {user_id} SET DEFAULT_ROLE = {role_id};"),
     ]
 }
+
+pub mod bigquery;
 
 #[cfg(test)]
 mod tests;

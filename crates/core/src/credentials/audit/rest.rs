@@ -28,6 +28,8 @@ use crate::credentials::vault::VaultAuditSource;
 use crate::files;
 use crate::text::Scrubber;
 
+pub mod bigquery;
+
 /// A private key file larger than this is not one RSA key.
 const MAX_KEY_BYTES: u64 = 64 * 1024;
 
@@ -45,7 +47,7 @@ pub struct Rest {
     /// How requests are authenticated.
     pub auth: RestAuth,
     /// BigQuery: the projects, the location and the service account (`None` for the others).
-    pub bigquery: Option<super::bigquery::BigQuery>,
+    pub bigquery: Option<bigquery::BigQuery>,
 }
 
 impl fmt::Debug for Rest {

@@ -1,4 +1,4 @@
-//! Unit tests of `credentials::audit::bigquery`: a source checked, its service-account key file
+//! Unit tests of `credentials::audit::rest::bigquery`: a source checked, its service-account key file
 //! read like the vault file, other kinds of Google credentials and encrypted keys refused, and
 //! the key never quoted.
 

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use url::Url;
 use zeroize::Zeroizing;
 
-use super::rest::{KeyProblem, Rest, RestAuth, api_root, parse_key, read_private_file};
-use super::{AuditSource, Common, Kind, Problem, TlsMode, problem, unused};
+use super::super::{AuditSource, Common, Kind, Problem, TlsMode, problem, unused};
+use super::{KeyProblem, Rest, RestAuth, api_root, parse_key, read_private_file};
 use crate::credentials::audit::KeyPair;
 use crate::credentials::vault::VaultAuditSource;
 
@@ -142,7 +142,7 @@ pub fn read_key_file(path: &str, dir: &Path) -> Result<ServiceAccount, Problem> 
     let token_uri = Url::parse(&token_uri)
         .ok()
         .filter(|u| {
-            let loopback = u.host_str().is_some_and(super::is_loopback);
+            let loopback = u.host_str().is_some_and(super::super::is_loopback);
             (u.scheme() == "https" || (u.scheme() == "http" && loopback))
                 && u.username().is_empty()
                 && u.password().is_none()
