@@ -16,8 +16,11 @@
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
+pub mod bigquery;
 #[cfg(feature = "faults")]
 mod faults;
+mod loopback;
+pub mod platform;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod routes;

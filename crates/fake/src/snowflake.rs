@@ -16,50 +16,20 @@
 //!
 //! Inferred, not documented: the exact `code` of each failure besides `002003` (an object that
 //! does not exist or is not authorized) and the message texts; partition sizes (the fake splits
-//! by row count, [`Faults::partition_rows`]). The statements are not run: see [`eval`].
-
-mod eval;
+//! by row count, [`Faults::partition_rows`]). The statements are not run: see
+//! [`crate::platform::eval`].
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD as B64URL};
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-/// One table: its name and columns as Snowflake stores them, its rows as text.
-#[derive(Debug, Clone, Default)]
-pub struct Table {
-    /// The name, e.g. `LOG`.
-    pub name: String,
-    /// `(name, DATA_TYPE)`, e.g. `("TIME_STAMP", "TIMESTAMP_TZ")`.
-    pub columns: Vec<(String, String)>,
-    /// The rows, values in column order: times as `YYYY-MM-DDTHH:MM:SS.ffffff` (UTC), JSON as
-    /// its text, flags `true` or `false`.
-    pub rows: Vec<Vec<Option<String>>>,
-    /// Left out of the catalog and of every statement (a table the plan does not have, or the
-    /// role may not see).
-    pub hidden: bool,
-}
-
-/// The Platform Connector's schema.
-#[derive(Debug, Clone, Default)]
-pub struct Platform {
-    /// The schema, as stored (`FIVETRAN_METADATA`).
-    pub schema: String,
-    /// Its tables.
-    pub tables: Vec<Table>,
-}
+use crate::loopback::{Answer, Loopback, cut_short, json_answer};
+use crate::platform::eval;
+pub use crate::platform::{Platform, Table};
 
 /// Who may use the API.
 #[derive(Debug, Clone)]
@@ -131,49 +101,29 @@ struct State {
 
 /// The running fake.
 pub struct FakeSnowflake {
-    addr: SocketAddr,
+    server: Loopback,
     state: Arc<Mutex<State>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeSnowflake {
     /// Starts it on 127.0.0.1 and a free port, on its own thread.
     pub fn start(login: Login, platform: Platform, faults: Faults) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let state = Arc::new(Mutex::new(State {
             login: Some(login),
             platform,
             faults,
             ..State::default()
         }));
-        let (tx, rx) = oneshot::channel();
         let shared = Arc::clone(&state);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let thread = std::thread::Builder::new()
-            .name("fake-snowflake".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    if let Ok(listener) = TcpListener::from_std(listener) {
-                        serve(listener, shared, rx).await;
-                    }
-                });
-            })?;
-        Ok(Self {
-            addr,
-            state,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+        let server = Loopback::start("fake-snowflake", move |parts, body| {
+            handle(&shared, parts, body)
+        })?;
+        Ok(Self { server, state })
     }
 
     /// The API root to give as the audit source's `url`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// Every request so far.
@@ -187,62 +137,10 @@ impl FakeSnowflake {
     }
 }
 
-impl Drop for FakeSnowflake {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-async fn serve(
-    listener: TcpListener,
-    state: Arc<Mutex<State>>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let state = Arc::clone(&state);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let state = Arc::clone(&state);
-                        async move {
-                            let (parts, body) = req.into_parts();
-                            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                            let answer = handle(&state, &parts, &bytes);
-                            Ok::<_, std::convert::Infallible>(answer)
-                        }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        }
-    }
-}
-
-type Answer = Response<Full<Bytes>>;
-
-fn json_answer(status: u16, body: &Value) -> Answer {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .header("retry-after", "0")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap_or_default()
 }
 
 fn failure(status: u16, code: &str, message: &str) -> Answer {
@@ -519,13 +417,7 @@ fn result(state: &mut State, handle: &str, n: usize) -> Answer {
         json!({"data": data})
     };
     if std::mem::take(&mut state.faults.truncate_next) {
-        let text = body.to_string();
-        let cut = text.len() / 2;
-        return Response::builder()
-            .status(200)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(text[..cut].to_owned())))
-            .unwrap_or_default();
+        return cut_short(&body.to_string());
     }
     json_answer(200, &body)
 }

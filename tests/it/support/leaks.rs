@@ -15,6 +15,7 @@ pub fn leak_needles() -> Vec<String> {
     let mut needles = vec![PLANTED.to_owned()];
     needles.extend(super::postgres::PASSWORDS.map(str::to_owned));
     needles.extend(super::snowflake::secret_needles());
+    needles.extend(super::bigquery::secret_needles());
     for (key, secret) in PAIRS {
         needles.push(secret.to_owned());
         needles.push(BASE64.encode(format!("{key}:{secret}")));

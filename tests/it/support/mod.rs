@@ -2,6 +2,7 @@
 //! call sites say `crate::support::x`.
 
 mod background;
+pub mod bigquery;
 mod files;
 mod fixtures;
 mod leaks;

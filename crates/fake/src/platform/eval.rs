@@ -1,16 +1,19 @@
-//! What the fake Snowflake answers to a statement. It does not run SQL: it knows the
+//! What a fake warehouse answers to a statement. It does not run SQL: it knows the
 //! collector's statements by the tag of their leading comment (`/* iru-fivetran log */`) and
-//! their bindings in order (see the core crate's `warehouse/statements.rs`), and answers them
-//! from the rows it holds, as Snowflake would: filtered by the window and the key, ordered by
-//! time then id, at most the statement's `LIMIT`, every value a string or null. A statement
-//! without a tag is a SQL compilation error, as an unknown statement would be to a test.
+//! their bindings in order (see the core crate's `warehouse/statements.rs`; Snowflake's `?` and
+//! BigQuery's `@p0`, `@p1`... are bound in the same order), and answers them from the rows it
+//! holds, as the warehouse would: filtered by the window and the key, ordered by time then id,
+//! at most the statement's `LIMIT`, every value a string or null. The table read is the one
+//! named after `FROM` (Snowflake's `"SCHEMA"."TABLE"`, BigQuery's `` `dataset`.`table` `` after
+//! its project). A statement without a tag is a SQL compilation error, as an unknown statement
+//! would be to a test. Failures carry Snowflake's codes; the BigQuery fake maps them.
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 
 use super::{Platform, Table};
 
-/// A result: rows of text, or Snowflake's failure (`code`, message).
+/// A result: rows of text, or a failure (Snowflake's `code`, message).
 pub enum Outcome {
     /// The rows.
     Rows(Vec<Vec<Option<String>>>),
@@ -228,11 +231,10 @@ fn catalog(platform: &Platform, schema: &str) -> Outcome {
 
 /// The table a statement reads: the one whose quoted name follows `FROM`.
 fn table_of<'p>(platform: &'p Platform, statement: &str) -> Option<&'p Table> {
-    platform
-        .tables
-        .iter()
-        .filter(|t| !t.hidden)
-        .find(|t| statement.contains(&format!(" FROM \"{}\".\"{}\"", platform.schema, t.name)))
+    platform.tables.iter().filter(|t| !t.hidden).find(|t| {
+        statement.contains(&format!(" FROM \"{}\".\"{}\"", platform.schema, t.name))
+            || statement.contains(&format!("`.`{}`.`{}`", platform.schema, t.name))
+    })
 }
 
 fn column_index(table: &Table, name: &str) -> Option<usize> {
@@ -272,11 +274,17 @@ fn parse_time(text: &str) -> Option<Timestamp> {
     format!("{text}Z").parse().ok()
 }
 
-/// Binding `i` as a time: RFC 3339 (`TO_TIMESTAMP_TZ`) or a UTC wall clock (`_NTZ`).
+/// Binding `i` as a time: RFC 3339 (`TO_TIMESTAMP_TZ`, BigQuery's `TIMESTAMP`) or a UTC wall
+/// clock (`_NTZ`, `DATETIME`).
 fn bound_time(bindings: &[String], i: usize) -> Option<Timestamp> {
     let text = bindings.get(i)?;
-    text.parse::<Timestamp>().ok().or_else(|| {
-        let civil = text.replace(' ', "T").parse::<DateTime>().ok()?;
-        jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
-    })
+    // BigQuery's are `YYYY-MM-DD HH:MM:SS.ffffff+00:00`.
+    let rfc3339 = text.replace(' ', "T");
+    text.parse::<Timestamp>()
+        .ok()
+        .or_else(|| rfc3339.parse().ok())
+        .or_else(|| {
+            let civil = text.replace(' ', "T").parse::<DateTime>().ok()?;
+            jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+        })
 }
