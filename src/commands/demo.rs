@@ -4,18 +4,23 @@
 //! lives in the repository, not in code) from the in-process fake Fivetran on loopback, two
 //! items a page so every list spans pages, and runs the real collector against it with a
 //! throwaway key. The account has users, teams and memberships, an account-level Platform
-//! Connector that is paused, and a feature the account does not have (Fivetran answers 403
-//! "not enabled"): the bundle shows what an `unavailable` artifact looks like. Every time in
-//! the sample is moved by the same amount so that the newest sync started an hour ago: the
-//! findings and the sync history read the same whenever the demo runs.
+//! Connector on its Snowflake destination whose tables a fake Snowflake SQL API serves
+//! (`warehouse.rs`: the bundle has a real `audit_trail.json`), and a feature the account does
+//! not have (Fivetran answers 403 "not enabled"): the bundle shows what an `unavailable`
+//! artifact looks like. Every time in the sample is moved by the same amount so that the
+//! newest sync started an hour ago and the Platform Connector's last sync is now: the
+//! findings, the sync history and the audit trail read the same whenever the demo runs.
 //!
 //! Run again into the same `--out`, the sample account has changed the way accounts do (a
-//! user made an administrator, a connection paused, a column hashed), so the second bundle's
-//! `changes.json` has something to show; the third run changes it back, and so on. After the run the demo writes `report.html` beside
-//! the bundle and prints the commands to go on with, with the real paths.
+//! user made an administrator, a connection paused, a column hashed), and the audit trail
+//! records who made two of the changes, so the second bundle's `changes.json` has something
+//! to show, explained or not; the third run changes it back, and so on. After the run the
+//! demo writes `report.html` beside the bundle and prints the commands to go on with, with
+//! the real paths.
 //!
 //! The user's own credentials are never read: the collector gets the demo key and secret and
-//! nothing else from the environment, and no credentials file.
+//! the demo's Snowflake source from a vault file the demo writes for the run, and nothing
+//! else from the environment.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -34,6 +39,10 @@ use iru_fivetran_core::files::write_private;
 use iru_fivetran_core::report;
 use iru_fivetran_core::text::printable;
 use iru_fivetran_fake::{FakeAccount, FakeOptions, FakeServer};
+use warehouse::{Turn, Warehouse};
+
+mod warehouse;
+pub use warehouse::DEMO_SNOWFLAKE_TOKEN;
 
 /// The sample account, as the fake serves it.
 const SAMPLE: &str = include_str!("../../fixtures/accounts/demo.json");
@@ -47,19 +56,42 @@ pub const DEMO_SECRET: &str = "demo-secret-not-a-real-one";
 pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> u8 {
     // The sample account alternates between two states, run after run into the same --out,
     // so that every run after the first has changes to show.
-    let runs_before = bundle::earlier(&args.out, Some(SAMPLE_ACCOUNT), 10_000).len();
+    let earlier = bundle::earlier(&args.out, Some(SAMPLE_ACCOUNT), 10_000);
+    let runs_before = earlier.len();
     let changed = runs_before % 2 == 1;
-    let account = match sample(Timestamp::now()).map(|mut a| {
+    let turn = match (runs_before, changed) {
+        (0, _) => Turn::First,
+        (_, true) => Turn::Changed,
+        (_, false) => Turn::ChangedBack,
+    };
+    let now = Timestamp::now();
+    // The changes were made, and recorded, a second before this run.
+    let made_at = now - SignedDuration::from_secs(1);
+    // Placed in time once per folder: a later run keeps the placement of the bundle before it,
+    // so that it differs from it by its changes alone, not by every time in it.
+    let placed = earlier
+        .first()
+        .and_then(|e| placement(&args.out.join(&e.name)));
+    let loaded = sample_placed(now, placed).and_then(|(mut account, shift)| {
         if changed {
-            change_for_a_second_run(&mut a);
+            change_for_a_second_run(&mut account);
         }
-        a
-    }) {
-        Ok(account) => account,
+        let platform = warehouse::platform(shift, turn, runs_before, made_at)?;
+        Ok((account, platform))
+    });
+    let (account, platform) = match loaded {
+        Ok(loaded) => loaded,
         Err(e) => {
             output::to_stderr(&format!(
                 "error: the built-in sample account does not load: {e}\n"
             ));
+            return exit::FAILED;
+        }
+    };
+    let warehouse = match Warehouse::start(platform) {
+        Ok(warehouse) => warehouse,
+        Err(e) => {
+            output::to_stderr(&format!("error: {e}\n"));
             return exit::FAILED;
         }
     };
@@ -79,8 +111,9 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
     };
     if !args.quiet {
         output::to_stderr(&format!(
-            "demo: a sample Fivetran account is served at {} (no real account is contacted){}\n",
+            "demo: a sample Fivetran account is served at {}, its Platform Connector's tables by a sample Snowflake at {} (no real account is contacted){}\n",
             fake.api_url(),
+            warehouse.url(),
             match (runs_before, changed) {
                 (0, _) => "",
                 (_, true) => {
@@ -92,7 +125,7 @@ pub fn command(args: &DemoArgs, env_lookup: &dyn Fn(&str) -> Option<String>) -> 
             }
         ));
     }
-    let settings = settings(&fake.api_url(), args);
+    let settings = settings(&fake.api_url(), warehouse.vault(), args);
     // Only the demo key and secret: the user's own credentials and settings are not read.
     let demo_env = |name: &str| match name {
         env::API_KEY => Some(DEMO_KEY.to_owned()),
@@ -171,7 +204,6 @@ fn change_for_a_second_run(account: &mut FakeAccount) {
         .get_mut("fervent_ledger")
         .and_then(|s| s.pointer_mut("/schemas/public/tables/customers/columns/date_of_birth"))
     {
-        column["enabled"] = json!(true);
         column["hashed"] = json!(true);
     }
 }
@@ -180,6 +212,19 @@ fn change_for_a_second_run(account: &mut FakeAccount) {
 /// started an hour before `now`: the account reads the same, relative to now, whenever the
 /// demo runs.
 pub fn sample(now: Timestamp) -> Result<FakeAccount, String> {
+    sample_placed(now, None).map(|(account, _)| account)
+}
+
+/// The user whose `created_at` tells how far a bundle's sample was moved.
+const MARKER_USER: &str = "tidy_lantern";
+
+/// The sample account moved by `shift` if given (a placement read back from an earlier
+/// bundle), else as [`sample`] moves it; and how far it moved. Its Platform Connector's last
+/// sync is `now` either way: it syncs continuously.
+fn sample_placed(
+    now: Timestamp,
+    shift: Option<SignedDuration>,
+) -> Result<(FakeAccount, SignedDuration), String> {
     let mut raw: Value = serde_json::from_str(SAMPLE).map_err(|e| e.to_string())?;
     let newest = raw
         .get("sync_history")
@@ -190,11 +235,47 @@ pub fn sample(now: Timestamp) -> Result<FakeAccount, String> {
         .flatten()
         .filter_map(|s| s.get("start_time")?.as_str()?.parse::<Timestamp>().ok())
         .max();
-    if let Some(newest) = newest {
-        let shift = now.duration_since(newest) - SignedDuration::from_hours(1);
-        shift_times(&mut raw, shift);
+    // Whole milliseconds, the precision the sample's times are written back with, so that
+    // `placement` reads back exactly this.
+    let shift = shift.unwrap_or_else(|| {
+        newest.map_or(SignedDuration::ZERO, |newest| {
+            let shift = now.duration_since(newest) - SignedDuration::from_hours(1);
+            SignedDuration::from_millis(i64::try_from(shift.as_millis()).unwrap_or(0))
+        })
+    });
+    shift_times(&mut raw, shift);
+    let synced = json!(now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+    for list in ["connections", "connection_details"] {
+        let items: Box<dyn Iterator<Item = &mut Value>> = match raw.get_mut(list) {
+            Some(Value::Array(items)) => Box::new(items.iter_mut()),
+            Some(Value::Object(items)) => Box::new(items.values_mut()),
+            _ => Box::new(std::iter::empty()),
+        };
+        for c in items.filter(|c| c["service"] == "fivetran_log") {
+            c["succeeded_at"] = synced.clone();
+        }
     }
-    serde_json::from_value(raw).map_err(|e| e.to_string())
+    let account = serde_json::from_value(raw).map_err(|e| e.to_string())?;
+    Ok((account, shift))
+}
+
+/// How far the sample in `bundle` was moved: its [`MARKER_USER`]'s `created_at` there, less
+/// the sample's (written with the same precision). `None` when the bundle does not say
+/// (edited, or not the demo's).
+fn placement(bundle: &Path) -> Option<SignedDuration> {
+    let mut sample: Value = serde_json::from_str(SAMPLE).ok()?;
+    shift_times(&mut sample, SignedDuration::ZERO);
+    let created = |users: &Value| -> Option<Timestamp> {
+        users.as_array()?.iter().find(|u| u["id"] == MARKER_USER)?["created_at"]
+            .as_str()?
+            .parse()
+            .ok()
+    };
+    let bytes =
+        iru_fivetran_core::files::read_bounded(&bundle.join("users.json"), 16 * 1024 * 1024)
+            .ok()?;
+    let written: Value = serde_json::from_slice(&bytes).ok()?;
+    Some(created(&written["items"])?.duration_since(created(&sample["users"])?))
 }
 
 /// Moves every RFC 3339 time in `value` by `shift`, keeping the precision it was written with.
@@ -221,13 +302,14 @@ fn shift_times(value: &mut Value, shift: SignedDuration) {
     }
 }
 
-/// The `collect` the demo runs: the loopback fake's URL, `--out` and a rate high enough not
-/// to make the demo wait; nothing from a vault file (whatever IRU_FIVETRAN_CREDENTIALS_FILE
-/// says) or the user's settings.
-fn settings(api_url: &str, demo: &DemoArgs) -> Settings {
+/// The `collect` the demo runs: the loopback fake's URL, the demo's own vault file, `--out`
+/// and a rate high enough not to make the demo wait; nothing from the user's vault file
+/// (whatever IRU_FIVETRAN_CREDENTIALS_FILE says) or settings.
+fn settings(api_url: &str, vault: &Path, demo: &DemoArgs) -> Settings {
     Settings {
         account: Account {
             api_url: Some(api_url.to_owned()),
+            credentials_file: Some(vault.to_owned()),
             ..Account::default()
         },
         out: demo.out.clone(),
@@ -251,12 +333,12 @@ fn explain(bundle_dir: &Path, report: Option<&Path>, previous: Option<&Path>, ch
         "                        `controls` maps each file to the SOC 2 and ISO 27001 controls"
             .into(),
         "  users.json, teams.json  who can reach what: memberships embedded in each item".into(),
-        "  findings.json         nine checks a reviewer starts from, each pass, fail or n/a".into(),
-        "  audit_coverage.json   per destination, whether its audit trail leaves Fivetran; the"
+        "  findings.json         the checks a reviewer starts from, each pass, fail or n/a".into(),
+        "  audit_trail.json      who did what, read from the Platform Connector's tables in the"
             .into(),
-        "                        account-level Platform Connector lone_sextant is paused: see"
+        "                        (sample) Snowflake destination: the REST API has no audit log"
             .into(),
-        "                        account_level.platform_connectors (it does not count)".into(),
+        "  audit_coverage.json   per destination, whether its audit trail leaves Fivetran".into(),
         "  hybrid_deployment_agents.json  'unavailable': Fivetran says the sample account does"
             .into(),
         "                        not have Hybrid Deployment; not a failure".into(),
@@ -266,6 +348,13 @@ fn explain(bundle_dir: &Path, report: Option<&Path>, previous: Option<&Path>, ch
         lines.push(
             "  changes.json          what changed since the last demo run: a role, a pause, a column;"
                 .into(),
+        );
+        lines.push(
+            "                        the audit trail says who changed the role and the pause; nothing"
+                .into(),
+        );
+        lines.push(
+            "                        explains the column: findings.json FT-AUDIT-002 fails".into(),
         );
         if changed {
             lines.push(

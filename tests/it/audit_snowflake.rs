@@ -26,11 +26,21 @@ fn ids(trail: &Value) -> Vec<String> {
 
 /// Collects with one Snowflake source on `sf` (and `extra` vault lines); returns the run.
 fn collect_sf(sf: &FakeSnowflake, auth: Auth<'_>, extra: &str) -> crate::support::Run {
+    collect_sf_with(sf, auth, extra, &[])
+}
+
+/// [`collect_sf`] with `flags` given to `collect`.
+fn collect_sf_with(
+    sf: &FakeSnowflake,
+    auth: Auth<'_>,
+    extra: &str,
+    flags: &[&str],
+) -> crate::support::Run {
     let w = warehouse().expect("warehouse");
     let fake = server(snowflake::account(w.base));
     let dir = tempfile::tempdir().expect("dir");
     let vault = vault_with(dir.path(), &source_toml(sf, dir.path(), auth, extra));
-    let run = collect_with_vault(&fake, &vault, &[]);
+    let run = collect_with_vault(&fake, &vault, flags);
     // The JWTs and tokens sent are secrets too: none in any output.
     for seen in sf.seen() {
         assert!(!seen.token.is_empty());
@@ -196,6 +206,36 @@ fn rate_limits_unavailability_expired_handles_tokens_and_cut_bodies_are_ridden_o
     assert!(seen.iter().any(|s| s.target.contains("retry=true")));
     // The cut body was read again, from a new session.
     assert!(source(&trail)["reconnects"].as_u64().expect("reconnects") >= 1);
+}
+
+#[test]
+fn a_rate_limit_longer_than_the_wait_budget_stops_the_source_and_keeps_the_rest() {
+    let Some(w) = warehouse() else { return };
+    // The warehouse's 429 goes through the Fivetran client's pace: a pause the run's
+    // `--max-wait` cannot cover is not made, whoever asks for it.
+    let sf = snowflake::start(
+        w,
+        Faults {
+            statuses: [429].into(),
+            retry_after: Some(3600),
+            ..Faults::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let run = collect_sf_with(&sf, Auth::Key(keys()), "", &["--max-wait", "20s"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(600));
+    run.assert_code(3);
+    let trail = run.json("audit_trail.json");
+    assert_ne!(trail["status"], "complete");
+    let reason = trail["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("wait 3600 s") && reason.contains("20 s wait budget"),
+        "{reason}"
+    );
+    assert!(reason.contains("--max-wait"), "{reason}");
+    // One request was refused and none was sent after it.
+    assert_eq!(sf.seen().len(), 1, "{:?}", sf.seen());
+    assert_eq!(run.json("users.json")["status"], "complete");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `iru-fivetran demo`: a real collection of the built-in sample account, no key needed.
 
 use base64::Engine as _;
-use iru_fivetran::commands::demo::{DEMO_KEY, DEMO_SECRET};
+use iru_fivetran::commands::demo::{DEMO_KEY, DEMO_SECRET, DEMO_SNOWFLAKE_TOKEN};
+use serde_json::Value;
 
 use crate::support::{self, KEY, SECRET};
 
@@ -71,7 +72,7 @@ fn the_demo_writes_a_verifiable_bundle_and_never_reads_the_users_credentials() {
     // Neither the demo's secret nor the user's appears anywhere.
     let basic =
         base64::engine::general_purpose::STANDARD.encode(format!("{DEMO_KEY}:{DEMO_SECRET}"));
-    for needle in [DEMO_SECRET, basic.as_str()] {
+    for needle in [DEMO_SECRET, basic.as_str(), DEMO_SNOWFLAKE_TOKEN] {
         assert!(!run.stdout.contains(needle) && !run.stderr.contains(needle));
         for file in support::files_under(&dir) {
             let text = String::from_utf8_lossy(&std::fs::read(&file).expect("read")).into_owned();
@@ -80,8 +81,20 @@ fn the_demo_writes_a_verifiable_bundle_and_never_reads_the_users_credentials() {
     }
 
     // Again into the same --out: changes.json compares the two bundles.
-    let again = support::run(&["demo", "--out", dir_arg, "--quiet"], &[]);
+    // Its own vault file (the Snowflake token) lives in a private temporary directory that
+    // is gone when the demo ends.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tmp_arg = tmp.path().to_str().expect("utf8");
+    let again = support::run(
+        &["demo", "--out", dir_arg, "--quiet"],
+        &[("TMPDIR", tmp_arg)],
+    );
     again.assert_code(0);
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("tmp")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
     assert!(again.stderr.is_empty(), "quiet: {}", again.stderr);
     let changes = again.json("changes.json");
     assert_eq!(changes["status"], "complete", "{changes}");
@@ -104,12 +117,81 @@ fn the_demo_writes_a_verifiable_bundle_and_never_reads_the_users_credentials() {
     let (first, second) = (statuses(&run), statuses(&again));
     assert_eq!(first.len(), second.len());
     for (a, b) in first.iter().zip(&second) {
-        if a.0 == "\"FT-ACCESS-001\"" {
-            assert_eq!((a.1.as_str(), b.1.as_str()), ("\"pass\"", "\"fail\""));
-        } else {
-            assert_eq!(a, b);
+        match a.0.as_str() {
+            "\"FT-ACCESS-001\"" => {
+                assert_eq!((a.1.as_str(), b.1.as_str()), ("\"pass\"", "\"fail\""));
+            }
+            // Nothing to explain in the first; an unexplained column in the second.
+            "\"FT-AUDIT-002\"" => {
+                assert_eq!((a.1.as_str(), b.1.as_str()), ("\"n/a\"", "\"fail\""));
+            }
+            // The first run's window is the sample's last day: an inactive user's action and
+            // an API secret generated; the second's starts where the first ended.
+            "\"FT-AUDIT-003\"" | "\"FT-AUDIT-004\"" => {
+                assert_eq!((a.1.as_str(), b.1.as_str()), ("\"fail\"", "\"pass\""));
+            }
+            _ => assert_eq!(a, b),
         }
     }
+    assert_demo_audit_trail(&run, &again);
+}
+
+/// The demo's audit trail: read from the sample Snowflake, whole, and the second run's
+/// changes each explained by it but one, exactly the three changes the demo makes.
+fn assert_demo_audit_trail(first: &support::Run, second: &support::Run) {
+    let trail = first.json("audit_trail.json");
+    assert_eq!(trail["status"], "complete", "{}", trail["reason"]);
+    assert_eq!(trail["sources"][0]["kind"], "snowflake");
+    assert_eq!(trail["sources"][0]["platform_connector"], "lone_sextant");
+    assert!(
+        trail["items"].as_array().expect("items").len() >= 5,
+        "{trail}"
+    );
+    let changes = second.json("changes.json");
+    let mut seen: Vec<(String, String, String)> = changes["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&c["kind"]), s(&c["id"]), s(&c["audit"]["status"]))
+        })
+        .collect();
+    seen.sort();
+    let expected = [
+        ("column_hashed", "fervent_ledger", "unexplained"),
+        ("connection_paused", "crimson_atlas", "explained"),
+        ("user_role_changed", "amber_quartz", "explained"),
+    ]
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    // Only the demo's three changes: the sample was not moved in time between the runs.
+    assert_eq!(seen, expected, "{changes}");
+    let explained = changes["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["kind"] == "user_role_changed")
+        .expect("the role");
+    assert_eq!(
+        explained["audit"]["events"][0]["actor"]["email"],
+        "jonas.weber@acme.example"
+    );
+    let findings = second.json("findings.json");
+    let unexplained = findings["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|f| f["id"] == "FT-AUDIT-002")
+        .expect("FT-AUDIT-002");
+    assert_eq!(
+        unexplained["items"][0]["id"], "fervent_ledger",
+        "{unexplained}"
+    );
+    // The report beside the bundle shows the section.
+    let html = std::fs::read_to_string(second.bundle().with_file_name("report.html"))
+        .expect("report.html");
+    assert!(html.contains("Audit trail"), "no audit-trail section");
+    assert!(html.contains("jonas.weber@acme.example"));
 }
 
 /// The README's first screen: install, `iru-fivetran demo`, open the report it names. Run

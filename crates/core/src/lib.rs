@@ -10,8 +10,8 @@
 //! |---|---|---|
 //! | 0 | [`vocab`], [`text`], [`files`], [`env`](mod@env) | the artifact words; the one sanitizer of foreign text; every file read and write primitive; environment variable names |
 //! | 1 | [`exit`], [`credentials`], [`endpoints`], [`controls`] | exit codes; the key and secret (the one place the secret is exposed); every endpoint read; which SOC 2 and ISO 27001 controls each artifact and finding supports |
-//! | 2 | [`client`], [`warehouse`] | the only place a request is made: auth, the adaptive pace, retries; the only place a query is sent to a warehouse (read-only, fixed statements, bound parameters) |
-//! | 3 | [`paginate`] | reading a list to its end |
+//! | 2 | [`client`] | the only place a request is made to Fivetran: auth, the adaptive pace, retries |
+//! | 3 | [`paginate`], [`warehouse`] | reading a list to its end; the only place a query is sent to a warehouse (read-only, fixed statements, bound parameters, requests over HTTPS paced and retried by the client's rules) |
 //! | 4 | [`evidence`] | redaction, canonical JSON, the bundle writer (the only place bundle files are written), manifest, signature, archive, run summary |
 //! | 5 | [`resources`], [`audit`] | what each collected artifact is made of; the audit trail read from the Platform Connector's tables (discovery, window, items, actors) |
 //! | 6 | [`verify`] | checking a finished bundle |

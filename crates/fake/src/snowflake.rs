@@ -55,6 +55,8 @@ pub struct Faults {
     pub expire_first_handle: bool,
     /// The next requests answer with these statuses (`429`, `503`...), `Retry-After: 0`.
     pub statuses: VecDeque<u16>,
+    /// The `Retry-After` of those statuses, in seconds, instead of 0.
+    pub retry_after: Option<u64>,
     /// Statements with this tag fail with a SQL error (`422`).
     pub sql_error_on: Option<String>,
     /// Every statement answers `403`.
@@ -272,7 +274,13 @@ fn verify_jwt(login: &Login, spki: &[u8], token: &str) -> Result<Value, String> 
 
 fn route(state: &mut State, method: &str, target: &str, body: Option<&Value>) -> Answer {
     if let Some(status) = state.faults.statuses.pop_front() {
-        return failure(status, "000000", "Service unavailable, retry later.");
+        let mut answer = failure(status, "000000", "Service unavailable, retry later.");
+        if let Some(secs) = state.faults.retry_after {
+            answer
+                .headers_mut()
+                .insert("retry-after", hyper::header::HeaderValue::from(secs));
+        }
+        return answer;
     }
     if state.faults.forbidden {
         return failure(403, "390186", "Role is not authorized to use this API.");

@@ -349,6 +349,7 @@ async fn audit_trail(
     };
     let net = iru_fivetran_core::warehouse::Net {
         extra_roots: config.extra_roots.clone(),
+        max_wait: config.max_wait,
     };
     let ctx = audit::Ctx {
         net: &net,

@@ -1,6 +1,7 @@
 //! Unit tests of `demo`.
 
 use super::*;
+use iru_fivetran_fake::snowflake::Platform;
 
 #[test]
 fn the_sample_loads_and_its_newest_sync_is_an_hour_old() {
@@ -22,13 +23,80 @@ fn the_sample_loads_and_its_newest_sync_is_an_hour_old() {
         "the sample's 403s are features the account lacks, not the key's permissions"
     );
     assert!(!account.forbidden.is_empty());
-    assert!(
-        account
-            .connections
-            .iter()
-            .any(|c| c["service"] == "fivetran_log" && c["paused"] == true),
-        "a paused Platform Connector"
+    // The Platform Connector syncs continuously: its last sync is the demo's start, so the
+    // audit trail covers up to the changes made a second before.
+    let platform_connector = account
+        .connections
+        .iter()
+        .find(|c| c["service"] == "fivetran_log")
+        .expect("a Platform Connector");
+    assert_eq!(platform_connector["paused"], false);
+    assert_eq!(platform_connector["group_id"], "warm_harbor");
+    assert_eq!(
+        platform_connector["succeeded_at"].as_str(),
+        Some("2030-01-01T12:00:00.000Z")
     );
+}
+
+fn rows<'a>(platform: &'a Platform, table: &str) -> &'a [Vec<Option<String>>] {
+    &platform
+        .tables
+        .iter()
+        .find(|t| t.name == table)
+        .unwrap_or_else(|| panic!("{table}"))
+        .rows
+}
+
+#[test]
+fn the_platform_connector_s_rows_move_with_the_sample_and_a_changed_run_records_two_of_three_changes()
+ {
+    let now: Timestamp = "2030-01-01T12:00:00Z".parse().expect("time");
+    let (_, shift) = sample_placed(now, None).expect("loads");
+    let at = now - SignedDuration::from_secs(1);
+    let first = warehouse::platform(shift, Turn::First, 0, at).expect("first");
+    // The fixture's rows, every time within the day before the Platform Connector's last
+    // sync (now), so a first run's 24-hour window holds them all.
+    for (table, column) in [("AUDIT_TRAIL", 1)] {
+        assert!(rows(&first, table).len() >= 5, "{table}");
+        for row in rows(&first, table) {
+            let time = row[column].as_deref().expect("a time");
+            let time: Timestamp = format!("{time}Z").parse().expect("a wall clock in UTC");
+            assert!(time < now && now.duration_since(time) < SignedDuration::from_hours(24));
+        }
+    }
+    let changed = warehouse::platform(shift, Turn::Changed, 1, at).expect("changed");
+    let added: Vec<_> = rows(&changed, "AUDIT_TRAIL")
+        .iter()
+        .filter(|r| !rows(&first, "AUDIT_TRAIL").contains(r))
+        .collect();
+    assert_eq!(
+        added.len(),
+        2,
+        "the role and the pause; nothing for the column"
+    );
+    let subjects: Vec<_> = added
+        .iter()
+        .map(|r| (r[5].as_deref(), r[6].as_deref()))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            (Some("USER"), Some("amber_quartz")),
+            (Some("CONNECTION"), Some("crimson_atlas"))
+        ]
+    );
+    assert!(
+        added
+            .iter()
+            .all(|r| r[1].as_deref() == Some("2030-01-01T11:59:59.000000"))
+    );
+    assert_eq!(added[1][10].as_deref(), Some(r#"{"paused":true}"#));
+    let back = warehouse::platform(shift, Turn::ChangedBack, 2, at).expect("back");
+    let resumed = rows(&back, "AUDIT_TRAIL")
+        .iter()
+        .find(|r| r[0].as_deref() == Some("dm_at_run2_pause"))
+        .expect("the resume");
+    assert_eq!(resumed[10].as_deref(), Some(r#"{"paused":false}"#));
 }
 
 #[test]

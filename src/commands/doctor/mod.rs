@@ -86,6 +86,7 @@ async fn check(config: &Config) -> Checkup {
             let sources = config.credentials.audit_sources();
             let net = iru_fivetran_core::warehouse::Net {
                 extra_roots: config.extra_roots.clone(),
+                max_wait: config.max_wait,
             };
             doctor::check_audit(&client, sources, config.window, &net, checkup).await
         }

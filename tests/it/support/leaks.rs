@@ -16,6 +16,9 @@ pub fn leak_needles() -> Vec<String> {
     needles.extend(super::postgres::PASSWORDS.map(str::to_owned));
     needles.extend(super::snowflake::secret_needles());
     needles.extend(super::bigquery::secret_needles());
+    // The demo's own: only its loopback fakes accept them, but they are secrets all the same.
+    needles.push(iru_fivetran::commands::demo::DEMO_SNOWFLAKE_TOKEN.to_owned());
+    needles.push(iru_fivetran::commands::demo::DEMO_SECRET.to_owned());
     for (key, secret) in PAIRS {
         needles.push(secret.to_owned());
         needles.push(BASE64.encode(format!("{key}:{secret}")));

@@ -146,6 +146,7 @@ fn facts(n: usize, status: Status, pc: &str) -> SourceFacts {
 
 static NET: crate::warehouse::Net = crate::warehouse::Net {
     extra_roots: Vec::new(),
+    max_wait: std::time::Duration::from_secs(60),
 };
 
 fn ctx<'a>(sources: &'a [AuditSource], previous: &'a BTreeMap<String, Previous>) -> Ctx<'a> {

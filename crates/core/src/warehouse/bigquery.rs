@@ -23,7 +23,6 @@
 //!   is; `404 notFound` a dataset or table that is not there (the catalog of a dataset that is
 //!   not there has no rows: a fact), or a job that expired; `500`/`503 backendError` retried.
 
-mod http;
 pub mod wire;
 
 use std::sync::Mutex;
@@ -35,12 +34,13 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 
+use super::http::Http;
 use super::statements::{Row, Statement};
 use super::{Net, WarehouseError};
+use crate::client::retry::parse_retry_after;
 use crate::credentials::AuditSource;
 use crate::credentials::audit::rest::bigquery::BigQuery;
 use crate::credentials::audit::rest::{KeyPair, RestAuth, bearer_header};
-use http::{FIRST_PAUSE, Http, MAX_ATTEMPTS, MAX_PAUSE, retry_after};
 use wire::Failure;
 
 /// How long one `jobs.query` or `jobs.getQueryResults` request waits for the job.
@@ -227,9 +227,10 @@ impl Client {
         )))
     }
 
-    /// Sends a request with the access token: fetched again once on a `401`; a `403` that is
-    /// a rate limit (`rateLimitExceeded`, `quotaExceeded`) waited out and sent again, as
-    /// [`Http::send`] does a `429`. The status and body of the first other answer.
+    /// Sends a request with the access token through [`Http`] (429, 5xx and lost connections
+    /// retried there): the token fetched again once on a `401`; a `403` that is a rate limit
+    /// (`rateLimitExceeded`, `quotaExceeded`) paced as a 429 ([`Http::rate_limited`]) and sent
+    /// again. The status and body of the first other answer.
     async fn call(
         &self,
         tag: &str,
@@ -238,14 +239,13 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<(StatusCode, Vec<u8>), WarehouseError> {
         let mut refreshed = false;
-        let mut limited = 1;
-        let mut pause = FIRST_PAUSE;
         let body = body.map(Value::to_string);
         loop {
             let auth = self.token(tag).await?;
+            let sent_at = Instant::now();
             let response = self
                 .http
-                .send(tag, |client, _| {
+                .send(tag, &mut |client, _| {
                     let mut request = client
                         .request(method.clone(), url.clone())
                         .header(ACCEPT, "application/json")
@@ -258,7 +258,11 @@ impl Client {
                     Ok(request)
                 })
                 .await?;
-            let wait = retry_after(&response);
+            let wait = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
             let (status, bytes) = self.http.body(response, tag).await?;
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token may have expired mid-run (or been revoked): fetch another, once.
@@ -266,13 +270,9 @@ impl Client {
                 self.forget_token();
                 continue;
             }
-            if status == StatusCode::FORBIDDEN
-                && limited < MAX_ATTEMPTS
-                && Failure::of(&bytes).is_rate_limit()
-            {
-                limited += 1;
-                tokio::time::sleep(wait.unwrap_or(pause).min(MAX_PAUSE)).await;
-                pause = (pause * 2).min(MAX_PAUSE);
+            if status == StatusCode::FORBIDDEN && Failure::of(&bytes).is_rate_limit() {
+                // A 429 in all but its status: the pause is the pace's, the wait the budget's.
+                self.http.rate_limited(tag, sent_at, wait)?;
                 continue;
             }
             return Ok((status, bytes));
@@ -291,9 +291,6 @@ impl Client {
         let message = self.http.message(status, failure.text.as_deref());
         Err(match (status.as_u16(), failure.reason.as_str()) {
             (401, _) => WarehouseError::Auth(message),
-            (403, _) if failure.is_rate_limit() => WarehouseError::Unreachable(format!(
-                "{message} after {MAX_ATTEMPTS} attempts (reading {tag})"
-            )),
             (403, _) => WarehouseError::Denied {
                 object: tag.to_owned(),
                 detail: format!(
@@ -305,9 +302,9 @@ impl Client {
             },
             (404, _) => WarehouseError::Missing(message),
             (_, "timeout") => WarehouseError::Timeout(format!("{message} (reading {tag})")),
-            (429 | 500 | 502 | 503 | 504, _) => WarehouseError::Unreachable(format!(
-                "{message} after {MAX_ATTEMPTS} attempts (reading {tag})"
-            )),
+            (500 | 502 | 503 | 504, _) => {
+                WarehouseError::Unreachable(format!("{message}, after every retry (reading {tag})"))
+            }
             _ => WarehouseError::Query(format!("{message} (reading {tag})")),
         })
     }
@@ -338,7 +335,7 @@ impl Client {
         );
         let response = self
             .http
-            .send(&what, |client, _| {
+            .send(&what, &mut |client, _| {
                 Ok(client
                     .post(endpoint.clone())
                     .header(ACCEPT, "application/json")

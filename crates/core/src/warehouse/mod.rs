@@ -3,7 +3,8 @@
 //! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
 //! [`snowflake`]: Snowflake's SQL API over HTTPS; [`bigquery`]: BigQuery's REST API; both read
 //! through [`rest`], the part of a read over HTTPS every such API shares, in the dialects of
-//! [`statements`]).
+//! [`statements`], every request sent by [`http`] under the Fivetran client's pace and retry
+//! rules).
 //!
 //! Whatever the kind, a read is the same intent:
 //! - one read-only transaction (over HTTPS, read-only statements without one), each
@@ -19,6 +20,7 @@
 //! module only reads.
 
 pub mod bigquery;
+pub mod http;
 pub mod postgres;
 pub mod rest;
 mod rows;
@@ -36,12 +38,25 @@ use crate::vocab::Window;
 pub use rows::{AuditTrailRow, Catalog, Column, Field, Key, LogRow, Table, TableInfo, UserRow};
 
 /// What every request over HTTPS shares with the Fivetran client: certificates trusted
-/// besides the system's (`--ca-cert`, for a proxy that re-signs TLS). The proxy comes from
-/// the environment, as for the API client.
-#[derive(Debug, Clone, Default)]
+/// besides the system's (`--ca-cert`, for a proxy that re-signs TLS) and the wait budget
+/// (`--max-wait`, spent by each source on its own). The proxy comes from the environment, as
+/// for the API client.
+#[derive(Debug, Clone)]
 pub struct Net {
     /// The extra roots.
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// The most one source may spend waiting on `Retry-After` and backoffs.
+    pub max_wait: std::time::Duration,
+}
+
+impl Default for Net {
+    /// No extra roots; the default `--max-wait`.
+    fn default() -> Self {
+        Self {
+            extra_roots: Vec::new(),
+            max_wait: crate::client::retry::DEFAULT_MAX_WAIT,
+        }
+    }
 }
 
 /// The bounds of one read.

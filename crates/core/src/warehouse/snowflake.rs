@@ -16,18 +16,18 @@
 //!   server no longer knows (`404`) has the statement submitted again, once.
 //! - `408`: the statement timed out; `422`: it failed (`code`, `sqlState`, `message`: `002003`
 //!   is an object that does not exist or is not authorized); `401`, `403`: the login or its
-//!   rights; `429`, `500`, `502`, `503`, `504`: retried after `Retry-After` or a growing pause,
-//!   a bounded number of times.
+//!   rights; `429`, `500`, `502`, `503`, `504`: retried by [`Http`] under the Fivetran client's
+//!   pace and retry rules.
 //!
 //! Server text is scrubbed of the tokens sent and cleaned before a message quotes it; a body
-//! larger than [`MAX_BODY_BYTES`] is refused.
+//! larger than [`super::http::MAX_BODY_BYTES`] is refused.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
@@ -35,33 +35,23 @@ use url::Url;
 
 mod wire;
 
+use super::http::{Http, segment};
 use super::statements::{Row, Statement};
-use super::{Net, WarehouseError, quoted};
+use super::{Net, WarehouseError};
 use crate::credentials::AuditSource;
 use crate::credentials::audit::rest::{KeyPair, RestAuth, bearer_header};
-use crate::text::Scrubber;
-use wire::{chain, gunzip, hand_on, read_capped, retry_after, segment, uuid};
+use wire::{hand_on, uuid};
 
-/// The largest body read (one page of rows, or one partition of it).
-pub const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 /// How long a minted JWT is valid (Snowflake accepts one hour at most).
 pub const JWT_LIFETIME: Duration = Duration::from_secs(59 * 60);
 /// A cached JWT is minted again this long before it expires.
 const JWT_MARGIN: Duration = Duration::from_secs(5 * 60);
-/// Attempts of one request on a 429, a 5xx or a lost connection.
-pub const MAX_ATTEMPTS: u32 = 5;
-/// The first pause between attempts, doubled each time, at most [`MAX_PAUSE`].
-const FIRST_PAUSE: Duration = Duration::from_millis(500);
-const MAX_PAUSE: Duration = Duration::from_secs(30);
 /// How much longer than the statement timeout a statement is polled.
 const POLL_MARGIN: Duration = Duration::from_secs(30);
-/// How long one request may take (Snowflake answers a synchronous request within 45 s).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A client of one account's SQL API.
 pub struct Client {
-    http: reqwest::Client,
+    http: Http,
     root: Url,
     account: String,
     user: String,
@@ -72,7 +62,6 @@ pub struct Client {
     statement_timeout: Duration,
     /// The JWT in use, when to mint another, and its `iat`.
     token: Mutex<Option<(HeaderValue, Instant, i64)>>,
-    scrubber: Mutex<Scrubber>,
 }
 
 /// What one request came back with.
@@ -89,20 +78,8 @@ impl Client {
         let rest = source.rest.as_ref().ok_or_else(|| {
             WarehouseError::Query("the audit source has no Snowflake settings".into())
         })?;
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("iru-fivetran/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            // A redirect could carry the token elsewhere; the SQL API does not redirect.
-            .redirect(reqwest::redirect::Policy::none());
-        if !net.extra_roots.is_empty() {
-            builder = builder.tls_certs_merge(net.extra_roots.iter().cloned());
-        }
-        let http = builder
-            .build()
-            .map_err(|e| WarehouseError::Tls(quoted(&e.to_string())))?;
         Ok(Self {
-            http,
+            http: Http::new(net)?,
             root: rest.url.clone(),
             account: rest.account.clone(),
             user: source.user.to_ascii_uppercase(),
@@ -112,7 +89,6 @@ impl Client {
             auth: rest.auth.clone(),
             statement_timeout: crate::credentials::audit::DEFAULT_STATEMENT_TIMEOUT,
             token: Mutex::new(None),
-            scrubber: Mutex::new(Scrubber::default()),
         })
     }
 
@@ -252,8 +228,8 @@ impl Client {
         Ok(())
     }
 
-    /// Sends a request, minting a token when needed, and retrying on 429, 5xx and lost
-    /// connections; the first response that is none of those is returned.
+    /// Sends a request through [`Http`] (which retries 429, 5xx and lost connections),
+    /// minting a token when needed, and once more with a new JWT after a 401.
     async fn send(
         &self,
         method: Method,
@@ -262,54 +238,40 @@ impl Client {
         tag: &str,
         is_submit: bool,
     ) -> Result<reqwest::Response, WarehouseError> {
-        let mut attempt = 0;
+        let body = body.map(Value::to_string);
         let mut reminted = false;
-        let mut pause = FIRST_PAUSE;
         loop {
-            attempt += 1;
-            let (auth, kind) = self.authorization()?;
-            let mut url = url.clone();
-            if is_submit && attempt > 1 {
-                url.query_pairs_mut().append_pair("retry", "true");
-            }
-            let mut request = self
+            let response = self
                 .http
-                .request(method.clone(), url)
-                .header(ACCEPT, "application/json")
-                .header("Authorization", auth)
-                .header("X-Snowflake-Authorization-Token-Type", kind);
-            if let Some(body) = body {
-                request = request
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.to_string());
+                .send(tag, &mut |client, attempt| {
+                    let (auth, kind) = self.authorization()?;
+                    let mut url = url.clone();
+                    if is_submit && attempt > 1 {
+                        url.query_pairs_mut().append_pair("retry", "true");
+                    }
+                    let mut request = client
+                        .request(method.clone(), url)
+                        .header(ACCEPT, "application/json")
+                        .header("Authorization", auth)
+                        .header("X-Snowflake-Authorization-Token-Type", kind);
+                    if let Some(body) = &body {
+                        request = request
+                            .header(CONTENT_TYPE, "application/json")
+                            .body(body.clone());
+                    }
+                    Ok(request)
+                })
+                .await?;
+            if response.status() == StatusCode::UNAUTHORIZED
+                && !reminted
+                && matches!(self.auth, RestAuth::KeyPair(_))
+            {
+                // A JWT may expire mid-run (or a clock differ): mint another, once.
+                reminted = true;
+                self.forget_token();
+                continue;
             }
-            let wait = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    if status == StatusCode::UNAUTHORIZED
-                        && !reminted
-                        && matches!(self.auth, RestAuth::KeyPair(_))
-                    {
-                        // A JWT may expire mid-run (or a clock differ): mint another, once.
-                        reminted = true;
-                        self.forget_token();
-                        continue;
-                    }
-                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
-                        || matches!(status.as_u16(), 500 | 502 | 503 | 504);
-                    if !retryable || attempt >= MAX_ATTEMPTS {
-                        return Ok(response);
-                    }
-                    retry_after(&response).unwrap_or(pause)
-                }
-                Err(e) if attempt >= MAX_ATTEMPTS || e.is_builder() => {
-                    return Err(self.transport(&e, tag));
-                }
-                Err(e) if e.is_connect() && attempt >= 2 => return Err(self.transport(&e, tag)),
-                Err(_) => pause,
-            };
-            tokio::time::sleep(wait.min(MAX_PAUSE)).await;
-            pause = (pause * 2).min(MAX_PAUSE);
+            return Ok(response);
         }
     }
 
@@ -319,13 +281,7 @@ impl Client {
         response: reqwest::Response,
         tag: &str,
     ) -> Result<Answer, WarehouseError> {
-        let status = response.status();
-        let gzip = response
-            .headers()
-            .get(CONTENT_ENCODING)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-        let bytes = read_capped(response, tag).await?;
-        let bytes = if gzip { gunzip(&bytes, tag)? } else { bytes };
+        let (status, bytes) = self.http.body(response, tag).await?;
         let body: Option<Value> = serde_json::from_slice(&bytes).ok();
         let message = || self.message(body.as_ref(), status);
         match status.as_u16() {
@@ -368,7 +324,7 @@ impl Client {
                 })
             }
             429 | 500 | 502 | 503 | 504 => Err(WarehouseError::Unreachable(format!(
-                "{} after {MAX_ATTEMPTS} attempts (reading {tag})",
+                "{} after every attempt (reading {tag})",
                 message()
             ))),
             _ => Err(WarehouseError::Query(format!(
@@ -393,36 +349,13 @@ impl Client {
                 } else {
                     format!("{m} (code {code})")
                 }
-            })
-            .unwrap_or_else(|| format!("HTTP {status}"));
-        let scrubbed = match self.scrubber.lock() {
-            Ok(s) => s.scrub(&text).into_owned(),
-            Err(_) => format!("HTTP {status}"),
-        };
-        format!("HTTP {}: {}", status.as_u16(), quoted(&scrubbed))
-    }
-
-    fn transport(&self, e: &reqwest::Error, tag: &str) -> WarehouseError {
-        let text = chain(e);
-        let text = match self.scrubber.lock() {
-            Ok(s) => s.scrub(&text).into_owned(),
-            Err(_) => String::new(),
-        };
-        if e.is_connect() {
-            WarehouseError::Unreachable(quoted(&text))
-        } else if e.is_timeout() {
-            WarehouseError::Timeout(format!("no answer while reading {tag}"))
-        } else {
-            WarehouseError::Dropped(format!("{} (reading {tag})", quoted(&text)))
-        }
+            });
+        self.http.message(status, text.as_deref())
     }
 
     /// The `Authorization` header and the token type.
     fn authorization(&self) -> Result<(HeaderValue, &'static str), WarehouseError> {
-        let mut scrubber = self
-            .scrubber
-            .lock()
-            .map_err(|_| WarehouseError::Query("the scrubber is poisoned".into()))?;
+        let mut scrubber = self.http.scrubber();
         match &self.auth {
             RestAuth::Token(_) => {
                 let header = self
@@ -432,10 +365,7 @@ impl Client {
                 Ok((header, "PROGRAMMATIC_ACCESS_TOKEN"))
             }
             RestAuth::KeyPair(key) => {
-                let mut cached = self
-                    .token
-                    .lock()
-                    .map_err(|_| WarehouseError::Query("the token cache is poisoned".into()))?;
+                let mut cached = self.token.lock().unwrap_or_else(PoisonError::into_inner);
                 if let Some((header, renew, _)) = cached.as_ref()
                     && Instant::now() < *renew
                 {

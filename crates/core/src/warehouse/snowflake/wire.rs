@@ -1,16 +1,10 @@
 //! What crosses the wire to and from Snowflake's SQL API, as plain functions: a result's rows
-//! handed on, bodies read within their bound (and gunzipped when the server compressed them),
-//! `Retry-After`, a handle as a path segment, a request id, an error's causes on one line.
+//! handed on, a request id.
 
-use std::time::Duration;
-
-use futures::StreamExt as _;
-use reqwest::header::RETRY_AFTER;
 use serde_json::Value;
 
-use super::MAX_BODY_BYTES;
+use crate::warehouse::WarehouseError;
 use crate::warehouse::statements::Row;
-use crate::warehouse::{WarehouseError, quoted};
 
 /// Hands on the rows of one partition's `data`.
 pub(super) fn hand_on(
@@ -53,75 +47,6 @@ pub(super) fn hand_on(
     Ok(())
 }
 
-pub(super) async fn read_capped(
-    response: reqwest::Response,
-    tag: &str,
-) -> Result<Vec<u8>, WarehouseError> {
-    let too_large = || {
-        WarehouseError::Query(format!(
-            "the answer to {tag} is larger than {} MiB; hint: lower page_rows of this audit source",
-            MAX_BODY_BYTES / (1024 * 1024)
-        ))
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            WarehouseError::Dropped(format!("{} (reading {tag})", quoted(&chain(&e))))
-        })?;
-        if body.len() as u64 + chunk.len() as u64 > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-pub(super) fn gunzip(bytes: &[u8], tag: &str) -> Result<Vec<u8>, WarehouseError> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .take(MAX_BODY_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| {
-            WarehouseError::Dropped(format!("the compressed answer to {tag} was cut short"))
-        })?;
-    if out.len() as u64 > MAX_BODY_BYTES {
-        return Err(WarehouseError::Query(format!(
-            "the answer to {tag} is larger than {} MiB uncompressed",
-            MAX_BODY_BYTES / (1024 * 1024)
-        )));
-    }
-    Ok(out)
-}
-
-pub(super) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    at.duration_since(std::time::SystemTime::now()).ok()
-}
-
-/// Everything but RFC 3986's unreserved characters is encoded in a path segment.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// A handle as a path segment (percent-encoded: it comes from the server).
-pub(super) fn segment(handle: &str) -> String {
-    percent_encoding::utf8_percent_encode(handle, SEGMENT).to_string()
-}
-
 /// A random (version 4) UUID.
 pub(super) fn uuid() -> String {
     let mut b: [u8; 16] = rand::random();
@@ -136,17 +61,4 @@ pub(super) fn uuid() -> String {
         &h[16..20],
         &h[20..32]
     )
-}
-
-pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    parts.join(": ")
 }
