@@ -461,3 +461,94 @@ fn doctor_checks_a_bigquery_source_and_prints_its_two_roles() {
             .contains("doctor` prints the statements")
     );
 }
+
+#[test]
+fn the_readme_s_bigquery_source_and_grants_are_what_the_tool_reads_and_prints() {
+    use iru_fivetran_core::credentials::Vault;
+    use iru_fivetran_core::credentials::audit::{Kind, check};
+    use iru_fivetran_core::warehouse::statements::{Dialect, grants};
+
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let block = |start: &str| {
+        let from = readme
+            .find(start)
+            .unwrap_or_else(|| panic!("{start:?} in README.md"));
+        let rest = &readme[from + start.len()..];
+        rest[..rest.find("\n```\n").expect("end of block")].to_owned()
+    };
+    let toml = block("3) The BigQuery vault entry:\n\n```toml\n");
+    let text = format!(
+        "api_key = \"{}\"\napi_secret = \"{}\"\n{toml}",
+        crate::support::KEY,
+        crate::support::SECRET
+    );
+    let Vault::Single(account) =
+        iru_fivetran_core::credentials::parse_vault(&text).expect("the README's vault parses")
+    else {
+        panic!("one account")
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let empty = FakeBigQuery::start(
+        bigquery::login(),
+        iru_fivetran_fake::bigquery::Platform::default(),
+        Faults::default(),
+    )
+    .expect("fake");
+    bigquery::write_key_file(&empty, dir.path(), keys(), "service_account");
+    let [raw] = &account.audit_sources[..] else {
+        panic!("one audit source")
+    };
+    let source = check(raw.clone(), 1, dir.path()).expect("the README's source is valid");
+    assert_eq!(source.kind, Kind::BigQuery);
+    assert_eq!(source.host, "bigquery.googleapis.com");
+    assert_eq!(source.database, "acme-warehouse");
+    let bq = source
+        .rest
+        .as_ref()
+        .and_then(|r| r.bigquery.as_ref())
+        .expect("bigquery");
+    assert_eq!(
+        (bq.project.as_str(), bq.location.as_deref()),
+        ("acme-jobs", Some("EU"))
+    );
+
+    let printed = block(
+        "(`doctor`\nprints these with your project, dataset and service account):\n\n```text\n",
+    );
+    let expected = grants(
+        Dialect::BigQuery,
+        "acme-warehouse",
+        "fivetran_metadata",
+        "iru-audit@acme-jobs.iam.gserviceaccount.com",
+        "",
+        "acme-jobs",
+    );
+    assert_eq!(printed.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn a_job_that_never_completes_is_waited_for_no_longer_than_the_statement_timeout_allows() {
+    let Some(w) = warehouse() else { return };
+    let bq = bigquery::start(
+        w,
+        Faults {
+            incomplete_polls: u32::MAX,
+            ..Faults::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let run = collect_bq(&bq, keys(), "statement_timeout = 1");
+    run.assert_code(3);
+    let trail = run.json("audit_trail.json");
+    let reason = trail["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("a statement timed out: catalog still running after 2 s"),
+        "{reason}"
+    );
+    assert!(reason.contains("raise statement_timeout"), "{reason}");
+    // The job's own limit was asked of BigQuery too.
+    let first = bq.seen().into_iter().find_map(|s| s.body).expect("a query");
+    assert_eq!(first["jobTimeoutMs"], "1000");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}

@@ -22,7 +22,10 @@
 //! | 11 | [`schema`] | the JSON Schemas of every file and output |
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
-//! a warehouse password in one too: [`credentials::AuditSource::pg_config`].
+//! a warehouse password in one too: [`credentials::AuditSource::pg_config`]; a warehouse's
+//! private key (a Snowflake user's, a BigQuery service account's) only to sign, in
+//! [`credentials::audit::KeyPair::sign_rs256`], and a warehouse token (given, minted, or a
+//! BigQuery access token) only in [`credentials::audit::rest::bearer_header`].
 
 pub mod audit;
 pub mod changes;

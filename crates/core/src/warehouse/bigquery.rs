@@ -45,7 +45,8 @@ use wire::Failure;
 
 /// How long one `jobs.query` or `jobs.getQueryResults` request waits for the job.
 const WAIT: Duration = Duration::from_secs(10);
-/// How much longer than the statement timeout a job is polled.
+/// How much longer than the statement timeout a job is polled, at most (and at most the
+/// statement timeout again: BigQuery stops the job itself at `jobTimeoutMs`).
 const POLL_MARGIN: Duration = Duration::from_secs(30);
 /// A cached token is fetched again this long before it expires (at most a quarter of its
 /// life, so a short-lived token is not fetched for every request).
@@ -162,7 +163,7 @@ impl Client {
 
     /// Polls an unfinished job until it completes; `Err(Expired)` when the job is unknown.
     async fn wait(&self, job: &str, tag: &str) -> Result<Result<Value, WarehouseError>, Expired> {
-        let limit = self.statement_timeout + POLL_MARGIN;
+        let limit = self.statement_timeout + POLL_MARGIN.min(self.statement_timeout);
         let started = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {

@@ -217,3 +217,33 @@ fn the_fields_a_bigquery_source_cannot_have_or_must_have() {
             .contains("`project`, which kind \"snowflake\"")
     );
 }
+
+#[test]
+fn a_profile_s_bigquery_source_is_read_from_toml_and_json_vaults() {
+    use crate::credentials::vault::{Vault, parse_vault};
+    let dir = tempfile::tempdir().expect("dir");
+    let (pem, _) = key_pem();
+    write(dir.path(), &key_json(&pem).to_string(), 0o600);
+    let toml = "[profiles.prod]\napi_key = \"k\"\napi_secret = \"s\"\n\
+        [[profiles.prod.audit_sources]]\nkind = \"bigquery\"\nproject = \"acme-jobs\"\n\
+        data_project = \"acme-warehouse\"\ndataset = \"fivetran_metadata\"\nlocation = \"US\"\n\
+        key_file = \"sa.json\"\n";
+    let json = r#"{"profiles": {"prod": {"api_key": "k", "api_secret": "s", "audit_sources": [
+        {"kind": "bigquery", "project": "acme-jobs", "data_project": "acme-warehouse",
+         "dataset": "fivetran_metadata", "location": "US", "key_file": "sa.json"}]}}}"#;
+    for text in [toml, json] {
+        let Vault::Profiles(profiles) = parse_vault(text).expect("parses") else {
+            panic!("profiles")
+        };
+        let account = profiles.values().next().expect("prod");
+        let s = check_source(account.audit_sources[0].clone(), 1, dir.path()).expect("valid");
+        assert_eq!(s.kind, Kind::BigQuery);
+        assert_eq!(s.database, "acme-warehouse");
+        let bq = s
+            .rest
+            .as_ref()
+            .and_then(|r| r.bigquery.as_ref())
+            .expect("bq");
+        assert_eq!(bq.location.as_deref(), Some("US"));
+    }
+}
