@@ -91,6 +91,23 @@ pub(crate) struct Args {
     /// `--audit`: `AUDIT_TRAIL` rows (one in ten of their actions also in `LOG`).
     #[arg(long, default_value_t = 50_000)]
     pub(crate) audit_trail_rows: u64,
+    /// `--audit`: the warehouse the tables are read from: the local PostgreSQL itself, or a
+    /// fake Snowflake SQL API holding the same rows (see `audit_snowflake.rs`).
+    #[arg(long, value_enum, default_value_t = Via::Postgres)]
+    pub(crate) audit_via: Via,
+    /// `--audit-via snowflake`: rows per partition of a result (the collector reads 5,000 rows
+    /// a statement, so 1,000 makes five partitions a page).
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) audit_partition_rows: usize,
+}
+
+/// Where `--audit` reads the Platform Connector's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Via {
+    /// The local PostgreSQL, over the PostgreSQL protocol.
+    Postgres,
+    /// A fake Snowflake SQL API on loopback, over HTTP.
+    Snowflake,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -47,14 +47,16 @@ use crate::{KEY, SECRET};
 const SUPER_PASSWORD: &str = "bench-super-password";
 const READER: &str = "iru_reader";
 const READER_PASSWORD: &str = "bench-reader-password";
-const DATABASE: &str = "analytics";
-const SCHEMA: &str = "fivetran_metadata";
+pub(crate) const DATABASE: &str = "analytics";
+pub(crate) const SCHEMA: &str = "fivetran_metadata";
 /// How long to wait for the reader's server processes to end (and flush their statistics)
 /// after the collector exits.
 const SETTLE: Duration = Duration::from_secs(10);
 
-/// Runs the audit-trail benchmark with the collector `bin`.
-pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
+/// The local PostgreSQL with the Platform Connector's tables of the size `args` asks for
+/// generated inside it, a reader with the grants `doctor` prints, and whether it counts
+/// statements; the tables' newest row is at the returned time.
+pub(crate) fn load(args: &Args) -> Result<(LocalPostgres, bool, Timestamp, Volume), String> {
     let volume = Volume {
         log_rows: args.audit_log_rows,
         actions: args.audit_actions,
@@ -89,7 +91,12 @@ pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
         volume.trail_rows,
         loading.elapsed().as_secs_f64()
     );
+    Ok((server, counts_statements, base, volume))
+}
 
+/// Runs the audit-trail benchmark with the collector `bin`.
+pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
+    let (server, counts_statements, base, volume) = load(args)?;
     let fake = fake_account(base)?;
     let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let vault = write_vault(dir.path(), server.port())?;
@@ -131,25 +138,7 @@ pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
             .stderr(Stdio::piped());
         let run = run_measured(cmd, bin, "the collector (a complete bundle is needed)")?;
         let requests = fake.requests().len() - requests_before;
-        let bundle = String::from_utf8_lossy(&run.output.stdout)
-            .trim()
-            .to_owned();
-        let manifest: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(Path::new(&bundle).join("manifest.json"))
-                .map_err(|e| format!("{bundle}/manifest.json: {e}"))?,
-        )
-        .map_err(|e| format!("manifest.json: {e}"))?;
-        let facts = &manifest["audit_trail"]["sources"][0];
-        let items = facts["items_kept"].as_u64().unwrap_or(0);
-        if facts["status"] != "complete" || items != volume.items() {
-            return Err(format!(
-                "the audit trail is {} with {items} items, not complete with {}: {}",
-                facts["status"],
-                volume.items(),
-                facts["reason"]
-            ));
-        }
-        let read = facts["rows_read"].as_u64().unwrap_or(0);
+        let (facts, items, read) = complete_trail(&run.output.stdout, &volume)?;
         settle(&server)?;
         let scanned = scanned(&server, n)?;
         let statements = if counts_statements {
@@ -184,6 +173,33 @@ pub(crate) fn run(args: &Args, bin: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The audit source's facts in the manifest of the bundle whose path the collector printed
+/// (`stdout`), its items and rows read; an error unless it is complete with exactly the
+/// actions `volume` made.
+pub(crate) fn complete_trail(
+    stdout: &[u8],
+    volume: &Volume,
+) -> Result<(serde_json::Value, u64, u64), String> {
+    let bundle = String::from_utf8_lossy(stdout).trim().to_owned();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(&bundle).join("manifest.json"))
+            .map_err(|e| format!("{bundle}/manifest.json: {e}"))?,
+    )
+    .map_err(|e| format!("manifest.json: {e}"))?;
+    let facts = manifest["audit_trail"]["sources"][0].clone();
+    let items = facts["items_kept"].as_u64().unwrap_or(0);
+    if facts["status"] != "complete" || items != volume.items() {
+        return Err(format!(
+            "the audit trail is {} with {items} items, not complete with {}: {}",
+            facts["status"],
+            volume.items(),
+            facts["reason"]
+        ));
+    }
+    let read = facts["rows_read"].as_u64().unwrap_or(0);
+    Ok((facts, items, read))
+}
+
 /// The server, with `pg_stat_statements` loaded if it has the module (then `true`).
 fn start_server() -> Result<(LocalPostgres, bool), String> {
     let preload = [("shared_preload_libraries", "pg_stat_statements")];
@@ -201,6 +217,11 @@ fn start_server() -> Result<(LocalPostgres, bool), String> {
 
 /// The fixture account, its Platform Connector on the warehouse last synced at `base`.
 fn fake_account(base: Timestamp) -> Result<FakeServer, String> {
+    synced_account(base, "quiet_abacus")
+}
+
+/// The fixture account, its Platform Connector `connector` resumed and last synced at `base`.
+pub(crate) fn synced_account(base: Timestamp, connector: &str) -> Result<FakeServer, String> {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/accounts/acme.json");
     let mut account = FakeAccount::load(&fixture)?;
     for c in account
@@ -208,8 +229,9 @@ fn fake_account(base: Timestamp) -> Result<FakeServer, String> {
         .iter_mut()
         .chain(account.connection_details.values_mut())
     {
-        if c["id"] == "quiet_abacus" {
+        if c["id"] == connector {
             c["succeeded_at"] = serde_json::Value::String(base.to_string());
+            c["paused"] = false.into();
         }
     }
     FakeServer::start(
@@ -226,14 +248,22 @@ fn fake_account(base: Timestamp) -> Result<FakeServer, String> {
 
 /// A vault file (`0600`) in `dir` with the key, the secret and the audit source on `port`.
 fn write_vault(dir: &Path, port: u16) -> Result<std::path::PathBuf, String> {
+    vault_with(
+        dir,
+        &format!(
+            "kind = \"postgres\"\ndestination = \"sturdy_kiln\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+             database = \"{DATABASE}\"\nuser = \"{READER}\"\npassword = \"{READER_PASSWORD}\"\ntls = \"disable\"\n"
+        ),
+    )
+}
+
+/// A vault file (`0600`) in `dir` with the key, the secret and one audit source, `source` its
+/// keys.
+pub(crate) fn vault_with(dir: &Path, source: &str) -> Result<std::path::PathBuf, String> {
     let vault = dir.join("vault.toml");
     std::fs::write(
         &vault,
-        format!(
-            "api_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\n\n[[audit_sources]]\nkind = \"postgres\"\n\
-             destination = \"sturdy_kiln\"\nhost = \"127.0.0.1\"\nport = {port}\ndatabase = \"{DATABASE}\"\n\
-             user = \"{READER}\"\npassword = \"{READER_PASSWORD}\"\ntls = \"disable\"\n"
-        ),
+        format!("api_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\n\n[[audit_sources]]\n{source}"),
     )
     .map_err(|e| format!("{}: {e}", vault.display()))?;
     #[cfg(unix)]

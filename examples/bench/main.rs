@@ -10,6 +10,7 @@
 //! cargo run --release --example bench -- --users 300 --teams 20 --groups 10 --connections 200 \
 //!     --rate 100 --server-limit 30
 //! cargo run --release --example bench -- --audit          # the audit trail, from PostgreSQL
+//! cargo run --release --example bench -- --audit --audit-via snowflake   # through Snowflake's SQL API
 //! ```
 //!
 //! It generates the account ([`FakeAccount::synthetic`]), serves it on loopback at 1,000 items a
@@ -50,6 +51,7 @@
 
 mod args;
 mod audit;
+mod audit_snowflake;
 mod collect;
 mod collector;
 mod measure;
@@ -149,7 +151,10 @@ fn run(args: &Args) -> Result<(), String> {
     let latency = Duration::from_secs_f64(args.latency_ms.unwrap_or(preset_latency) / 1000.0);
     let bin = collector(args.bin.as_deref())?;
     if args.audit {
-        return audit::run(args, &bin);
+        return match args.audit_via {
+            args::Via::Postgres => audit::run(args, &bin),
+            args::Via::Snowflake => audit_snowflake::run(args, &bin),
+        };
     }
     let help = collect_help(&bin)?;
     let supports_concurrency = help.contains("--concurrency");

@@ -15,6 +15,7 @@
 //! `postgres` system user (else `nobody`) through `runuser`, and owns its directory; run as
 //! anyone else, it runs as that user.
 
+pub mod dump;
 mod volume;
 
 pub use volume::{PEOPLE, Volume};

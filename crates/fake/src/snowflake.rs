@@ -109,7 +109,8 @@ pub struct FakeSnowflake {
 
 impl FakeSnowflake {
     /// Starts it on 127.0.0.1 and a free port, on its own thread.
-    pub fn start(login: Login, platform: Platform, faults: Faults) -> std::io::Result<Self> {
+    pub fn start(login: Login, mut platform: Platform, faults: Faults) -> std::io::Result<Self> {
+        eval::order(&mut platform);
         let state = Arc::new(Mutex::new(State {
             login: Some(login),
             platform,

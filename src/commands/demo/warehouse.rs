@@ -1,6 +1,6 @@
 //! The demo's audit trail: the sample account's Platform Connector (`lone_sextant`, on the
 //! Snowflake destination `warm_harbor`) writes `LOG`, `AUDIT_TRAIL` and `USER`
-//! (`fixtures/accounts/demo-platform.json`), which a fake Snowflake SQL API on loopback serves
+//! (`fixtures/platform/demo-snowflake.json`), which a fake Snowflake SQL API on loopback serves
 //! to the real collector, so the demo's bundle holds a real `audit_trail.json` read through
 //! the same client, statements and checks as a customer's.
 //!
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use super::{DEMO_KEY, DEMO_SECRET};
 
 /// The Platform Connector's tables, as the fake serves them.
-const PLATFORM: &str = include_str!("../../../fixtures/accounts/demo-platform.json");
+const PLATFORM: &str = include_str!("../../../fixtures/platform/demo-snowflake.json");
 
 /// The demo's Snowflake token: only the loopback fake accepts it.
 pub const DEMO_SNOWFLAKE_TOKEN: &str = "demo-snowflake-token-not-a-real-one";

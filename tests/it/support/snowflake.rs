@@ -11,7 +11,7 @@ use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use iru_fivetran_fake::snowflake::{FakeSnowflake, Faults, Login, Platform, Table};
+use iru_fivetran_fake::snowflake::{FakeSnowflake, Faults, Login, Platform};
 use jiff::Timestamp;
 
 use super::postgres::{DATABASE, Warehouse};
@@ -91,95 +91,10 @@ pub fn login() -> Login {
     }
 }
 
-/// A column as Snowflake stores it (name, type) and the PostgreSQL expression that reads it.
-type Dumped = (&'static str, &'static str, String);
-
 /// The rows of `fivetran_metadata` in the test warehouse, as Snowflake holds them.
 pub fn platform(w: &Warehouse) -> Platform {
-    let time = |c: &str| format!("to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')");
-    let flag = |c: &str| format!("CASE WHEN {c} THEN 'true' WHEN NOT {c} THEN 'false' END");
-    let tables: [(&str, &str, Vec<Dumped>); 3] = [
-        (
-            "LOG",
-            "log",
-            vec![
-                ("ID", "TEXT", "id".into()),
-                ("TIME_STAMP", "TIMESTAMP_TZ", time("time_stamp")),
-                ("CONNECTION_ID", "TEXT", "connection_id".into()),
-                ("EVENT", "TEXT", "event".into()),
-                ("MESSAGE_EVENT", "TEXT", "message_event".into()),
-                (
-                    "MESSAGE_DATA",
-                    "VARIANT",
-                    "CAST(message_data AS text)".into(),
-                ),
-                ("SYNC_ID", "TEXT", "sync_id".into()),
-            ],
-        ),
-        (
-            "AUDIT_TRAIL",
-            "audit_trail",
-            vec![
-                ("ID", "TEXT", "id".into()),
-                ("CAPTURED_AT", "TIMESTAMP_TZ", time("captured_at")),
-                ("USER_ID", "TEXT", "user_id".into()),
-                ("ACTION", "TEXT", "action".into()),
-                ("INTERACTION_METHOD", "TEXT", "interaction_method".into()),
-                (
-                    "PRIMARY_RESOURCE_TYPE",
-                    "TEXT",
-                    "primary_resource_type".into(),
-                ),
-                ("PRIMARY_RESOURCE_ID", "TEXT", "primary_resource_id".into()),
-                (
-                    "SECONDARY_RESOURCE_TYPE",
-                    "TEXT",
-                    "secondary_resource_type".into(),
-                ),
-                (
-                    "SECONDARY_RESOURCE_ID",
-                    "TEXT",
-                    "secondary_resource_id".into(),
-                ),
-                ("OLD_VALUES", "TEXT", "old_values".into()),
-                ("NEW_VALUES", "TEXT", "new_values".into()),
-            ],
-        ),
-        (
-            "USER",
-            "\"user\"",
-            vec![
-                ("ID", "TEXT", "id".into()),
-                ("EMAIL", "TEXT", "email".into()),
-                ("GIVEN_NAME", "TEXT", "given_name".into()),
-                ("FAMILY_NAME", "TEXT", "family_name".into()),
-                ("_FIVETRAN_DELETED", "BOOLEAN", flag("_fivetran_deleted")),
-            ],
-        ),
-    ];
-    let mut platform = Platform {
-        schema: "FIVETRAN_METADATA".into(),
-        tables: Vec::new(),
-    };
-    for (name, source, columns) in tables {
-        let exprs: Vec<&str> = columns.iter().map(|(_, _, e)| e.as_str()).collect();
-        let sql = format!(
-            "SELECT coalesce(json_agg(json_build_array({})), '[]') FROM fivetran_metadata.{source};",
-            exprs.join(", ")
-        );
-        let out = w.server.psql(DATABASE, &sql).expect("dump");
-        let rows: Vec<Vec<Option<String>>> = serde_json::from_str(out.trim()).expect("json");
-        platform.tables.push(Table {
-            name: name.into(),
-            columns: columns
-                .iter()
-                .map(|(c, t, _)| ((*c).to_owned(), (*t).to_owned()))
-                .collect(),
-            rows,
-            hidden: false,
-        });
-    }
-    platform
+    iru_fivetran_fake::postgres::dump::platform(&w.server, DATABASE, "fivetran_metadata")
+        .expect("dump")
 }
 
 /// Starts a fake Snowflake holding the test warehouse's rows.
