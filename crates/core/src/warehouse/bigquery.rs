@@ -22,6 +22,8 @@
 //!   two to grant); `403 rateLimitExceeded` / `quotaExceeded` rate limits, retried as a `429`
 //!   is; `404 notFound` a dataset or table that is not there (the catalog of a dataset that is
 //!   not there has no rows: a fact), or a job that expired; `500`/`503 backendError` retried.
+//!   A job stopped at `jobTimeoutMs` is taken for a timeout by its reason `timeout` (inferred:
+//!   the reference does not list the reason).
 
 pub mod wire;
 
