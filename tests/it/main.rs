@@ -7,6 +7,7 @@ mod approvals;
 mod audit;
 mod audit_bigquery;
 mod audit_changes;
+mod audit_databricks;
 mod audit_doctor;
 mod audit_faults;
 mod audit_snowflake;

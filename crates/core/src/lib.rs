@@ -22,10 +22,11 @@
 //! | 11 | [`schema`] | the JSON Schemas of every file and output |
 //!
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
-//! a warehouse password in one too: [`credentials::AuditSource::pg_config`]; a warehouse's
-//! private key (a Snowflake user's, a BigQuery service account's) only to sign, in
-//! [`credentials::audit::KeyPair::sign_rs256`], and a warehouse token (given, minted, or a
-//! BigQuery access token) only in [`credentials::audit::rest::bearer_header`].
+//! a warehouse password in one too: [`credentials::AuditSource::pg_config`]; a warehouse's key,
+//! token and OAuth client secret each in one of `credentials::audit::rest`:
+//! [`credentials::audit::rest::KeyPair::sign_rs256`] (a Snowflake user's or a BigQuery service
+//! account's key), [`credentials::audit::rest::bearer_header`] (a token given or minted, a
+//! BigQuery access token), [`credentials::audit::rest::OAuthClient::basic_header`].
 
 pub mod audit;
 pub mod changes;

@@ -36,8 +36,8 @@ use serde_json::{Value, json};
 
 mod token;
 
-use crate::loopback::{Answer, Loopback, cut_short, json_answer};
-use crate::platform::eval;
+use crate::platform::eval::{self, Failure, Quote};
+use crate::platform::{Answer, Loopback, json_answer, truncated};
 pub use crate::platform::{Platform, Table};
 use token::{authorized, exchange, form};
 
@@ -142,9 +142,10 @@ impl FakeBigQuery {
             ..State::default()
         }));
         let shared = Arc::clone(&state);
-        let server = Loopback::start("fake-bigquery", move |parts, body| {
-            handle(&shared, parts, body)
-        })?;
+        let server = Loopback::start(
+            "fake-bigquery",
+            Arc::new(move |parts, body| handle(&shared, parts, body)),
+        )?;
         Ok(Self { server, state })
     }
 
@@ -378,9 +379,12 @@ fn submit(state: &mut State, login: &Login, body: Option<&Value>) -> Answer {
             "Unrecognized name: message_data at [1:120]",
         );
     }
-    let rows = match eval::eval(&state.platform, query, &bindings) {
+    // The shared evaluation knows a table by `dataset`.`table`: the project before it was
+    // checked above.
+    let local = query.replace(&format!("`{}`.", login.data_project), "");
+    let rows = match eval::eval(&state.platform, &local, &bindings, Quote::Backtick) {
         eval::Outcome::Rows(rows) => rows,
-        eval::Outcome::Failed("002003", _) => {
+        eval::Outcome::Failed(Failure::Missing) => {
             return failure(
                 404,
                 "notFound",
@@ -390,8 +394,15 @@ fn submit(state: &mut State, login: &Login, body: Option<&Value>) -> Answer {
                 ),
             );
         }
-        eval::Outcome::Failed(_, message) => {
-            return failure(400, "invalidQuery", &message);
+        eval::Outcome::Failed(Failure::Syntax(message)) => {
+            return failure(400, "invalidQuery", &format!("Syntax error: {message}"));
+        }
+        eval::Outcome::Failed(Failure::Binding) => {
+            return failure(
+                400,
+                "invalidQuery",
+                "Could not cast literal to type TIMESTAMP",
+            );
         }
     };
     state.next += 1;
@@ -515,7 +526,7 @@ fn page(
         body["pageToken"] = json!(format!("{job}:{end}"));
     }
     if !rows.is_empty() && std::mem::take(&mut state.faults.truncate_next) {
-        return cut_short(&body.to_string());
+        return truncated(&body);
     }
     json_answer(200, &body)
 }

@@ -14,17 +14,12 @@
 //! documentation describes it, and can be switched off ([`SyncHistoryMode`]) to stand for an
 //! account that is not offered it.
 //!
-//! The fake warehouses reached over HTTPS, [`snowflake`] (Snowflake's SQL API) and
-//! [`bigquery`] (BigQuery's REST API and Google's token endpoint), serve a Platform Connector's
-//! tables ([`platform`]) on a loopback server of their own each; their module docs say which of
-//! their behaviours are documented by the vendor and which inferred.
-//!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
 pub mod bigquery;
+pub mod databricks;
 #[cfg(feature = "faults")]
 mod faults;
-mod loopback;
 pub mod platform;
 #[cfg(feature = "postgres")]
 pub mod postgres;

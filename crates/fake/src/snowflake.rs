@@ -17,7 +17,7 @@
 //! Inferred, not documented: the exact `code` of each failure besides `002003` (an object that
 //! does not exist or is not authorized) and the message texts; partition sizes (the fake splits
 //! by row count, [`Faults::partition_rows`]). The statements are not run: see
-//! [`crate::platform::eval`].
+//! [`crate::platform::eval`], shared with the fake Databricks.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,8 +27,8 @@ use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD as B64
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::loopback::{Answer, Loopback, cut_short, json_answer};
-use crate::platform::eval;
+use crate::platform::eval::{self, Failure, Quote};
+use crate::platform::{Answer, Loopback, json_answer, truncated};
 pub use crate::platform::{Platform, Table};
 
 /// Who may use the API.
@@ -118,9 +118,10 @@ impl FakeSnowflake {
             ..State::default()
         }));
         let shared = Arc::clone(&state);
-        let server = Loopback::start("fake-snowflake", move |parts, body| {
-            handle(&shared, parts, body)
-        })?;
+        let server = Loopback::start(
+            "fake-snowflake",
+            Arc::new(move |parts, body| handle(&shared, parts, body)),
+        )?;
         Ok(Self { server, state })
     }
 
@@ -338,9 +339,21 @@ fn submit(state: &mut State, body: Option<&Value>) -> Answer {
                 "message": "SQL compilation error: error line 1 at position 7\ninvalid identifier 'MESSAGE_DATA'"}),
         );
     }
-    let rows = match eval::eval(&state.platform, statement, &bindings) {
+    let rows = match eval::eval(&state.platform, statement, &bindings, Quote::Double) {
         eval::Outcome::Rows(rows) => rows,
-        eval::Outcome::Failed(code, message) => {
+        eval::Outcome::Failed(failure) => {
+            let (code, message) = match failure {
+                Failure::Syntax(what) => ("001003", format!("SQL compilation error: {what}")),
+                Failure::Missing => (
+                    "002003",
+                    "SQL compilation error:\nObject does not exist or not authorized.".to_owned(),
+                ),
+                Failure::Binding => (
+                    "100035",
+                    "Timestamp '' is not recognized (a binding is missing or unreadable)"
+                        .to_owned(),
+                ),
+            };
             return json_answer(
                 422,
                 &json!({"code": code, "sqlState": "42S02", "message": message}),
@@ -426,7 +439,7 @@ fn result(state: &mut State, handle: &str, n: usize) -> Answer {
         json!({"data": data})
     };
     if std::mem::take(&mut state.faults.truncate_next) {
-        return cut_short(&body.to_string());
+        return truncated(&body);
     }
     json_answer(200, &body)
 }

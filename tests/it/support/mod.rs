@@ -3,6 +3,7 @@
 
 mod background;
 pub mod bigquery;
+pub mod databricks;
 mod files;
 mod fixtures;
 mod leaks;

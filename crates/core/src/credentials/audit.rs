@@ -9,7 +9,8 @@
 //!
 //! The password lives in a [`SecretString`] from the moment it is read;
 //! [`AuditSource::pg_config`] is the only function that exposes it. The warehouses reached
-//! over HTTPS (`snowflake`) are checked in [`rest`], which holds their keys and tokens.
+//! over HTTPS (`snowflake`, `databricks`) are checked in [`rest`] and [`databricks`]; [`rest`]
+//! holds their keys and tokens.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -20,9 +21,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::vault::VaultAuditSource;
 
+pub mod databricks;
 pub mod rest;
 
-pub use rest::{KeyPair, Rest, RestAuth};
+pub use rest::{KeyPair, OAuthClient, Rest, RestAuth};
 
 /// `statement_timeout` when not given: each statement (one page of rows) may run this long.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -48,6 +50,8 @@ pub enum Kind {
     Snowflake,
     /// Google BigQuery, through its REST API v2 (HTTPS).
     BigQuery,
+    /// Databricks, through its SQL Statement Execution API (HTTPS).
+    Databricks,
 }
 
 impl Kind {
@@ -58,12 +62,13 @@ impl Kind {
             Kind::Redshift => "redshift",
             Kind::Snowflake => "snowflake",
             Kind::BigQuery => "bigquery",
+            Kind::Databricks => "databricks",
         }
     }
 
     /// Whether it is reached over HTTPS (its `rest` settings) rather than a database protocol.
     pub fn is_rest(self) -> bool {
-        matches!(self, Kind::Snowflake | Kind::BigQuery)
+        matches!(self, Kind::Snowflake | Kind::BigQuery | Kind::Databricks)
     }
 
     /// The port when none is given.
@@ -71,7 +76,7 @@ impl Kind {
         match self {
             Kind::Postgres => 5432,
             Kind::Redshift => 5439,
-            Kind::Snowflake | Kind::BigQuery => 443,
+            Kind::Snowflake | Kind::BigQuery | Kind::Databricks => 443,
         }
     }
 
@@ -83,6 +88,7 @@ impl Kind {
             Kind::Snowflake => service.contains("snowflake"),
             // Fivetran's service id is `big_query`.
             Kind::BigQuery => service.contains("big_query") || service.contains("bigquery"),
+            Kind::Databricks => service.contains("databricks"),
         }
     }
 }
@@ -269,22 +275,20 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
         "redshift" => Kind::Redshift,
         "snowflake" => Kind::Snowflake,
         "bigquery" => Kind::BigQuery,
-        "databricks" => {
-            return Err(problem(
-                "has a `kind` this version does not read yet",
-                "this version reads kind = \"postgres\", \"redshift\", \"snowflake\" or \"bigquery\"",
-            ));
-        }
+        "databricks" => Kind::Databricks,
         _ => {
             return Err(problem(
                 "has an unknown `kind`",
-                "kind is \"postgres\", \"redshift\", \"snowflake\" or \"bigquery\"",
+                "kind is \"postgres\", \"redshift\", \"snowflake\", \"bigquery\" or \"databricks\"",
             ));
         }
     };
     let common = common(&raw)?;
     if kind == Kind::BigQuery {
         return rest::bigquery::check(raw, number, dir, common);
+    }
+    if kind == Kind::Databricks {
+        return databricks::check(raw, number, common);
     }
     if kind.is_rest() {
         return rest::check(raw, kind, number, dir, common);
@@ -302,6 +306,10 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
             ("data_project", raw.data_project.is_some()),
             ("location", raw.location.is_some()),
             ("key_file", raw.key_file.is_some()),
+            ("warehouse_id", raw.warehouse_id.is_some()),
+            ("catalog", raw.catalog.is_some()),
+            ("client_id", raw.client_id.is_some()),
+            ("client_secret", raw.client_secret.is_some()),
         ],
         kind,
     )?;

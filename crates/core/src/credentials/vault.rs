@@ -70,7 +70,7 @@ impl fmt::Debug for VaultAccount {
 /// Unchecked (see `credentials::audit`); `Debug` hides the password.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VaultAuditSource {
-    /// `kind`: `postgres`, `redshift`, `snowflake` or `bigquery`.
+    /// `kind`: `postgres`, `redshift`, `snowflake`, `bigquery` or `databricks`.
     pub kind: Option<String>,
     /// `destination`: the destination (group) id whose Platform Connector wrote the tables.
     pub destination: Option<String>,
@@ -120,6 +120,14 @@ pub struct VaultAuditSource {
     /// `key_file`: a Google service-account key file (JSON), relative to the vault file's
     /// directory.
     pub key_file: Option<String>,
+    /// `warehouse_id`: the Databricks SQL warehouse the statements run on.
+    pub warehouse_id: Option<String>,
+    /// `catalog`: the Databricks (Unity Catalog) catalog the Platform Connector writes to.
+    pub catalog: Option<String>,
+    /// `client_id`: a Databricks service principal's OAuth client id (machine-to-machine).
+    pub client_id: Option<String>,
+    /// `client_secret`: that service principal's OAuth secret.
+    pub client_secret: Option<String>,
 }
 
 impl fmt::Debug for VaultAuditSource {
@@ -149,6 +157,13 @@ impl fmt::Debug for VaultAuditSource {
             .field("data_project", &self.data_project)
             .field("location", &self.location)
             .field("key_file", &self.key_file)
+            .field("warehouse_id", &self.warehouse_id)
+            .field("catalog", &self.catalog)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -207,7 +222,7 @@ impl Node {
 const ACCOUNT_KEYS: [&str; 4] = ["api_key", "api_secret", "api_url", AUDIT_SOURCES];
 const AUDIT_SOURCES: &str = "audit_sources";
 /// The keys of an audit source entry.
-const SOURCE_KEYS: [&str; 24] = [
+const SOURCE_KEYS: [&str; 28] = [
     "kind",
     "destination",
     "host",
@@ -232,6 +247,10 @@ const SOURCE_KEYS: [&str; 24] = [
     "data_project",
     "location",
     "key_file",
+    "warehouse_id",
+    "catalog",
+    "client_id",
+    "client_secret",
 ];
 const PROFILES: &str = "profiles";
 
@@ -478,6 +497,10 @@ fn audit_source_from(node: Node, n: usize, at: &str) -> Result<VaultAuditSource,
                     "data_project" => &mut source.data_project,
                     "location" => &mut source.location,
                     "key_file" => &mut source.key_file,
+                    "warehouse_id" => &mut source.warehouse_id,
+                    "catalog" => &mut source.catalog,
+                    "client_id" => &mut source.client_id,
+                    "client_secret" => &mut source.client_secret,
                     _ => &mut source.ca_cert,
                 };
                 *slot = Some(s);

@@ -1,10 +1,10 @@
 //! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
 //! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
-//! [`snowflake`]: Snowflake's SQL API over HTTPS; [`bigquery`]: BigQuery's REST API; both read
-//! through [`rest`], the part of a read over HTTPS every such API shares, in the dialects of
-//! [`statements`], every request sent by [`http`] under the Fivetran client's pace and retry
-//! rules).
+//! [`snowflake`]: Snowflake's SQL API over HTTPS; [`bigquery`]: BigQuery's REST API;
+//! [`databricks`]: Databricks' Statement Execution API over HTTPS; all read through [`rest`],
+//! the part of a read over HTTPS every such API shares, in the dialects of [`statements`],
+//! every request sent by [`http`] under the Fivetran client's pace and retry rules).
 //!
 //! Whatever the kind, a read is the same intent:
 //! - one read-only transaction (over HTTPS, read-only statements without one), each
@@ -20,6 +20,7 @@
 //! module only reads.
 
 pub mod bigquery;
+pub mod databricks;
 pub mod http;
 pub mod postgres;
 pub mod rest;
@@ -198,6 +199,14 @@ pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
             ),
             None => Vec::new(),
         },
+        (Kind::Databricks, Some(rest)) => statements::grants(
+            statements::Dialect::Databricks,
+            &source.database,
+            schema,
+            &source.user,
+            "",
+            rest.warehouse.as_deref().unwrap_or_default(),
+        ),
         (Kind::Redshift, _) => postgres::grants(
             postgres::Dialect::Redshift,
             &source.database,

@@ -1,9 +1,11 @@
-//! Warehouses reached over HTTPS (Snowflake's SQL API, BigQuery's REST API): the read, whatever the API. Each pass
+//! Warehouses reached over HTTPS (Snowflake's SQL API, BigQuery's REST API, Databricks'
+//! Statement Execution API): the read, whatever the API. Each pass
 //! is a series of statements, each at most `page_rows` rows in `(time, id)` order and
 //! starting after the last row of the one before (keyset pages: a statement holds one page,
 //! so memory holds one page, however the API splits it up). Each row is handed on as it is
 //! decoded. The statements are [`super::statements`]. The API itself (authentication, the asynchronous path, partitions, errors) is the
-//! [`Api`]'s business: one file per warehouse ([`super::snowflake`], [`super::bigquery`]).
+//! [`Api`]'s business: one file per warehouse ([`super::snowflake`], [`super::bigquery`],
+//! [`super::databricks`]).
 //!
 //! The APIs keep no transaction across requests: the passes do not share a snapshot as on
 //! PostgreSQL. Rows the Platform Connector adds during a read lie after the window's end (the
@@ -12,6 +14,7 @@
 use jiff::Timestamp;
 
 use super::bigquery;
+use super::databricks;
 use super::snowflake;
 use super::statements as sql;
 use super::{
@@ -29,6 +32,8 @@ pub enum Api {
     Snowflake(snowflake::Client),
     /// BigQuery's REST API v2 (jobs.query, jobs.getQueryResults).
     BigQuery(bigquery::Client),
+    /// Databricks' SQL Statement Execution API 2.0.
+    Databricks(databricks::Client),
 }
 
 impl Api {
@@ -40,6 +45,7 @@ impl Api {
         match self {
             Api::Snowflake(c) => c.run(statement, each).await,
             Api::BigQuery(c) => c.run(statement, each).await,
+            Api::Databricks(c) => c.run(statement, each).await,
         }
     }
 }
@@ -63,6 +69,13 @@ impl Session {
                 project: Some(source.database.clone()),
             });
         }
+        if source.kind == crate::credentials::audit::Kind::Databricks {
+            return Ok(Self {
+                api: Api::Databricks(databricks::Client::new(source, net)?),
+                dialect: Dialect::Databricks,
+                project: None,
+            });
+        }
         let api = Api::Snowflake(snowflake::Client::new(source, net)?);
         Ok(Self {
             api,
@@ -81,6 +94,7 @@ impl Session {
         match &mut self.api {
             Api::Snowflake(c) => c.set_timeout(limits.statement_timeout),
             Api::BigQuery(c) => c.set_timeout(limits.statement_timeout),
+            Api::Databricks(c) => c.set_timeout(limits.statement_timeout),
         }
         Reader {
             session: self,

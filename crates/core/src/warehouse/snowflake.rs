@@ -33,7 +33,7 @@ use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-mod wire;
+pub(super) mod wire;
 
 use super::http::{Http, segment};
 use super::statements::{Row, Statement};
@@ -364,6 +364,9 @@ impl Client {
                     .ok_or_else(|| WarehouseError::Auth("no token".into()))?;
                 Ok((header, "PROGRAMMATIC_ACCESS_TOKEN"))
             }
+            RestAuth::Client(_) => Err(WarehouseError::Auth(
+                "an OAuth client is not a Snowflake credential".into(),
+            )),
             RestAuth::KeyPair(key) => {
                 let mut cached = self.token.lock().unwrap_or_else(PoisonError::into_inner);
                 if let Some((header, renew, _)) = cached.as_ref()

@@ -1,9 +1,12 @@
-//! The statements sent to warehouses reached over HTTPS, in each one's dialect (Snowflake
-//! here; BigQuery in [`bigquery`]). The same intent as the PostgreSQL protocol's (`postgres/sql.rs`): fixed text whose
-//! only varying parts are identifiers from the catalog (double-quoted, `"` doubled) and, per
+//! The statements sent to warehouses reached over HTTPS, in each one's dialect (Snowflake,
+//! Databricks; BigQuery's GoogleSQL in [`bigquery`]). The same intent as the PostgreSQL
+//! protocol's (`postgres/sql.rs`): fixed text whose only varying parts are identifiers from the
+//! catalog (quoted: Snowflake `"`, `"` doubled; Databricks `` ` ``, `` ` `` doubled) and, per
 //! column type, which fixed expression reads it; every value (window, key, size bound,
-//! pattern) a bound parameter (`?`, bound in order as `TEXT` and converted in SQL). The page
-//! size is the one number written into the text: a `u32` from the vault file, not data.
+//! pattern) a bound parameter (Snowflake `?`, bound in order as `TEXT`; Databricks `:p1`,
+//! `:p2`... named by [`param_name`], bound as `STRING`; BigQuery `@p0`, `@p1`...; converted in
+//! SQL). The page size is the one number written into the text: a `u32` from the vault file,
+//! not data.
 //!
 //! Each statement starts with a comment naming what it reads (`/* iru-fivetran log */`), so a
 //! warehouse administrator can tell the collector's statements in the query history (and the
@@ -15,6 +18,14 @@
 //! (`CONVERT_TIMEZONE('UTC', x)` for `TIMESTAMP_TZ` and `TIMESTAMP_LTZ`; a `TIMESTAMP_NTZ` is
 //! Fivetran's UTC wall clock, read as it is); a `VARIANT` as `TO_JSON`; lengths with
 //! `OCTET_LENGTH`.
+//!
+//! Databricks: the catalog and schema are the request's context (`catalog`, `schema`), so the
+//! catalog is the current catalog's `information_schema` (Unity Catalog lists only what the
+//! principal may see). Times are read as `date_format(..., 'yyyy-MM-dd\'T\'HH:mm:ss.SSSSSS')`:
+//! a `TIMESTAMP` (an instant, shown in the session's time zone) first through
+//! `to_utc_timestamp(x, current_timezone())`, so the text is UTC whatever the session's zone;
+//! a `TIMESTAMP_NTZ` as it is. `VARIANT`, `STRUCT`, `ARRAY` and `MAP` as `to_json`; lengths
+//! with `octet_length`.
 
 use crate::warehouse::postgres::ACTOR_PATTERN;
 use crate::warehouse::{Key, Table, TableInfo};
@@ -26,6 +37,8 @@ pub enum Dialect {
     Snowflake,
     /// BigQuery's GoogleSQL ([`bigquery`]).
     BigQuery,
+    /// Databricks SQL.
+    Databricks,
 }
 
 impl Dialect {
@@ -34,8 +47,42 @@ impl Dialect {
         match self {
             Dialect::Snowflake => "snowflake",
             Dialect::BigQuery => "bigquery",
+            Dialect::Databricks => "databricks",
         }
     }
+
+    /// `name` as this dialect's quoted identifier.
+    pub fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Snowflake => ident(name),
+            Dialect::BigQuery => bigquery::ident(name),
+            Dialect::Databricks => format!("`{}`", name.replace('`', "``")),
+        }
+    }
+
+    /// A time expression as `YYYY-MM-DDTHH:MM:SS.ffffff` text.
+    fn time_text(self, expr: &str) -> String {
+        match self {
+            Dialect::Snowflake => format!("TO_VARCHAR({expr}, {TIME_FORMAT})"),
+            Dialect::BigQuery => {
+                format!("FORMAT_TIMESTAMP({}, {expr}, 'UTC')", bigquery::TIME_FORMAT)
+            }
+            Dialect::Databricks => format!("date_format({expr}, {SPARK_TIME_FORMAT})"),
+        }
+    }
+
+    /// A number expression as text.
+    fn number_text(self, expr: &str) -> String {
+        match self {
+            Dialect::Snowflake => format!("TO_VARCHAR({expr})"),
+            Dialect::BigQuery | Dialect::Databricks => format!("CAST({expr} AS STRING)"),
+        }
+    }
+}
+
+/// The name of the `i`th (from 0) parameter of a Databricks statement (`:p1` in the text).
+pub fn param_name(i: usize) -> String {
+    format!("p{}", i + 1)
 }
 
 /// One row as an API gives it: every value text or null.
@@ -59,31 +106,24 @@ pub fn ident(name: &str) -> String {
 }
 
 const TIME_FORMAT: &str = "'YYYY-MM-DD\"T\"HH24:MI:SS.FF6'";
+/// The same format as a Databricks (Spark) datetime pattern.
+const SPARK_TIME_FORMAT: &str = "'yyyy-MM-dd\\'T\\'HH:mm:ss.SSSSSS'";
 
 /// A statement being written: its text and its parameters in marker order.
 struct Builder {
+    dialect: Dialect,
     tag: &'static str,
     text: String,
     params: Vec<String>,
-    /// Markers are named (`@p0`, `@p1`...: BigQuery) rather than `?`.
-    named: bool,
 }
 
 impl Builder {
-    fn new(tag: &'static str) -> Self {
+    fn new(dialect: Dialect, tag: &'static str) -> Self {
         Self {
+            dialect,
             tag,
             text: format!("/* iru-fivetran {tag} */ "),
             params: Vec::new(),
-            named: false,
-        }
-    }
-
-    /// A statement whose markers are named by their place: `@p0`, `@p1`...
-    fn named(tag: &'static str) -> Self {
-        Self {
-            named: true,
-            ..Self::new(tag)
         }
     }
 
@@ -94,10 +134,13 @@ impl Builder {
 
     /// A marker bound to `value`.
     fn param(&mut self, value: String) -> &mut Self {
-        if self.named {
-            self.text.push_str(&format!("@p{}", self.params.len()));
-        } else {
-            self.text.push('?');
+        match self.dialect {
+            Dialect::Snowflake => self.text.push('?'),
+            Dialect::BigQuery => self.text.push_str(&format!("@p{}", self.params.len())),
+            Dialect::Databricks => {
+                self.text.push(':');
+                self.text.push_str(&param_name(self.params.len()));
+            }
         }
         self.params.push(value);
         self
@@ -126,7 +169,9 @@ pub fn catalog_in(dialect: Dialect, project: Option<&str>, schema: &str) -> Stat
     if dialect == Dialect::BigQuery {
         return bigquery::catalog(project.unwrap_or_default(), schema);
     }
-    let mut b = Builder::new("catalog");
+    // Snowflake and Databricks both name the catalog's views and columns so (identifiers are
+    // case-insensitive in both).
+    let mut b = Builder::new(dialect, "catalog");
     b.sql(
         "SELECT s.SCHEMA_NAME, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE \
          FROM INFORMATION_SCHEMA.SCHEMATA s \
@@ -157,7 +202,11 @@ pub struct Reads<'a> {
 
 impl Reads<'_> {
     fn from(&self) -> String {
-        format!("{}.{}", ident(self.schema), ident(&self.info.stored_name))
+        format!(
+            "{}.{}",
+            self.dialect.ident(self.schema),
+            self.dialect.ident(&self.info.stored_name)
+        )
     }
 
     fn data_type(&self, column: &str) -> Option<&str> {
@@ -166,18 +215,33 @@ impl Reads<'_> {
 
     /// The column as stored (its case kept), quoted.
     fn col(&self, column: &str) -> String {
-        ident(self.info.stored_column(column).unwrap_or(column))
+        self.dialect
+            .ident(self.info.stored_column(column).unwrap_or(column))
     }
 
     /// A column as text; `NULL` when the table has no such column.
     fn text(&self, column: &str) -> String {
+        let databricks = self.dialect == Dialect::Databricks;
         let Some(data_type) = self.data_type(column) else {
-            return "CAST(NULL AS VARCHAR)".to_owned();
+            return if databricks {
+                "CAST(NULL AS STRING)"
+            } else {
+                "CAST(NULL AS VARCHAR)"
+            }
+            .to_owned();
         };
         let col = self.col(column);
+        // Databricks names a complex type with its parameters (`struct<...>`, `array<...>`).
+        let complex = |t: &str| {
+            ["variant", "struct", "array", "map"]
+                .iter()
+                .any(|p| t.starts_with(p))
+        };
         match data_type {
-            "variant" | "object" | "array" => format!("TO_JSON({col})"),
             "boolean" => format!("CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"),
+            t if databricks && complex(t) => format!("to_json({col})"),
+            _ if databricks => format!("CAST({col} AS STRING)"),
+            "variant" | "object" | "array" => format!("TO_JSON({col})"),
             _ => format!("TO_VARCHAR({col})"),
         }
     }
@@ -185,18 +249,29 @@ impl Reads<'_> {
     /// A JSON column as text, or null when longer than the bound; then its length.
     fn bounded(&self, b: &mut Builder, column: &str, bound: u32) {
         let text = self.text(column);
-        b.sql(&format!("CASE WHEN OCTET_LENGTH({text}) > TO_NUMBER("))
+        let (number, close) = match self.dialect {
+            Dialect::Snowflake => ("TO_NUMBER(", ")"),
+            Dialect::Databricks => ("CAST(", " AS BIGINT)"),
+            Dialect::BigQuery => ("CAST(", " AS INT64)"),
+        };
+        b.sql(&format!("CASE WHEN OCTET_LENGTH({text}) > {number}"))
             .param(bound.to_string())
             .sql(&format!(
-                ") THEN NULL ELSE {text} END, TO_VARCHAR(OCTET_LENGTH({text}))"
+                "{close} THEN NULL ELSE {text} END, {}",
+                self.dialect.number_text(&format!("OCTET_LENGTH({text})"))
             ));
     }
 
     fn has_zone(&self) -> bool {
-        self.table
-            .time_column()
-            .and_then(|c| self.data_type(c))
-            .is_some_and(|t| t.starts_with("timestamp_tz") || t.starts_with("timestamp_ltz"))
+        let data_type = self.table.time_column().and_then(|c| self.data_type(c));
+        match self.dialect {
+            Dialect::Snowflake => data_type
+                .is_some_and(|t| t.starts_with("timestamp_tz") || t.starts_with("timestamp_ltz")),
+            // A Databricks TIMESTAMP is an instant; TIMESTAMP_NTZ a wall clock.
+            Dialect::Databricks => data_type == Some("timestamp"),
+            // A BigQuery TIMESTAMP is an instant; DATETIME a wall clock.
+            Dialect::BigQuery => data_type == Some("timestamp"),
+        }
     }
 
     fn time(&self) -> String {
@@ -204,15 +279,31 @@ impl Reads<'_> {
     }
 
     fn utc(&self) -> String {
-        if self.has_zone() {
-            format!("CONVERT_TIMEZONE('UTC', {})", self.time())
-        } else {
-            self.time()
+        match (self.dialect, self.has_zone()) {
+            (_, false) => self.time(),
+            (Dialect::Snowflake, true) => format!("CONVERT_TIMEZONE('UTC', {})", self.time()),
+            // Shown in the session's zone, whatever it is, as the UTC wall clock.
+            (Dialect::Databricks, true) => {
+                format!("to_utc_timestamp({}, current_timezone())", self.time())
+            }
+            // An instant, formatted in UTC where it is read as text (`time_text`).
+            (Dialect::BigQuery, true) => self.time(),
         }
     }
 
     /// A marker bound to time `t`, as the time column's type.
     fn time_param(&self, b: &mut Builder, t: jiff::Timestamp) {
+        if self.dialect == Dialect::Databricks {
+            let (text, cast) = if self.has_zone() {
+                (t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"), "TIMESTAMP")
+            } else {
+                (t.strftime("%Y-%m-%d %H:%M:%S%.6f"), "TIMESTAMP_NTZ")
+            };
+            b.sql("CAST(")
+                .param(text.to_string())
+                .sql(&format!(" AS {cast})"));
+            return;
+        }
         if self.has_zone() {
             b.sql("TO_TIMESTAMP_TZ(")
                 .param(t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
@@ -262,11 +353,11 @@ impl Reads<'_> {
             return bigquery::log(self, span, after, bound);
         }
         let connection = self.info.connection_column().unwrap_or("connection_id");
-        let mut b = Builder::new("log");
+        let mut b = Builder::new(self.dialect, "log");
         b.sql(&format!(
-            "SELECT {}, TO_VARCHAR({}, {TIME_FORMAT}), {}, {}, {}, ",
+            "SELECT {}, {}, {}, {}, {}, ",
             self.id(),
-            self.utc(),
+            self.dialect.time_text(&self.utc()),
             self.text(connection),
             self.text("event"),
             self.text("message_event")
@@ -292,11 +383,11 @@ impl Reads<'_> {
         if self.dialect == Dialect::BigQuery {
             return bigquery::audit_trail(self, span, after, bound);
         }
-        let mut b = Builder::new("audit_trail");
+        let mut b = Builder::new(self.dialect, "audit_trail");
         b.sql(&format!(
-            "SELECT {}, TO_VARCHAR({}, {TIME_FORMAT}), {}, {}, {}, {}, {}, {}, {}, ",
+            "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, ",
             self.id(),
-            self.utc(),
+            self.dialect.time_text(&self.utc()),
             self.text("user_id"),
             self.text("action"),
             self.text("interaction_method"),
@@ -320,7 +411,7 @@ impl Reads<'_> {
         if self.dialect == Dialect::BigQuery {
             return bigquery::users(self, after);
         }
-        let mut b = Builder::new("user");
+        let mut b = Builder::new(self.dialect, "user");
         b.sql(&format!(
             "SELECT {}, {}, {}, {}, {} FROM {}",
             self.id(),
@@ -343,10 +434,10 @@ impl Reads<'_> {
         if self.dialect == Dialect::BigQuery {
             return bigquery::earliest(self);
         }
-        let mut b = Builder::new("earliest");
+        let mut b = Builder::new(self.dialect, "earliest");
         b.sql(&format!(
-            "SELECT TO_VARCHAR(MIN({}), {TIME_FORMAT}) FROM {}",
-            self.utc(),
+            "SELECT {} FROM {}",
+            self.dialect.time_text(&format!("MIN({})", self.utc())),
             self.from()
         ));
         b.done()
@@ -357,8 +448,12 @@ impl Reads<'_> {
         if self.dialect == Dialect::BigQuery {
             return bigquery::count(self, span);
         }
-        let mut b = Builder::new("count");
-        b.sql(&format!("SELECT TO_VARCHAR(COUNT(*)) FROM {}", self.from()));
+        let mut b = Builder::new(self.dialect, "count");
+        b.sql(&format!(
+            "SELECT {} FROM {}",
+            self.dialect.number_text("COUNT(*)"),
+            self.from()
+        ));
         self.window(&mut b, span, None);
         b.done()
     }
@@ -383,6 +478,9 @@ pub fn grants(
 ) -> Vec<String> {
     if dialect == Dialect::BigQuery {
         return bigquery::grants(warehouse, database, schema, user);
+    }
+    if dialect == Dialect::Databricks {
+        return databricks_grants(database, schema, user, warehouse);
     }
     let (db, role_id, user_id) = (ident(database), ident(role), ident(user));
     let schema_id = format!("{db}.{}", ident(schema));
@@ -411,6 +509,35 @@ pub fn grants(
     ]
 }
 
+/// Databricks (Unity Catalog) grants to the principal directly (a user, a service principal by
+/// its application id, or a group): `USE CATALOG` and `USE SCHEMA` to reach the schema,
+/// `SELECT` on the three tables (`audit_trail` on its own line). Using the SQL warehouse is a
+/// workspace permission (`CAN USE`), not a SQL grant: the last line says where it is given.
+fn databricks_grants(catalog: &str, schema: &str, principal: &str, warehouse: &str) -> Vec<String> {
+    let d = Dialect::Databricks;
+    let to = if principal.is_empty() {
+        d.ident("<the token's user or service principal>")
+    } else {
+        d.ident(principal)
+    };
+    let catalog_id = d.ident(catalog);
+    let schema_id = format!("{catalog_id}.{}", d.ident(schema));
+    let mut grants = vec![
+        format!("GRANT USE CATALOG ON CATALOG {catalog_id} TO {to};"),
+        format!("GRANT USE SCHEMA ON SCHEMA {schema_id} TO {to};"),
+    ];
+    for table in ["log", "user", "audit_trail"] {
+        grants.push(format!(
+            "GRANT SELECT ON TABLE {schema_id}.{} TO {to};",
+            d.ident(table)
+        ));
+    }
+    grants.push(format!(
+        "-- and CAN USE on SQL warehouse {}: SQL Warehouses > the warehouse > Permissions, add {to} with Can use",
+        crate::text::printable(warehouse)
+    ));
+    grants
+}
 pub mod bigquery;
 
 #[cfg(test)]

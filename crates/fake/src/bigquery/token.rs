@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 
 use super::{Issued, Login, SCOPE, State};
-use crate::loopback::{Answer, json_answer};
+use crate::platform::{Answer, json_answer};
 
 /// A form body's fields, decoded.
 pub(super) fn form(body: &[u8]) -> HashMap<String, String> {

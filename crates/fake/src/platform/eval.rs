@@ -1,24 +1,54 @@
-//! What a fake warehouse answers to a statement. It does not run SQL: it knows the
-//! collector's statements by the tag of their leading comment (`/* iru-fivetran log */`) and
-//! their bindings in order (see the core crate's `warehouse/statements.rs`; Snowflake's `?` and
-//! BigQuery's `@p0`, `@p1`... are bound in the same order), and answers them from the rows it
-//! holds, as the warehouse would: filtered by the window and the key, ordered by time then id,
-//! at most the statement's `LIMIT`, every value a string or null. The table read is the one
-//! named after `FROM` (Snowflake's `"SCHEMA"."TABLE"`, BigQuery's `` `dataset`.`table` `` after
-//! its project). A statement without a tag is a SQL compilation error, as an unknown statement
-//! would be to a test. Failures carry Snowflake's codes; the BigQuery fake maps them.
+//! What a fake warehouse (Snowflake, Databricks) answers to a statement. It does not run SQL:
+//! it knows the collector's statements by the tag of their leading comment
+//! (`/* iru-fivetran log */`) and their parameters in order (see the core crate's
+//! `warehouse/statements.rs`: the same statements in each dialect), and answers them from the
+//! rows it holds, as the warehouse would: filtered by the window and the key, ordered by time
+//! then id, at most the statement's `LIMIT`, every value a string or null. A statement without
+//! a tag is a syntax error, as an unknown statement would be to a test; each fake says a
+//! [`Failure`] in its own vendor's words.
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 
 use super::{Platform, Table};
 
-/// A result: rows of text, or a failure (Snowflake's `code`, message).
+/// A result: rows of text, or why the statement failed.
 pub enum Outcome {
     /// The rows.
     Rows(Vec<Vec<Option<String>>>),
-    /// A 422: Snowflake's error code and message.
-    Failed(&'static str, String),
+    /// The statement failed.
+    Failed(Failure),
+}
+
+/// Why a statement failed, for each fake to say in its vendor's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Not one of the collector's statements.
+    Syntax(String),
+    /// The table read is not there (or not visible).
+    Missing,
+    /// A parameter is missing or unreadable.
+    Binding,
+}
+
+/// How a dialect quotes identifiers: the character around them (doubled inside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quote {
+    /// `"name"` (Snowflake).
+    Double,
+    /// `` `name` `` (Databricks).
+    Backtick,
+}
+
+impl Quote {
+    fn quote(self, name: &str) -> String {
+        let q = match self {
+            Quote::Double => '"',
+            Quote::Backtick => '`',
+        };
+        let doubled: String = [q, q].iter().collect();
+        format!("{q}{}{q}", name.replace(q, &doubled))
+    }
 }
 
 /// Puts each table's rows in `(time, id)` order, the order every page is read in, rows without
@@ -45,26 +75,21 @@ pub fn order(platform: &mut Platform) {
     }
 }
 
-/// Evaluates `statement` with `bindings` against `platform` (put in order by [`order`]).
-pub fn eval(platform: &Platform, statement: &str, bindings: &[String]) -> Outcome {
+/// Evaluates `statement` (identifiers quoted as `quote` says) with `bindings`, in marker
+/// order, against `platform` (put in order by [`order`]).
+pub fn eval(platform: &Platform, statement: &str, bindings: &[String], quote: Quote) -> Outcome {
     let Some(tag) = statement
         .strip_prefix("/* iru-fivetran ")
         .and_then(|rest| rest.split_once(" */"))
         .map(|(tag, _)| tag)
     else {
-        return Outcome::Failed(
-            "001003",
-            "SQL compilation error: syntax error line 1 at position 0 unexpected statement.".into(),
-        );
+        return Outcome::Failed(Failure::Syntax("a statement without a tag".into()));
     };
     if tag == "catalog" {
         return catalog(platform, bindings.first().map_or("", String::as_str));
     }
-    let Some(table) = table_of(platform, statement) else {
-        return Outcome::Failed(
-            "002003",
-            "SQL compilation error:\nObject does not exist or not authorized.".into(),
-        );
+    let Some(table) = table_of(platform, statement, quote) else {
+        return Outcome::Failed(Failure::Missing);
     };
     let limit = statement
         .rsplit_once(" LIMIT ")
@@ -123,15 +148,12 @@ pub fn eval(platform: &Platform, statement: &str, bindings: &[String]) -> Outcom
             Outcome::Rows(vec![vec![Some(n.to_string())]])
         }
         "log" | "audit_trail" => page(table, tag, bindings, limit),
-        _ => Outcome::Failed("001003", format!("SQL compilation error: unknown {tag}")),
+        _ => Outcome::Failed(Failure::Syntax(format!("unknown {tag}"))),
     }
 }
 
 fn bad_binding() -> Outcome {
-    Outcome::Failed(
-        "100035",
-        "Timestamp '' is not recognized (a binding is missing or unreadable)".into(),
-    )
+    Outcome::Failed(Failure::Binding)
 }
 
 /// A page of `LOG` (bindings: bound, start, end, [t, t, id], pattern) or `AUDIT_TRAIL`
@@ -259,10 +281,13 @@ fn catalog(platform: &Platform, schema: &str) -> Outcome {
 }
 
 /// The table a statement reads: the one whose quoted name follows `FROM`.
-fn table_of<'p>(platform: &'p Platform, statement: &str) -> Option<&'p Table> {
+fn table_of<'p>(platform: &'p Platform, statement: &str, quote: Quote) -> Option<&'p Table> {
     platform.tables.iter().filter(|t| !t.hidden).find(|t| {
-        statement.contains(&format!(" FROM \"{}\".\"{}\"", platform.schema, t.name))
-            || statement.contains(&format!("`.`{}`.`{}`", platform.schema, t.name))
+        statement.contains(&format!(
+            " FROM {}.{}",
+            quote.quote(&platform.schema),
+            quote.quote(&t.name)
+        ))
     })
 }
 
@@ -303,8 +328,7 @@ fn parse_time(text: &str) -> Option<Timestamp> {
     format!("{text}Z").parse().ok()
 }
 
-/// Binding `i` as a time: RFC 3339 (`TO_TIMESTAMP_TZ`, BigQuery's `TIMESTAMP`) or a UTC wall
-/// clock (`_NTZ`, `DATETIME`).
+/// Binding `i` as a time: RFC 3339 (`TO_TIMESTAMP_TZ`) or a UTC wall clock (`_NTZ`).
 fn bound_time(bindings: &[String], i: usize) -> Option<Timestamp> {
     let text = bindings.get(i)?;
     // BigQuery's are `YYYY-MM-DD HH:MM:SS.ffffff+00:00`.

@@ -40,7 +40,8 @@ pub struct Rest {
     pub url: Url,
     /// Snowflake: the account identifier as the JWT names it (upper case, no region).
     pub account: String,
-    /// Snowflake: the virtual warehouse, if named (else the user's default).
+    /// Snowflake: the virtual warehouse, if named (else the user's default); Databricks: the
+    /// SQL warehouse's id.
     pub warehouse: Option<String>,
     /// Snowflake: the role, if named (else the user's default).
     pub role: Option<String>,
@@ -68,8 +69,12 @@ impl fmt::Debug for Rest {
 pub enum RestAuth {
     /// An RSA key whose JWTs (RS256) the warehouse verifies (Snowflake key-pair).
     KeyPair(KeyPair),
-    /// A bearer token given in the vault file (Snowflake programmatic access token).
+    /// A bearer token given in the vault file (Snowflake programmatic access token, Databricks
+    /// personal access token).
     Token(SecretString),
+    /// An OAuth client whose access tokens are fetched with the client-credentials grant
+    /// (a Databricks service principal, machine to machine).
+    Client(OAuthClient),
 }
 
 impl fmt::Debug for RestAuth {
@@ -81,6 +86,10 @@ impl fmt::Debug for RestAuth {
                 .field("fingerprint", &k.fingerprint)
                 .finish_non_exhaustive(),
             RestAuth::Token(_) => f.write_str("Token([redacted])"),
+            RestAuth::Client(c) => f
+                .debug_struct("Client")
+                .field("id", &c.id)
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -91,8 +100,39 @@ impl RestAuth {
     pub fn static_token(&self, scrubber: &mut Scrubber) -> Option<HeaderValue> {
         match self {
             RestAuth::Token(t) => Some(bearer_header(t, scrubber)),
-            RestAuth::KeyPair(_) => None,
+            RestAuth::KeyPair(_) | RestAuth::Client(_) => None,
         }
+    }
+}
+
+/// An OAuth client: its id (not secret) and its secret.
+#[derive(Clone)]
+pub struct OAuthClient {
+    /// The client id (a Databricks service principal's application id).
+    pub id: String,
+    secret: SecretString,
+}
+
+impl OAuthClient {
+    /// A client of id `id` and secret `secret`.
+    pub fn new(id: String, secret: SecretString) -> Self {
+        Self { id, secret }
+    }
+
+    /// `Authorization: Basic base64(id:secret)`, marked sensitive, for the token endpoint
+    /// (client authentication by HTTP Basic, RFC 6749 section 2.3.1); registers the secret and
+    /// both forms with `scrubber`. This is the only place a client secret is exposed.
+    pub fn basic_header(&self, scrubber: &mut Scrubber) -> HeaderValue {
+        let secret = self.secret.expose_secret();
+        let pair = Zeroizing::new(format!("{}:{secret}", self.id));
+        let encoded = Zeroizing::new(BASE64.encode(pair.as_bytes()));
+        scrubber.register(secret);
+        scrubber.register(&pair);
+        scrubber.register(&encoded);
+        let mut value = HeaderValue::try_from(format!("Basic {}", encoded.as_str()))
+            .unwrap_or_else(|_| HeaderValue::from_static("Basic invalid"));
+        value.set_sensitive(true);
+        value
     }
 }
 
@@ -317,6 +357,10 @@ pub(crate) fn check(
             ("data_project", raw.data_project.is_some()),
             ("location", raw.location.is_some()),
             ("key_file", raw.key_file.is_some()),
+            ("warehouse_id", raw.warehouse_id.is_some()),
+            ("catalog", raw.catalog.is_some()),
+            ("client_id", raw.client_id.is_some()),
+            ("client_secret", raw.client_secret.is_some()),
         ],
         kind,
     )?;

@@ -1,5 +1,5 @@
 //! What crosses the wire to and from Snowflake's SQL API, as plain functions: a result's rows
-//! handed on, a request id.
+//! handed on (Databricks' chunks too, `super::super::databricks`), a request id.
 
 use serde_json::Value;
 
@@ -7,7 +7,7 @@ use crate::warehouse::WarehouseError;
 use crate::warehouse::statements::Row;
 
 /// Hands on the rows of one partition's `data`.
-pub(super) fn hand_on(
+pub(in crate::warehouse) fn hand_on(
     body: Value,
     tag: &str,
     each: &mut (dyn FnMut(Row) -> Result<(), WarehouseError> + Send),

@@ -11,7 +11,7 @@
 //! (`FORMAT_DATETIME` for a `DATETIME`, Fivetran's UTC wall clock); a `JSON` column as
 //! `TO_JSON_STRING`; lengths with `BYTE_LENGTH`.
 
-use super::{Builder, Reads, Statement};
+use super::{Builder, Dialect, Reads, Statement};
 use crate::warehouse::Key;
 use crate::warehouse::postgres::ACTOR_PATTERN;
 
@@ -20,12 +20,13 @@ pub fn ident(name: &str) -> String {
     format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
 }
 
-const TIME_FORMAT: &str = "'%Y-%m-%dT%H:%M:%E6S'";
+/// BigQuery's format of a time as `YYYY-MM-DDTHH:MM:SS.ffffff`.
+pub(super) const TIME_FORMAT: &str = "'%Y-%m-%dT%H:%M:%E6S'";
 
 /// The catalog of dataset `dataset` of `project`: `dataset, table, column, data type` per
 /// column of the Platform Connector's tables, one row of nulls but the first when it has none.
 pub fn catalog(project: &str, dataset: &str) -> Statement {
-    let mut b = Builder::named("catalog");
+    let mut b = Builder::new(Dialect::BigQuery, "catalog");
     b.sql("SELECT ").param(dataset.to_owned()).sql(&format!(
         ", c.table_name, c.column_name, c.data_type FROM UNNEST([1]) AS one \
              LEFT JOIN {}.{}.INFORMATION_SCHEMA.COLUMNS AS c \
@@ -149,7 +150,7 @@ pub(super) fn log(
     bound: u32,
 ) -> Statement {
     let connection = r.info.connection_column().unwrap_or("connection_id");
-    let mut b = Builder::named("log");
+    let mut b = Builder::new(Dialect::BigQuery, "log");
     b.sql(&format!(
         "SELECT {}, {}, {}, {}, {}, ",
         id(r),
@@ -174,7 +175,7 @@ pub(super) fn audit_trail(
     after: Option<&Key>,
     bound: u32,
 ) -> Statement {
-    let mut b = Builder::named("audit_trail");
+    let mut b = Builder::new(Dialect::BigQuery, "audit_trail");
     b.sql(&format!(
         "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, ",
         id(r),
@@ -198,7 +199,7 @@ pub(super) fn audit_trail(
 
 /// See [`Reads::users`].
 pub(super) fn users(r: &Reads<'_>, after: Option<&str>) -> Statement {
-    let mut b = Builder::named("user");
+    let mut b = Builder::new(Dialect::BigQuery, "user");
     b.sql(&format!(
         "SELECT {}, {}, {}, {}, {} FROM {}",
         id(r),
@@ -218,7 +219,7 @@ pub(super) fn users(r: &Reads<'_>, after: Option<&str>) -> Statement {
 
 /// See [`Reads::earliest`].
 pub(super) fn earliest(r: &Reads<'_>) -> Statement {
-    let mut b = Builder::named("earliest");
+    let mut b = Builder::new(Dialect::BigQuery, "earliest");
     b.sql(&format!(
         "SELECT {} FROM {}",
         formatted(r, &format!("MIN({})", time(r))),
@@ -229,7 +230,7 @@ pub(super) fn earliest(r: &Reads<'_>) -> Statement {
 
 /// See [`Reads::count`].
 pub(super) fn count(r: &Reads<'_>, span: crate::vocab::Window) -> Statement {
-    let mut b = Builder::named("count");
+    let mut b = Builder::new(Dialect::BigQuery, "count");
     b.sql(&format!("SELECT CAST(COUNT(*) AS STRING) FROM {}", from(r)));
     window(r, &mut b, span, None);
     b.done()

@@ -171,3 +171,170 @@ fn the_catalog_binds_the_schema_and_grants_quote_every_name() {
             .all(|l| !l.contains("OWNERSHIP") && !l.contains("ALL PRIVILEGES"))
     );
 }
+
+/// The Databricks markers of `text` in order (`:p1`...), outside string literals.
+fn named(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_literal = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_literal => {
+                chars.next();
+            }
+            '\'' => in_literal = !in_literal,
+            ':' if !in_literal => {
+                let mut name = String::new();
+                while let Some(n) = chars.peek().filter(|n| n.is_ascii_alphanumeric()) {
+                    name.push(*n);
+                    chars.next();
+                }
+                out.push(name);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn databricks_pages_name_every_parameter_and_quote_names_with_backticks() {
+    let log = info(
+        "log",
+        &[
+            ("id", "string"),
+            ("time_stamp", "timestamp"),
+            ("connection_id", "string"),
+            ("event", "string"),
+            ("message_event", "string"),
+            ("message_data", "string"),
+            ("sync_id", "string"),
+        ],
+    );
+    let reads = Reads {
+        dialect: Dialect::Databricks,
+        schema: "fivetran`metadata",
+        table: Table::Log,
+        info: &log,
+        page_rows: 500,
+        project: None,
+    };
+    let span = crate::vocab::Window {
+        start: "2026-12-01T00:00:00Z".parse().expect("t"),
+        end: "2026-12-02T00:00:00Z".parse().expect("t"),
+    };
+    let key = Key {
+        at: "2026-12-01T10:00:00.5Z".parse().expect("t"),
+        id: "x' OR 1=1 --".into(),
+    };
+    let s = reads.log(span, Some(&key), 1024);
+    assert!(s.text.starts_with("/* iru-fivetran log */ SELECT "));
+    // The same values as Snowflake's, in the same order, each a named marker.
+    assert_eq!(
+        s.params,
+        [
+            "1024",
+            "2026-12-01T00:00:00.000000Z",
+            "2026-12-02T00:00:00.000000Z",
+            "2026-12-01T10:00:00.500000Z",
+            "2026-12-01T10:00:00.500000Z",
+            "x' OR 1=1 --",
+            "%\"actor\"%",
+        ]
+    );
+    let names: Vec<String> = (0..s.params.len()).map(param_name).collect();
+    assert_eq!(named(&s.text), names, "{}", s.text);
+    assert!(!s.text.contains('?') && !s.text.contains("OR 1=1"));
+    assert!(
+        s.text.contains("FROM `fivetran``metadata`.`log`"),
+        "{}",
+        s.text
+    );
+    // An instant is shown as UTC whatever the session's zone, compared as an instant.
+    assert!(s.text.contains(
+        "date_format(to_utc_timestamp(`time_stamp`, current_timezone()), 'yyyy-MM-dd\\'T\\'HH:mm:ss.SSSSSS')"
+    ), "{}", s.text);
+    assert!(s.text.contains("`time_stamp` >= CAST(:p2 AS TIMESTAMP)"));
+    assert!(s.text.contains("> CAST(:p1 AS BIGINT)"));
+    assert!(
+        s.text
+            .ends_with("ORDER BY `time_stamp`, CAST(`id` AS STRING) LIMIT 500")
+    );
+}
+
+#[test]
+fn databricks_wall_clocks_json_and_flags_have_their_own_expressions() {
+    let trail = info(
+        "audit_trail",
+        &[
+            ("id", "string"),
+            ("captured_at", "timestamp_ntz"),
+            ("new_values", "variant"),
+        ],
+    );
+    let reads = Reads {
+        dialect: Dialect::Databricks,
+        schema: "s",
+        table: Table::AuditTrail,
+        info: &trail,
+        page_rows: 10,
+        project: None,
+    };
+    let span = crate::vocab::Window {
+        start: "2026-12-01T00:00:00Z".parse().expect("t"),
+        end: "2026-12-02T00:00:00Z".parse().expect("t"),
+    };
+    let count = reads.count(span);
+    assert_eq!(
+        count.params,
+        ["2026-12-01 00:00:00.000000", "2026-12-02 00:00:00.000000"]
+    );
+    assert!(count.text.contains("CAST(:p1 AS TIMESTAMP_NTZ)"));
+    assert!(count.text.contains("SELECT CAST(COUNT(*) AS STRING)"));
+    assert!(!count.text.contains("to_utc_timestamp"));
+    let page = reads.audit_trail(span, None, 7);
+    assert!(page.text.contains("to_json(`new_values`)"));
+    assert!(page.text.contains("CAST(NULL AS STRING)"));
+    assert_eq!(named(&page.text).len(), page.params.len());
+    let earliest = reads.earliest();
+    assert!(earliest.params.is_empty());
+    assert!(earliest.text.contains("date_format(MIN(`captured_at`), "));
+    let c = catalog(Dialect::Databricks, "fivetran_metadata'; DROP");
+    assert_eq!(c.params, ["fivetran_metadata'; DROP"]);
+    assert_eq!(named(&c.text), ["p1"]);
+    assert!(!c.text.contains("DROP"));
+}
+
+#[test]
+fn databricks_grants_are_unity_catalog_privileges_on_the_three_tables() {
+    let g = grants(
+        Dialect::Databricks,
+        "fivetran",
+        "fivetran_metadata",
+        "sp`1",
+        "",
+        "abc123",
+    );
+    assert_eq!(g[0], "GRANT USE CATALOG ON CATALOG `fivetran` TO `sp``1`;");
+    assert_eq!(
+        g[1],
+        "GRANT USE SCHEMA ON SCHEMA `fivetran`.`fivetran_metadata` TO `sp``1`;"
+    );
+    for table in ["log", "user", "audit_trail"] {
+        let line =
+            format!("GRANT SELECT ON TABLE `fivetran`.`fivetran_metadata`.`{table}` TO `sp``1`;");
+        assert!(g.contains(&line), "{line} {g:?}");
+    }
+    assert!(
+        g.last()
+            .expect("last")
+            .starts_with("-- and CAN USE on SQL warehouse abc123")
+    );
+    assert!(
+        g.iter()
+            .all(|l| !l.contains("ALL PRIVILEGES") && !l.contains("MODIFY"))
+    );
+    // With a token and no user, the principal is a placeholder to fill in, not a guess.
+    let g = grants(Dialect::Databricks, "c", "s", "", "", "w");
+    assert!(g[0].ends_with("TO `<the token's user or service principal>`;"));
+}
