@@ -187,6 +187,7 @@ fn rate_limits_backend_errors_an_expired_job_an_expiring_token_and_a_cut_body_ar
                 (403, "rateLimitExceeded"),
                 (503, "backendError"),
                 (403, "quotaExceeded"),
+                (429, "rateLimitExceeded"),
                 (500, "backendError"),
             ]
             .into(),
@@ -205,7 +206,7 @@ fn rate_limits_backend_errors_an_expired_job_an_expiring_token_and_a_cut_body_ar
     let seen = bq.seen();
     let statuses: Vec<u16> = seen.iter().map(|s| s.status).collect();
     // BigQuery's 403 rate limits were waited out as 429s are, not taken for a denial.
-    for status in [403, 503, 500] {
+    for status in [403, 429, 503, 500] {
         assert!(statuses.contains(&status), "{status} in {statuses:?}");
     }
     assert_eq!(trail["sources"][0]["tables"]["log"]["present"], true);
