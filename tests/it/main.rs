@@ -5,6 +5,7 @@ mod adaptive_rate;
 mod api_errors;
 mod approvals;
 mod audit;
+mod audit_bigquery;
 mod audit_changes;
 mod audit_databricks;
 mod audit_doctor;

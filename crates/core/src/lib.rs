@@ -24,8 +24,9 @@
 //! The secret is exposed in exactly one function: [`credentials::Credentials::authorization_header`];
 //! a warehouse password in one too: [`credentials::AuditSource::pg_config`]; a warehouse's key,
 //! token and OAuth client secret each in one of `credentials::audit::rest`:
-//! [`credentials::audit::rest::KeyPair::sign_rs256`], [`credentials::audit::rest::bearer_header`],
-//! [`credentials::audit::rest::OAuthClient::basic_header`].
+//! [`credentials::audit::rest::KeyPair::sign_rs256`] (a Snowflake user's or a BigQuery service
+//! account's key), [`credentials::audit::rest::bearer_header`] (a token given or minted, a
+//! BigQuery access token), [`credentials::audit::rest::OAuthClient::basic_header`].
 
 pub mod audit;
 pub mod changes;

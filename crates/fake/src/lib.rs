@@ -17,6 +17,7 @@
 //!
 //! It listens on 127.0.0.1 only, on a port the OS picks.
 
+pub mod bigquery;
 pub mod databricks;
 #[cfg(feature = "faults")]
 mod faults;

@@ -1,4 +1,4 @@
-//! What the fake warehouses (Snowflake, Databricks) share: the Platform Connector's tables
+//! What the fake warehouses (Snowflake, Databricks, BigQuery) share: the Platform Connector's tables
 //! they serve ([`Platform`], [`Table`]), the answer to each of the collector's statements
 //! ([`eval`]: the same statements in every dialect), and the loopback server each runs on its
 //! own thread ([`Loopback`]), handing every request to the fake's handler.

@@ -15,6 +15,7 @@ pub fn leak_needles() -> Vec<String> {
     let mut needles = vec![PLANTED.to_owned()];
     needles.extend(super::postgres::PASSWORDS.map(str::to_owned));
     needles.extend(super::snowflake::secret_needles());
+    needles.extend(super::bigquery::secret_needles());
     needles.extend(super::databricks::secret_needles());
     // The demo's own: only its loopback fakes accept them, but they are secrets all the same.
     needles.push(iru_fivetran::commands::demo::DEMO_SNOWFLAKE_TOKEN.to_owned());

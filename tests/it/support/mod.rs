@@ -2,6 +2,7 @@
 //! call sites say `crate::support::x`.
 
 mod background;
+pub mod bigquery;
 pub mod databricks;
 mod files;
 mod fixtures;

@@ -48,6 +48,8 @@ pub enum Kind {
     Redshift,
     /// Snowflake, through its SQL API (HTTPS).
     Snowflake,
+    /// Google BigQuery, through its REST API v2 (HTTPS).
+    BigQuery,
     /// Databricks, through its SQL Statement Execution API (HTTPS).
     Databricks,
 }
@@ -59,13 +61,14 @@ impl Kind {
             Kind::Postgres => "postgres",
             Kind::Redshift => "redshift",
             Kind::Snowflake => "snowflake",
+            Kind::BigQuery => "bigquery",
             Kind::Databricks => "databricks",
         }
     }
 
     /// Whether it is reached over HTTPS (its `rest` settings) rather than a database protocol.
     pub fn is_rest(self) -> bool {
-        matches!(self, Kind::Snowflake | Kind::Databricks)
+        matches!(self, Kind::Snowflake | Kind::BigQuery | Kind::Databricks)
     }
 
     /// The port when none is given.
@@ -73,7 +76,7 @@ impl Kind {
         match self {
             Kind::Postgres => 5432,
             Kind::Redshift => 5439,
-            Kind::Snowflake | Kind::Databricks => 443,
+            Kind::Snowflake | Kind::BigQuery | Kind::Databricks => 443,
         }
     }
 
@@ -83,6 +86,8 @@ impl Kind {
             Kind::Postgres => service.contains("postgres"),
             Kind::Redshift => service.contains("redshift"),
             Kind::Snowflake => service.contains("snowflake"),
+            // Fivetran's service id is `big_query`.
+            Kind::BigQuery => service.contains("big_query") || service.contains("bigquery"),
             Kind::Databricks => service.contains("databricks"),
         }
     }
@@ -269,21 +274,19 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
         "postgres" => Kind::Postgres,
         "redshift" => Kind::Redshift,
         "snowflake" => Kind::Snowflake,
+        "bigquery" => Kind::BigQuery,
         "databricks" => Kind::Databricks,
-        "bigquery" => {
-            return Err(problem(
-                "has a `kind` this version does not read yet",
-                "this version reads kind = \"postgres\", \"redshift\", \"snowflake\" or \"databricks\"",
-            ));
-        }
         _ => {
             return Err(problem(
                 "has an unknown `kind`",
-                "kind is \"postgres\", \"redshift\", \"snowflake\" or \"databricks\"",
+                "kind is \"postgres\", \"redshift\", \"snowflake\", \"bigquery\" or \"databricks\"",
             ));
         }
     };
     let common = common(&raw)?;
+    if kind == Kind::BigQuery {
+        return rest::bigquery::check(raw, number, dir, common);
+    }
     if kind == Kind::Databricks {
         return databricks::check(raw, number, common);
     }
@@ -298,6 +301,11 @@ pub fn check(raw: VaultAuditSource, number: usize, dir: &Path) -> Result<AuditSo
             ("private_key_file", raw.private_key_file.is_some()),
             ("token", raw.token.is_some()),
             ("url", raw.url.is_some()),
+            ("project", raw.project.is_some()),
+            ("dataset", raw.dataset.is_some()),
+            ("data_project", raw.data_project.is_some()),
+            ("location", raw.location.is_some()),
+            ("key_file", raw.key_file.is_some()),
             ("warehouse_id", raw.warehouse_id.is_some()),
             ("catalog", raw.catalog.is_some()),
             ("client_id", raw.client_id.is_some()),

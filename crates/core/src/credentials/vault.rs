@@ -70,7 +70,7 @@ impl fmt::Debug for VaultAccount {
 /// Unchecked (see `credentials::audit`); `Debug` hides the password.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VaultAuditSource {
-    /// `kind`: `postgres`, `redshift`, `snowflake` or `databricks`.
+    /// `kind`: `postgres`, `redshift`, `snowflake`, `bigquery` or `databricks`.
     pub kind: Option<String>,
     /// `destination`: the destination (group) id whose Platform Connector wrote the tables.
     pub destination: Option<String>,
@@ -109,6 +109,17 @@ pub struct VaultAuditSource {
     pub token: Option<String>,
     /// `url`: the API's root when not the kind's public one (private link, a test's fake).
     pub url: Option<String>,
+    /// `project`: the Google Cloud project BigQuery jobs run in (and are billed to).
+    pub project: Option<String>,
+    /// `dataset`: the BigQuery dataset holding the tables (BigQuery's word for `schema`).
+    pub dataset: Option<String>,
+    /// `data_project`: the project holding `dataset`, when not `project`.
+    pub data_project: Option<String>,
+    /// `location`: where BigQuery runs the jobs (`US`, `EU`, a region).
+    pub location: Option<String>,
+    /// `key_file`: a Google service-account key file (JSON), relative to the vault file's
+    /// directory.
+    pub key_file: Option<String>,
     /// `warehouse_id`: the Databricks SQL warehouse the statements run on.
     pub warehouse_id: Option<String>,
     /// `catalog`: the Databricks (Unity Catalog) catalog the Platform Connector writes to.
@@ -141,6 +152,11 @@ impl fmt::Debug for VaultAuditSource {
             .field("private_key_file", &self.private_key_file)
             .field("token", &self.token.as_ref().map(|_| "[redacted]"))
             .field("url", &self.url)
+            .field("project", &self.project)
+            .field("dataset", &self.dataset)
+            .field("data_project", &self.data_project)
+            .field("location", &self.location)
+            .field("key_file", &self.key_file)
             .field("warehouse_id", &self.warehouse_id)
             .field("catalog", &self.catalog)
             .field("client_id", &self.client_id)
@@ -206,7 +222,7 @@ impl Node {
 const ACCOUNT_KEYS: [&str; 4] = ["api_key", "api_secret", "api_url", AUDIT_SOURCES];
 const AUDIT_SOURCES: &str = "audit_sources";
 /// The keys of an audit source entry.
-const SOURCE_KEYS: [&str; 23] = [
+const SOURCE_KEYS: [&str; 28] = [
     "kind",
     "destination",
     "host",
@@ -226,6 +242,11 @@ const SOURCE_KEYS: [&str; 23] = [
     "private_key_file",
     "token",
     "url",
+    "project",
+    "dataset",
+    "data_project",
+    "location",
+    "key_file",
     "warehouse_id",
     "catalog",
     "client_id",
@@ -471,6 +492,11 @@ fn audit_source_from(node: Node, n: usize, at: &str) -> Result<VaultAuditSource,
                     "private_key_file" => &mut source.private_key_file,
                     "token" => &mut source.token,
                     "url" => &mut source.url,
+                    "project" => &mut source.project,
+                    "dataset" => &mut source.dataset,
+                    "data_project" => &mut source.data_project,
+                    "location" => &mut source.location,
+                    "key_file" => &mut source.key_file,
                     "warehouse_id" => &mut source.warehouse_id,
                     "catalog" => &mut source.catalog,
                     "client_id" => &mut source.client_id,

@@ -172,6 +172,31 @@ impl Http {
         }
     }
 
+    /// A rate limit the caller found in an answer [`Http::send`] returned, where the status
+    /// alone does not say it (BigQuery answers `403` with reason `rateLimitExceeded` or
+    /// `quotaExceeded`): paced as a 429 is, for the request sent at `sent_at`, its wait
+    /// charged to the budget (an error when the budget cannot cover it); the caller sends the
+    /// request again and the next [`Http::send`] waits for the pause.
+    pub fn rate_limited(
+        &self,
+        tag: &str,
+        sent_at: Instant,
+        retry_after: Option<Duration>,
+    ) -> Result<(), WarehouseError> {
+        let left = self.policy.max_wait.saturating_sub(*self.waited());
+        let jitter = rand::random::<f64>();
+        let refusal = self
+            .pace()
+            .refused(sent_at, Instant::now(), retry_after, left, jitter);
+        match refusal {
+            Refusal::Pause { added, .. } => {
+                *self.waited() += added;
+                Ok(())
+            }
+            Refusal::OverBudget { asked, .. } => Err(self.over_budget(tag, asked)),
+        }
+    }
+
     fn over_budget(&self, tag: &str, asked: Duration) -> WarehouseError {
         WarehouseError::Unreachable(format!(
             "the warehouse asked to wait {} s before {tag}, more than is left of the {} s wait budget; hint: try later, or raise --max-wait",

@@ -1,10 +1,10 @@
 //! The only place a query is sent to a customer's warehouse: reading the tables a Fivetran
 //! Platform Connector writes there (`LOG`, `AUDIT_TRAIL`, `USER`). One file per kind of
 //! warehouse ([`postgres`]: PostgreSQL and Redshift, over the PostgreSQL protocol;
-//! [`snowflake`]: Snowflake's SQL API over HTTPS; [`databricks`]: Databricks' Statement
-//! Execution API over HTTPS; both read through [`rest`], the part of a read over HTTPS every
-//! such API shares, in the dialects of [`statements`], every request sent by [`http`] under
-//! the Fivetran client's pace and retry rules).
+//! [`snowflake`]: Snowflake's SQL API over HTTPS; [`bigquery`]: BigQuery's REST API;
+//! [`databricks`]: Databricks' Statement Execution API over HTTPS; all read through [`rest`],
+//! the part of a read over HTTPS every such API shares, in the dialects of [`statements`],
+//! every request sent by [`http`] under the Fivetran client's pace and retry rules).
 //!
 //! Whatever the kind, a read is the same intent:
 //! - one read-only transaction (over HTTPS, read-only statements without one), each
@@ -19,6 +19,7 @@
 //! What the rows mean (user actions, actors, de-duplication) is `crate::audit`'s business; this
 //! module only reads.
 
+pub mod bigquery;
 pub mod databricks;
 pub mod http;
 pub mod postgres;
@@ -131,7 +132,7 @@ impl WarehouseError {
                 "check tls and ca_cert in the vault file: with verify-full, ca_cert must hold the CA that signed the server's certificate, and host must be a name in it"
             }
             WarehouseError::Auth(_) => {
-                "check user and password of this audit source in the vault file (Snowflake: user, account, and private_key_file whose public key is set on the user with ALTER USER ... SET RSA_PUBLIC_KEY, or token)"
+                "check user and password of this audit source in the vault file (Snowflake: user, account, and private_key_file whose public key is set on the user with ALTER USER ... SET RSA_PUBLIC_KEY, or token; BigQuery: key_file, the JSON key of a service account whose key is not disabled or deleted)"
             }
             WarehouseError::Denied { .. } => {
                 "grant the reader SELECT on the Platform Connector's tables; `iru-fivetran doctor` prints the statements"
@@ -187,6 +188,17 @@ pub fn grants(source: &AuditSource, schema: &str) -> Vec<String> {
             rest.role.as_deref().unwrap_or("IRU_AUDIT_READER"),
             rest.warehouse.as_deref().unwrap_or("COMPUTE_WH"),
         ),
+        (Kind::BigQuery, Some(rest)) => match &rest.bigquery {
+            Some(bq) => statements::grants(
+                statements::Dialect::BigQuery,
+                &bq.data_project,
+                schema,
+                &bq.client_email,
+                "",
+                &bq.project,
+            ),
+            None => Vec::new(),
+        },
         (Kind::Databricks, Some(rest)) => statements::grants(
             statements::Dialect::Databricks,
             &source.database,

@@ -1,10 +1,11 @@
-//! Warehouses reached over HTTPS (Snowflake's SQL API, Databricks' Statement Execution API):
-//! the read, whatever the API. Each pass
+//! Warehouses reached over HTTPS (Snowflake's SQL API, BigQuery's REST API, Databricks'
+//! Statement Execution API): the read, whatever the API. Each pass
 //! is a series of statements, each at most `page_rows` rows in `(time, id)` order and
 //! starting after the last row of the one before (keyset pages: a statement holds one page,
 //! so memory holds one page, however the API splits it up). Each row is handed on as it is
 //! decoded. The statements are [`super::statements`]. The API itself (authentication, the asynchronous path, partitions, errors) is the
-//! [`Api`]'s business: one file per warehouse ([`super::snowflake`], [`super::databricks`]).
+//! [`Api`]'s business: one file per warehouse ([`super::snowflake`], [`super::bigquery`],
+//! [`super::databricks`]).
 //!
 //! The APIs keep no transaction across requests: the passes do not share a snapshot as on
 //! PostgreSQL. Rows the Platform Connector adds during a read lie after the window's end (the
@@ -12,6 +13,7 @@
 
 use jiff::Timestamp;
 
+use super::bigquery;
 use super::databricks;
 use super::snowflake;
 use super::statements as sql;
@@ -28,6 +30,8 @@ pub use sql::{Dialect, Row, Statement};
 pub enum Api {
     /// Snowflake's SQL API v2.
     Snowflake(snowflake::Client),
+    /// BigQuery's REST API v2 (jobs.query, jobs.getQueryResults).
+    BigQuery(bigquery::Client),
     /// Databricks' SQL Statement Execution API 2.0.
     Databricks(databricks::Client),
 }
@@ -40,6 +44,7 @@ impl Api {
     ) -> Result<(), WarehouseError> {
         match self {
             Api::Snowflake(c) => c.run(statement, each).await,
+            Api::BigQuery(c) => c.run(statement, each).await,
             Api::Databricks(c) => c.run(statement, each).await,
         }
     }
@@ -49,22 +54,33 @@ impl Api {
 pub struct Session {
     api: Api,
     dialect: Dialect,
+    /// The project holding the schema, where the dialect names one (BigQuery).
+    project: Option<String>,
 }
 
 impl Session {
     /// Prepares the API client of `source` (nothing is sent yet: the first statement, the
     /// catalog's, authenticates).
     pub fn open(source: &AuditSource, net: &Net) -> Result<Self, WarehouseError> {
+        if source.kind == crate::credentials::audit::Kind::BigQuery {
+            return Ok(Self {
+                api: Api::BigQuery(bigquery::Client::new(source, net)?),
+                dialect: Dialect::BigQuery,
+                project: Some(source.database.clone()),
+            });
+        }
         if source.kind == crate::credentials::audit::Kind::Databricks {
             return Ok(Self {
                 api: Api::Databricks(databricks::Client::new(source, net)?),
                 dialect: Dialect::Databricks,
+                project: None,
             });
         }
         let api = Api::Snowflake(snowflake::Client::new(source, net)?);
         Ok(Self {
             api,
             dialect: Dialect::Snowflake,
+            project: None,
         })
     }
 
@@ -77,6 +93,7 @@ impl Session {
     pub fn begin(&mut self, limits: Limits) -> Reader<'_> {
         match &mut self.api {
             Api::Snowflake(c) => c.set_timeout(limits.statement_timeout),
+            Api::BigQuery(c) => c.set_timeout(limits.statement_timeout),
             Api::Databricks(c) => c.set_timeout(limits.statement_timeout),
         }
         Reader {
@@ -107,7 +124,11 @@ impl Reader<'_> {
             schema: schema.to_owned(),
             ..Catalog::default()
         };
-        let statement = sql::catalog(self.session.dialect, schema);
+        let statement = sql::catalog_in(
+            self.session.dialect,
+            self.session.project.as_deref(),
+            schema,
+        );
         self.run(&statement, &mut |row| {
             let text = |i: usize| row.get(i).cloned().flatten();
             let Some(stored) = text(0) else {
@@ -331,7 +352,7 @@ impl Reader<'_> {
 
     /// The statements of `table`, which must be there and whole.
     fn reads<'c>(
-        &self,
+        &'c self,
         catalog: &'c Catalog,
         table: Table,
     ) -> Result<sql::Reads<'c>, WarehouseError> {
@@ -342,6 +363,7 @@ impl Reader<'_> {
             table,
             info,
             page_rows: self.limits.page_rows,
+            project: self.session.project.as_deref(),
         })
     }
 }

@@ -1,11 +1,12 @@
 //! The statements sent to warehouses reached over HTTPS, in each one's dialect (Snowflake,
-//! Databricks). The same intent as the PostgreSQL protocol's (`postgres/sql.rs`): fixed text
-//! whose only varying parts are identifiers from the catalog (quoted: Snowflake `"`, `"`
-//! doubled; Databricks `` ` ``, `` ` `` doubled) and, per column type, which fixed expression
-//! reads it; every value (window, key, size bound, pattern) a bound parameter (Snowflake `?`,
-//! bound in order as `TEXT`; Databricks `:p1`, `:p2`... named by [`param_name`], bound as
-//! `STRING`; converted in SQL). The page size is the one number written into the text: a
-//! `u32` from the vault file, not data.
+//! Databricks; BigQuery's GoogleSQL in [`bigquery`]). The same intent as the PostgreSQL
+//! protocol's (`postgres/sql.rs`): fixed text whose only varying parts are identifiers from the
+//! catalog (quoted: Snowflake `"`, `"` doubled; Databricks `` ` ``, `` ` `` doubled) and, per
+//! column type, which fixed expression reads it; every value (window, key, size bound,
+//! pattern) a bound parameter (Snowflake `?`, bound in order as `TEXT`; Databricks `:p1`,
+//! `:p2`... named by [`param_name`], bound as `STRING`; BigQuery `@p0`, `@p1`...; converted in
+//! SQL). The page size is the one number written into the text: a `u32` from the vault file,
+//! not data.
 //!
 //! Each statement starts with a comment naming what it reads (`/* iru-fivetran log */`), so a
 //! warehouse administrator can tell the collector's statements in the query history (and the
@@ -34,6 +35,8 @@ use crate::warehouse::{Key, Table, TableInfo};
 pub enum Dialect {
     /// Snowflake SQL.
     Snowflake,
+    /// BigQuery's GoogleSQL ([`bigquery`]).
+    BigQuery,
     /// Databricks SQL.
     Databricks,
 }
@@ -43,6 +46,7 @@ impl Dialect {
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Snowflake => "snowflake",
+            Dialect::BigQuery => "bigquery",
             Dialect::Databricks => "databricks",
         }
     }
@@ -51,6 +55,7 @@ impl Dialect {
     pub fn ident(self, name: &str) -> String {
         match self {
             Dialect::Snowflake => ident(name),
+            Dialect::BigQuery => bigquery::ident(name),
             Dialect::Databricks => format!("`{}`", name.replace('`', "``")),
         }
     }
@@ -59,6 +64,9 @@ impl Dialect {
     fn time_text(self, expr: &str) -> String {
         match self {
             Dialect::Snowflake => format!("TO_VARCHAR({expr}, {TIME_FORMAT})"),
+            Dialect::BigQuery => {
+                format!("FORMAT_TIMESTAMP({}, {expr}, 'UTC')", bigquery::TIME_FORMAT)
+            }
             Dialect::Databricks => format!("date_format({expr}, {SPARK_TIME_FORMAT})"),
         }
     }
@@ -67,7 +75,7 @@ impl Dialect {
     fn number_text(self, expr: &str) -> String {
         match self {
             Dialect::Snowflake => format!("TO_VARCHAR({expr})"),
-            Dialect::Databricks => format!("CAST({expr} AS STRING)"),
+            Dialect::BigQuery | Dialect::Databricks => format!("CAST({expr} AS STRING)"),
         }
     }
 }
@@ -128,6 +136,7 @@ impl Builder {
     fn param(&mut self, value: String) -> &mut Self {
         match self.dialect {
             Dialect::Snowflake => self.text.push('?'),
+            Dialect::BigQuery => self.text.push_str(&format!("@p{}", self.params.len())),
             Dialect::Databricks => {
                 self.text.push(':');
                 self.text.push_str(&param_name(self.params.len()));
@@ -151,6 +160,15 @@ impl Builder {
 /// Platform Connector's tables, `schema, table, column, data type`; a schema without them gives
 /// one row with nulls; no row, no such schema (or none the role may use).
 pub fn catalog(dialect: Dialect, schema: &str) -> Statement {
+    catalog_in(dialect, None, schema)
+}
+
+/// [`catalog`], of a schema in `project` where the dialect names one (BigQuery: the project
+/// holding the dataset).
+pub fn catalog_in(dialect: Dialect, project: Option<&str>, schema: &str) -> Statement {
+    if dialect == Dialect::BigQuery {
+        return bigquery::catalog(project.unwrap_or_default(), schema);
+    }
     // Snowflake and Databricks both name the catalog's views and columns so (identifiers are
     // case-insensitive in both).
     let mut b = Builder::new(dialect, "catalog");
@@ -178,6 +196,8 @@ pub struct Reads<'a> {
     pub info: &'a TableInfo,
     /// Rows per statement, at most.
     pub page_rows: u32,
+    /// The project holding the schema, where the dialect names one (BigQuery).
+    pub project: Option<&'a str>,
 }
 
 impl Reads<'_> {
@@ -232,6 +252,7 @@ impl Reads<'_> {
         let (number, close) = match self.dialect {
             Dialect::Snowflake => ("TO_NUMBER(", ")"),
             Dialect::Databricks => ("CAST(", " AS BIGINT)"),
+            Dialect::BigQuery => ("CAST(", " AS INT64)"),
         };
         b.sql(&format!("CASE WHEN OCTET_LENGTH({text}) > {number}"))
             .param(bound.to_string())
@@ -248,6 +269,8 @@ impl Reads<'_> {
                 .is_some_and(|t| t.starts_with("timestamp_tz") || t.starts_with("timestamp_ltz")),
             // A Databricks TIMESTAMP is an instant; TIMESTAMP_NTZ a wall clock.
             Dialect::Databricks => data_type == Some("timestamp"),
+            // A BigQuery TIMESTAMP is an instant; DATETIME a wall clock.
+            Dialect::BigQuery => data_type == Some("timestamp"),
         }
     }
 
@@ -263,6 +286,8 @@ impl Reads<'_> {
             (Dialect::Databricks, true) => {
                 format!("to_utc_timestamp({}, current_timezone())", self.time())
             }
+            // An instant, formatted in UTC where it is read as text (`time_text`).
+            (Dialect::BigQuery, true) => self.time(),
         }
     }
 
@@ -324,6 +349,9 @@ impl Reads<'_> {
     /// A page of `LOG` rows of `span` naming an actor, after `after`. Columns: id, time,
     /// connection id, event, message_event, message_data (bounded), its length, sync_id.
     pub fn log(&self, span: crate::vocab::Window, after: Option<&Key>, bound: u32) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::log(self, span, after, bound);
+        }
         let connection = self.info.connection_column().unwrap_or("connection_id");
         let mut b = Builder::new(self.dialect, "log");
         b.sql(&format!(
@@ -352,6 +380,9 @@ impl Reads<'_> {
         after: Option<&Key>,
         bound: u32,
     ) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::audit_trail(self, span, after, bound);
+        }
         let mut b = Builder::new(self.dialect, "audit_trail");
         b.sql(&format!(
             "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, ",
@@ -377,6 +408,9 @@ impl Reads<'_> {
     /// A page of `USER` rows after id `after`: id, email, given_name, family_name,
     /// _fivetran_deleted.
     pub fn users(&self, after: Option<&str>) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::users(self, after);
+        }
         let mut b = Builder::new(self.dialect, "user");
         b.sql(&format!(
             "SELECT {}, {}, {}, {}, {} FROM {}",
@@ -397,6 +431,9 @@ impl Reads<'_> {
 
     /// The earliest time of the table.
     pub fn earliest(&self) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::earliest(self);
+        }
         let mut b = Builder::new(self.dialect, "earliest");
         b.sql(&format!(
             "SELECT {} FROM {}",
@@ -408,6 +445,9 @@ impl Reads<'_> {
 
     /// How many rows lie in `span`.
     pub fn count(&self, span: crate::vocab::Window) -> Statement {
+        if self.dialect == Dialect::BigQuery {
+            return bigquery::count(self, span);
+        }
         let mut b = Builder::new(self.dialect, "count");
         b.sql(&format!(
             "SELECT {} FROM {}",
@@ -424,6 +464,10 @@ impl Reads<'_> {
 /// a role of its own for the reader, `USAGE` on the warehouse, the database and the schema,
 /// `SELECT` on the three tables (`AUDIT_TRAIL` on its own line, to leave out on plans without
 /// it), and the role granted to the user as its default.
+///
+/// BigQuery ([`bigquery::grants`]) grants to the service account `user`: `database` is the
+/// project holding the dataset `schema`, `warehouse` the project its jobs run in; `role` is not
+/// used (BigQuery's roles are predefined).
 pub fn grants(
     dialect: Dialect,
     database: &str,
@@ -432,6 +476,9 @@ pub fn grants(
     role: &str,
     warehouse: &str,
 ) -> Vec<String> {
+    if dialect == Dialect::BigQuery {
+        return bigquery::grants(warehouse, database, schema, user);
+    }
     if dialect == Dialect::Databricks {
         return databricks_grants(database, schema, user, warehouse);
     }
@@ -491,6 +538,7 @@ fn databricks_grants(catalog: &str, schema: &str, principal: &str, warehouse: &s
     ));
     grants
 }
+pub mod bigquery;
 
 #[cfg(test)]
 mod tests;

@@ -331,8 +331,13 @@ fn parse_time(text: &str) -> Option<Timestamp> {
 /// Binding `i` as a time: RFC 3339 (`TO_TIMESTAMP_TZ`) or a UTC wall clock (`_NTZ`).
 fn bound_time(bindings: &[String], i: usize) -> Option<Timestamp> {
     let text = bindings.get(i)?;
-    text.parse::<Timestamp>().ok().or_else(|| {
-        let civil = text.replace(' ', "T").parse::<DateTime>().ok()?;
-        jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
-    })
+    // BigQuery's are `YYYY-MM-DD HH:MM:SS.ffffff+00:00`.
+    let rfc3339 = text.replace(' ', "T");
+    text.parse::<Timestamp>()
+        .ok()
+        .or_else(|| rfc3339.parse().ok())
+        .or_else(|| {
+            let civil = text.replace(' ', "T").parse::<DateTime>().ok()?;
+            jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+        })
 }

@@ -140,6 +140,7 @@ pub(crate) fn check(
             warehouse: Some(warehouse_id),
             role: None,
             auth,
+            bigquery: None,
         }),
     })
 }

@@ -28,6 +28,8 @@ use crate::credentials::vault::VaultAuditSource;
 use crate::files;
 use crate::text::Scrubber;
 
+pub mod bigquery;
+
 /// A private key file larger than this is not one RSA key.
 const MAX_KEY_BYTES: u64 = 64 * 1024;
 
@@ -45,6 +47,8 @@ pub struct Rest {
     pub role: Option<String>,
     /// How requests are authenticated.
     pub auth: RestAuth,
+    /// BigQuery: the projects, the location and the service account (`None` for the others).
+    pub bigquery: Option<bigquery::BigQuery>,
 }
 
 impl fmt::Debug for Rest {
@@ -55,6 +59,7 @@ impl fmt::Debug for Rest {
             .field("warehouse", &self.warehouse)
             .field("role", &self.role)
             .field("auth", &self.auth)
+            .field("bigquery", &self.bigquery)
             .finish()
     }
 }
@@ -183,7 +188,36 @@ pub fn read_key(path: &str, dir: &Path) -> Result<KeyPair, Problem> {
             KEY_HINT,
         )
     };
-    let meta = files::input_metadata(&full).map_err(|e| bad(&input_problem(e)))?;
+    let bytes = read_private_file(&full, "private_key_file", MAX_KEY_BYTES, KEY_HINT)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad("is not PEM text"))?;
+    parse_key(text, path).map_err(|why| match why {
+        KeyProblem::Encrypted => problem(
+            format!(
+                "has a `private_key_file` {} that is encrypted: the collector runs unattended and has no passphrase to give",
+                full.display()
+            ),
+            "write an unencrypted copy readable only by the collector's user: `openssl pkcs8 -in KEY.p8 -nocrypt -out KEY-plain.p8 && chmod 600 KEY-plain.p8` (or use a programmatic access token, `token`)",
+        ),
+        KeyProblem::Unusable(what) => bad(what),
+    })
+}
+
+/// Reads a file holding a private key (`key` names it in messages) as the vault file is read:
+/// a regular file, readable by its owner only, at most `max` bytes; its bytes are zeroed
+/// when dropped and never quoted.
+pub(crate) fn read_private_file(
+    full: &Path,
+    key: &str,
+    max: u64,
+    hint: &str,
+) -> Result<Zeroizing<Vec<u8>>, Problem> {
+    let bad = |what: &str| {
+        problem(
+            format!("has a `{key}` {} that {what}", full.display()),
+            hint,
+        )
+    };
+    let meta = files::input_metadata(full).map_err(|e| bad(&input_problem(e)))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -191,42 +225,51 @@ pub fn read_key(path: &str, dir: &Path) -> Result<KeyPair, Problem> {
         if mode & 0o077 != 0 {
             return Err(problem(
                 format!(
-                    "has a `private_key_file` {} readable by group or others (mode {mode:03o})",
+                    "has a `{key}` {} readable by group or others (mode {mode:03o})",
                     full.display()
                 ),
                 format!("chmod 600 {}", full.display()),
             ));
         }
     }
-    let bytes = Zeroizing::new(
-        files::read_input(&full, MAX_KEY_BYTES).map_err(|e| bad(&input_problem(e)))?,
-    );
-    let text = std::str::from_utf8(&bytes).map_err(|_| bad("is not PEM text"))?;
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(Zeroizing::new(
+        files::read_input(full, max).map_err(|e| bad(&input_problem(e)))?,
+    ))
+}
+
+/// Why PEM text gave no key.
+pub(crate) enum KeyProblem {
+    /// It is encrypted.
+    Encrypted,
+    /// It holds no RSA key this collector can use: what is wrong, for "... that {what}".
+    Unusable(&'static str),
+}
+
+/// The RSA private key of PEM `text` (PKCS#8, or PKCS#1), checked; `file` names it.
+pub(crate) fn parse_key(text: &str, file: &str) -> Result<KeyPair, KeyProblem> {
     let der = pem_key(text).map_err(|why| match why {
-        PemProblem::Encrypted => problem(
-            format!(
-                "has a `private_key_file` {} that is encrypted: the collector runs unattended and has no passphrase to give",
-                full.display()
-            ),
-            "write an unencrypted copy readable only by the collector's user: `openssl pkcs8 -in KEY.p8 -nocrypt -out KEY-plain.p8 && chmod 600 KEY-plain.p8` (or use a programmatic access token, `token`)",
-        ),
-        PemProblem::NotAKey => bad("holds no RSA private key"),
+        PemProblem::Encrypted => KeyProblem::Encrypted,
+        PemProblem::NotAKey => KeyProblem::Unusable("holds no RSA private key"),
     })?;
     let key = match &der {
         Der::Pkcs8(d) => RsaKeyPair::from_pkcs8(d),
         Der::Pkcs1(d) => RsaKeyPair::from_der(d),
     }
-    .map_err(|_| bad("holds no RSA private key this collector can use (2048 bits or more)"))?;
+    .map_err(|_| {
+        KeyProblem::Unusable("holds no RSA private key this collector can use (2048 bits or more)")
+    })?;
     let spki = key
         .public_key()
         .as_der()
-        .map_err(|_| bad("holds a key whose public half cannot be encoded"))?;
+        .map_err(|_| KeyProblem::Unusable("holds a key whose public half cannot be encoded"))?;
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki.as_ref());
     let pkcs8 = key
         .as_der()
-        .map_err(|_| bad("holds a key that cannot be re-encoded"))?;
+        .map_err(|_| KeyProblem::Unusable("holds a key that cannot be re-encoded"))?;
     Ok(KeyPair {
-        file: path.to_owned(),
+        file: file.to_owned(),
         fingerprint: format!("SHA256:{}", BASE64.encode(digest.as_ref())),
         pkcs8: SecretSlice::from(pkcs8.as_ref().to_vec()),
     })
@@ -309,6 +352,11 @@ pub(crate) fn check(
             ("tls", raw.tls.is_some()),
             ("ca_cert", raw.ca_cert.is_some()),
             ("allow_plaintext", raw.allow_plaintext.is_some()),
+            ("project", raw.project.is_some()),
+            ("dataset", raw.dataset.is_some()),
+            ("data_project", raw.data_project.is_some()),
+            ("location", raw.location.is_some()),
+            ("key_file", raw.key_file.is_some()),
             ("warehouse_id", raw.warehouse_id.is_some()),
             ("catalog", raw.catalog.is_some()),
             ("client_id", raw.client_id.is_some()),
@@ -406,6 +454,7 @@ pub(crate) fn check(
             warehouse,
             role,
             auth,
+            bigquery: None,
         }),
     })
 }

@@ -180,3 +180,31 @@ fn a_segment_encodes_everything_a_path_could_misread() {
     assert_eq!(segment("01b2-c3d4_e.f~"), "01b2-c3d4_e.f~");
     assert_eq!(segment("../x?y#z/ w"), "..%2Fx%3Fy%23z%2F%20w");
 }
+
+#[tokio::test]
+async fn a_rate_limit_the_caller_found_is_paced_as_a_429_and_charged_to_the_budget() {
+    // BigQuery's 403 rateLimitExceeded: only the caller, reading the body, can tell.
+    let (url, count) = serve(vec![OK]).await;
+    let http = Http::new(&net(Duration::from_secs(60))).expect("http");
+    let sent_at = Instant::now();
+    http.rate_limited("the test", sent_at, Some(Duration::from_secs(1)))
+        .expect("within the budget");
+    let started = Instant::now();
+    let response = get(&http, &url).await.expect("an answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    // The next request waited for the pause, and the pace was cut.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(http.pace().report(Instant::now()).slowdowns >= 1);
+    // An hour asked for is more than the budget: refused at once, saying so.
+    let Err(WarehouseError::Unreachable(message)) =
+        http.rate_limited("the test", Instant::now(), Some(Duration::from_secs(3600)))
+    else {
+        panic!("an hour's pause should stop the read");
+    };
+    assert!(message.contains("wait budget"), "{message}");
+}

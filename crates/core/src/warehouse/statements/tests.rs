@@ -49,6 +49,7 @@ fn the_log_page_binds_every_value_and_quotes_every_name() {
         table: Table::Log,
         info: &log,
         page_rows: 500,
+        project: None,
     };
     let span = crate::vocab::Window {
         start: "2026-12-01T00:00:00Z".parse().expect("t"),
@@ -105,6 +106,7 @@ fn a_time_without_zone_is_bound_as_a_wall_clock_and_users_page_by_id() {
         table: Table::AuditTrail,
         info: &trail,
         page_rows: 10,
+        project: None,
     };
     let span = crate::vocab::Window {
         start: "2026-12-01T00:00:00Z".parse().expect("t"),
@@ -215,6 +217,7 @@ fn databricks_pages_name_every_parameter_and_quote_names_with_backticks() {
         table: Table::Log,
         info: &log,
         page_rows: 500,
+        project: None,
     };
     let span = crate::vocab::Window {
         start: "2026-12-01T00:00:00Z".parse().expect("t"),
@@ -275,6 +278,7 @@ fn databricks_wall_clocks_json_and_flags_have_their_own_expressions() {
         table: Table::AuditTrail,
         info: &trail,
         page_rows: 10,
+        project: None,
     };
     let span = crate::vocab::Window {
         start: "2026-12-01T00:00:00Z".parse().expect("t"),
