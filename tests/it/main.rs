@@ -11,6 +11,7 @@ mod audit_databricks;
 mod audit_doctor;
 mod audit_faults;
 mod audit_snowflake;
+mod audit_three;
 mod audit_trail;
 mod audit_vault;
 mod bench;

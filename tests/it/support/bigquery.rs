@@ -56,7 +56,11 @@ pub fn login() -> Login {
 /// them: lower-case names, `STRING`, `TIMESTAMP`, `BOOL`, and `message_data` as `JSON` (or a
 /// `STRING` when `json` is false).
 pub fn platform(w: &Warehouse, json: bool) -> Platform {
-    let mut platform = snowflake::platform(w);
+    as_bigquery(snowflake::platform(w), json)
+}
+
+/// Snowflake's copy of a Platform Connector's tables as Fivetran's BigQuery tables hold them.
+pub fn as_bigquery(mut platform: Platform, json: bool) -> Platform {
     platform.schema = DATASET.into();
     for table in &mut platform.tables {
         table.name = table.name.to_ascii_lowercase();

@@ -48,7 +48,12 @@ pub fn login(token_seconds: u64) -> Login {
 
 /// The rows of `fivetran_metadata` in the test warehouse, as Databricks holds them.
 pub fn platform(w: &Warehouse) -> Platform {
-    let mut platform = super::snowflake::platform(w);
+    as_databricks(super::snowflake::platform(w))
+}
+
+/// Snowflake's copy of a Platform Connector's tables as Fivetran's Databricks tables hold
+/// them.
+pub fn as_databricks(mut platform: Platform) -> Platform {
     platform.schema = platform.schema.to_ascii_lowercase();
     for table in &mut platform.tables {
         table.name = table.name.to_ascii_lowercase();
