@@ -109,18 +109,7 @@ impl Http {
             let request = build(&self.client, attempt)?;
             let (retry_after, error) = match request.send().await {
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    let retry_after = after(&response);
-                    let left = self.policy.max_wait.saturating_sub(*self.waited());
-                    let jitter = rand::random::<f64>();
-                    let refusal =
-                        self.pace()
-                            .refused(sent_at, Instant::now(), retry_after, left, jitter);
-                    match refusal {
-                        Refusal::Pause { added, .. } => *self.waited() += added,
-                        Refusal::OverBudget { asked, .. } => {
-                            return Err(self.over_budget(tag, asked));
-                        }
-                    }
+                    self.rate_limited(tag, sent_at, after(&response))?;
                     continue;
                 }
                 Ok(response) => {
