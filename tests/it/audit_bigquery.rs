@@ -390,22 +390,7 @@ fn doctor_checks_a_bigquery_source_and_prints_its_two_roles() {
     let dir = tempfile::tempdir().expect("dir");
     let vault = vault_with(dir.path(), &source_toml(&bq, dir.path(), keys(), ""));
     let url = fake.api_url();
-    let doctor = |vault: &std::path::Path| {
-        let run = crate::support::run(
-            &[
-                "doctor",
-                "--api-url",
-                &url,
-                "--credentials-file",
-                crate::support::arg(vault),
-                "--format",
-                "json",
-            ],
-            &[],
-        );
-        let report: Value = serde_json::from_str(&run.stdout).expect("json report");
-        (run, report)
-    };
+    let doctor = |vault: &std::path::Path| crate::support::doctor_json(&url, vault);
     let (run, report) = doctor(&vault);
     run.assert_code(0);
     let check = &report["audit_sources"][0];
@@ -465,30 +450,10 @@ fn doctor_checks_a_bigquery_source_and_prints_its_two_roles() {
 
 #[test]
 fn the_readme_s_bigquery_source_and_grants_are_what_the_tool_reads_and_prints() {
-    use iru_fivetran_core::credentials::Vault;
     use iru_fivetran_core::credentials::audit::{Kind, check};
     use iru_fivetran_core::warehouse::statements::{Dialect, grants};
 
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    let block = |start: &str| {
-        let from = readme
-            .find(start)
-            .unwrap_or_else(|| panic!("{start:?} in README.md"));
-        let rest = &readme[from + start.len()..];
-        rest[..rest.find("\n```\n").expect("end of block")].to_owned()
-    };
-    let toml = block("3) The BigQuery vault entry:\n\n```toml\n");
-    let text = format!(
-        "api_key = \"{}\"\napi_secret = \"{}\"\n{toml}",
-        crate::support::KEY,
-        crate::support::SECRET
-    );
-    let Vault::Single(account) =
-        iru_fivetran_core::credentials::parse_vault(&text).expect("the README's vault parses")
-    else {
-        panic!("one account")
-    };
+    let raw = crate::support::readme_source("3) The BigQuery vault entry:\n\n```toml\n");
     let dir = tempfile::tempdir().expect("dir");
     let empty = FakeBigQuery::start(
         bigquery::login(),
@@ -497,10 +462,7 @@ fn the_readme_s_bigquery_source_and_grants_are_what_the_tool_reads_and_prints() 
     )
     .expect("fake");
     bigquery::write_key_file(&empty, dir.path(), keys(), "service_account");
-    let [raw] = &account.audit_sources[..] else {
-        panic!("one audit source")
-    };
-    let source = check(raw.clone(), 1, dir.path()).expect("the README's source is valid");
+    let source = check(raw, 1, dir.path()).expect("the README's source is valid");
     assert_eq!(source.kind, Kind::BigQuery);
     assert_eq!(source.host, "bigquery.googleapis.com");
     assert_eq!(source.database, "acme-warehouse");
@@ -514,7 +476,7 @@ fn the_readme_s_bigquery_source_and_grants_are_what_the_tool_reads_and_prints() 
         ("acme-jobs", Some("EU"))
     );
 
-    let printed = block(
+    let printed = crate::support::readme_block(
         "(`doctor`\nprints these with your project, dataset and service account):\n\n```text\n",
     );
     let expected = grants(

@@ -378,22 +378,7 @@ fn doctor_checks_a_databricks_source_and_prints_the_unity_catalog_grants() {
         &source_toml(&db, Auth::Client(CLIENT_ID, CLIENT_SECRET), ""),
     );
     let url = fake.api_url();
-    let doctor = |vault: &std::path::Path| {
-        let run = crate::support::run(
-            &[
-                "doctor",
-                "--api-url",
-                &url,
-                "--credentials-file",
-                crate::support::arg(vault),
-                "--format",
-                "json",
-            ],
-            &[],
-        );
-        let report: Value = serde_json::from_str(&run.stdout).expect("json report");
-        (run, report)
-    };
+    let doctor = |vault: &std::path::Path| crate::support::doctor_json(&url, vault);
     let (run, report) = doctor(&vault);
     run.assert_code(0);
     let check = &report["audit_sources"][0];
@@ -450,41 +435,19 @@ fn doctor_checks_a_databricks_source_and_prints_the_unity_catalog_grants() {
 
 #[test]
 fn the_readme_s_databricks_source_and_grants_are_what_the_tool_reads_and_prints() {
-    use iru_fivetran_core::credentials::Vault;
     use iru_fivetran_core::credentials::audit::{Kind, check};
     use iru_fivetran_core::warehouse::statements::{Dialect, grants};
 
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    let block = |start: &str| {
-        let from = readme
-            .find(start)
-            .unwrap_or_else(|| panic!("{start:?} in README.md"));
-        let rest = &readme[from + start.len()..];
-        rest[..rest.find("\n```\n").expect("end of block")].to_owned()
-    };
-    let toml = block("3) The Databricks vault entry:\n\n```toml\n");
-    let text = format!(
-        "api_key = \"{}\"\napi_secret = \"{}\"\n{toml}",
-        crate::support::KEY,
-        crate::support::SECRET
-    );
-    let Vault::Single(account) =
-        iru_fivetran_core::credentials::parse_vault(&text).expect("the README's vault parses")
-    else {
-        panic!("one account")
-    };
-    let [raw] = &account.audit_sources[..] else {
-        panic!("one audit source")
-    };
+    let raw = crate::support::readme_source("3) The Databricks vault entry:\n\n```toml\n");
     let dir = tempfile::tempdir().expect("dir");
-    let source = check(raw.clone(), 1, dir.path()).expect("the README's source is valid");
+    let source = check(raw, 1, dir.path()).expect("the README's source is valid");
     assert_eq!(source.kind, Kind::Databricks);
     assert_eq!(source.host, "dbc-a1b2c3d4-e5f6.cloud.databricks.com");
     assert_eq!(source.database, "fivetran");
     assert_eq!(source.user, CLIENT_ID);
 
-    let sql = block("(`doctor` prints these for your principal):\n\n```sql\n");
+    let sql =
+        crate::support::readme_block("(`doctor` prints these for your principal):\n\n```sql\n");
     for grant in grants(
         Dialect::Databricks,
         "fivetran",

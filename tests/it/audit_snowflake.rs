@@ -301,22 +301,7 @@ fn doctor_checks_a_snowflake_source_and_prints_the_grants_of_a_reader_role() {
         &source_toml(&sf, dir.path(), Auth::Key(keys()), ""),
     );
     let url = fake.api_url();
-    let doctor = |vault: &std::path::Path| {
-        let run = crate::support::run(
-            &[
-                "doctor",
-                "--api-url",
-                &url,
-                "--credentials-file",
-                crate::support::arg(vault),
-                "--format",
-                "json",
-            ],
-            &[],
-        );
-        let report: Value = serde_json::from_str(&run.stdout).expect("json report");
-        (run, report)
-    };
+    let doctor = |vault: &std::path::Path| crate::support::doctor_json(&url, vault);
     let (run, report) = doctor(&vault);
     run.assert_code(0);
     let check = &report["audit_sources"][0];
@@ -366,40 +351,17 @@ fn doctor_checks_a_snowflake_source_and_prints_the_grants_of_a_reader_role() {
 
 #[test]
 fn the_readme_s_snowflake_source_and_grants_are_what_the_tool_reads_and_prints() {
-    use iru_fivetran_core::credentials::Vault;
     use iru_fivetran_core::credentials::audit::{Kind, check};
     use iru_fivetran_core::warehouse::statements::{Dialect, grants};
 
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    let block = |start: &str| {
-        let from = readme
-            .find(start)
-            .unwrap_or_else(|| panic!("{start:?} in README.md"));
-        let rest = &readme[from + start.len()..];
-        rest[..rest.find("\n```\n").expect("end of block")].to_owned()
-    };
-    let toml = block("3) The vault entry:\n\n```toml\n");
-    let text = format!(
-        "api_key = \"{}\"\napi_secret = \"{}\"\n{toml}",
-        crate::support::KEY,
-        crate::support::SECRET
-    );
-    let Vault::Single(account) =
-        iru_fivetran_core::credentials::parse_vault(&text).expect("the README's vault parses")
-    else {
-        panic!("one account")
-    };
+    let raw = crate::support::readme_source("3) The vault entry:\n\n```toml\n");
     let dir = tempfile::tempdir().expect("dir");
     let _ = source_toml(&snowflake::start_empty(), dir.path(), Auth::Key(keys()), "");
-    let [raw] = &account.audit_sources[..] else {
-        panic!("one audit source")
-    };
-    let source = check(raw.clone(), 1, dir.path()).expect("the README's source is valid");
+    let source = check(raw, 1, dir.path()).expect("the README's source is valid");
     assert_eq!(source.kind, Kind::Snowflake);
     assert_eq!(source.host, "myorg-myaccount.snowflakecomputing.com");
 
-    let sql = block("(`doctor` prints these with your names):\n\n```sql\n");
+    let sql = crate::support::readme_block("(`doctor` prints these with your names):\n\n```sql\n");
     for grant in grants(
         Dialect::Snowflake,
         "FIVETRAN_DB",
