@@ -489,7 +489,9 @@ fn edit(dir: &Path, input: &mut Input<'_>, key: &SigningKey) {
             let _ = fs::write(&path, &bytes);
             let d = Digest::of(&bytes);
             remanifest(dir, |m| {
-                for entry in m["artifacts"].as_array_mut().into_iter().flatten() {
+                // An earlier edit may have left the manifest JSON that is not an object.
+                let artifacts = m.get_mut("artifacts").and_then(Value::as_array_mut);
+                for entry in artifacts.into_iter().flatten() {
                     if entry["path"] == "users.json" {
                         entry["sha256"] = d.sha256.clone().into();
                         entry["bytes"] = d.bytes.into();
