@@ -24,9 +24,10 @@ use crate::credentials::AuditSource;
 use crate::credentials::audit::Kind;
 use crate::vocab::Window;
 
+use super::rows::parse_time;
 use super::{
-    AuditTrailRow, Catalog, Column, Field, Key, Limits, LogRow, Table, TableInfo, UserRow,
-    WarehouseError, quoted,
+    AuditTrailRow, Catalog, Column, Key, Limits, LogRow, Table, TableInfo, UserRow, WarehouseError,
+    quoted,
 };
 
 pub use sql::{ACTOR_PATTERN, Dialect, Statement, grants};
@@ -244,21 +245,9 @@ impl Reader<'_> {
         }
         let statement = reads.log(after.is_some());
         self.fetch(&statement, &params, "log", &mut |row| {
-            let text = |i| text_at(row, i);
-            let (Some(id), Some(at)) = (text(0), text(1)) else {
-                return Ok(());
-            };
-            each(LogRow {
-                key: Key {
-                    at: parse_time(&at)?,
-                    id,
-                },
-                connection_id: text(2),
-                event: text(3),
-                message_event: text(4),
-                message_data: field(text(5), text(6)),
-                sync_id: text(7),
-            });
+            if let Some(row) = LogRow::decode(&|i| text_at(row, i))? {
+                each(row);
+            }
             Ok(())
         })
         .await
@@ -284,25 +273,9 @@ impl Reader<'_> {
         }
         let statement = reads.audit_trail(after.is_some());
         self.fetch(&statement, &params, "audit_trail", &mut |row| {
-            let text = |i| text_at(row, i);
-            let (Some(id), Some(at)) = (text(0), text(1)) else {
-                return Ok(());
-            };
-            each(AuditTrailRow {
-                key: Key {
-                    at: parse_time(&at)?,
-                    id,
-                },
-                user_id: text(2),
-                action: text(3),
-                interaction_method: text(4),
-                primary_resource_type: text(5),
-                primary_resource_id: text(6),
-                secondary_resource_type: text(7),
-                secondary_resource_id: text(8),
-                old_values: field(text(9), text(10)),
-                new_values: field(text(11), text(12)),
-            });
+            if let Some(row) = AuditTrailRow::decode(&|i| text_at(row, i))? {
+                each(row);
+            }
             Ok(())
         })
         .await
@@ -384,22 +357,6 @@ fn text_at(row: &Row, i: usize) -> Option<String> {
         .ok()
         .flatten()
         .map(str::to_owned)
-}
-
-/// A bounded JSON column: its text, or its size when it was too large to transfer.
-fn field(text: Option<String>, length: Option<String>) -> Field {
-    match (text, length.and_then(|l| l.parse::<u64>().ok())) {
-        (Some(text), _) => Field::Text(text),
-        (None, Some(bytes)) => Field::TooLarge(bytes),
-        (None, None) => Field::Null,
-    }
-}
-
-/// A time as the statements write it (`YYYY-MM-DDTHH:MM:SS.ffffff`, UTC).
-fn parse_time(text: &str) -> Result<Timestamp, WarehouseError> {
-    format!("{text}Z")
-        .parse()
-        .map_err(|e| WarehouseError::Query(format!("unreadable time {}: {e}", quoted(text))))
 }
 
 /// What a `tokio-postgres` error means; `object` is what was being read.

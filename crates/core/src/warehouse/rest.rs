@@ -15,11 +15,12 @@ use jiff::Timestamp;
 
 use super::bigquery;
 use super::databricks;
+use super::rows::parse_time;
 use super::snowflake;
 use super::statements as sql;
 use super::{
-    AuditTrailRow, Catalog, Column, Field, Key, Limits, LogRow, Net, Table, TableInfo, UserRow,
-    WarehouseError, quoted,
+    AuditTrailRow, Catalog, Column, Key, Limits, LogRow, Net, Table, TableInfo, UserRow,
+    WarehouseError,
 };
 use crate::credentials::AuditSource;
 use crate::vocab::Window;
@@ -264,21 +265,11 @@ impl Reader<'_> {
         let bound = self.limits.max_field_bytes;
         self.pages(|after| reads.log(span, after, bound), after, &mut |row| {
             let text = |i: usize| row.get(i).cloned().flatten();
-            let (Some(id), Some(at)) = (text(0), text(1)) else {
+            let Some(row) = LogRow::decode(&text)? else {
                 return Ok(None);
             };
-            let key = Key {
-                at: parse_time(&at)?,
-                id,
-            };
-            each(LogRow {
-                key: key.clone(),
-                connection_id: text(2),
-                event: text(3),
-                message_event: text(4),
-                message_data: field(text(5), text(6)),
-                sync_id: text(7),
-            });
+            let key = row.key.clone();
+            each(row);
             Ok(Some(key))
         })
         .await
@@ -299,25 +290,11 @@ impl Reader<'_> {
             after,
             &mut |row| {
                 let text = |i: usize| row.get(i).cloned().flatten();
-                let (Some(id), Some(at)) = (text(0), text(1)) else {
+                let Some(row) = AuditTrailRow::decode(&text)? else {
                     return Ok(None);
                 };
-                let key = Key {
-                    at: parse_time(&at)?,
-                    id,
-                };
-                each(AuditTrailRow {
-                    key: key.clone(),
-                    user_id: text(2),
-                    action: text(3),
-                    interaction_method: text(4),
-                    primary_resource_type: text(5),
-                    primary_resource_id: text(6),
-                    secondary_resource_type: text(7),
-                    secondary_resource_id: text(8),
-                    old_values: field(text(9), text(10)),
-                    new_values: field(text(11), text(12)),
-                });
+                let key = row.key.clone();
+                each(row);
                 Ok(Some(key))
             },
         )
@@ -366,20 +343,4 @@ impl Reader<'_> {
             project: self.session.project.as_deref(),
         })
     }
-}
-
-/// A bounded JSON column: its text, or its size when it was too large to transfer.
-fn field(text: Option<String>, length: Option<String>) -> Field {
-    match (text, length.and_then(|l| l.parse::<u64>().ok())) {
-        (Some(text), _) => Field::Text(text),
-        (None, Some(bytes)) => Field::TooLarge(bytes),
-        (None, None) => Field::Null,
-    }
-}
-
-/// A time as the statements write it (`YYYY-MM-DDTHH:MM:SS.ffffff`, UTC).
-fn parse_time(text: &str) -> Result<Timestamp, WarehouseError> {
-    format!("{text}Z")
-        .parse()
-        .map_err(|e| WarehouseError::Query(format!("unreadable time {}: {e}", quoted(text))))
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use super::{WarehouseError, quoted};
+
 /// A Platform Connector table the collector reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Table {
@@ -207,4 +209,70 @@ pub struct UserRow {
     pub family_name: Option<String>,
     /// `_fivetran_deleted`.
     pub deleted: Option<bool>,
+}
+
+/// One row's columns as text, by position in the statement's select list.
+pub(super) type Columns<'r> = &'r dyn Fn(usize) -> Option<String>;
+
+impl LogRow {
+    /// A `LOG` row from the columns every dialect's statement selects, in their order (`id`,
+    /// time, connection, `event`, `message_event`, `message_data` and its size, `sync_id`);
+    /// `None` without an id or a time.
+    pub(super) fn decode(text: Columns<'_>) -> Result<Option<Self>, WarehouseError> {
+        let (Some(id), Some(at)) = (text(0), text(1)) else {
+            return Ok(None);
+        };
+        Ok(Some(LogRow {
+            key: Key {
+                at: parse_time(&at)?,
+                id,
+            },
+            connection_id: text(2),
+            event: text(3),
+            message_event: text(4),
+            message_data: field(text(5), text(6)),
+            sync_id: text(7),
+        }))
+    }
+}
+
+impl AuditTrailRow {
+    /// An `AUDIT_TRAIL` row from the columns every dialect's statement selects, in their
+    /// order; `None` without an id or a time.
+    pub(super) fn decode(text: Columns<'_>) -> Result<Option<Self>, WarehouseError> {
+        let (Some(id), Some(at)) = (text(0), text(1)) else {
+            return Ok(None);
+        };
+        Ok(Some(AuditTrailRow {
+            key: Key {
+                at: parse_time(&at)?,
+                id,
+            },
+            user_id: text(2),
+            action: text(3),
+            interaction_method: text(4),
+            primary_resource_type: text(5),
+            primary_resource_id: text(6),
+            secondary_resource_type: text(7),
+            secondary_resource_id: text(8),
+            old_values: field(text(9), text(10)),
+            new_values: field(text(11), text(12)),
+        }))
+    }
+}
+
+/// A bounded JSON column: its text, or its size when it was too large to transfer.
+fn field(text: Option<String>, length: Option<String>) -> Field {
+    match (text, length.and_then(|l| l.parse::<u64>().ok())) {
+        (Some(text), _) => Field::Text(text),
+        (None, Some(bytes)) => Field::TooLarge(bytes),
+        (None, None) => Field::Null,
+    }
+}
+
+/// A time as the statements write it (`YYYY-MM-DDTHH:MM:SS.ffffff`, UTC).
+pub(super) fn parse_time(text: &str) -> Result<Timestamp, WarehouseError> {
+    format!("{text}Z")
+        .parse()
+        .map_err(|e| WarehouseError::Query(format!("unreadable time {}: {e}", quoted(text))))
 }
