@@ -25,5 +25,5 @@ pub use library::{
     client_for, fake_client, list_roles, paused, real_client, runtime, test_env, waiting_client,
 };
 pub use oracle::{ARTIFACTS, expected_requests};
-pub use readme::{doctor_json, readme_block, readme_source};
+pub use readme::{doctor_json, readme_block, readme_source, ready_source, refused_source};
 pub use run::{Run, arg, collect, run};

@@ -1,5 +1,6 @@
 //! What the tests of each audit source share: the README's blocks they check against the
-//! tool, and `doctor --format json` against a vault file.
+//! tool, and `doctor --format json` against a vault file with what a ready or a refused source
+//! must show.
 
 use std::path::Path;
 
@@ -56,4 +57,43 @@ pub fn doctor_json(api_url: &str, vault: &Path) -> (Run, Value) {
     );
     let report: Value = serde_json::from_str(&run.stdout).expect("json report");
     (run, report)
+}
+
+/// The first audit source of a `doctor` report, checked ready: fine, connected, matched to the
+/// Platform Connector `connector`, every table present and selectable, rows counted in the
+/// window. Returns it and the grants it prints.
+pub fn ready_source<'r>(report: &'r Value, connector: &str) -> (&'r Value, Vec<&'r str>) {
+    let check = &report["audit_sources"][0];
+    assert_eq!(check["fine"], true, "{check}");
+    assert_eq!(check["connected"], true);
+    assert_eq!(check["platform_connector"], connector);
+    let tables = check["tables"].as_array().expect("tables");
+    assert!(
+        tables
+            .iter()
+            .all(|t| t["present"] == true && t["selectable"] == true)
+    );
+    assert!(tables[0]["rows_in_window"].as_u64().expect("counted") > 0);
+    let grants = check["grants"]
+        .as_array()
+        .expect("grants")
+        .iter()
+        .map(|g| g.as_str().expect("text"))
+        .collect();
+    (check, grants)
+}
+
+/// The first audit source of a `doctor` report, checked refused: not fine, its detail naming
+/// each of `said`, its hint pointing at the statements `doctor` prints.
+pub fn refused_source(report: &Value, said: &[&str]) {
+    let check = &report["audit_sources"][0];
+    assert_eq!(check["fine"], false);
+    let detail = check["detail"].as_str().expect("detail");
+    assert!(said.iter().all(|s| detail.contains(s)), "{check}");
+    assert!(
+        check["hint"]
+            .as_str()
+            .expect("hint")
+            .contains("doctor` prints the statements")
+    );
 }
